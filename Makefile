@@ -1,0 +1,76 @@
+# Hokusai registry acceptance suite.
+#   make report   run the suite (embedded stack unless HOKUSAI_API_URL is set), then build the reports
+#   make test     unit and integration tests of the suite itself, plus a dry run of every feature
+# Both install what they need first (pinned Python packages into .venv, pinned Allure 3 into node_modules).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BEHAVE := $(VENV)/bin/behave
+ALLURE := node_modules/.bin/allure
+REPORTS := reports
+TAGS ?=
+BEHAVE_ARGS ?=
+export MLFLOW_DISABLE_TELEMETRY := true
+export DO_NOT_TRACK := true
+export AWS_EC2_METADATA_DISABLED := true
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: report test stack deps python-deps node-deps unit integration dry-run lock clean help
+
+help:
+	@echo "make report   run the suite and build reports/allure-report and the infrastructure report"
+	@echo "make test     test the suite itself (pytest) and dry-run every feature"
+	@echo "make stack    run the embedded reference stack in the foreground"
+
+deps: python-deps node-deps
+python-deps: $(VENV)/.installed
+node-deps: node_modules/.installed
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --no-input -r requirements.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+report: deps
+	@rm -rf $(REPORTS)/allure-results $(REPORTS)/junit $(REPORTS)/allure-report
+	@mkdir -p $(REPORTS)
+	@set +e; \
+	$(BEHAVE) $(if $(TAGS),--tags="$(TAGS)") $(BEHAVE_ARGS); suite=$$?; \
+	if [ $$suite -eq 2 ]; then exit 2; fi; \
+	$(PY) -m hokusai_acceptance.finish_report $(REPORTS) || suite=1; \
+	$(ALLURE) generate $(REPORTS)/allure-results --config allurerc.mjs > $(REPORTS)/allure-generate.log 2>&1 \
+	  || { echo "allure generate failed; see $(REPORTS)/allure-generate.log"; suite=1; }; \
+	test -f $(REPORTS)/allure-report/index.html || { echo "no Allure report was produced"; suite=1; }; \
+	echo "Allure report: $(REPORTS)/allure-report/index.html"; \
+	exit $$suite
+
+test: deps
+	$(PY) -m pytest
+	$(BEHAVE) --dry-run --no-summary --format=null --no-junit -o /dev/null
+
+unit: python-deps
+	$(PY) -m pytest tests/unit
+
+integration: python-deps
+	$(PY) -m pytest tests/integration
+
+dry-run: python-deps
+	$(BEHAVE) --dry-run --no-junit --format=plain -o /dev/null
+
+stack: python-deps
+	$(PY) -m hokusai_acceptance.stack $(if $(FAULT),--fault $(FAULT))
+
+lock:
+	@rm -rf /tmp/hokusai-lock-venv && $(PYTHON) -m venv /tmp/hokusai-lock-venv
+	/tmp/hokusai-lock-venv/bin/pip install --quiet -r requirements.in
+	{ echo "# Full pinned dependency set (generated from requirements.in by \`make lock\`)."; \
+	  /tmp/hokusai-lock-venv/bin/pip freeze; } > requirements.txt
+
+clean:
+	rm -rf $(REPORTS)/allure-results $(REPORTS)/allure-report $(REPORTS)/junit $(REPORTS)/infrastructure-report.*

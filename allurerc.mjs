@@ -1,0 +1,63 @@
+// Allure 3 configuration for the Hokusai registry acceptance suite.
+// Categories split infrastructure problems (the suite could not exercise the target: "broken")
+// from product defects (the target answered against the contract: "failed").
+import { defineConfig } from "allure";
+import { existsSync, readFileSync } from "node:fs";
+
+const runInfoPath = "./reports/run-info.json";
+const runInfo = existsSync(runInfoPath) ? JSON.parse(readFileSync(runInfoPath, "utf-8")) : {};
+
+export default defineConfig({
+  name: "Hokusai model registry - acceptance report",
+  output: "./reports/allure-report",
+  historyPath: "./reports/history/history.jsonl",
+  historyLimit: 30,
+  variables: runInfo,
+  categories: [
+    {
+      name: "Infrastructure: target unreachable or not responding",
+      matchers: { statuses: ["broken"], message: /TargetUnreachable|TargetNotResponding|cannot connect|no answer within/ },
+      groupByMessage: true,
+      expand: true,
+    },
+    {
+      name: "Infrastructure: something other than the Hokusai API answered",
+      matchers: { statuses: ["broken"], message: /UnexpectedAnswer|did not come from the Hokusai API|non-JSON body/ },
+      groupByMessage: true,
+      expand: true,
+    },
+    {
+      name: "Infrastructure: registry call failed",
+      matchers: { statuses: ["broken"], message: /RegistryCallFailed|failed: / },
+      groupByMessage: true,
+      expand: true,
+    },
+    {
+      name: "Suite configuration or embedded stack problem",
+      matchers: { statuses: ["broken"], message: /ConfigError|StackError|configuration error|no .* key is configured/ },
+      groupByMessage: true,
+    },
+    {
+      name: "Product defects: the registry broke its contract",
+      matchers: { statuses: ["failed"] },
+      groupBy: ["severity"],
+      groupByMessage: true,
+      expand: true,
+    },
+    {
+      name: "Other broken checks",
+      matchers: { statuses: ["broken"] },
+      groupByMessage: true,
+    },
+  ],
+  plugins: {
+    awesome: {
+      options: {
+        reportName: "Hokusai model registry - acceptance report",
+        reportLanguage: "en",
+        singleFile: false,
+        groupBy: ["epic", "feature"],
+      },
+    },
+  },
+});

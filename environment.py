@@ -1,0 +1,22 @@
+"""behave hooks: wiring only. The work happens in hokusai_acceptance.behave_support."""
+from hokusai_acceptance import behave_support as support
+
+
+def before_all(context):
+    support.before_all(context)
+
+
+def before_scenario(context, scenario):
+    support.before_scenario(context, scenario)
+
+
+def after_step(context, step):
+    support.after_step(context, step)
+
+
+def after_scenario(context, scenario):
+    support.after_scenario(context, scenario)
+
+
+def after_all(context):
+    support.after_all(context)

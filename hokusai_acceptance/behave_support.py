@@ -1,0 +1,117 @@
+"""What ``environment.py`` wires into behave's hooks.
+
+Run level: resolve the settings (a configuration error stops the run with exit
+code 2 and one line), start the embedded stack when no target is configured,
+clean up what the run created and stop the stack. Scenario level: a fresh world
+and evidence log, skips for scenarios the target cannot support, redaction of
+failure messages, and the HTTP exchanges of each step attached to the report.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import reporting
+from .errors import ConfigError, StackError
+from .evidence import install_recorder, set_current
+from .redaction import redact
+from .settings import load_settings
+from .world import RegistryWorld, SuiteRun
+
+EMBEDDED_ONLY = "embedded_only"
+
+
+def _stop_with_usage_error(message: str) -> None:
+    sys.stdout.flush()
+    print(f"hokusai-acceptance: {redact(message)}", file=sys.stderr, flush=True)
+    os._exit(2)  # behave would turn any exception here into a traceback and exit 1
+
+
+def before_all(context) -> None:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        _stop_with_usage_error(f"configuration error: {exc}")
+        return
+    for note in settings.notes:
+        print(f"hokusai-acceptance: note: {note}", file=sys.stderr)
+    install_recorder()
+    stack = None
+    if settings.embedded:
+        from .stack.launcher import EmbeddedStack, StackOptions
+
+        print("hokusai-acceptance: starting the embedded reference stack ...", file=sys.stderr, flush=True)
+        try:
+            stack = EmbeddedStack(StackOptions(), base_dir=None).start()
+        except StackError as exc:
+            print(f"hokusai-acceptance: the embedded stack did not start: {exc}", file=sys.stderr, flush=True)
+            raise
+        print(f"hokusai-acceptance: embedded stack ready in {stack.start_seconds:.1f} s at {stack.url}",
+              file=sys.stderr, flush=True)
+        settings = settings.with_target(stack.url, stack.keys.valid, stack.keys.readonly, stack.keys.revoked)
+        keys = {"valid": stack.keys.valid, "read-only": stack.keys.readonly, "revoked": stack.keys.revoked,
+                "expired": stack.keys.expired, "rate-limited": stack.keys.limited}
+    else:
+        keys = {"valid": settings.api_key, "read-only": settings.readonly_key, "revoked": settings.revoked_key}
+    context.suite_run = SuiteRun(settings=settings, keys=keys, stack=stack)
+    context.suite_started = time.time()
+    reporting.write_allure_environment(context.suite_run, _results_dir(context))
+
+
+def _results_dir(context) -> Path | None:
+    for formatter in getattr(context._runner, "formatters", []):
+        name = type(formatter).__module__
+        if name.startswith("allure_behave"):
+            outdir = getattr(formatter, "stream_opener", None)
+            path = getattr(outdir, "name", None)
+            if path:
+                return Path(path)
+    return None
+
+
+def before_scenario(context, scenario) -> None:
+    run: SuiteRun = context.suite_run
+    if EMBEDDED_ONLY in scenario.effective_tags and run.stack is None:
+        scenario.skip(reason="needs the embedded reference stack (fault injection or stack inspection); "
+                             "the configured target is remote")
+        return
+    context.world = RegistryWorld(run)
+    context.world_exchange_mark = 0
+    set_current(context.world.evidence)
+
+
+def after_step(context, step) -> None:
+    world: RegistryWorld | None = getattr(context, "world", None)
+    if step.status == "failed" or getattr(step, "exception", None) is not None:
+        reporting.redact_step_failure(step)
+    if world is None:
+        return
+    new = world.evidence.exchanges[context.world_exchange_mark:]
+    context.world_exchange_mark = len(world.evidence.exchanges)
+    if new:
+        reporting.attach_exchanges(new, step.name)
+
+
+def after_scenario(context, scenario) -> None:
+    world: RegistryWorld | None = getattr(context, "world", None)
+    set_current(None)
+    if world is not None:
+        world.close()
+        context.world = None
+
+
+def after_all(context) -> None:
+    run: SuiteRun | None = getattr(context, "suite_run", None)
+    if run is None:
+        return
+    reporting.write_run_info(run, time.time() - getattr(context, "suite_started", time.time()),
+                             Path(os.environ.get("HOKUSAI_REPORTS_DIR", "reports")))
+    try:
+        leftovers = run.cleanup()
+        for item in leftovers:
+            print(f"hokusai-acceptance: cleanup could not remove {item}", file=sys.stderr)
+    finally:
+        if run.stack is not None:
+            run.stack.stop()

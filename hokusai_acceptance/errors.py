@@ -1,0 +1,56 @@
+"""Typed failures.
+
+A *product defect* -- the target answered, but not as the contract says -- is an
+``AssertionError`` (Allure: failed). Everything in this module is an
+infrastructure, transport or configuration problem (Allure: broken); each carries
+the evidence a diagnosis needs, already redacted.
+"""
+from __future__ import annotations
+
+from .redaction import redact
+
+
+class SuiteError(Exception):
+    """Base of the suite's own exceptions; the message is always redacted."""
+
+    def __init__(self, message: str, *, evidence: object | None = None):
+        self.evidence = evidence
+        super().__init__(redact(message))
+
+
+class ConfigError(SuiteError):
+    """The suite was started with unusable settings (exit code 2)."""
+
+
+class InfrastructureError(SuiteError):
+    """The target could not be exercised: transport, routing or a dependency failed."""
+
+    component = "unknown"
+
+
+class TargetUnreachable(InfrastructureError):
+    """Nothing accepted the connection (refused, DNS failure, no route)."""
+
+    component = "network"
+
+
+class TargetNotResponding(InfrastructureError):
+    """A connection was made but no answer came within the timeout."""
+
+    component = "network"
+
+
+class UnexpectedAnswer(InfrastructureError):
+    """Something answered, but not the Hokusai API (HTML page, plain text, garbage, redirect)."""
+
+    component = "routing"
+
+
+class RegistryCallFailed(InfrastructureError):
+    """An MLflow client call through the registry failed; the evidence says how."""
+
+    component = "registry"
+
+
+class StackError(SuiteError):
+    """The embedded reference stack could not be started or controlled."""

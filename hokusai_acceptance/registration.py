@@ -1,0 +1,302 @@
+"""Model registration the way a third-party developer does it: the plain MLflow
+client pointed at ``<base>/api/mlflow`` with the Hokusai key as tracking token.
+
+Everything created carries the run's prefix and is recorded in
+:class:`CreatedResources`, so cleanup removes exactly what this run made.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
+
+import numpy as np
+
+from .errors import RegistryCallFailed, TargetNotResponding, TargetUnreachable
+from .evidence import current_log
+from .hokusai_tags import HokusaiMetadata, check_meets_benchmark
+from .redaction import redact
+
+T = TypeVar("T")
+
+# The MLflow client reads its token and retry policy from the environment at each
+# request, so switching keys means switching these variables; one lock keeps
+# concurrent registrations inside one process consistent.
+_ENV_LOCK = threading.RLock()
+
+
+@dataclass
+class TrainedModel:
+    model: Any
+    features: Any
+    labels: Any
+    params: dict[str, Any]
+    metrics: dict[str, float]
+    predictions: Any
+    pip_requirements: list[str]
+
+
+def train_classifier(seed: int = 7, padding_bytes: int = 0) -> TrainedModel:
+    """A logistic-regression classifier on the iris data set shipped with scikit-learn.
+
+    ``padding_bytes`` attaches an incompressible array to the estimator, to make a
+    large model for upload tests without changing its predictions.
+    """
+    import sklearn
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.model_selection import train_test_split
+
+    data = load_iris()
+    x_train, x_test, y_train, y_test = train_test_split(data.data, data.target, test_size=0.3, random_state=seed,
+                                                        stratify=data.target)
+    params = {"C": 1.0, "max_iter": 300, "solver": "lbfgs", "random_state": seed}
+    model = LogisticRegression(**params).fit(x_train, y_train)
+    predictions = model.predict(x_test)
+    metrics = {"accuracy": float(accuracy_score(y_test, predictions)),
+               "f1_macro": float(f1_score(y_test, predictions, average="macro"))}
+    if padding_bytes:
+        model.hokusai_padding_ = np.random.default_rng(seed).integers(0, 255, padding_bytes, dtype=np.uint8)
+    return TrainedModel(model=model, features=x_test, labels=y_test, params=params, metrics=metrics,
+                        predictions=predictions, pip_requirements=[f"scikit-learn=={sklearn.__version__}"])
+
+
+@dataclass
+class Registration:
+    name: str
+    version: str
+    run_id: str
+    experiment_id: str
+    metadata: HokusaiMetadata | None
+
+    @property
+    def model_uri(self) -> str:
+        return f"models:/{self.name}/{self.version}"
+
+
+@dataclass
+class CreatedResources:
+    """What one run created in the target registry."""
+
+    prefix: str
+    experiments: dict[str, str] = field(default_factory=dict)   # name -> id
+    models: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def name(self, slug: str) -> str:
+        return f"{self.prefix}-{slug}"
+
+    def owns(self, name: str) -> bool:
+        return name.startswith(self.prefix + "-")
+
+    def add_model(self, name: str) -> None:
+        if not self.owns(name):
+            raise ValueError(f"refusing to track {name!r}: it does not carry this run's prefix {self.prefix!r}")
+        with self._lock:
+            self.models.add(name)
+
+
+class MlflowSession:
+    """The MLflow client of a third-party developer, pointed at one target with one key."""
+
+    def __init__(self, tracking_uri: str, key: str | None, *, timeout: float = 30.0, retries: int = 0):
+        self.tracking_uri = tracking_uri
+        self.key = key
+        self.timeout = timeout
+        self.retries = retries
+
+    @contextmanager
+    def active(self) -> Iterator["MlflowSession"]:
+        import mlflow
+
+        with _ENV_LOCK:
+            names = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_URI", "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
+                     "MLFLOW_HTTP_REQUEST_TIMEOUT", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",
+                     "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER")
+            saved = {name: os.environ.get(name) for name in names}
+            os.environ.update({
+                "MLFLOW_TRACKING_URI": self.tracking_uri,
+                "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(self.retries),
+                "MLFLOW_HTTP_REQUEST_TIMEOUT": str(int(self.timeout)),
+                "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+                "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0",
+            })
+            if self.key:
+                os.environ["MLFLOW_TRACKING_TOKEN"] = self.key
+            else:
+                os.environ.pop("MLFLOW_TRACKING_TOKEN", None)
+            mlflow.set_tracking_uri(self.tracking_uri)
+            mlflow.set_registry_uri(self.tracking_uri)
+            try:
+                yield self
+            finally:
+                for name, value in saved.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
+
+    def client(self):
+        from mlflow import MlflowClient
+
+        return MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
+
+    def call(self, what: str, fn: Callable[[], T]) -> T:
+        """Run one MLflow client operation, turning client errors into typed, evidenced failures."""
+        from mlflow.exceptions import MlflowException
+
+        with self.active():
+            try:
+                return fn()
+            except MlflowException as exc:
+                raise _typed_failure(what, exc) from None
+
+
+def _typed_failure(what: str, exc: Exception) -> Exception:
+    message = redact(str(exc))
+    log = current_log()
+    evidence = [e.summary() for e in log.failures()[-3:]] if log is not None else []
+    detail = f"{what} failed: {message[:500]}"
+    if evidence:
+        detail += "\nLast failing exchanges:\n  " + "\n  ".join(evidence)
+    lowered = message.lower()
+    if "failed with exception" in lowered and ("connection" in lowered or "max retries" in lowered):
+        if "timed out" in lowered or "read timeout" in lowered:
+            return TargetNotResponding(detail, evidence=evidence)
+        return TargetUnreachable(detail, evidence=evidence)
+    return RegistryCallFailed(detail, evidence=evidence)
+
+
+def mlflow_error_status(exc: BaseException) -> int | None:
+    """The HTTP status behind a typed registry failure, when the message shows one."""
+    import re
+
+    match = re.search(r"error code (\d{3})|HTTP (\d{3})|(\d{3}) != 200", str(exc))
+    if match:
+        return int(next(g for g in match.groups() if g))
+    return None
+
+
+# ------------------------------------------------------------------ flows
+
+def ensure_experiment(session: MlflowSession, resources: CreatedResources, slug: str) -> str:
+    name = resources.name(slug)
+    with resources._lock:
+        if name in resources.experiments:
+            return resources.experiments[name]
+    client = session.client()
+
+    def create() -> str:
+        existing = client.get_experiment_by_name(name)
+        if existing is not None:
+            return existing.experiment_id
+        return client.create_experiment(name)
+
+    experiment_id = session.call(f"creating experiment {name}", create)
+    with resources._lock:
+        resources.experiments[name] = experiment_id
+    return experiment_id
+
+
+def register_model(session: MlflowSession, resources: CreatedResources, trained: TrainedModel, name: str,
+                   metadata: HokusaiMetadata, *, description: str | None = None,
+                   experiment_slug: str = "registration") -> Registration:
+    """Train-log-register: params and metrics on a run, the model logged and
+    registered under ``name``, then the three Hokusai tags on the new version."""
+    import mlflow
+    from mlflow.models import infer_signature
+
+    check_meets_benchmark(metadata, trained.metrics)
+    resources.add_model(name)
+    experiment_id = ensure_experiment(session, resources, experiment_slug)
+    signature = infer_signature(trained.features, trained.predictions)
+
+    def log_and_register() -> Registration:
+        with mlflow.start_run(experiment_id=experiment_id) as run:
+            mlflow.log_params(trained.params)
+            mlflow.log_metrics(trained.metrics)
+            info = mlflow.sklearn.log_model(trained.model, name="model", registered_model_name=name,
+                                            signature=signature, pip_requirements=trained.pip_requirements)
+        version = str(info.registered_model_version)
+        client = session.client()
+        for tag, value in metadata.as_tags().items():
+            client.set_model_version_tag(name, version, tag, value)
+        if description:
+            client.update_model_version(name, version, description=description)
+        return Registration(name=name, version=version, run_id=run.info.run_id, experiment_id=experiment_id,
+                            metadata=metadata)
+
+    return session.call(f"registering model {name}", log_and_register)
+
+
+def registered_versions(session: MlflowSession, name: str) -> list[Any]:
+    client = session.client()
+    return session.call(f"listing versions of {name}",
+                        lambda: list(client.search_model_versions(f"name = '{name}'")))
+
+
+def find_registered_model(session: MlflowSession, name: str) -> Any | None:
+    client = session.client()
+
+    def search():
+        matches = client.search_registered_models(filter_string=f"name = '{name}'")
+        return next((m for m in matches if m.name == name), None)
+
+    return session.call(f"searching the registry for {name}", search)
+
+
+def model_version(session: MlflowSession, name: str, version: str) -> Any:
+    client = session.client()
+    return session.call(f"reading {name} version {version}", lambda: client.get_model_version(name, version))
+
+
+def run_metrics(session: MlflowSession, run_id: str) -> dict[str, float]:
+    client = session.client()
+    return session.call(f"reading run {run_id}", lambda: dict(client.get_run(run_id).data.metrics))
+
+
+def load_and_predict(session: MlflowSession, model_uri: str, features: Any) -> Any:
+    """Download the model through the target and predict with it."""
+    import mlflow
+
+    def load():
+        with tempfile.TemporaryDirectory(prefix="hokusai-model-") as tmp:
+            model = mlflow.pyfunc.load_model(model_uri, dst_path=tmp)
+            return np.asarray(model.predict(features))
+
+    return session.call(f"loading {model_uri}", load)
+
+
+def cleanup(session: MlflowSession, resources: CreatedResources) -> list[str]:
+    """Delete exactly what this run created; returns what could not be deleted."""
+    from mlflow.exceptions import MlflowException
+
+    client = session.client()
+    leftovers = []
+    with session.active():
+        for name in sorted(resources.models):
+            if not resources.owns(name):
+                continue
+            try:
+                client.delete_registered_model(name)
+            except MlflowException as exc:
+                if "RESOURCE_DOES_NOT_EXIST" not in str(exc):
+                    leftovers.append(f"model {name}: {redact(str(exc))[:120]}")
+        for name, experiment_id in sorted(resources.experiments.items()):
+            if not resources.owns(name):
+                continue
+            try:
+                client.delete_experiment(experiment_id)
+            except MlflowException as exc:
+                if "RESOURCE_DOES_NOT_EXIST" not in str(exc) and "deleted" not in str(exc).lower():
+                    leftovers.append(f"experiment {name}: {redact(str(exc))[:120]}")
+    return leftovers
+
+
+def artifact_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="hokusai-artifacts-"))

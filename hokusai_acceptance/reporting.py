@@ -1,0 +1,100 @@
+"""Report extras: Allure attachments and environment, redaction of failures,
+and a final scrub of everything written under ``reports/``."""
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+from typing import Iterable
+
+from .evidence import Exchange
+from .redaction import redact
+
+
+def _allure():
+    try:
+        import allure
+        return allure
+    except ImportError:  # pragma: no cover - allure-behave is a pinned dependency
+        return None
+
+
+def attach_exchanges(exchanges: Iterable[Exchange], step_name: str) -> None:
+    allure = _allure()
+    if allure is None:
+        return
+    exchanges = list(exchanges)
+    text = "\n\n".join(f"--- exchange {i + 1} of {len(exchanges)} ---\n{e.as_text()}" for i, e in enumerate(exchanges))
+    title = f"HTTP: {exchanges[0].method} {exchanges[0].url.split('?')[0].split('/', 3)[-1]}"
+    if len(exchanges) > 1:
+        title += f" (+{len(exchanges) - 1} more)"
+    allure.attach(redact(text), name=title, attachment_type=allure.attachment_type.TEXT)
+
+
+def redact_step_failure(step) -> None:
+    """Mask secrets in a failed step's message before any formatter sees it."""
+    exc = getattr(step, "exception", None)
+    if exc is not None:
+        try:
+            exc.args = tuple(redact(a) if isinstance(a, str) else a for a in exc.args) or (redact(str(exc)),)
+        except (AttributeError, TypeError):
+            pass
+    if getattr(step, "error_message", None):
+        step.error_message = redact(step.error_message)
+
+
+def component_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for module in ("mlflow", "sklearn", "behave"):
+        try:
+            versions[module] = __import__(module).__version__
+        except Exception:  # pragma: no cover - informative only
+            versions[module] = "unknown"
+    return versions
+
+
+def write_allure_environment(run, results_dir: Path | None) -> None:
+    if results_dir is None:
+        return
+    results_dir.mkdir(parents=True, exist_ok=True)
+    settings = run.settings
+    props = {
+        "target": settings.api_url,
+        "tracking_uri": settings.tracking_uri,
+        "target_kind": "embedded reference stack" if run.stack is not None else "remote deployment",
+        "run_id": settings.run_id,
+        **{f"client.{k}": v for k, v in component_versions().items()},
+    }
+    if run.stack is not None:
+        props["stack.profile"] = run.stack.options.profile
+        props["stack.start_seconds"] = f"{run.stack.start_seconds:.1f}"
+    lines = [f"{k}={redact(v)}" for k, v in props.items()]
+    (results_dir / "environment.properties").write_text("\n".join(lines) + "\n")
+
+
+def write_run_info(run, seconds: float, reports_dir: Path) -> None:
+    """Facts about the run shown in the Allure report header (read by allurerc.mjs)."""
+    import json
+
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    info = {"Target": run.settings.api_url or "",
+            "Target kind": "embedded reference stack" if run.stack is not None else "remote deployment",
+            "Run id": run.settings.run_id, "Suite seconds": f"{seconds:.1f}",
+            "MLflow client": component_versions().get("mlflow", "")}
+    (reports_dir / "run-info.json").write_text(redact(json.dumps(info, indent=2)))
+
+
+def scrub_tree(root: Path) -> int:
+    """Redact every text file under ``root`` in place; returns how many files changed."""
+    changed = 0
+    for path in root.rglob("*"):
+        if not path.is_file() or path.stat().st_size > 20 * 1024 * 1024:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        clean = redact(text)
+        if clean != text:
+            path.write_text(clean, encoding="utf-8")
+            changed += 1
+    return changed

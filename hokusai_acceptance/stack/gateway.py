@@ -1,0 +1,457 @@
+"""Reference Hokusai API gateway: reproduces sections 3-5 of the registry contract.
+
+* ``/health``, ``/health/mlflow``, ``/api/health/mlflow`` and the probe paths;
+* authentication with the four key forms, validation through the auth service
+  (5 s timeout), a Redis cache of successful validations and a per-key hourly
+  rate limit;
+* the MLflow proxy on ``/api/mlflow/*`` and ``/mlflow/*``: credentials stripped,
+  identity headers added, ``Host`` rewritten, bodies streamed both ways, HTML 404
+  turned into JSON ``RESOURCE_NOT_FOUND``, 502/504/500 on proxy failures, and the
+  artifact gate.
+
+``profile`` selects the generation being reproduced: ``2025`` (every auth
+failure is a 401, no scope checks, probes need a key) or ``current`` (429/503
+with ``Retry-After``, write scope enforced, probes open). A loopback-only control
+API guarded by the per-run secret switches field faults on and off.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hmac
+import json
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis.asyncio as aioredis
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
+
+VERSION = "1.0.0-reference"
+CACHE_PREFIX = "api_key:validation:"
+STRIPPED_REQUEST_HEADERS = {"authorization", "x-api-key", "host", "connection", "keep-alive",
+                            "transfer-encoding", "te", "upgrade", "proxy-authorization", "x-stack-control"}
+HOP_BY_HOP_RESPONSE_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade",
+                               "proxy-authenticate", "trailer"}
+#: MLflow endpoints that use POST but only read.
+READ_ONLY_POSTS = ("/experiments/search", "/runs/search", "/logged-models/search", "/traces/search",
+                   "/model-versions/search", "/registered-models/search", "/experiments/get-by-name")
+PROBE_PATHS = {"/", "/ready", "/live", "/version", "/metrics"}
+OPEN_PATHS = {"/health", "/health/alb", "/health/mlflow", "/docs", "/redoc", "/openapi.json", "/favicon.ico",
+              "/docs/oauth2-redirect"}
+
+
+@dataclass
+class GatewayConfig:
+    mlflow_url: str
+    auth_url: str
+    redis_url: str
+    control_secret: str = field(repr=False, default="")
+    profile: str = "current"            # 2025 | current
+    service_id: str = "platform"
+    cache_ttl: int = 300
+    auth_timeout: float = 5.0
+    upstream_timeout: float = 30.0
+    artifacts_enabled: bool = True
+    faults: list[str] = field(default_factory=list)
+
+
+class GatewayState:
+    def __init__(self, config: GatewayConfig):
+        self.config = config
+        self.faults: set[str] = set(config.faults)
+        self.access_log: deque[dict[str, Any]] = deque(maxlen=20000)
+        self.mlflow: httpx.AsyncClient | None = None
+        self.auth: httpx.AsyncClient | None = None
+        self.redis: aioredis.Redis | None = None
+        self.breaker_failures = 0
+        self.started = time.time()
+
+    @property
+    def current(self) -> bool:
+        return self.config.profile != "2025"
+
+
+def _json(detail: Any, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def extract_key(request: Request) -> str | None:
+    """The four key forms, first match wins; the Bearer scheme is case-sensitive."""
+    auth = request.headers.get("authorization", "")
+    if auth.startswith("Bearer "):
+        return auth[7:].strip() or None
+    if auth.startswith("ApiKey "):
+        return auth[7:].strip() or None
+    if request.headers.get("x-api-key"):
+        return request.headers["x-api-key"].strip()
+    if request.query_params.get("api_key"):
+        return request.query_params["api_key"].strip()
+    return None
+
+
+def client_ip(request: Request) -> str:
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else "unknown"
+
+
+def is_write(method: str, path: str) -> bool:
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    if method == "POST" and path.rstrip("/").endswith(READ_ONLY_POSTS):
+        return False
+    return True
+
+
+class AuthOutcome:
+    def __init__(self, info: dict | None = None, response: Response | None = None, cached: bool = False):
+        self.info = info
+        self.response = response
+        self.cached = cached
+
+
+async def authenticate(state: GatewayState, request: Request) -> AuthOutcome:
+    cfg = state.config
+    key = extract_key(request)
+    if not key:
+        return AuthOutcome(response=_json("API key required", 401))
+    cache_key = CACHE_PREFIX + key
+    if state.redis is not None and "redis-cache-down" not in state.faults:
+        try:
+            cached = await state.redis.get(cache_key)
+            if cached:
+                return AuthOutcome(info=json.loads(cached), cached=True)
+        except (aioredis.RedisError, OSError):
+            pass  # the cache is an optimisation: fall through to the auth service
+    payload = {"service_id": "ml-platform" if "auth-service-id-mismatch" in state.faults else cfg.service_id,
+               "client_ip": client_ip(request)}
+    headers = {"Authorization": f"Bearer {key}"}
+    if "auth-contract-mismatch" in state.faults:
+        headers = {}
+        payload["api_key"] = key
+    unavailable = 503 if state.current else 401
+    retry = {"Retry-After": "1"} if state.current else None
+    try:
+        reply = await state.auth.post("/api/v1/keys/validate", json=payload, headers=headers,
+                                      timeout=cfg.auth_timeout)
+    except httpx.TimeoutException:
+        return AuthOutcome(response=_json("Authentication service timeout", unavailable, retry))
+    except httpx.TransportError:
+        return AuthOutcome(response=_json("Authentication service unavailable", unavailable, retry))
+    if reply.status_code == 200:
+        try:
+            info = reply.json()
+        except ValueError:
+            return AuthOutcome(response=_json("Authentication service error", unavailable, retry))
+        if not info.get("is_valid"):
+            return AuthOutcome(response=_json("Invalid or expired API key", 401))
+        if state.redis is not None and "redis-cache-down" not in state.faults:
+            try:
+                await state.redis.setex(cache_key, cfg.cache_ttl, json.dumps(info))
+            except (aioredis.RedisError, OSError):
+                pass
+        return AuthOutcome(info=info)
+    if reply.status_code == 401:
+        return AuthOutcome(response=_json("Invalid or expired API key", 401))
+    if reply.status_code == 429:
+        if state.current:
+            return AuthOutcome(response=_json("Rate limit exceeded", 429, {"Retry-After": "60"}))
+        return AuthOutcome(response=_json("Rate limit exceeded", 401))
+    return AuthOutcome(response=_json("Authentication service error", unavailable, retry))
+
+
+async def rate_limit(state: GatewayState, info: dict) -> tuple[Response | None, dict[str, str]]:
+    """Fixed hourly window per key id, counted in Redis."""
+    limit = int(info.get("rate_limit_per_hour") or 1000)
+    window = int(time.time() // 3600)
+    reset = (window + 1) * 3600
+    headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Reset": str(reset)}
+    if state.redis is None or "redis-cache-down" in state.faults:
+        return None, headers
+    counter = f"ratelimit:{info.get('key_id')}:{window}"
+    try:
+        count = await state.redis.incr(counter)
+        if count == 1:
+            await state.redis.expire(counter, 3700)
+    except (aioredis.RedisError, OSError):
+        return None, headers
+    headers["X-RateLimit-Remaining"] = str(max(0, limit - count))
+    if count > limit:
+        headers["Retry-After"] = str(max(1, reset - int(time.time())))
+        return _json("Rate limit exceeded", 429, headers), headers
+    return None, headers
+
+
+def create_app(config: GatewayConfig) -> FastAPI:
+    state = GatewayState(config)
+    app = FastAPI(title="Hokusai API (reference gateway)", version=VERSION)
+    app.state.gateway = state
+
+    @app.on_event("startup")
+    async def startup() -> None:
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=64)
+        state.mlflow = httpx.AsyncClient(base_url=config.mlflow_url, limits=limits, follow_redirects=False,
+                                         timeout=httpx.Timeout(config.upstream_timeout))
+        state.auth = httpx.AsyncClient(base_url=config.auth_url, limits=limits,
+                                       timeout=httpx.Timeout(config.auth_timeout))
+        state.redis = aioredis.from_url(config.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+
+    @app.on_event("shutdown")
+    async def shutdown() -> None:
+        await state.mlflow.aclose()
+        await state.auth.aclose()
+        await state.redis.aclose()
+
+    def control_allowed(request: Request) -> bool:
+        given = request.headers.get("x-stack-control", "")
+        host = request.client.host if request.client else ""
+        return host == "127.0.0.1" and bool(config.control_secret) and hmac.compare_digest(
+            given, config.control_secret)
+
+    @app.middleware("http")
+    async def gatekeeper(request: Request, call_next):
+        path = request.url.path
+        started = time.perf_counter()
+        entry = {"t": time.time(), "method": request.method, "path": path, "key_id": None, "cached": None}
+        if path.startswith("/__control/"):
+            if not control_allowed(request):
+                return _json("forbidden", 403)
+            return await call_next(request)
+        needs_key = path not in OPEN_PATHS and not (path in PROBE_PATHS and state.current
+                                                    and "health-probes-need-key" not in state.faults)
+        if path == "/api/health/mlflow" and state.current and "health-probes-need-key" not in state.faults:
+            needs_key = False
+        extra_headers: dict[str, str] = {}
+        if needs_key:
+            outcome = await authenticate(state, request)
+            if outcome.response is not None:
+                response = outcome.response
+            else:
+                info = outcome.info
+                entry["key_id"], entry["cached"] = info.get("key_id"), outcome.cached
+                limited, extra_headers = await rate_limit(state, info)
+                if limited is not None:
+                    response = limited
+                elif (state.current and is_write(request.method, path) and _is_mlflow_path(path)
+                      and not _has_write_scope(info)):
+                    response = JSONResponse({"error": "FORBIDDEN", "message": "This API key cannot write to the "
+                                             "model registry", "required_scope": "model:write or mlflow:write"},
+                                            status_code=403)
+                else:
+                    request.state.identity = info
+                    response = await call_next(request)
+        else:
+            response = await call_next(request)
+        for name, value in extra_headers.items():
+            response.headers.setdefault(name, value)
+        entry.update(status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 2),
+                     write=is_write(request.method, path) and _is_mlflow_path(path))
+        state.access_log.append(entry)
+        return response
+
+    # ----------------------------------------------------------------- health
+
+    async def mlflow_reachable() -> tuple[bool, str]:
+        try:
+            reply = await state.mlflow.get("/health", timeout=3.0)
+            return reply.status_code == 200, f"HTTP {reply.status_code}"
+        except httpx.HTTPError as exc:
+            return False, type(exc).__name__
+
+    async def redis_reachable() -> tuple[bool, str]:
+        if "redis-cache-down" in state.faults:
+            return False, "connection refused"
+        try:
+            return bool(await state.redis.ping()), "PONG"
+        except (aioredis.RedisError, OSError) as exc:
+            return False, type(exc).__name__
+
+    @app.get("/health")
+    async def health():
+        (mlflow_ok, _), (redis_ok, _) = await asyncio.gather(mlflow_reachable(), redis_reachable())
+        services = {"mlflow": "healthy" if mlflow_ok else "unhealthy",
+                    "redis": "healthy" if redis_ok else "unhealthy",
+                    "message_queue": "healthy" if redis_ok else "unhealthy",
+                    "postgres": "healthy" if mlflow_ok else "unknown",
+                    "external_api": "healthy"}
+        healthy = mlflow_ok and redis_ok
+        body = {"status": "healthy" if healthy else "degraded", "version": VERSION, "services": services,
+                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        status = 200 if healthy or not state.current else 503
+        return JSONResponse(body, status_code=status)
+
+    @app.get("/health/alb")
+    async def health_alb():
+        return {"status": "healthy"}
+
+    @app.get("/health/mlflow")
+    async def health_mlflow():
+        ok, why = await mlflow_reachable()
+        state.breaker_failures = 0 if ok else state.breaker_failures + 1
+        breaker = "CLOSED" if state.breaker_failures < 5 else "OPEN"
+        return {"circuit_breaker_state": breaker, "failure_count": state.breaker_failures, "connected": ok,
+                "mlflow_server": config.mlflow_url, "detail": why}
+
+    @app.get("/api/health/mlflow")
+    async def api_health_mlflow():
+        ok, why = await mlflow_reachable()
+        experiments_ok = artifacts_ok = False
+        if ok:
+            try:
+                reply = await state.mlflow.get("/api/2.0/mlflow/experiments/search", params={"max_results": 1},
+                                               timeout=5.0)
+                experiments_ok = reply.status_code == 200
+            except httpx.HTTPError:
+                pass
+            if config.artifacts_enabled and "artifacts-disabled" not in state.faults:
+                try:
+                    reply = await state.mlflow.get("/api/2.0/mlflow-artifacts/artifacts", timeout=5.0)
+                    artifacts_ok = reply.status_code == 200
+                except httpx.HTTPError:
+                    pass
+        checks = {"connectivity": "healthy" if ok else "unhealthy",
+                  "experiments_api": "healthy" if experiments_ok else "unhealthy",
+                  "artifacts_api": "healthy" if artifacts_ok else "unhealthy"}
+        body = {"mlflow_server": config.mlflow_url, "checks": checks}
+        if ok and experiments_ok and artifacts_ok:
+            return {**body, "status": "healthy"}
+        return JSONResponse({"detail": {**body, "status": "unhealthy", "reason": why}}, status_code=503)
+
+    @app.get("/")
+    async def root():
+        return {"service": "Hokusai API", "version": VERSION, "docs": "/docs"}
+
+    @app.get("/ready")
+    async def ready():
+        ok, _ = await mlflow_reachable()
+        return JSONResponse({"ready": ok}, status_code=200 if ok else 503)
+
+    @app.get("/live")
+    async def live():
+        return {"alive": True}
+
+    @app.get("/version")
+    async def version():
+        return {"version": VERSION, "profile": config.profile}
+
+    @app.get("/metrics")
+    async def metrics():
+        return PlainTextResponse(f"hokusai_gateway_requests_total {len(state.access_log)}\n")
+
+    # ---------------------------------------------------------------- control
+
+    @app.get("/__control/state")
+    async def control_state():
+        return {"faults": sorted(state.faults), "config": {k: v for k, v in asdict(config).items()
+                                                            if k != "control_secret"}}
+
+    @app.post("/__control/faults")
+    async def control_faults(request: Request):
+        body = await request.json()
+        state.faults = set(body.get("faults", []))
+        return {"faults": sorted(state.faults)}
+
+    @app.get("/__control/access-log")
+    async def control_access_log():
+        return {"entries": list(state.access_log)}
+
+    @app.post("/__control/access-log/clear")
+    async def control_access_log_clear():
+        state.access_log.clear()
+        return {"cleared": True}
+
+    # ------------------------------------------------------------------ proxy
+
+    @app.api_route("/api/mlflow/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+    async def proxy_api_mount(path: str, request: Request):
+        return await proxy(state, path, request)
+
+    @app.api_route("/mlflow/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+    async def proxy_mlflow_mount(path: str, request: Request):
+        return await proxy(state, path, request)
+
+    return app
+
+
+def _is_mlflow_path(path: str) -> bool:
+    return path.startswith("/api/mlflow/") or path.startswith("/mlflow/")
+
+
+def _has_write_scope(info: dict) -> bool:
+    scopes = set(info.get("scopes") or [])
+    return bool(scopes & {"write", "model:write", "mlflow:write", "admin"})
+
+
+def upstream_path(path: str, mlflow_url: str) -> str:
+    """Map a proxied sub-path to the MLflow path (ajax-api rewrite only for the public MLflow)."""
+    path = path.lstrip("/")
+    if "registry.hokus.ai" in mlflow_url:
+        for prefix in ("api/2.0/mlflow/", "api/2.0/mlflow-artifacts/"):
+            if path.startswith(prefix):
+                path = "ajax-" + path
+                break
+    return "/" + path
+
+
+async def proxy(state: GatewayState, path: str, request: Request) -> Response:
+    cfg = state.config
+    if "mlflow-artifacts" in path and (not cfg.artifacts_enabled or "artifacts-disabled" in state.faults):
+        return _json({"error": "ARTIFACTS_DISABLED",
+                      "message": "Artifact storage is not configured for this MLflow deployment"}, 503)
+    target = upstream_path(path, cfg.mlflow_url)
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in STRIPPED_REQUEST_HEADERS]
+    identity = getattr(request.state, "identity", None) or {}
+    headers.append(("X-Hokusai-User-Id", str(identity.get("user_id", ""))))
+    headers.append(("X-Hokusai-API-Key-Id", str(identity.get("key_id", ""))))
+    has_body = request.method in ("POST", "PUT", "PATCH", "DELETE")
+    upstream_request = state.mlflow.build_request(
+        request.method, target, params=request.url.query or None, headers=headers,
+        content=request.stream() if has_body else None)
+    try:
+        upstream = await state.mlflow.send(upstream_request, stream=True)
+    except httpx.TimeoutException:
+        return _json(f"MLflow server request timeout after {cfg.upstream_timeout}s", 504)
+    except (httpx.ConnectError, httpx.ConnectTimeout):
+        return _json(f"Failed to connect to MLflow server at {cfg.mlflow_url}", 502)
+    except httpx.HTTPError:
+        return _json("Internal server error while proxying to MLflow", 500)
+    content_type = upstream.headers.get("content-type", "")
+    if upstream.status_code == 404 and content_type.startswith("text/html"):
+        await upstream.aclose()
+        return JSONResponse({"error_code": "RESOURCE_NOT_FOUND",
+                             "message": f"The requested resource was not found: {target}"}, status_code=404)
+    response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP_RESPONSE_HEADERS}
+    return StreamingResponse(_relay(upstream), status_code=upstream.status_code, headers=response_headers,
+                             background=BackgroundTask(upstream.aclose))
+
+
+async def _relay(upstream: httpx.Response):
+    try:
+        async for chunk in upstream.aiter_raw():
+            yield chunk
+    except httpx.HTTPError:
+        return  # the client sees a truncated body; the access log keeps the status
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--config", type=Path, required=True)
+    args = parser.parse_args(argv)
+    raw = json.loads(args.config.read_text())
+    args.config.unlink()
+    config = GatewayConfig(**raw)
+    uvicorn.run(create_app(config), host="127.0.0.1", port=args.port, log_level="warning", access_log=False,
+                timeout_keep_alive=30)
+
+
+if __name__ == "__main__":
+    main()

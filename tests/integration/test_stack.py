@@ -1,0 +1,108 @@
+"""The embedded reference stack honours the registry contract (sections 3-5)."""
+import os
+import time
+
+import psutil
+import pytest
+import requests
+
+from hokusai_acceptance.stack.launcher import EmbeddedStack
+
+pytestmark = pytest.mark.integration
+SEARCH = "/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"
+
+
+def get(stack, path, **headers):
+    return requests.get(stack.url + path, headers=headers, timeout=10)
+
+
+def test_every_service_listens_on_loopback_only(stack):
+    for name, pid in stack.pids().items():
+        process = psutil.Process(pid)
+        family = [process] + process.children(recursive=True)
+        addresses = {c.laddr.ip for p in family for c in p.net_connections(kind="tcp") if c.status == "LISTEN"}
+        assert addresses and addresses <= {"127.0.0.1"}, (name, addresses)
+
+
+def test_health_needs_no_key(stack):
+    reply = get(stack, "/health")
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["status"] == "healthy"
+    assert set(body["services"]) >= {"mlflow", "redis", "message_queue", "postgres", "external_api"}
+
+
+@pytest.mark.parametrize("header,value", [("Authorization", "Bearer {k}"), ("Authorization", "ApiKey {k}"),
+                                          ("X-API-Key", "{k}")])
+def test_header_key_forms_are_accepted(stack, header, value):
+    assert get(stack, SEARCH, **{header: value.format(k=stack.keys.valid)}).status_code == 200
+
+
+def test_query_key_form_is_accepted(stack):
+    reply = requests.get(stack.url + SEARCH + "&api_key=" + stack.keys.valid, timeout=10)
+    assert reply.status_code == 200
+
+
+def test_bearer_scheme_is_case_sensitive(stack):
+    reply = get(stack, SEARCH, Authorization=f"bearer {stack.keys.valid}")
+    assert (reply.status_code, reply.json()) == (401, {"detail": "API key required"})
+
+
+@pytest.mark.parametrize("role", ["revoked", "expired"])
+def test_revoked_and_expired_keys_are_refused(stack, role):
+    reply = get(stack, SEARCH, Authorization=f"Bearer {getattr(stack.keys, role)}")
+    assert (reply.status_code, reply.json()) == (401, {"detail": "Invalid or expired API key"})
+
+
+def test_read_only_key_cannot_write(stack):
+    reply = requests.post(stack.url + "/api/mlflow/api/2.0/mlflow/experiments/create", json={"name": "nope"},
+                          headers={"Authorization": f"Bearer {stack.keys.readonly}"}, timeout=10)
+    assert reply.status_code == 403 and reply.json()["error"] == "FORBIDDEN"
+
+
+def test_validation_is_cached(stack):
+    stack.flush_cache()
+    stack.set_auth_state(reset_counts=True)
+    for _ in range(3):
+        assert get(stack, SEARCH, Authorization=f"Bearer {stack.keys.valid}").status_code == 200
+    assert stack.auth_stats()["calls"].get("key-rw") == 1
+
+
+def test_html_404_becomes_json(stack):
+    reply = get(stack, "/api/mlflow/no/such/page", Authorization=f"Bearer {stack.keys.valid}")
+    assert reply.status_code == 404
+    assert reply.json()["error_code"] == "RESOURCE_NOT_FOUND"
+
+
+def test_control_api_needs_the_secret(stack):
+    assert requests.get(stack.url + "/__control/access-log", timeout=5).status_code == 403
+    assert requests.get(stack.url + "/__control/access-log", headers={"X-Stack-Control": "guess"},
+                        timeout=5).status_code == 403
+
+
+def test_stack_stops_without_leftovers():
+    stack = EmbeddedStack().start()
+    try:
+        assert stack.start_seconds < 30
+        family = []
+        for pid in stack.pids().values():
+            process = psutil.Process(pid)
+            family += [process] + process.children(recursive=True)
+        rss_mb = sum(p.memory_info().rss for p in family) / 2**20
+        assert rss_mb < 1024, f"stack uses {rss_mb:.0f} MB"
+    finally:
+        stack.stop()
+    time.sleep(0.5)
+    alive = [p.pid for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert alive == []
+    assert not os.path.exists(stack.dir)
+
+
+def test_mlflow_down_gives_502_quickly():
+    with EmbeddedStack() as stack:
+        stack.kill("mlflow")
+        started = time.monotonic()
+        reply = get(stack, SEARCH, Authorization=f"Bearer {stack.keys.valid}")
+        assert reply.status_code == 502
+        assert reply.json()["detail"].startswith("Failed to connect to MLflow server at")
+        assert time.monotonic() - started < 10

@@ -1,0 +1,134 @@
+"""The client against real loopback servers that misbehave in the ways the field saw."""
+import http.server
+import socket
+import threading
+import time
+
+import pytest
+
+from hokusai_acceptance.client import MAX_BODY, HokusaiClient, KeyForm
+from hokusai_acceptance.errors import TargetNotResponding, TargetUnreachable, UnexpectedAnswer
+from hokusai_acceptance.evidence import AnswerKind, EvidenceLog, recording
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        routes = {
+            "/json": (200, "application/json", b'{"ok": true}'),
+            "/html": (502, "text/html", b"<html><title>502 Bad Gateway</title></html>"),
+            "/plain": (404, "text/plain", b"Not Found"),
+            "/garbage": (200, "application/json", b"{{{{"),
+        }
+        if self.path.startswith("/echo"):
+            body = (self.headers.get("Authorization", "") + "|" + self.headers.get("X-API-Key", "") + "|" +
+                    self.path).encode()
+            self._send(200, "text/plain", body)
+        elif self.path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", "https://elsewhere.example/login")
+            self.end_headers()
+        elif self.path == "/huge":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            chunk = b"x" * 65536
+            try:
+                for _ in range(MAX_BODY // len(chunk) + 20):
+                    self.wfile.write(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        else:
+            self._send(*routes.get(self.path, (404, "text/plain", b"?")))
+
+    def _send(self, status, ctype, body):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture
+def log():
+    evidence = EvidenceLog()
+    with recording(evidence):
+        yield evidence
+
+
+def test_json_reply_and_evidence(server, log):
+    reply = HokusaiClient(server).get("/json")
+    assert reply.json() == {"ok": True}
+    assert log.last().status == 200 and log.last().answered_by == AnswerKind.MLFLOW_JSON
+
+
+@pytest.mark.parametrize("path,kind", [("/html", AnswerKind.LB_HTML), ("/plain", AnswerKind.PLAIN_TEXT)])
+def test_non_json_answers_are_typed_not_crashes(server, log, path, kind):
+    reply = HokusaiClient(server).get(path)
+    assert reply.answered_by == kind
+    with pytest.raises(UnexpectedAnswer):
+        reply.json()
+
+
+def test_invalid_json_is_an_unexpected_answer(server, log):
+    with pytest.raises(UnexpectedAnswer, match="non-JSON"):
+        HokusaiClient(server).get("/garbage").json()
+
+
+def test_redirects_are_not_followed(server, log):
+    reply = HokusaiClient(server).get("/redirect")
+    assert reply.status == 302 and "elsewhere.example" in reply.headers["location"]
+
+
+def test_huge_bodies_are_bounded(server, log):
+    reply = HokusaiClient(server).get("/huge")
+    assert reply.truncated and len(reply.body) == MAX_BODY
+    with pytest.raises(UnexpectedAnswer, match="larger than"):
+        reply.json()
+
+
+@pytest.mark.parametrize("form,expect", [
+    (KeyForm.BEARER, "Bearer K123456789||"), (KeyForm.APIKEY, "ApiKey K123456789||"),
+    (KeyForm.X_API_KEY, "|K123456789|"), (KeyForm.QUERY, "api_key=K123456789"),
+])
+def test_key_forms(server, log, form, expect):
+    reply = HokusaiClient(server).get("/echo", key="K123456789", key_form=form)
+    assert expect in reply.text
+
+
+def test_key_form_parsing():
+    assert KeyForm.parse("Bearer header") is KeyForm.BEARER
+    assert KeyForm.parse("x_api_key") is KeyForm.X_API_KEY
+    with pytest.raises(ValueError):
+        KeyForm.parse("cookie")
+
+
+def test_refused_port_is_unreachable(log):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(TargetUnreachable, match="Connection refused|cannot connect"):
+        HokusaiClient(f"http://127.0.0.1:{port}").get("/health")
+    assert log.last().status is None
+
+
+def test_silent_listener_times_out_quickly(log):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(5)
+        port = sock.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(TargetNotResponding):
+            HokusaiClient(f"http://127.0.0.1:{port}", read_timeout=1.0).get("/health")
+        assert time.monotonic() - started < 5

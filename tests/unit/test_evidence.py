@@ -1,0 +1,36 @@
+import pytest
+
+from hokusai_acceptance.evidence import AnswerKind, Exchange, classify_answer
+
+FLASK_404 = ('<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n'
+             '<p>The requested URL was not found on the server.</p>')
+ALB_503 = "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503</h1></center></body></html>"
+
+
+@pytest.mark.parametrize("status,ctype,body,kind", [
+    (401, "application/json", '{"detail":"API key required"}', AnswerKind.GATEWAY_JSON),
+    (404, "application/json", '{"error_code":"RESOURCE_NOT_FOUND","message":"x"}', AnswerKind.MLFLOW_JSON),
+    (200, "application/json", '{"experiments": []}', AnswerKind.MLFLOW_JSON),
+    (404, "text/html; charset=utf-8", FLASK_404, AnswerKind.FLASK_HTML_404),
+    (503, "text/html", ALB_503, AnswerKind.LB_HTML),
+    (404, "text/plain; charset=utf-8", "Not Found", AnswerKind.PLAIN_TEXT),
+    (200, "application/json", "{not json", AnswerKind.OTHER_JSON),
+    (200, "application/octet-stream", "\x00\x01", AnswerKind.NON_JSON),
+    (204, "", "", AnswerKind.EMPTY),
+    (None, "", "", AnswerKind.NO_ANSWER),
+    (200, "application/json", "[1, 2]", AnswerKind.OTHER_JSON),
+])
+def test_classify_answer(status, ctype, body, kind):
+    assert classify_answer(status, ctype, body) == kind
+
+
+def test_exchange_text_is_redacted_and_readable():
+    key = "hk_live_" + "Q" * 32
+    exchange = Exchange(method="GET", url="http://h/api/mlflow/x?api_key=" + key, status=401,
+                        content_type="application/json", body_prefix='{"detail":"Invalid or expired API key"}',
+                        request_headers={"Authorization": f"Bearer {key}"}, elapsed_ms=12.5,
+                        answered_by=AnswerKind.GATEWAY_JSON)
+    text = exchange.as_text()
+    assert key not in text
+    assert "HTTP 401" in text and "Invalid or expired API key" in text
+    assert "401" in exchange.summary() and "gateway JSON" in exchange.summary()
