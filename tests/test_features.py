@@ -1,0 +1,52 @@
+"""The Gherkin itself: every step is defined exactly once (behave --dry-run), and
+every scenario carries the tags that execution and the report rely on."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from behave.parser import parse_file
+
+ROOT = Path(__file__).resolve().parents[1]
+FEATURES = sorted((ROOT / "features").rglob("*.feature"))
+CAPABILITIES = {"health", "auth", "registration", "proxy", "errors", "performance", "field"}
+
+
+def scenarios():
+    for path in FEATURES:
+        feature = parse_file(str(path))
+        for scenario in feature.walk_scenarios():
+            yield path, feature, scenario
+
+
+def test_there_are_features():
+    assert len(FEATURES) >= 3
+
+
+def test_dry_run_finds_every_step_defined(tmp_path):
+    for name in ("features", "steps", "environment.py", "behave.ini"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "behave", "--dry-run", "--no-junit"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-3000:]
+    assert "undefined" not in output.lower().split("took")[0].splitlines()[-1]
+    assert "AmbiguousStep" not in output
+
+
+@pytest.mark.parametrize("path", FEATURES, ids=lambda p: p.relative_to(ROOT / "features").as_posix())
+def test_feature_has_exactly_one_capability_tag(path):
+    feature = parse_file(str(path))
+    found = CAPABILITIES & set(feature.tags)
+    assert len(found) == 1, f"{path.name}: capability tags {found}"
+    assert path.parent.name == next(iter(found)), "features are foldered by capability"
+
+
+@pytest.mark.parametrize("path,feature,scenario", list(scenarios()),
+                         ids=lambda x: getattr(x, "name", None) or "")
+def test_scenario_declares_whether_it_writes(path, feature, scenario):
+    tags = set(scenario.effective_tags)
+    assert ("readonly" in tags) != ("writes" in tags), \
+        f"{path.name}: '{scenario.name}' must be tagged exactly one of @readonly / @writes"
