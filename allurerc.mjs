@@ -55,7 +55,7 @@ export default defineConfig({
       options: {
         reportName: "Hokusai model registry - acceptance report",
         reportLanguage: "en",
-        singleFile: false,
+        singleFile: true,
         groupBy: ["epic", "feature"],
       },
     },

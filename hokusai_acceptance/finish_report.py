@@ -5,6 +5,7 @@ when the outputs were produced and contain no secrets, 1 otherwise.
 """
 from __future__ import annotations
 
+import json
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -23,6 +24,19 @@ def junit_totals(junit_dir: Path) -> dict[str, int]:
     return totals
 
 
+def tidy_allure_labels(results_dir: Path) -> None:
+    """Gherkin tags cannot hold spaces: show ``Model_registration`` as ``Model registration``."""
+    for path in results_dir.glob("*-result.json"):
+        data = json.loads(path.read_text())
+        changed = False
+        for label in data.get("labels", []):
+            if label.get("name") in ("epic", "story") and "_" in label.get("value", ""):
+                label["value"] = label["value"].replace("_", " ")
+                changed = True
+        if changed:
+            path.write_text(json.dumps(data))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     reports = Path(args[0] if args else "reports")
@@ -30,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"finish_report: {reports}/allure-results does not exist: the suite produced no results",
               file=sys.stderr)
         return 1
+    tidy_allure_labels(reports / "allure-results")
     scrubbed = scrub_tree(reports)
     if scrubbed:
         print(f"finish_report: masked credential-shaped text in {scrubbed} output file(s)", file=sys.stderr)

@@ -52,3 +52,22 @@ def test_bad_configuration_is_a_one_line_usage_error(tmp_path, env, needle):
     assert needle in proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert seconds < 20
+
+
+def test_remote_target_with_mlflow_killed_is_broken_quickly(tmp_path):
+    """The same suite against a URL and key (the remote path), with MLflow dead behind the
+    gateway: registration is reported broken -- not failed, not hanging -- well within 60 s."""
+    import json
+
+    from hokusai_acceptance.stack.launcher import EmbeddedStack
+
+    with EmbeddedStack() as stack:
+        stack.kill("mlflow")
+        proc, seconds = run_behave(["--tags=@registration and @smoke"], tmp_path,
+                                   {"HOKUSAI_API_URL": stack.url, "HOKUSAI_API_KEY": stack.keys.valid})
+    assert proc.returncode == 1, proc.stdout[-2000:]
+    assert seconds < 60
+    statuses = [json.loads(p.read_text())["status"]
+                for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")]
+    assert statuses == ["broken"]
+    assert stack.keys.valid not in proc.stdout + proc.stderr
