@@ -52,10 +52,12 @@ def before_all(context) -> None:
               file=sys.stderr, flush=True)
         settings = settings.with_target(stack.url, stack.keys.valid, stack.keys.readonly, stack.keys.revoked)
         keys = {"valid": stack.keys.valid, "read-only": stack.keys.readonly, "revoked": stack.keys.revoked,
-                "expired": stack.keys.expired, "rate-limited": stack.keys.limited}
+                "expired": stack.keys.expired, "rate-limited": stack.keys.limited,
+                "revocable": stack.keys.revocable}
     else:
         keys = {"valid": settings.api_key, "read-only": settings.readonly_key, "revoked": settings.revoked_key}
-    context.suite_run = SuiteRun(settings=settings, keys=keys, stack=stack)
+    budgets = {k: float(v) for k, v in context.config.userdata.items() if k.endswith(("_ms", "_seconds"))}
+    context.suite_run = SuiteRun(settings=settings, keys=keys, stack=stack, budgets=budgets)
     context.suite_started = time.time()
     reporting.write_allure_environment(context.suite_run, _results_dir(context))
 
@@ -77,8 +79,9 @@ def before_scenario(context, scenario) -> None:
         scenario.skip(reason="needs the embedded reference stack (fault injection or stack inspection); "
                              "the configured target is remote")
         return
-    context.world = RegistryWorld(run)
+    context.world = RegistryWorld(run, skip=scenario.skip)
     context.world_exchange_mark = 0
+    context.world_note_mark = 0
     set_current(context.world.evidence)
 
 
@@ -92,9 +95,17 @@ def after_step(context, step) -> None:
     context.world_exchange_mark = len(world.evidence.exchanges)
     if new:
         reporting.attach_exchanges(new, step.name)
+    notes = world.notes[context.world_note_mark:]
+    context.world_note_mark = len(world.notes)
+    if notes:
+        reporting.attach_notes(notes)
 
 
 def after_scenario(context, scenario) -> None:
+    if scenario.status == "skipped" and scenario.skip_reason:
+        # context attributes set here die with the scenario layer: keep the reason on the run
+        context.suite_run.skip_reasons.append({"feature": scenario.feature.name, "scenario": scenario.name,
+                                     "reason": redact(scenario.skip_reason)})
     world: RegistryWorld | None = getattr(context, "world", None)
     set_current(None)
     if world is not None:
@@ -106,8 +117,9 @@ def after_all(context) -> None:
     run: SuiteRun | None = getattr(context, "suite_run", None)
     if run is None:
         return
-    reporting.write_run_info(run, time.time() - getattr(context, "suite_started", time.time()),
-                             Path(os.environ.get("HOKUSAI_REPORTS_DIR", "reports")))
+    reports_dir = Path(os.environ.get("HOKUSAI_REPORTS_DIR", "reports"))
+    reporting.write_run_info(run, time.time() - getattr(context, "suite_started", time.time()), reports_dir)
+    reporting.write_skip_reasons(run.skip_reasons, reports_dir)
     try:
         leftovers = run.cleanup()
         for item in leftovers:

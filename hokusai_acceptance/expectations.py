@@ -28,8 +28,17 @@ def expect_status(reply: Reply, expected: int | Iterable[int], what: str = "the 
     if reply.status in allowed:
         return
     expect_api_answer(reply)
-    wanted = " or ".join(str(s) for s in sorted(allowed))
+    wanted = _describe_statuses(allowed)
     raise _fail(f"{what}: expected HTTP {wanted}, got HTTP {reply.status}", reply)
+
+
+def _describe_statuses(allowed: set[int]) -> str:
+    ordered = sorted(allowed)
+    if len(ordered) > 3 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        if ordered[0] % 100 == 0 and ordered[-1] % 100 == 99:
+            return f"{ordered[0] // 100}xx"
+        return f"{ordered[0]}-{ordered[-1]}"
+    return " or ".join(str(s) for s in ordered)
 
 
 def expect_success(reply: Reply, what: str = "the call") -> Any:

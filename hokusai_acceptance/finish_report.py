@@ -10,7 +10,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .reporting import scrub_tree
+from .reporting import apply_skip_reasons, scrub_tree
 
 
 def junit_totals(junit_dir: Path) -> dict[str, int]:
@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     tidy_allure_labels(reports / "allure-results")
+    apply_skip_reasons(reports)
     scrubbed = scrub_tree(reports)
     if scrubbed:
         print(f"finish_report: masked credential-shaped text in {scrubbed} output file(s)", file=sys.stderr)

@@ -260,16 +260,51 @@ def run_metrics(session: MlflowSession, run_id: str) -> dict[str, float]:
     return session.call(f"reading run {run_id}", lambda: dict(client.get_run(run_id).data.metrics))
 
 
-def load_and_predict(session: MlflowSession, model_uri: str, features: Any) -> Any:
-    """Download the model through the target and predict with it."""
+def load_and_predict(session: MlflowSession, model_uri: str, features: Any) -> tuple[Any, int]:
+    """Download the model through the target and predict with it; returns (predictions, bytes downloaded)."""
     import mlflow
 
     def load():
         with tempfile.TemporaryDirectory(prefix="hokusai-model-") as tmp:
             model = mlflow.pyfunc.load_model(model_uri, dst_path=tmp)
-            return np.asarray(model.predict(features))
+            size = sum(p.stat().st_size for p in Path(tmp).rglob("*") if p.is_file())
+            return np.asarray(model.predict(features)), size
 
     return session.call(f"loading {model_uri}", load)
+
+
+def run_params(session: MlflowSession, run_id: str) -> dict[str, str]:
+    client = session.client()
+    return session.call(f"reading run {run_id}", lambda: dict(client.get_run(run_id).data.params))
+
+
+def model_signature(session: MlflowSession, model_uri: str) -> dict | None:
+    import mlflow
+
+    def read():
+        info = mlflow.models.get_model_info(model_uri)
+        return info.signature.to_dict() if info.signature is not None else None
+
+    return session.call(f"reading the signature of {model_uri}", read)
+
+
+def set_alias(session: MlflowSession, name: str, alias: str, version: str) -> None:
+    client = session.client()
+    session.call(f"setting alias {alias} on {name}", lambda: client.set_registered_model_alias(name, alias, version))
+
+
+def resolve_version(session: MlflowSession, model_uri: str) -> str:
+    """Which version a ``models:/`` URI (number, ``latest`` or ``@alias``) points at, as the registry says."""
+    client = session.client()
+    reference = model_uri[len("models:/"):]
+    if "@" in reference:
+        name, alias = reference.split("@", 1)
+        return session.call(f"resolving {model_uri}",
+                            lambda: str(client.get_model_version_by_alias(name, alias).version))
+    name, ref = reference.rsplit("/", 1)
+    if ref == "latest":
+        return str(max(int(v.version) for v in registered_versions(session, name)))
+    return ref
 
 
 def cleanup(session: MlflowSession, resources: CreatedResources) -> list[str]:

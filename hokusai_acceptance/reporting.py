@@ -30,6 +30,13 @@ def attach_exchanges(exchanges: Iterable[Exchange], step_name: str) -> None:
     allure.attach(redact(text), name=title, attachment_type=allure.attachment_type.TEXT)
 
 
+def attach_notes(notes: list[str]) -> None:
+    allure = _allure()
+    if allure is None:
+        return
+    allure.attach(redact("\n".join(notes)), name="Observed", attachment_type=allure.attachment_type.TEXT)
+
+
 def redact_step_failure(step) -> None:
     """Mask secrets in a failed step's message before any formatter sees it."""
     exc = getattr(step, "exception", None)
@@ -81,6 +88,35 @@ def write_run_info(run, seconds: float, reports_dir: Path) -> None:
             "Run id": run.settings.run_id, "Suite seconds": f"{seconds:.1f}",
             "MLflow client": component_versions().get("mlflow", "")}
     (reports_dir / "run-info.json").write_text(redact(json.dumps(info, indent=2)))
+
+
+def write_skip_reasons(reasons: list[dict], reports_dir: Path) -> None:
+    import json
+
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    (reports_dir / "skip-reasons.json").write_text(json.dumps(reasons, indent=2))
+
+
+def apply_skip_reasons(reports_dir: Path) -> int:
+    """allure-behave drops the reason a scenario was skipped: put it back into the results."""
+    import json
+
+    source = reports_dir / "skip-reasons.json"
+    if not source.is_file():
+        return 0
+    reasons = {(r["feature"], r["scenario"]): r["reason"] for r in json.loads(source.read_text())}
+    patched = 0
+    for path in (reports_dir / "allure-results").glob("*-result.json"):
+        data = json.loads(path.read_text())
+        if data.get("status") != "skipped":
+            continue
+        feature = next((l["value"] for l in data.get("labels", []) if l.get("name") == "feature"), None)
+        reason = reasons.get((feature, data.get("name")))
+        if reason:
+            data["statusDetails"] = {"message": f"Skipped: {reason}"}
+            path.write_text(json.dumps(data))
+            patched += 1
+    return patched
 
 
 def scrub_tree(root: Path) -> int:

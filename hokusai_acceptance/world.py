@@ -2,27 +2,32 @@
 
 One :class:`SuiteRun` lives for the whole run (settings, target, keys, what the
 run created); one :class:`RegistryWorld` per scenario holds what the scenario
-did and saw. Steps are one-liners into these methods.
+did and saw. Steps are one-liners into these methods; the methods themselves
+live in :mod:`hokusai_acceptance.capabilities`, one module per capability.
 """
 from __future__ import annotations
 
 import secrets
 import string
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
-import numpy as np
-
-from . import expectations as expect
 from . import registration as reg
-from .client import HokusaiClient, KeyForm, Reply
-from .errors import ConfigError
+from .capabilities.auth import AuthChecks
+from .capabilities.errors import ErrorChecks
+from .capabilities.health import HealthChecks
+from .capabilities.proxy import ProxyChecks
+from .capabilities.registration import RegistrationChecks
+from .client import HokusaiClient, Reply
+from .errors import StackError
 from .evidence import EvidenceLog
-from .hokusai_tags import METRIC_TAG, TOKEN_ID_TAG, VALUE_TAG, readiness_problems, validate
-from .redaction import register_secret
+from .redaction import redact, register_secret
+from .rest_api import MlflowRest
 from .settings import Settings
 
-EXPERIMENTS_SEARCH = "/api/mlflow/api/2.0/mlflow/experiments/search"
+#: Key roles a scenario can act with, and the variable that configures each on a remote target.
+KEY_VARIABLES = {"valid": "HOKUSAI_API_KEY", "read-only": "HOKUSAI_READONLY_API_KEY",
+                 "revoked": "HOKUSAI_REVOKED_API_KEY"}
 
 
 @dataclass
@@ -33,6 +38,8 @@ class SuiteRun:
     keys: dict[str, str | None] = field(repr=False)
     stack: Any = None                        # EmbeddedStack when the suite started one
     resources: reg.CreatedResources | None = None
+    budgets: dict[str, float] = field(default_factory=dict)
+    skip_reasons: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.resources is None:
@@ -45,6 +52,9 @@ class SuiteRun:
     def session(self, key: str | None) -> reg.MlflowSession:
         return reg.MlflowSession(self.settings.tracking_uri, key, timeout=self.settings.mlflow_timeout,
                                  retries=self.settings.mlflow_retries)
+
+    def budget(self, name: str, default: float) -> float:
+        return float(self.budgets.get(name, default))
 
     def cleanup(self) -> list[str]:
         key = self.keys.get("valid")
@@ -59,26 +69,63 @@ def never_issued_key() -> str:
     return key
 
 
-class RegistryWorld:
-    def __init__(self, run: SuiteRun):
+class RegistryWorld(HealthChecks, AuthChecks, RegistrationChecks, ProxyChecks, ErrorChecks):
+    def __init__(self, run: SuiteRun, skip: Callable[[str], None] | None = None):
         self.run = run
+        self._skip = skip
         self.evidence = EvidenceLog()
         self.client = HokusaiClient(run.base_url, connect_timeout=run.settings.connect_timeout,
                                     read_timeout=run.settings.read_timeout)
         self.key: str | None = None
         self.key_role = "none"
         self.reply: Reply | None = None
+        self.replies: list[Reply] = []
         self.trained: reg.TrainedModel | None = None
         self.registration: reg.Registration | None = None
+        self.registrations: list[reg.Registration] = []
         self.notes: list[str] = []
+        self.cleanups: list[Callable[[], None]] = []
+        self.skipped = False
 
     def close(self) -> None:
+        """Undo what the scenario changed in the stack (faults, delays), newest first."""
+        errors = []
+        for undo in reversed(self.cleanups):
+            try:
+                undo()
+            except Exception as exc:  # keep undoing the rest
+                errors.append(redact(str(exc)))
+        self.cleanups.clear()
         self.client.close()
+        if errors:
+            raise StackError("could not restore the stack after the scenario: " + "; ".join(errors))
 
-    # ------------------------------------------------------------ keys
+    def note(self, text: str) -> None:
+        """A fact worth showing in the report (a measured time, a window, a version)."""
+        self.notes.append(redact(text))
+
+    def skip(self, reason: str) -> None:
+        self.skipped = True
+        if self._skip is not None:
+            self._skip(reason)
+
+    @property
+    def stack(self):
+        if self.run.stack is None:
+            raise StackError("this check needs the embedded stack; tag the scenario @embedded_only")
+        return self.run.stack
+
+    @property
+    def mlflow(self) -> reg.MlflowSession:
+        return self.run.session(self.key)
+
+    @property
+    def rest(self) -> MlflowRest:
+        return MlflowRest(self.client, self.key)
 
     def use_key(self, role: str) -> None:
-        """Pick the key a scenario acts with: valid, read-only, revoked, expired, never issued, none."""
+        """Act with a key of the given role: valid, read-only, revoked, expired, revocable,
+        rate-limited, never issued, or none. A role the target has no key for skips the scenario."""
         if role == "never issued":
             self.key = never_issued_key()
         elif role == "none":
@@ -86,87 +133,9 @@ class RegistryWorld:
         else:
             key = self.run.keys.get(role)
             if not key:
-                raise ConfigError(f"no {role} key is configured for this target "
-                                  f"(set HOKUSAI_{role.upper().replace('-', '')}_API_KEY)")
+                variable = KEY_VARIABLES.get(role)
+                how = f"set {variable} to run it" if variable else "only the embedded stack has one"
+                self.skip(f"no {role} key is available for this target ({how})")
+                return
             self.key = key
         self.key_role = role
-
-    @property
-    def mlflow(self) -> reg.MlflowSession:
-        return self.run.session(self.key)
-
-    # ------------------------------------------------------------ health
-
-    def ask_health(self, with_key: bool = False) -> None:
-        self.reply = self.client.get("/health", key=self.key if with_key else None)
-
-    def check_healthy(self) -> None:
-        body = expect.expect_success(self.reply, "GET /health")
-        expect.expect_json_keys(body, ["status", "services"], "the health report")
-        expect.expect_equal(body["status"], "healthy", "the reported health")
-
-    def check_health_names_services(self, *services: str) -> None:
-        body = self.reply.json()
-        reported = body.get("services") or {}
-        missing = [s for s in services if s not in reported]
-        if missing:
-            raise AssertionError(f"the health report does not mention {', '.join(missing)}; it lists "
-                                 f"{', '.join(sorted(reported)) or 'nothing'}")
-        unhealthy = {s: reported[s] for s in services if reported[s] != "healthy"}
-        if unhealthy:
-            raise AssertionError(f"the health report shows unhealthy services: {unhealthy}")
-
-    # ------------------------------------------------------------ authentication
-
-    def call_registry(self, key_form: KeyForm | None = KeyForm.BEARER) -> None:
-        """A harmless authenticated read: list one experiment."""
-        key = self.key if key_form is not None else None
-        self.reply = self.client.get(EXPERIMENTS_SEARCH, params={"max_results": 1}, key=key,
-                                     key_form=key_form or KeyForm.BEARER)
-
-    def check_accepted(self) -> None:
-        body = expect.expect_success(self.reply, "the authenticated call")
-        expect.expect_json_keys(body, ["experiments"], "the experiment list")
-
-    def check_refused(self, status: int, detail: str) -> None:
-        expect.expect_refusal(self.reply, status, detail)
-
-    # ------------------------------------------------------------ registration
-
-    def train_classifier(self) -> None:
-        self.trained = reg.train_classifier()
-
-    def register_model(self, slug: str, token_id: str, metric: str, value: str) -> None:
-        metadata = validate(token_id, metric, value)
-        name = self.run.resources.name(slug)
-        self.registration = reg.register_model(self.mlflow, self.run.resources, self.trained, name, metadata,
-                                               description=f"Registered by the Hokusai acceptance suite "
-                                                           f"(run {self.run.settings.run_id})")
-
-    def check_model_in_registry(self, version: int) -> None:
-        name = self.registration.name
-        found = reg.find_registered_model(self.mlflow, name)
-        if found is None:
-            raise AssertionError(f"model {name} is not in the registry at {self.run.settings.tracking_uri}")
-        versions = sorted(int(v.version) for v in reg.registered_versions(self.mlflow, name))
-        if version not in versions:
-            raise AssertionError(f"model {name} has versions {versions}, not version {version}")
-        expect.expect_equal(self.registration.version, str(version), "the version the registration returned")
-
-    def check_hokusai_tags(self, token_id: str, metric: str, value: str) -> None:
-        mv = reg.model_version(self.mlflow, self.registration.name, self.registration.version)
-        tags = dict(mv.tags)
-        problems = readiness_problems(tags)
-        if problems:
-            raise AssertionError(f"the registered version is not Hokusai-ready: {'; '.join(problems)}")
-        expect.expect_equal(tags[TOKEN_ID_TAG], token_id, "the hokusai_token_id tag")
-        expect.expect_equal(tags[METRIC_TAG], metric, "the benchmark_metric tag")
-        expect.expect_equal(float(tags[VALUE_TAG]), float(value), "the benchmark_value tag")
-
-    def check_loads_and_predicts(self) -> None:
-        predicted = reg.load_and_predict(self.mlflow, self.registration.model_uri, self.trained.features)
-        original = np.asarray(self.trained.predictions)
-        if predicted.shape != original.shape or not np.array_equal(predicted, original):
-            differing = int(np.sum(predicted != original)) if predicted.shape == original.shape else "all"
-            raise AssertionError(f"the model loaded from the registry predicts differently: {differing} of "
-                                 f"{len(original)} predictions differ")

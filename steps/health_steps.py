@@ -24,4 +24,59 @@ def step_i_list_experiments_through_the_registry(context):
 
 @then("the registry answers with a list of experiments")
 def step_the_registry_answers_with_a_list_of_experiments(context):
-    context.world.check_accepted()
+    context.world.check_experiments_listed()
+
+
+@when("monitoring asks the API whether MLflow is connected")
+def step_monitoring_asks_whether_mlflow_is_connected(context):
+    context.world.ask_mlflow_health()
+
+
+@then("the API reports MLflow connected with its circuit breaker closed")
+def step_the_api_reports_mlflow_connected(context):
+    context.world.check_mlflow_connected()
+
+
+@when("I ask the API to check its MLflow server in depth")
+def step_i_ask_the_api_to_check_mlflow_in_depth(context):
+    context.world.ask_mlflow_api_health()
+
+
+@then("the experiment and artifact APIs are both reported healthy")
+def step_experiment_and_artifact_apis_healthy(context):
+    context.world.check_artifact_serving_enabled()
+
+
+@when('monitoring calls "{path}" without a key')
+def step_monitoring_calls_path_without_a_key(context, path):
+    context.world.probe_without_key(path)
+
+
+@then("the probe answers without asking for a key")
+def step_the_probe_answers_without_asking_for_a_key(context):
+    context.world.check_probe_answers_without_key()
+
+
+@then("the probe answers within the monitoring budget")
+def step_the_probe_answers_within_budget(context):
+    context.world.check_probe_within_budget(context.world.run.budget("probe_budget_ms", 2000))
+
+
+@when("a developer opens the API documentation")
+def step_a_developer_opens_the_api_documentation(context):
+    context.world.read_docs()
+
+
+@then("the interactive docs and the OpenAPI description are available")
+def step_docs_and_openapi_available(context):
+    context.world.check_docs_published()
+
+
+@when("I ask the API for its version")
+def step_i_ask_the_api_for_its_version(context):
+    context.world.ask_version()
+
+
+@then("the API names the version that is deployed")
+def step_the_api_names_its_version(context):
+    context.world.check_version_reported()

@@ -7,9 +7,34 @@ def step_a_trained_scikit_learn_classifier(context):
     context.world.train_classifier()
 
 
+@given("a scikit-learn classifier trained on a sample data set, padded to {size:d} MB")
+def step_a_trained_padded_classifier(context, size):
+    context.world.train_classifier(padding_mb=size)
+
+
 @when('I register it as model "{slug}" with token id "{token_id}" and benchmark "{metric}" of {value}')
 def step_i_register_it_with_hokusai_metadata(context, slug, token_id, metric, value):
     context.world.register_model(slug, token_id, metric, value)
+
+
+@given('I have registered it as model "{slug}" with token id "{token_id}" and benchmark "{metric}" of {value}')
+def step_i_have_registered_it(context, slug, token_id, metric, value):
+    context.world.register_model(slug, token_id, metric, value)
+
+
+@when('I try to register it as model "{slug}" with token id "{token_id}" and benchmark "{metric}" of {value}')
+def step_i_try_to_register_it(context, slug, token_id, metric, value):
+    context.world.try_to_register(slug, token_id, metric, value)
+
+
+@then("the registration is refused because {reason}")
+def step_the_registration_is_refused_because(context, reason):
+    context.world.check_registration_refused(reason)
+
+
+@then('no model "{slug}" was created in the registry')
+def step_no_model_was_created(context, slug):
+    context.world.check_nothing_written()
 
 
 @then("the model appears in the registry with version {version:d}")
@@ -25,3 +50,53 @@ def step_its_hokusai_tags_name(context, token_id, metric, value):
 @then("the registered model loads back and makes the same predictions")
 def step_the_registered_model_loads_back(context):
     context.world.check_loads_and_predicts()
+
+
+@then("the registered model, at least {size:d} MB, loads back and makes the same predictions")
+def step_the_large_model_loads_back(context, size):
+    context.world.check_large_round_trip(size)
+
+
+@then("the run behind the model records its training parameters and metrics")
+def step_the_run_records_training(context):
+    context.world.check_run_records_training()
+
+
+@then("the model version keeps its description and input signature")
+def step_the_version_keeps_description_and_signature(context):
+    context.world.check_description_and_signature()
+
+
+@when('I point the alias "{alias}" at the new version')
+def step_i_point_the_alias(context, alias):
+    context.world.set_alias(alias)
+
+
+@then("the registry holds versions 1 and 2 of the model")
+def step_the_registry_holds_versions_1_and_2(context):
+    context.world.check_versions(1, 2)
+
+
+@then('"{reference}" retrieves the new version')
+def step_reference_retrieves_the_new_version(context, reference):
+    context.world.check_retrieval(reference)
+
+
+@when('I register model "{slug}" through the REST API with token id "{token_id}" and benchmark "{metric}" of {value}')
+def step_i_register_through_rest(context, slug, token_id, metric, value):
+    context.world.register_via_rest(slug, token_id, metric, value)
+
+
+@then("the REST-registered version carries valid Hokusai tags and its benchmark metric")
+def step_the_rest_version_is_hokusai_ready(context):
+    context.world.check_rest_registration()
+
+
+@when('{count:d} developers register versions of model "{slug}" at the same time')
+def step_developers_register_concurrently(context, count, slug):
+    context.world.register_concurrently(slug, count)
+
+
+@then("the model has {count:d} distinct versions, each with its own tags")
+def step_the_model_has_distinct_versions(context, count):
+    context.world.check_concurrent_versions(count)

@@ -15,3 +15,48 @@ Feature: Anyone can tell whether the registry is up without holding a key
     Given a valid Hokusai API key
     When I list experiments through the registry
     Then the registry answers with a list of experiments
+
+  @readonly
+  Scenario: The API sees its MLflow server as connected
+    When monitoring asks the API whether MLflow is connected
+    Then the API reports MLflow connected with its circuit breaker closed
+
+  @readonly
+  Scenario: Artifact storage is served, so models can be uploaded and downloaded
+    Given a valid Hokusai API key
+    When I ask the API to check its MLflow server in depth
+    Then the experiment and artifact APIs are both reported healthy
+
+  @readonly
+  Scenario Outline: The <probe name> probe answers monitoring without a key, within budget
+    When monitoring calls "<path>" without a key
+    Then the probe answers without asking for a key
+    And the probe answers within the monitoring budget
+
+    Examples:
+      | probe name        | path               |
+      | health            | /health            |
+      | MLflow health     | /health/mlflow     |
+      | MLflow API health | /api/health/mlflow |
+      | readiness         | /ready             |
+      | liveness          | /live              |
+      | version           | /version           |
+
+  @readonly
+  Scenario: The API documentation is published
+    When a developer opens the API documentation
+    Then the interactive docs and the OpenAPI description are available
+
+  @readonly
+  Scenario: The deployed version can be identified
+    Given a valid Hokusai API key
+    When I ask the API for its version
+    Then the API names the version that is deployed
+
+  @readonly @embedded_only
+  Scenario: Repeated calls are served from the validation cache
+    Given a valid Hokusai API key
+    And the validation cache is empty
+    When I call the registry 3 times
+    Then every call is accepted
+    And the auth service validated my key only once

@@ -60,6 +60,7 @@ class GatewayConfig:
     upstream_timeout: float = 30.0
     artifacts_enabled: bool = True
     faults: list[str] = field(default_factory=list)
+    dead_mlflow_url: str = "http://127.0.0.1:9"
 
 
 class GatewayState:
@@ -72,6 +73,13 @@ class GatewayState:
         self.redis: aioredis.Redis | None = None
         self.breaker_failures = 0
         self.started = time.time()
+        self.dead_mlflow_url = config.dead_mlflow_url
+        self._unreachable: httpx.AsyncClient | None = None
+
+    def unreachable_mlflow(self) -> httpx.AsyncClient:
+        if self._unreachable is None:
+            self._unreachable = httpx.AsyncClient(base_url=self.dead_mlflow_url, timeout=3.0)
+        return self._unreachable
 
     @property
     def current(self) -> bool:
@@ -260,8 +268,9 @@ def create_app(config: GatewayConfig) -> FastAPI:
     # ----------------------------------------------------------------- health
 
     async def mlflow_reachable() -> tuple[bool, str]:
+        client = state.unreachable_mlflow() if "mlflow-dns-failure" in state.faults else state.mlflow
         try:
-            reply = await state.mlflow.get("/health", timeout=3.0)
+            reply = await client.get("/health", timeout=3.0)
             return reply.status_code == 200, f"HTTP {reply.status_code}"
         except httpx.HTTPError as exc:
             return False, type(exc).__name__
@@ -359,6 +368,14 @@ def create_app(config: GatewayConfig) -> FastAPI:
         state.faults = set(body.get("faults", []))
         return {"faults": sorted(state.faults)}
 
+    @app.post("/__control/settings")
+    async def control_settings(request: Request):
+        body = await request.json()
+        for name in ("upstream_timeout", "auth_timeout", "cache_ttl"):
+            if name in body:
+                setattr(config, name, type(getattr(config, name))(body[name]))
+        return {name: getattr(config, name) for name in ("upstream_timeout", "auth_timeout", "cache_ttl")}
+
     @app.get("/__control/access-log")
     async def control_access_log():
         return {"entries": list(state.access_log)}
@@ -406,21 +423,25 @@ async def proxy(state: GatewayState, path: str, request: Request) -> Response:
     if "mlflow-artifacts" in path and (not cfg.artifacts_enabled or "artifacts-disabled" in state.faults):
         return _json({"error": "ARTIFACTS_DISABLED",
                       "message": "Artifact storage is not configured for this MLflow deployment"}, 503)
-    target = upstream_path(path, cfg.mlflow_url)
+    upstream_client, upstream_url = state.mlflow, cfg.mlflow_url
+    if "mlflow-dns-failure" in state.faults:
+        # what the API sees when service discovery has no MLflow: nothing accepts the connection
+        upstream_client, upstream_url = state.unreachable_mlflow(), state.dead_mlflow_url
+    target = upstream_path(path, upstream_url)
     headers = [(k, v) for k, v in request.headers.items() if k.lower() not in STRIPPED_REQUEST_HEADERS]
     identity = getattr(request.state, "identity", None) or {}
     headers.append(("X-Hokusai-User-Id", str(identity.get("user_id", ""))))
     headers.append(("X-Hokusai-API-Key-Id", str(identity.get("key_id", ""))))
     has_body = request.method in ("POST", "PUT", "PATCH", "DELETE")
-    upstream_request = state.mlflow.build_request(
+    upstream_request = upstream_client.build_request(
         request.method, target, params=request.url.query or None, headers=headers,
-        content=request.stream() if has_body else None)
+        content=request.stream() if has_body else None, timeout=httpx.Timeout(cfg.upstream_timeout))
     try:
-        upstream = await state.mlflow.send(upstream_request, stream=True)
+        upstream = await upstream_client.send(upstream_request, stream=True)
     except httpx.TimeoutException:
         return _json(f"MLflow server request timeout after {cfg.upstream_timeout}s", 504)
     except (httpx.ConnectError, httpx.ConnectTimeout):
-        return _json(f"Failed to connect to MLflow server at {cfg.mlflow_url}", 502)
+        return _json(f"Failed to connect to MLflow server at {upstream_url}", 502)
     except httpx.HTTPError:
         return _json("Internal server error while proxying to MLflow", 500)
     content_type = upstream.headers.get("content-type", "")

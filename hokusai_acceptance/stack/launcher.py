@@ -44,9 +44,10 @@ class StackKeys:
     revoked: str = field(repr=False)
     expired: str = field(repr=False)
     limited: str = field(repr=False)     # a valid key with a low hourly limit
+    revocable: str = field(repr=False)   # valid at start; scenarios revoke it
 
     def all(self) -> list[str]:
-        return [self.valid, self.readonly, self.revoked, self.expired, self.limited]
+        return [self.valid, self.readonly, self.revoked, self.expired, self.limited, self.revocable]
 
 
 @dataclass
@@ -69,10 +70,10 @@ class EmbeddedStack:
         self.control_secret = secrets.token_urlsafe(24)
         register_secret(self.control_secret)
         self.keys = StackKeys(valid=new_key(), readonly=new_key(), revoked=new_key(), expired=new_key("test"),
-                              limited=new_key())
+                              limited=new_key(), revocable=new_key())
         for key in self.keys.all():
             register_secret(key)
-        self.ports = {name: free_port() for name in ("redis", "auth", "mlflow", "gateway")}
+        self.ports = {name: free_port() for name in ("redis", "auth", "mlflow", "gateway", "dead")}
         self.processes: dict[str, ManagedProcess] = {}
         self.start_seconds: float | None = None
         self._stopped = False
@@ -120,13 +121,15 @@ class EmbeddedStack:
                                 "expires_at": now - 86400},
             self.keys.limited: {"key_id": "key-limited", "user_id": "user-free-tier", "scopes": ["read", "write"],
                                 "rate_limit_per_hour": opts.limited_key_rate},
+            self.keys.revocable: {"key_id": "key-revocable", "user_id": "user-leaver", "scopes": ["read", "write"]},
         }
         keys_file = self._write_private("auth-keys.json", {"keys": keys, "control_secret": self.control_secret})
         gateway_file = self._write_private("gateway.json", {
             "mlflow_url": self.mlflow_url, "auth_url": self.auth_url, "redis_url": self.redis_url,
             "control_secret": self.control_secret, "profile": opts.profile, "cache_ttl": opts.cache_ttl,
             "auth_timeout": opts.auth_timeout, "upstream_timeout": opts.upstream_timeout,
-            "artifacts_enabled": opts.artifacts_enabled, "faults": list(opts.faults)})
+            "artifacts_enabled": opts.artifacts_enabled, "faults": list(opts.faults),
+            "dead_mlflow_url": f"http://127.0.0.1:{self.ports['dead']}"})
         mlflow_dir = self.dir / "mlflow"
         mlflow_dir.mkdir()
         self.processes = {
@@ -218,6 +221,25 @@ class EmbeddedStack:
 
     def set_faults(self, *faults: str) -> None:
         self._control("POST", self.url, "/__control/faults", {"faults": list(faults)})
+
+    def gateway_settings(self, **values) -> dict:
+        return self._control("POST", self.url, "/__control/settings", values)
+
+    def freeze(self, name: str) -> None:
+        """Stop a process without killing it: it keeps its port but answers nothing."""
+        os.killpg(self.processes[name].pid, signal.SIGSTOP)
+
+    def thaw(self, name: str) -> None:
+        os.killpg(self.processes[name].pid, signal.SIGCONT)
+
+    def cache_ttl_of(self, key: str) -> int:
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url, socket_timeout=2)
+        try:
+            return int(client.ttl("api_key:validation:" + key))
+        finally:
+            client.close()
 
     def access_log(self) -> list[dict]:
         return self._control("GET", self.url, "/__control/access-log")["entries"]

@@ -120,6 +120,10 @@ class ManagedProcess:
         if self.popen is None:
             return
         pgid = self.popen.pid
+        try:
+            os.killpg(pgid, signal.SIGCONT)  # a frozen process cannot act on SIGTERM
+        except ProcessLookupError:
+            pass
         for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
             try:
                 os.killpg(pgid, sig)

@@ -1,0 +1,77 @@
+@proxy @allure.label.epic:MLflow_proxy
+Feature: The registry proxy gives the MLflow API to callers with a key
+  The Hokusai API forwards every MLflow call under /api/mlflow (and /mlflow) to the
+  MLflow server: all methods, paths and query strings, with the caller's credentials
+  removed and the caller's identity added. MLflow's own JSON errors pass through;
+  an HTML "not found" page is turned into a JSON error the MLflow client understands.
+
+  Background:
+    Given a valid Hokusai API key
+
+  @writes @critical
+  Scenario: Experiments, runs and metric histories are tracked through the proxy
+    When I create an experiment and a run through the proxy
+    And I log the metric "loss" with the values 0.9, 0.5 and 0.25
+    Then the experiment can be read back and found by name
+    And the metric history of "loss" shows 0.9, 0.5 and 0.25 in order
+
+  @writes @critical
+  Scenario Outline: A <size> KB artifact is uploaded, listed and downloaded unchanged
+    When I upload a <size> KB artifact through the proxy
+    Then the artifact is listed with its size and downloads byte for byte identical
+
+    Examples:
+      | size |
+      | 1    |
+      | 1024 |
+
+  @writes
+  Scenario: A developer searches, updates and deletes their own registered model
+    When I create the registered model "proxy-managed" through the proxy
+    Then the model can be found by searching the registry
+    When I change its description to "Updated through the Hokusai proxy"
+    Then the registry shows the new description
+    When I delete the model
+    Then the registry no longer has the model
+
+  @readonly
+  Scenario: MLflow's own JSON errors pass through unchanged
+    When I ask the proxy for an experiment that does not exist
+    Then the answer is 404 with the MLflow error code "RESOURCE_DOES_NOT_EXIST"
+
+  @readonly
+  Scenario: An HTML "not found" page becomes a JSON error
+    When I ask the proxy for an MLflow page that does not exist
+    Then the answer is 404 with the MLflow error code "RESOURCE_NOT_FOUND"
+
+  @readonly
+  Scenario: Query strings reach MLflow
+    When I search the registry for at most 1 model
+    Then at most 1 model is returned
+
+  @readonly
+  Scenario Outline: The MLflow API is reachable under the <mount> mount
+    When I list experiments under the "<mount>" mount
+    Then the registry answers with a list of experiments
+
+    Examples:
+      | mount       |
+      | /api/mlflow |
+      | /mlflow     |
+
+  @readonly
+  Scenario: The ajax-api path form used by the MLflow web UI is accepted
+    When I list experiments using the ajax-api path form
+    Then the registry answers with a list of experiments
+
+  @readonly @embedded_only
+  Scenario Outline: A <method> call reaches MLflow without credentials but with the caller's identity
+    When I send a <method> call through a gateway whose upstream records what it receives
+    Then the upstream received the <method> call with its path and query unchanged, no credentials and my identity
+
+    Examples:
+      | method |
+      | GET    |
+      | POST   |
+      | PATCH  |
+      | DELETE |

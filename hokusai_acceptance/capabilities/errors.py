@@ -1,0 +1,130 @@
+"""Error handling: slow or dead dependencies, rate limits, malformed requests, concurrency."""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from .. import expectations as expect
+from .. import registration as reg
+from ..client import HokusaiClient, Reply
+from ..errors import InfrastructureError
+
+#: Both generations of the API: 2025 answers 401 to every auth failure, later ones 503 (+ Retry-After).
+AUTH_UNAVAILABLE_STATUSES = (401, 503)
+
+
+class ErrorChecks:
+    def make_auth_service_slow(self, seconds: float) -> None:
+        self.stack.flush_cache()
+        self.stack.set_auth_state(delay=seconds)
+        self.cleanups.append(lambda: self.stack.set_auth_state(delay=0))
+
+    def make_mlflow_unresponsive(self, timeout: float) -> None:
+        previous = self.stack.gateway_settings(upstream_timeout=timeout)["upstream_timeout"]
+        self.stack.freeze("mlflow")
+        self.cleanups.append(lambda: self.stack.thaw("mlflow"))
+        self.cleanups.append(lambda: self.stack.gateway_settings(upstream_timeout=30.0))
+        self.note(f"gateway upstream timeout lowered to {timeout} s for this scenario (30 s in the contract)")
+        del previous
+
+    def inject_fault(self, fault: str) -> None:
+        self.stack.set_faults(fault)
+        self.cleanups.append(lambda: self.stack.set_faults())
+
+    def timed_call(self) -> None:
+        started = time.monotonic()
+        self.call_registry()
+        self.call_seconds = time.monotonic() - started
+
+    def check_refused_in_time(self, detail: str, max_seconds: float) -> None:
+        expect.expect_refusal(self.reply, AUTH_UNAVAILABLE_STATUSES, detail)
+        if self.call_seconds > max_seconds:
+            raise AssertionError(f"the refusal took {self.call_seconds:.1f} s; expected at most {max_seconds} s")
+
+    def check_gateway_error(self, status: int, detail_start: str, max_seconds: float) -> None:
+        expect.expect_status(self.reply, status, "the proxy error")
+        detail = self.reply.detail() or ""
+        if not detail.startswith(detail_start):
+            raise AssertionError(f"the proxy error says {detail!r}; expected it to start with {detail_start!r}")
+        if self.call_seconds > max_seconds:
+            raise AssertionError(f"the proxy error took {self.call_seconds:.1f} s; expected at most {max_seconds} s")
+
+    def try_mlflow_client_call(self) -> None:
+        started = time.monotonic()
+        self.client_failure = None
+        try:
+            reg.find_registered_model(self.mlflow, self.run.resources.name("never-created"))
+        except InfrastructureError as exc:
+            self.client_failure = exc
+        self.client_seconds = time.monotonic() - started
+
+    def check_client_fails_fast(self, max_seconds: float) -> None:
+        if self.client_failure is None:
+            raise AssertionError("the MLflow client call succeeded although MLflow is unreachable")
+        if self.client_seconds > max_seconds:
+            raise AssertionError(f"the MLflow client needed {self.client_seconds:.1f} s to give up; "
+                                 f"expected at most {max_seconds} s")
+        self.note(f"MLflow client gave up after {self.client_seconds:.1f} s: {str(self.client_failure)[:160]}")
+
+    # -- rate limits
+    def call_until_limited(self, calls: int) -> None:
+        self.replies: list[Reply] = []
+        for _ in range(calls):
+            self.call_registry()
+            self.replies.append(self.reply)
+
+    def check_rate_limited_after(self, allowed: int) -> None:
+        statuses = [r.status for r in self.replies]
+        expect.expect_equal(statuses[:allowed], [200] * allowed, f"the first {allowed} calls")
+        limited = self.replies[allowed]
+        self.reply = limited
+        expect.expect_refusal(limited, 429, "Rate limit exceeded")
+        retry_after = limited.headers.get("retry-after")
+        if not retry_after or not retry_after.isdigit() or int(retry_after) <= 0:
+            raise AssertionError(f"the 429 answer has no usable Retry-After header: {retry_after!r}")
+        for header in ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"):
+            if header not in limited.headers:
+                raise AssertionError(f"the 429 answer lacks {header}")
+
+    # -- malformed requests
+    def send_malformed(self, body: str, content_type: str) -> None:
+        self.reply = self.client.post("/api/mlflow/api/2.0/mlflow/experiments/create", key=self.key,
+                                      data=body.encode(), headers={"Content-Type": content_type})
+
+    def check_client_error_with_code(self) -> None:
+        if self.reply.status >= 500:
+            raise AssertionError(f"a malformed request caused a server error: {self.reply.describe()}")
+        expect.expect_status(self.reply, range(400, 500), "a malformed request")
+        body = self.reply.json()
+        if not isinstance(body, dict) or not body.get("error_code"):
+            raise AssertionError(f"the refusal carries no MLflow error code: {self.reply.describe()}")
+
+    def call_unknown_route(self, path: str) -> None:
+        self.reply = self.client.get(path, key=self.key)
+
+    def check_not_found_json(self) -> None:
+        expect.expect_status(self.reply, 404, "an unknown route")
+        body = self.reply.json()
+        if not isinstance(body, dict) or not (body.get("detail") or body.get("error_code")):
+            raise AssertionError(f"the 404 is not a JSON error: {self.reply.describe()}")
+
+    # -- concurrency
+    def read_concurrently(self, count: int) -> None:
+        def one(_: int) -> Reply:
+            client = HokusaiClient(self.run.base_url, connect_timeout=self.run.settings.connect_timeout,
+                                   read_timeout=self.run.settings.read_timeout)
+            try:
+                return client.get("/api/mlflow/api/2.0/mlflow/experiments/search", key=self.key,
+                                  params={"max_results": 5})
+            finally:
+                client.close()
+
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            self.replies = list(pool.map(one, range(count)))
+        self.note(f"{count} concurrent reads finished in {time.monotonic() - started:.2f} s")
+
+    def check_all_succeeded(self) -> None:
+        failed = [r.describe() for r in self.replies if r.status != 200]
+        if failed:
+            raise AssertionError(f"{len(failed)} of {len(self.replies)} concurrent reads failed, e.g. {failed[0]}")

@@ -1,0 +1,87 @@
+"""Infrastructure health: probes, dependencies, docs, version, probe timings."""
+from __future__ import annotations
+
+from .. import expectations as expect
+from ..client import Reply
+
+#: Probe paths monitoring uses, and whether the contract lets them answer without a key.
+PROBES = {"/health": "health", "/health/mlflow": "MLflow health", "/api/health/mlflow": "MLflow API health",
+          "/ready": "readiness", "/live": "liveness", "/version": "version", "/": "root"}
+
+
+class HealthChecks:
+    probe_replies: dict[str, Reply]
+
+    def ask_health(self, with_key: bool = False) -> None:
+        self.reply = self.client.get("/health", key=self.key if with_key else None)
+
+    def check_healthy(self) -> None:
+        body = expect.expect_success(self.reply, "GET /health")
+        expect.expect_json_keys(body, ["status", "services"], "the health report")
+        expect.expect_equal(body["status"], "healthy", "the reported health")
+
+    def check_health_names_services(self, *services: str) -> None:
+        body = self.reply.json()
+        reported = body.get("services") or {}
+        missing = [s for s in services if s not in reported]
+        if missing:
+            raise AssertionError(f"the health report does not mention {', '.join(missing)}; it lists "
+                                 f"{', '.join(sorted(reported)) or 'nothing'}")
+        unhealthy = {s: reported[s] for s in services if reported[s] != "healthy"}
+        if unhealthy:
+            raise AssertionError(f"the health report shows unhealthy services: {unhealthy}")
+
+    def ask_mlflow_health(self) -> None:
+        self.reply = self.client.get("/health/mlflow")
+
+    def check_mlflow_connected(self) -> None:
+        body = expect.expect_success(self.reply, "GET /health/mlflow")
+        expect.expect_json_keys(body, ["circuit_breaker_state", "connected"], "the MLflow health report")
+        expect.expect_equal(body["connected"], True, "MLflow connectivity reported by the API")
+        expect.expect_equal(body["circuit_breaker_state"], "CLOSED", "the MLflow circuit breaker")
+
+    def ask_mlflow_api_health(self) -> None:
+        self.reply = self.client.get("/api/health/mlflow", key=self.key)
+
+    def check_artifact_serving_enabled(self) -> None:
+        body = expect.expect_success(self.reply, "GET /api/health/mlflow")
+        checks = body.get("checks") or {}
+        expect.expect_equal(checks.get("artifacts_api"), "healthy", "the artifact API check")
+        expect.expect_equal(checks.get("experiments_api"), "healthy", "the experiments API check")
+
+    def probe_without_key(self, path: str) -> None:
+        self.probe_path = path
+        self.reply = self.client.get(path)
+        self.probe_replies = {**getattr(self, "probe_replies", {}), path: self.reply}
+
+    def check_probe_answers_without_key(self) -> None:
+        path = self.probe_path
+        if self.reply.status == 401:
+            raise AssertionError(f"{path} asks monitoring for an API key (HTTP 401): probes without a key will "
+                                 f"report a healthy API as down. Exclude probe paths from authentication.")
+        expect.expect_status(self.reply, {200, 503}, f"the {PROBES.get(path, path)} probe")
+
+    def check_probe_within_budget(self, budget_ms: float) -> None:
+        if self.reply.elapsed_ms > budget_ms:
+            raise AssertionError(f"the probe took {self.reply.elapsed_ms:.0f} ms; the monitoring budget is "
+                                 f"{budget_ms:.0f} ms")
+
+    def read_docs(self) -> None:
+        self.probe_without_key("/docs")
+        self.probe_without_key("/openapi.json")
+
+    def check_docs_published(self) -> None:
+        docs, spec = self.probe_replies["/docs"], self.probe_replies["/openapi.json"]
+        expect.expect_status(docs, 200, "GET /docs")
+        body = expect.expect_success(spec, "GET /openapi.json")
+        expect.expect_json_keys(body, ["openapi", "paths"], "the OpenAPI document")
+
+    def ask_version(self) -> None:
+        self.reply = self.client.get("/version", key=self.key)
+
+    def check_version_reported(self) -> None:
+        body = expect.expect_success(self.reply, "GET /version")
+        version = body.get("version") if isinstance(body, dict) else None
+        if not version:
+            raise AssertionError(f"the API does not say which version is deployed: {body!r}")
+        self.note(f"deployed API version: {version}")

@@ -1,0 +1,188 @@
+"""The third-party registration story, through the plain MLflow client."""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .. import expectations as expect
+from .. import registration as reg
+from ..client import HokusaiClient
+from ..hokusai_tags import METRIC_TAG, TOKEN_ID_TAG, VALUE_TAG, HokusaiMetadataError, readiness_problems, validate
+from ..rest_api import MlflowRest, register_via_rest
+
+
+class RegistrationChecks:
+    def train_classifier(self, padding_mb: int = 0) -> None:
+        self.trained = reg.train_classifier(padding_bytes=padding_mb * 1024 * 1024)
+
+    def register_model(self, slug: str, token_id: str, metric: str, value: str) -> None:
+        metadata = validate(token_id, metric, value)
+        name = self.run.resources.name(slug)
+        started = time.perf_counter()
+        self.registration = reg.register_model(self.mlflow, self.run.resources, self.trained, name, metadata,
+                                               description=f"Registered by the Hokusai acceptance suite "
+                                                           f"(run {self.run.settings.run_id})")
+        self.registration_seconds = time.perf_counter() - started
+        self.registrations.append(self.registration)
+
+    def try_to_register(self, slug: str, token_id: str, metric: str, value: str) -> None:
+        self.refusal = None
+        try:
+            self.register_model(slug, token_id, metric, value)
+        except HokusaiMetadataError as exc:
+            self.refusal = str(exc)
+        self.attempted_name = self.run.resources.name(slug)
+
+    def check_registration_refused(self, words: str) -> None:
+        if self.refusal is None:
+            raise AssertionError(f"the registration was accepted; it should have been refused because {words}")
+        if words.lower() not in self.refusal.lower():
+            raise AssertionError(f"the refusal says {self.refusal!r}; expected it to mention {words!r}")
+
+    def check_nothing_written(self) -> None:
+        if reg.find_registered_model(self.mlflow, self.attempted_name) is not None:
+            raise AssertionError(f"a refused registration still created {self.attempted_name} in the registry")
+
+    def check_model_in_registry(self, version: int) -> None:
+        name = self.registration.name
+        found = reg.find_registered_model(self.mlflow, name)
+        if found is None:
+            raise AssertionError(f"model {name} is not in the registry at {self.run.settings.tracking_uri}")
+        versions = sorted(int(v.version) for v in reg.registered_versions(self.mlflow, name))
+        if version not in versions:
+            raise AssertionError(f"model {name} has versions {versions}, not version {version}")
+        expect.expect_equal(self.registration.version, str(version), "the version the registration returned")
+
+    def check_hokusai_tags(self, token_id: str, metric: str, value: str) -> None:
+        mv = reg.model_version(self.mlflow, self.registration.name, self.registration.version)
+        tags = dict(mv.tags)
+        problems = readiness_problems(tags)
+        if problems:
+            raise AssertionError(f"the registered version is not Hokusai-ready: {'; '.join(problems)}")
+        expect.expect_equal(tags[TOKEN_ID_TAG], token_id, "the hokusai_token_id tag")
+        expect.expect_equal(tags[METRIC_TAG], metric, "the benchmark_metric tag")
+        expect.expect_equal(float(tags[VALUE_TAG]), float(value), "the benchmark_value tag")
+
+    def check_loads_and_predicts(self, model_uri: str | None = None) -> None:
+        uri = model_uri or self.registration.model_uri
+        predicted, downloaded = reg.load_and_predict(self.mlflow, uri, self.trained.features)
+        self.downloaded_mb = downloaded / 2**20
+        original = np.asarray(self.trained.predictions)
+        if predicted.shape != original.shape or not np.array_equal(predicted, original):
+            differing = int(np.sum(predicted != original)) if predicted.shape == original.shape else "all"
+            raise AssertionError(f"the model loaded from {uri} predicts differently: {differing} of "
+                                 f"{len(original)} predictions differ")
+
+    def check_run_records_training(self) -> None:
+        metrics = reg.run_metrics(self.mlflow, self.registration.run_id)
+        for name, value in self.trained.metrics.items():
+            if name not in metrics:
+                raise AssertionError(f"the run does not record the metric {name}; it has {sorted(metrics)}")
+            expect.expect_equal(round(metrics[name], 6), round(value, 6), f"the recorded {name}")
+        params = reg.run_params(self.mlflow, self.registration.run_id)
+        for name, value in self.trained.params.items():
+            expect.expect_equal(params.get(name), str(value), f"the recorded parameter {name}")
+
+    def check_description_and_signature(self) -> None:
+        mv = reg.model_version(self.mlflow, self.registration.name, self.registration.version)
+        if not (mv.description or "").startswith("Registered by the Hokusai acceptance suite"):
+            raise AssertionError(f"the version's description did not survive: {mv.description!r}")
+        signature = reg.model_signature(self.mlflow, self.registration.model_uri)
+        if signature is None or not signature.get("inputs"):
+            raise AssertionError("the registered model has no input signature")
+
+    # -- versions and aliases
+
+    def set_alias(self, alias: str) -> None:
+        reg.set_alias(self.mlflow, self.registration.name, alias, self.registration.version)
+
+    def check_versions(self, *expected: int) -> None:
+        versions = sorted(int(v.version) for v in reg.registered_versions(self.mlflow, self.registration.name))
+        expect.expect_equal(versions, list(expected), f"the versions of {self.registration.name}")
+
+    def check_retrieval(self, reference: str) -> None:
+        """Load by ``version N``, ``latest`` or ``alias X`` and compare with the newest registration."""
+        name = self.registration.name
+        if reference == "latest":
+            uri = f"models:/{name}/latest"
+        elif reference.startswith("alias "):
+            uri = f"models:/{name}@{reference.split(' ', 1)[1]}"
+        else:
+            uri = f"models:/{name}/{reference.split(' ', 1)[1]}"
+        resolved = reg.resolve_version(self.mlflow, uri)
+        expect.expect_equal(resolved, self.registration.version, f"the version {uri} resolves to")
+        self.check_loads_and_predicts(uri)
+
+    # -- raw REST and concurrency
+
+    def register_via_rest(self, slug: str, token_id: str, metric: str, value: str) -> None:
+        metadata = validate(token_id, metric, value)
+        name = self.run.resources.name(slug)
+        self.run.resources.add_model(name)
+        experiment = self.run.resources.name(f"{slug}-experiment")
+        self.rest_registration = register_via_rest(self.rest, experiment, name, metric, float(value),
+                                                   metadata.as_tags())
+        self.run.resources.experiments[experiment] = self.rest_registration.experiment_id
+
+    def check_rest_registration(self) -> None:
+        result = self.rest_registration
+        reply = self.rest.get_model_version(result.name, result.version)
+        version = expect.expect_success(reply, "model-versions/get")["model_version"]
+        tags = {t["key"]: t["value"] for t in version.get("tags", [])}
+        problems = readiness_problems(tags)
+        if problems:
+            raise AssertionError(f"the REST-registered version is not Hokusai-ready: {'; '.join(problems)}")
+        history = expect.expect_success(self.rest.metric_history(result.run_id, tags[METRIC_TAG]), "get-history")
+        values = [m["value"] for m in history.get("metrics", [])]
+        expect.expect_equal(values, [float(tags[VALUE_TAG])], "the logged benchmark metric")
+
+    def register_concurrently(self, slug: str, count: int) -> None:
+        name = self.run.resources.name(slug)
+        self.run.resources.add_model(name)
+        expect.expect_success(self.rest.create_registered_model(name), "registered-models/create")
+        self.concurrent_name = name
+        experiment = self.run.resources.name(f"{slug}-experiment")
+        experiment_id = expect.expect_success(self.rest.create_experiment(experiment),
+                                              "experiments/create")["experiment_id"]
+        self.run.resources.experiments[experiment] = experiment_id
+        run_id = expect.expect_success(self.rest.create_run(experiment_id, "concurrent-source"),
+                                       "runs/create")["run"]["info"]["run_id"]
+
+        def one(index: int) -> tuple[int, str]:
+            client = HokusaiClient(self.run.base_url, connect_timeout=self.run.settings.connect_timeout,
+                                   read_timeout=self.run.settings.read_timeout)
+            try:
+                rest = MlflowRest(client, self.key)
+                created = expect.expect_success(rest.create_model_version(name, f"runs:/{run_id}/model-{index}", run_id),
+                                                "model-versions/create")
+                version = str(created["model_version"]["version"])
+                expect.expect_success(rest.set_model_version_tag(name, version, TOKEN_ID_TAG, f"worker-{index}"),
+                                      "model-versions/set-tag")
+                return index, version
+            finally:
+                client.close()
+
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            self.concurrent_results = list(pool.map(one, range(count)))
+
+    def check_concurrent_versions(self, count: int) -> None:
+        versions = [v for _, v in self.concurrent_results]
+        if len(set(versions)) != count:
+            raise AssertionError(f"{count} concurrent registrations produced versions {sorted(versions)}")
+        expect.expect_equal(sorted(int(v) for v in versions), list(range(1, count + 1)), "the version numbers")
+        for index, version in self.concurrent_results:
+            reply = self.rest.get_model_version(self.concurrent_name, version)
+            tags = {t["key"]: t["value"] for t in expect.expect_success(reply, "model-versions/get")
+                    ["model_version"].get("tags", [])}
+            expect.expect_equal(tags.get(TOKEN_ID_TAG), f"worker-{index}", f"the tag on version {version}")
+
+    def check_large_round_trip(self, min_mb: int) -> None:
+        started = time.perf_counter()
+        self.check_loads_and_predicts()
+        size = self.downloaded_mb
+        if size < min_mb:
+            raise AssertionError(f"the model downloaded from the registry is {size:.1f} MB, not at least {min_mb} MB")
+        self.note(f"{size:.0f} MB model: registered in {self.registration_seconds:.1f} s, "
+                  f"downloaded and loaded in {time.perf_counter() - started:.1f} s")

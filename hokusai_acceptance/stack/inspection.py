@@ -1,0 +1,61 @@
+"""An inspection upstream: a second gateway in front of a recording echo server,
+so tests can see exactly what the gateway forwards to MLflow (headers, method,
+path, query) -- something MLflow itself does not reveal."""
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+from .processes import ManagedProcess, free_port, http_ready
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    seen: list[dict] = []
+
+    def log_message(self, *args):  # pragma: no cover - silence
+        pass
+
+    def _record(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.server.seen.append({"method": self.command, "path": self.path,
+                                 "headers": {k.lower(): v for k, v in self.headers.items()},
+                                 "body": body.decode("utf-8", errors="replace")})
+        payload = json.dumps({"echo": True}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _record
+
+
+@contextmanager
+def inspection_gateway(stack) -> Iterator[tuple[str, list[dict]]]:
+    """Start a gateway that shares the stack's auth service and Redis but proxies to an echo server."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.seen = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = free_port()
+    config = stack._write_private(f"inspect-{port}.json", {
+        "mlflow_url": f"http://127.0.0.1:{server.server_address[1]}", "auth_url": stack.auth_url,
+        "redis_url": stack.redis_url, "control_secret": stack.control_secret, "profile": stack.options.profile})
+    process = ManagedProcess("inspection gateway", [*stack.processes["gateway"].argv[:3], "--port", str(port),
+                                                    "--config", str(config)],
+                             stack.dir / "logs" / "inspection-gateway.log", http_ready(f"http://127.0.0.1:{port}/health/alb"),
+                             env=dict(stack.processes["gateway"].env))
+    process.start()
+    try:
+        import time
+
+        process.wait_ready(time.monotonic() + 30)
+        yield f"http://127.0.0.1:{port}", server.seen
+    finally:
+        process.stop()
+        server.shutdown()
+        server.server_close()
