@@ -80,3 +80,13 @@ def step_i_ask_the_api_for_its_version(context):
 @then("the API names the version that is deployed")
 def step_the_api_names_its_version(context):
     context.world.check_version_reported()
+
+
+@when("I read the ECS status of the registry's services")
+def step_i_read_the_ecs_status(context):
+    context.world.read_ecs_status()
+
+
+@then("every service runs its desired number of tasks with healthy load-balancer targets")
+def step_every_service_runs_its_desired_tasks(context):
+    context.world.check_ecs_services_healthy()

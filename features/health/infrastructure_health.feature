@@ -60,3 +60,8 @@ Feature: Anyone can tell whether the registry is up without holding a key
     When I call the registry 3 times
     Then every call is accepted
     And the auth service validated my key only once
+
+  @readonly @aws
+  Scenario: The registry's ECS services run their tasks behind healthy targets
+    When I read the ECS status of the registry's services
+    Then every service runs its desired number of tasks with healthy load-balancer targets

@@ -66,6 +66,24 @@ class HealthChecks:
             raise AssertionError(f"the probe took {self.reply.elapsed_ms:.0f} ms; the monitoring budget is "
                                  f"{budget_ms:.0f} ms")
 
+    def read_ecs_status(self) -> None:
+        from .. import aws_status
+
+        reason = aws_status.why_not_configured()
+        if reason:
+            self.skip(reason)
+            return
+        cluster, services = aws_status.configuration()
+        self.ecs_status = aws_status.read_status(cluster, services)
+        for service in self.ecs_status:
+            self.note(f"{service.name}: {service.status}, {service.running}/{service.desired} tasks running, "
+                      f"{service.pending} pending; target health {list(service.target_groups.values()) or 'n/a'}")
+
+    def check_ecs_services_healthy(self) -> None:
+        problems = [p for service in self.ecs_status for p in service.problems]
+        if problems:
+            raise AssertionError("ECS is not running the registry as configured: " + "; ".join(problems))
+
     def read_docs(self) -> None:
         self.probe_without_key("/docs")
         self.probe_without_key("/openapi.json")
