@@ -41,7 +41,7 @@ report: deps
 	@rm -rf $(REPORTS)/allure-results $(REPORTS)/junit $(REPORTS)/allure-report
 	@mkdir -p $(REPORTS)
 	@set +e; \
-	$(BEHAVE) $(if $(TAGS),--tags="$(TAGS)") $(BEHAVE_ARGS); suite=$$?; \
+	HOKUSAI_STACK_FAULTS="$(FAULT)" $(BEHAVE) $(if $(TAGS),--tags="$(TAGS)") $(BEHAVE_ARGS); suite=$$?; \
 	if [ $$suite -eq 2 ]; then exit 2; fi; \
 	$(PY) -m hokusai_acceptance.finish_report $(REPORTS) || suite=1; \
 	$(ALLURE) generate $(REPORTS)/allure-results --config allurerc.mjs > $(REPORTS)/allure-generate.log 2>&1 \

@@ -15,6 +15,12 @@ export default defineConfig({
   variables: runInfo,
   categories: [
     {
+      name: "Infrastructure diagnosis (root causes and recommendations)",
+      matchers: { message: /^Infrastructure diagnosis:/ },
+      groupByMessage: false,
+      expand: true,
+    },
+    {
       name: "Infrastructure: target unreachable or not responding",
       matchers: { statuses: ["broken"], message: /TargetUnreachable|TargetNotResponding|cannot connect|no answer within/ },
       groupByMessage: true,

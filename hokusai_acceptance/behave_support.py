@@ -43,8 +43,17 @@ def before_all(context) -> None:
         from .stack.launcher import EmbeddedStack, StackOptions
 
         print("hokusai-acceptance: starting the embedded reference stack ...", file=sys.stderr, flush=True)
+        faults = tuple(f.strip() for f in os.environ.get("HOKUSAI_STACK_FAULTS", "").split(",") if f.strip())
         try:
-            stack = EmbeddedStack(StackOptions(), base_dir=None).start()
+            options = StackOptions(faults=faults)
+            stack = EmbeddedStack(options, base_dir=None)
+        except ValueError as exc:
+            _stop_with_usage_error(f"configuration error: HOKUSAI_STACK_FAULTS: {exc}")
+            return
+        if faults:
+            print(f"hokusai-acceptance: injecting field fault(s): {', '.join(faults)}", file=sys.stderr)
+        try:
+            stack.start()
         except StackError as exc:
             print(f"hokusai-acceptance: the embedded stack did not start: {exc}", file=sys.stderr, flush=True)
             raise
@@ -109,8 +118,49 @@ def after_scenario(context, scenario) -> None:
     world: RegistryWorld | None = getattr(context, "world", None)
     set_current(None)
     if world is not None:
+        context.suite_run.exchanges.extend(world.evidence.exchanges)
         world.close()
         context.world = None
+
+
+def scenario_outcomes(context) -> list:
+    from .diagnosis import ScenarioOutcome
+
+    outcomes = []
+    for feature in getattr(context._runner, "features", []):
+        for scenario in feature.walk_scenarios():
+            status = scenario.status.name if hasattr(scenario.status, "name") else str(scenario.status)
+            if status == "untested":
+                continue
+            message = ""
+            failing = next((s for s in scenario.all_steps if getattr(s.status, "name", "") in ("failed", "error")),
+                           None)
+            if failing is not None:
+                exc = failing.exception
+                if exc is not None and not isinstance(exc, AssertionError):
+                    status = "broken"
+                message = redact(f"{type(exc).__name__}: {exc}" if exc is not None else failing.error_message or "")
+            elif status in ("error", "hook_error"):
+                status = "broken"
+            if status == "skipped" and not scenario.skip_reason:
+                continue  # excluded by the tag selection, not skipped by the suite
+            outcomes.append(ScenarioOutcome(feature=feature.name, name=scenario.name, status=status,
+                                            message=message, tags=list(scenario.effective_tags)))
+    return outcomes
+
+
+def _diagnose(context, run: SuiteRun, reports_dir: Path) -> None:
+    from .diagnosis import diagnose_run
+
+    try:
+        report = diagnose_run(run, scenario_outcomes(context), reports_dir)
+    except Exception as exc:  # never lose the run's verdict because the report failed
+        print(f"hokusai-acceptance: the infrastructure report could not be written: {redact(exc)}",
+              file=sys.stderr)
+        return
+    for line in report["executive_summary"]:
+        print(f"hokusai-acceptance: {line}", file=sys.stderr)
+    print(f"hokusai-acceptance: infrastructure report: {reports_dir / 'infrastructure-report.md'}", file=sys.stderr)
 
 
 def after_all(context) -> None:
@@ -121,6 +171,7 @@ def after_all(context) -> None:
     reporting.write_run_info(run, time.time() - getattr(context, "suite_started", time.time()), reports_dir)
     reporting.write_skip_reasons(run.skip_reasons, reports_dir)
     try:
+        _diagnose(context, run, reports_dir)
         leftovers = run.cleanup()
         for item in leftovers:
             print(f"hokusai-acceptance: cleanup could not remove {item}", file=sys.stderr)

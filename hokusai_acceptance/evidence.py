@@ -82,6 +82,8 @@ class Exchange:
     answered_by: str = ""
     label: str = ""
     started_at: float = 0.0
+    actor: str = ""          # which key role made the call (valid, read-only, never issued, none, ...)
+    deliberate: bool = False  # made while the scenario itself broke something on purpose
 
     def summary(self) -> str:
         if self.status is None:
@@ -142,9 +144,13 @@ class EvidenceLog:
 
     def __init__(self) -> None:
         self.exchanges: list[Exchange] = []
+        self.actor = "none"
+        self.deliberate = False
         self._lock = threading.Lock()
 
     def add(self, exchange: Exchange) -> None:
+        exchange.actor = exchange.actor or self.actor
+        exchange.deliberate = exchange.deliberate or self.deliberate
         with self._lock:
             self.exchanges.append(exchange)
 

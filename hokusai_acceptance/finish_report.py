@@ -6,7 +6,10 @@ when the outputs were produced and contain no secrets, 1 otherwise.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import time
+import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -37,6 +40,41 @@ def tidy_allure_labels(results_dir: Path) -> None:
             path.write_text(json.dumps(data))
 
 
+def add_infrastructure_result(reports: Path) -> bool:
+    """Put the infrastructure report into the Allure report as its own result, with the
+    findings as steps and the report attached (Markdown and HTML)."""
+    source = reports / "infrastructure-report.json"
+    if not source.is_file():
+        return False
+    data = json.loads(source.read_text())
+    results = reports / "allure-results"
+    now = int(time.time() * 1000)
+    attachments = []
+    for suffix, mime in (("html", "text/html"), ("md", "text/markdown")):
+        path = reports / f"infrastructure-report.{suffix}"
+        if path.is_file():
+            name = f"{uuid.uuid4()}-attachment.{suffix}"
+            shutil.copyfile(path, results / name)
+            attachments.append({"name": f"Infrastructure report ({suffix.upper()})", "source": name, "type": mime})
+    steps = [{"name": f"#{i + 1} {f['id']}: {f['title']} (owner: {f['owner']})", "status": "failed",
+              "stage": "finished", "start": now, "stop": now,
+              "statusDetails": {"message": f"{f['root_cause']}\nRecommendation: {f['recommendation']}"}}
+             for i, f in enumerate(data["findings"])]
+    summary = " ".join(data["executive_summary"])
+    result = {
+        "uuid": str(uuid.uuid4()), "historyId": "hokusai-infrastructure-diagnosis",
+        "name": "Infrastructure diagnosis: what works, what fails and why",
+        "fullName": "hokusai.infrastructure.diagnosis", "status": "passed" if data["healthy"] else "broken",
+        "statusDetails": {"message": f"Infrastructure diagnosis: {summary}"}, "stage": "finished",
+        "start": now, "stop": now, "steps": steps, "attachments": attachments,
+        "description": summary,
+        "labels": [{"name": "epic", "value": "Infrastructure report"}, {"name": "feature", "value": "Diagnosis"},
+                   {"name": "severity", "value": "critical"}, {"name": "suite", "value": "Infrastructure report"}],
+    }
+    (results / f"{result['uuid']}-result.json").write_text(json.dumps(result))
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     reports = Path(args[0] if args else "reports")
@@ -45,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     tidy_allure_labels(reports / "allure-results")
+    add_infrastructure_result(reports)
     apply_skip_reasons(reports)
     scrubbed = scrub_tree(reports)
     if scrubbed:

@@ -23,6 +23,26 @@ from .redaction import redact
 
 T = TypeVar("T")
 
+def keep_server_answers() -> None:
+    """Make the MLflow client hand back the server's 5xx answer instead of a bare
+    "too many 503 error responses" retry error, so the evidence shows what answered.
+
+    MLflow builds its HTTP session with ``raise_on_status=True``; with retries off that
+    turns the first 5xx into an exception that has lost the status line and body.
+    """
+    from mlflow.utils import request_utils
+
+    original = request_utils._get_request_session
+    if getattr(original, "_keeps_server_answers", False):
+        return
+
+    def session(max_retries, backoff_factor, backoff_jitter, retry_codes, raise_on_status, *args, **kwargs):
+        return original(max_retries, backoff_factor, backoff_jitter, retry_codes, False, *args, **kwargs)
+
+    session._keeps_server_answers = True
+    request_utils._get_request_session = session
+
+
 # The MLflow client reads its token and retry policy from the environment at each
 # request, so switching keys means switching these variables; one lock keeps
 # concurrent registrations inside one process consistent.
@@ -114,6 +134,7 @@ class MlflowSession:
     def active(self) -> Iterator["MlflowSession"]:
         import mlflow
 
+        keep_server_answers()
         with _ENV_LOCK:
             names = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_URI", "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
                      "MLFLOW_HTTP_REQUEST_TIMEOUT", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",

@@ -41,6 +41,7 @@ class Settings:
     mlflow_retries: int = 0
     run_id: str = ""
     notes: tuple[str, ...] = ()
+    auth_url: str | None = None          # the auth service, asked directly by the diagnosis when set
 
     @property
     def embedded(self) -> bool:
@@ -151,9 +152,12 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: Path | None
     if not KEY_SHAPE.match(api_key):
         notes.append("HOKUSAI_API_KEY does not look like hk_live_/hk_test_ + 32 characters")
 
+    auth_url = None
+    if (values.get("HOKUSAI_AUTH_URL") or "").strip():
+        auth_url, _ = normalise_url(values["HOKUSAI_AUTH_URL"])
     readonly = (values.get("HOKUSAI_READONLY_API_KEY") or "").strip() or None
     revoked = (values.get("HOKUSAI_REVOKED_API_KEY") or "").strip() or None
     for key in (api_key, readonly, revoked):
         register_secret(key)
     return Settings(api_url=api_url, api_key=api_key, readonly_key=readonly, revoked_key=revoked,
-                    run_id=run_id, notes=tuple(notes), **timeouts)
+                    run_id=run_id, notes=tuple(notes), auth_url=auth_url, **timeouts)

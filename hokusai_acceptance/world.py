@@ -40,6 +40,7 @@ class SuiteRun:
     resources: reg.CreatedResources | None = None
     budgets: dict[str, float] = field(default_factory=dict)
     skip_reasons: list[dict] = field(default_factory=list)
+    exchanges: list = field(default_factory=list)   # every scenario's evidence, for the diagnosis
 
     def __post_init__(self) -> None:
         if self.resources is None:
@@ -139,3 +140,8 @@ class RegistryWorld(HealthChecks, AuthChecks, RegistrationChecks, ProxyChecks, E
                 return
             self.key = key
         self.key_role = role
+        self.evidence.actor = role
+
+    def breaking_on_purpose(self) -> None:
+        """Mark what follows as deliberate: the scenario injected the failure it observes."""
+        self.evidence.deliberate = True

@@ -15,11 +15,13 @@ AUTH_UNAVAILABLE_STATUSES = (401, 503)
 
 class ErrorChecks:
     def make_auth_service_slow(self, seconds: float) -> None:
+        self.breaking_on_purpose()
         self.stack.flush_cache()
         self.stack.set_auth_state(delay=seconds)
         self.cleanups.append(lambda: self.stack.set_auth_state(delay=0))
 
     def make_mlflow_unresponsive(self, timeout: float) -> None:
+        self.breaking_on_purpose()
         previous = self.stack.gateway_settings(upstream_timeout=timeout)["upstream_timeout"]
         self.stack.freeze("mlflow")
         self.cleanups.append(lambda: self.stack.thaw("mlflow"))
@@ -28,6 +30,7 @@ class ErrorChecks:
         del previous
 
     def inject_fault(self, fault: str) -> None:
+        self.breaking_on_purpose()
         self.stack.set_faults(fault)
         self.cleanups.append(lambda: self.stack.set_faults())
 

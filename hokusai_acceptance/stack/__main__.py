@@ -18,7 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-ttl", type=int, default=300, help="validation cache lifetime in seconds")
     args = parser.parse_args(argv)
     options = StackOptions(profile=args.profile, faults=tuple(f for f in args.fault if f), cache_ttl=args.cache_ttl)
-    stack = EmbeddedStack(options)
+    try:
+        stack = EmbeddedStack(options)
+    except ValueError as exc:
+        print(f"make stack: {exc}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGINT, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         stack.start()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 SERVICE_ID = "platform"
 
@@ -28,6 +28,7 @@ class AuthState:
         self.keys = keys                      # key -> record
         self.control_secret = control_secret
         self.calls: Counter[str] = Counter()  # key_id -> validate calls
+        self.rejections: Counter[str] = Counter()  # refusal detail -> count
         self.total_calls = 0
         self.mode = "ok"                      # ok | slow | error | ratelimited | body-only
         self.delay = 0.0
@@ -52,6 +53,10 @@ def create_app(state: AuthState) -> FastAPI:
         state.total_calls += 1
         if state.delay:
             await asyncio.sleep(state.delay)
+        if state.mode == "down":
+            page = ("<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n"
+                    "<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n")
+            return HTMLResponse(page, status_code=503, headers={"Server": "awselb/2.0"})
         if state.mode == "error":
             return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
         if state.mode == "ratelimited":
@@ -68,6 +73,7 @@ def create_app(state: AuthState) -> FastAPI:
         if state.mode == "body-only":
             key = str(body.get("api_key") or "")
         if not key:
+            state.rejections["API key required"] += 1
             return JSONResponse({"detail": "API key required"}, status_code=401)
         record = state.record_for(key)
         if record is None:
@@ -79,6 +85,7 @@ def create_app(state: AuthState) -> FastAPI:
             return JSONResponse({"detail": "Invalid or expired API key"}, status_code=401)
         service_id = body.get("service_id")
         if service_id != SERVICE_ID:
+            state.rejections["wrong service_id"] += 1
             return JSONResponse({"detail": f"API key does not have access to service '{service_id}'. "
                                            f"This key is registered for service '{SERVICE_ID}'."},
                                 status_code=401)
@@ -97,6 +104,7 @@ def create_app(state: AuthState) -> FastAPI:
         if not control_allowed(request):
             return JSONResponse({"detail": "forbidden"}, status_code=403)
         return {"calls": dict(state.calls), "total_calls": state.total_calls, "mode": state.mode,
+                "rejections": dict(state.rejections),
                 "delay": state.delay}
 
     @app.post("/__control/state")
@@ -113,6 +121,7 @@ def create_app(state: AuthState) -> FastAPI:
                 if record["key_id"] == key_id:
                     record["revoked"] = True
         if body.get("reset_counts"):
+            state.rejections.clear()
             state.calls.clear()
             state.total_calls = 0
         return {"mode": state.mode, "delay": state.delay}
@@ -128,6 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     spec = json.loads(args.keys_file.read_text())
     args.keys_file.unlink()  # the secrets live in memory only from here on
     state = AuthState(keys=spec["keys"], control_secret=spec["control_secret"])
+    state.mode = spec.get("mode", "ok")
     uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 
 

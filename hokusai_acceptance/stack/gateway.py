@@ -61,6 +61,7 @@ class GatewayConfig:
     artifacts_enabled: bool = True
     faults: list[str] = field(default_factory=list)
     dead_mlflow_url: str = "http://127.0.0.1:9"
+    blocked_seconds: float = 60.0
 
 
 class GatewayState:
@@ -75,6 +76,12 @@ class GatewayState:
         self.started = time.time()
         self.dead_mlflow_url = config.dead_mlflow_url
         self._unreachable: httpx.AsyncClient | None = None
+        self._unreachable_auth: httpx.AsyncClient | None = None
+
+    def unreachable_auth(self) -> httpx.AsyncClient:
+        if self._unreachable_auth is None:
+            self._unreachable_auth = httpx.AsyncClient(base_url=self.dead_mlflow_url, timeout=3.0)
+        return self._unreachable_auth
 
     def unreachable_mlflow(self) -> httpx.AsyncClient:
         if self._unreachable is None:
@@ -84,6 +91,39 @@ class GatewayState:
     @property
     def current(self) -> bool:
         return self.config.profile != "2025"
+
+
+ALB_HEADERS = {"Server": "awselb/2.0"}
+
+
+def _alb_page(status: int, title: str) -> Response:
+    body = (f"<html>\r\n<head><title>{status} {title}</title></head>\r\n<body>\r\n<center><h1>{status} {title}"
+            f"</h1></center>\r\n</body>\r\n</html>\r\n")
+    return Response(body, status_code=status, media_type="text/html", headers=ALB_HEADERS)
+
+
+async def routing_fault(state: "GatewayState", request: Request) -> Response | None:
+    """What the load balancer in front of the API answers under a routing fault."""
+    faults = state.faults
+    path = request.url.path
+    if path == "/health/alb":
+        return None  # the load balancer's own target health check reaches the task directly
+    if "alb-no-rule" in faults:
+        return PlainTextResponse("Not Found", status_code=404, headers=ALB_HEADERS)
+    if "service-not-deployed" in faults:
+        return _alb_page(503, "Service Temporarily Unavailable")
+    if "api-crash-loop" in faults and not path.startswith("/mlflow/"):
+        return _alb_page(504, "Gateway Time-out")
+    if "alb-to-api-blocked" in faults and not path.startswith("/mlflow/"):
+        await asyncio.sleep(state.config.blocked_seconds)
+        return _alb_page(504, "Gateway Time-out")
+    if "alb-api-path-to-mlflow" in faults and path.startswith("/api/mlflow"):
+        # the rule forwards the request, path unchanged, to the MLflow target group
+        reply = await state.mlflow.request(request.method, path, params=request.url.query or None,
+                                           content=await request.body())
+        return Response(reply.content, status_code=reply.status_code,
+                        media_type=reply.headers.get("content-type", "text/html"))
+    return None
 
 
 def _json(detail: Any, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -147,9 +187,12 @@ async def authenticate(state: GatewayState, request: Request) -> AuthOutcome:
         payload["api_key"] = key
     unavailable = 503 if state.current else 401
     retry = {"Retry-After": "1"} if state.current else None
+    auth_client = state.auth
+    if "auth-service-unreachable" in state.faults:
+        auth_client = state.unreachable_auth()
     try:
-        reply = await state.auth.post("/api/v1/keys/validate", json=payload, headers=headers,
-                                      timeout=cfg.auth_timeout)
+        reply = await auth_client.post("/api/v1/keys/validate", json=payload, headers=headers,
+                                       timeout=cfg.auth_timeout)
     except httpx.TimeoutException:
         return AuthOutcome(response=_json("Authentication service timeout", unavailable, retry))
     except httpx.TransportError:
@@ -170,7 +213,7 @@ async def authenticate(state: GatewayState, request: Request) -> AuthOutcome:
     if reply.status_code == 401:
         return AuthOutcome(response=_json("Invalid or expired API key", 401))
     if reply.status_code == 429:
-        if state.current:
+        if state.current and "rate-limit-misreported" not in state.faults:
             return AuthOutcome(response=_json("Rate limit exceeded", 429, {"Retry-After": "60"}))
         return AuthOutcome(response=_json("Rate limit exceeded", 401))
     return AuthOutcome(response=_json("Authentication service error", unavailable, retry))
@@ -233,6 +276,11 @@ def create_app(config: GatewayConfig) -> FastAPI:
             if not control_allowed(request):
                 return _json("forbidden", 403)
             return await call_next(request)
+        faulted = await routing_fault(state, request)
+        if faulted is not None:
+            entry.update(status=faulted.status_code, ms=round((time.perf_counter() - started) * 1000, 2), write=False)
+            state.access_log.append(entry)
+            return faulted
         needs_key = path not in OPEN_PATHS and not (path in PROBE_PATHS and state.current
                                                     and "health-probes-need-key" not in state.faults)
         if path == "/api/health/mlflow" and state.current and "health-probes-need-key" not in state.faults:
@@ -249,7 +297,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
                 if limited is not None:
                     response = limited
                 elif (state.current and is_write(request.method, path) and _is_mlflow_path(path)
-                      and not _has_write_scope(info)):
+                      and (not _has_write_scope(info) or "missing-write-scope" in state.faults)):
                     response = JSONResponse({"error": "FORBIDDEN", "message": "This API key cannot write to the "
                                              "model registry", "required_scope": "model:write or mlflow:write"},
                                             status_code=403)
@@ -268,7 +316,8 @@ def create_app(config: GatewayConfig) -> FastAPI:
     # ----------------------------------------------------------------- health
 
     async def mlflow_reachable() -> tuple[bool, str]:
-        client = state.unreachable_mlflow() if "mlflow-dns-failure" in state.faults else state.mlflow
+        broken = state.faults & {"mlflow-dns-failure", "mlflow-db-auth"}
+        client = state.unreachable_mlflow() if broken else state.mlflow
         try:
             reply = await client.get("/health", timeout=3.0)
             return reply.status_code == 200, f"HTTP {reply.status_code}"
@@ -291,7 +340,14 @@ def create_app(config: GatewayConfig) -> FastAPI:
                     "message_queue": "healthy" if redis_ok else "unhealthy",
                     "postgres": "healthy" if mlflow_ok else "unknown",
                     "external_api": "healthy"}
+        if "mlflow-db-auth" in state.faults:
+            services["postgres"] = "unhealthy"
         healthy = mlflow_ok and redis_ok
+        if "health-lies" in state.faults:
+            services["message_queue"] = "unhealthy"
+            body = {"status": "degraded", "version": VERSION, "services": services,
+                    "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            return JSONResponse(body, status_code=200)
         body = {"status": "healthy" if healthy else "degraded", "version": VERSION, "services": services,
                 "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         status = 200 if healthy or not state.current else 503
@@ -420,14 +476,22 @@ def upstream_path(path: str, mlflow_url: str) -> str:
 
 async def proxy(state: GatewayState, path: str, request: Request) -> Response:
     cfg = state.config
+    if "api-mount-missing" in state.faults:
+        return _json("Not Found", 404)
+    if "auth-headers-stripped" in state.faults and is_write(request.method, request.url.path):
+        # MLflow now authenticates writes itself, and the proxy stripped the credentials
+        return _json("API key required", 401)
     if "mlflow-artifacts" in path and (not cfg.artifacts_enabled or "artifacts-disabled" in state.faults):
         return _json({"error": "ARTIFACTS_DISABLED",
                       "message": "Artifact storage is not configured for this MLflow deployment"}, 503)
     upstream_client, upstream_url = state.mlflow, cfg.mlflow_url
-    if "mlflow-dns-failure" in state.faults:
+    if state.faults & {"mlflow-dns-failure", "mlflow-db-auth"}:
         # what the API sees when service discovery has no MLflow: nothing accepts the connection
         upstream_client, upstream_url = state.unreachable_mlflow(), state.dead_mlflow_url
     target = upstream_path(path, upstream_url)
+    if "artifact-route-hairpin" in state.faults and "mlflow-artifacts" in target:
+        # the proxy points at the public MLflow: artifact calls loop through the load balancer's /mlflow prefix
+        target = "/mlflow/ajax-" + target.lstrip("/")
     headers = [(k, v) for k, v in request.headers.items() if k.lower() not in STRIPPED_REQUEST_HEADERS]
     identity = getattr(request.state, "identity", None) or {}
     headers.append(("X-Hokusai-User-Id", str(identity.get("user_id", ""))))

@@ -26,6 +26,7 @@ import requests
 
 from ..errors import StackError
 from ..redaction import register_secret
+from . import faults
 from .processes import ManagedProcess, free_port, http_ready, tcp_ready
 
 _ALPHABET = string.ascii_letters + string.digits
@@ -66,6 +67,8 @@ class StackOptions:
 class EmbeddedStack:
     def __init__(self, options: StackOptions | None = None, base_dir: Path | None = None):
         self.options = options or StackOptions()
+        faults.validate(self.options.faults)
+        self.active_faults: tuple[str, ...] = ()
         self.dir = Path(tempfile.mkdtemp(prefix="hokusai-stack-", dir=base_dir))
         self.control_secret = secrets.token_urlsafe(24)
         register_secret(self.control_secret)
@@ -123,7 +126,8 @@ class EmbeddedStack:
                                 "rate_limit_per_hour": opts.limited_key_rate},
             self.keys.revocable: {"key_id": "key-revocable", "user_id": "user-leaver", "scopes": ["read", "write"]},
         }
-        keys_file = self._write_private("auth-keys.json", {"keys": keys, "control_secret": self.control_secret})
+        keys_file = self._write_private("auth-keys.json", {"keys": keys, "control_secret": self.control_secret,
+                                                           "mode": faults.auth_mode_for(opts.faults)})
         gateway_file = self._write_private("gateway.json", {
             "mlflow_url": self.mlflow_url, "auth_url": self.auth_url, "redis_url": self.redis_url,
             "control_secret": self.control_secret, "profile": opts.profile, "cache_ttl": opts.cache_ttl,
@@ -177,6 +181,8 @@ class EmbeddedStack:
         except BaseException:
             self.stop()
             raise
+        self._apply_stack_faults(self.options.faults)
+        self.active_faults = tuple(self.options.faults)
         self.start_seconds = time.monotonic() - started
         return self
 
@@ -219,8 +225,24 @@ class EmbeddedStack:
             raise StackError(f"stack control {path} answered HTTP {reply.status_code}")
         return reply.json()
 
-    def set_faults(self, *faults: str) -> None:
-        self._control("POST", self.url, "/__control/faults", {"faults": list(faults)})
+    def set_faults(self, *names: str) -> None:
+        """Switch the given field faults on (and every other one off)."""
+        faults.validate(names)
+        self._control("POST", self.url, "/__control/faults", {"faults": list(names)})
+        self.set_auth_state(mode=faults.auth_mode_for(names))
+        self._apply_stack_faults(names)
+        self.active_faults = tuple(names)
+
+    def _apply_stack_faults(self, names) -> None:
+        store = self.dir / "mlflow" / "artifacts"
+        aside = self.dir / "mlflow" / "artifacts.aside"
+        if "artifact-store-permission" in names and not aside.exists():
+            store.mkdir(exist_ok=True)
+            store.rename(aside)
+            store.write_text("the artifact store is not writable by the MLflow task\n")
+        elif "artifact-store-permission" not in names and aside.exists():
+            store.unlink()
+            aside.rename(store)
 
     def gateway_settings(self, **values) -> dict:
         return self._control("POST", self.url, "/__control/settings", values)

@@ -1,0 +1,52 @@
+"""Every fault switch of the embedded stack, diagnosed from the smoke selection.
+
+For each field failure the stack can inject, the suite's smoke run must fail and
+the infrastructure report must name exactly that fault with its recommendation;
+a healthy stack must give no finding at all."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hokusai_acceptance.diagnosis.catalog import ENTRIES
+from hokusai_acceptance.stack.faults import SWITCHES
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+#: Faults whose smoke run may still pass: they do not block registration, only monitoring or speed.
+NON_BLOCKING = {"health-probes-need-key", "health-lies", "redis-cache-down"}
+
+
+def smoke_under(fault: str | None, tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    for name in ("features", "steps", "environment.py", "behave.ini"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOKUSAI_")}
+    env.update(PYTHONPATH=str(ROOT), CI="true", HOKUSAI_STACK_FAULTS=fault or "", HOKUSAI_READ_TIMEOUT="3",
+               HOKUSAI_MLFLOW_TIMEOUT="5")
+    proc = subprocess.run([sys.executable, "-m", "behave", "--tags=@smoke", "-f", "null"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    report = json.loads((tmp_path / "reports" / "infrastructure-report.json").read_text())
+    return proc, report
+
+
+def test_healthy_stack_has_no_finding(tmp_path):
+    proc, report = smoke_under(None, tmp_path)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert report["findings"] == [] and report["healthy"] is True
+    assert len(report["executive_summary"]) == 1 and "no infrastructure problem" in report["executive_summary"][0]
+
+
+@pytest.mark.parametrize("fault", sorted(SWITCHES))
+def test_fault_is_diagnosed(fault, tmp_path):
+    proc, report = smoke_under(fault, tmp_path)
+    found = [f["id"] for f in report["findings"]]
+    assert found == [fault], f"{fault}: diagnosed {found}\n" + json.dumps(report["findings"], indent=1)[:3000]
+    finding = report["findings"][0]
+    assert finding["recommendation"] == ENTRIES[fault].recommendation
+    assert finding["evidence"], "a finding must show the evidence that decided it"
+    if fault not in NON_BLOCKING:
+        assert proc.returncode == 1, f"{fault}: the smoke run passed although {fault} was injected"
+    assert fault in (tmp_path / "reports" / "infrastructure-report.md").read_text()

@@ -1,0 +1,92 @@
+"""A person's view: the generated Allure report and the infrastructure report, opened in
+headless Chromium, show the scenarios, the categories and the diagnosis. Screenshots land in
+reports/screenshots/ for people to look at."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ROOT / "reports" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A real report: the smoke selection under a field fault, so failures and a diagnosis show."""
+    work = tmp_path_factory.mktemp("report")
+    for name in ("features", "steps", "environment.py", "behave.ini", "allurerc.mjs"):
+        (work / name).symlink_to(ROOT / name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOKUSAI_")}
+    env.update(PYTHONPATH=str(ROOT), CI="true", HOKUSAI_STACK_FAULTS="artifacts-disabled")
+    subprocess.run([sys.executable, "-m", "behave", "--tags=@smoke", "-f", "null"], cwd=work, env=env,
+                   capture_output=True, text=True, timeout=300)
+    finish = subprocess.run([sys.executable, "-m", "hokusai_acceptance.finish_report", "reports"], cwd=work, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert finish.returncode == 0, finish.stderr
+    allure = subprocess.run([str(ROOT / "node_modules" / ".bin" / "allure"), "generate", "reports/allure-results",
+                             "--config", "allurerc.mjs"], cwd=work, capture_output=True, text=True, timeout=300)
+    assert allure.returncode == 0, allure.stdout[-2000:] + allure.stderr[-2000:]
+    return work / "reports"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is not installed; `make test` installs it (apt package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield instance
+        instance.close()
+
+
+def open_page(browser, path: Path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(path.as_uri())
+    page.wait_for_timeout(2500)
+    return page
+
+
+def test_allure_report_shows_capabilities_scenarios_and_diagnosis(generated, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = open_page(browser, generated / "allure-report" / "index.html")
+    text = page.inner_text("body")
+    page.screenshot(path=str(SHOTS / "allure-overview.png"), full_page=True)
+    for words in ("Authentication", "Infrastructure health", "Model registration", "Infrastructure report"):
+        assert words in text, f"{words!r} is not visible in the Allure report"
+    page.get_by_text("Infrastructure report", exact=True).first.click()
+    page.wait_for_timeout(800)
+    text = page.inner_text("body")
+    page.screenshot(path=str(SHOTS / "allure-diagnosis.png"), full_page=True)
+    assert "Infrastructure diagnosis" in text
+    page.close()
+
+
+def test_allure_report_shows_the_categories(generated, browser):
+    page = open_page(browser, generated / "allure-report" / "index.html")
+    page.get_by_text("Report", exact=True).first.click()
+    page.wait_for_timeout(500)
+    page.get_by_text("Categories", exact=True).first.click()
+    page.wait_for_timeout(1000)
+    text = page.inner_text("body")
+    page.screenshot(path=str(SHOTS / "allure-categories.png"), full_page=True)
+    assert "Infrastructure diagnosis (root causes and recommendations)" in text
+    page.close()
+
+
+def test_infrastructure_report_reads_as_a_document(generated, browser):
+    page = open_page(browser, generated / "infrastructure-report.html")
+    text = page.inner_text("body")
+    page.screenshot(path=str(SHOTS / "infrastructure-report.png"), full_page=True)
+    assert "Executive summary" in text and "Fix first" in text and "Components" in text
+    assert "artifacts-disabled" in text and "--serve-artifacts" in text
+    assert "Follow-up testing plan" in text
+    page.close()
