@@ -17,7 +17,7 @@ export DO_NOT_TRACK := true
 export AWS_EC2_METADATA_DISABLED := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: report test stack deps python-deps node-deps unit integration dry-run lock clean help
+.PHONY: report test stack deps python-deps node-deps browser-deps unit integration dry-run lock clean help
 
 help:
 	@echo "make report   run the suite and build reports/allure-report and the infrastructure report"
@@ -37,6 +37,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The browser checks drive Debian's Chromium (no browser download): install it when missing.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Chromium (Debian package chromium) for the browser checks"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing: install the Debian package 'chromium' (needed by the browser checks)"; exit 1; fi; }
+
 report: deps
 	@rm -rf $(REPORTS)/allure-results $(REPORTS)/junit $(REPORTS)/allure-report
 	@mkdir -p $(REPORTS)
@@ -50,7 +58,7 @@ report: deps
 	echo "Allure report: $(REPORTS)/allure-report/index.html"; \
 	exit $$suite
 
-test: deps
+test: deps browser-deps
 	$(PY) -m pytest
 
 unit: python-deps

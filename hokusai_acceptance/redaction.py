@@ -24,14 +24,16 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # Hokusai keys: hk_live_/hk_test_ followed by the key body.
     (re.compile(r"\bhk_(live|test)_[A-Za-z0-9_\-]{4,}"), r"hk_\1_" + MASK),
     # Authorization header values, in header dumps, curl lines and reprs.
-    (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer|apikey|basic|token)\s+)[^\s'\",}]+"), r"\1" + MASK),
-    (re.compile(r"(?i)\b(bearer|apikey)\s+[A-Za-z0-9_\-\.=+/]{8,}"), r"\1 " + MASK),
+    (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer|apikey|basic|token)\s+)(?!\$|\*\*\*)[^\s'\",};]{12,}"),
+     r"\1" + MASK),
+    (re.compile(r"(?i)\b(bearer|apikey)\s+(?=[A-Za-z0-9_\-\.=+/]*\d)[A-Za-z0-9_\-\.=+/]{12,}"), r"\1 " + MASK),
     # X-API-Key style headers.
-    (re.compile(r"(?i)(x-api-key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"), r"\1" + MASK),
+    (re.compile(r"(?i)(x-api-key['\"]?\s*[:=]\s*['\"]?)(?!\$|\*\*\*)[^\s'\",};]{12,}"), r"\1" + MASK),
     # api_key / token query parameters and form fields.
     (re.compile(r"(?i)([?&;](?:api_key|apikey|token|access_token)=)[^&\s'\"#]+"), r"\1" + MASK),
     # MLFLOW_TRACKING_TOKEN / HOKUSAI_API_KEY assignments (env dumps).
-    (re.compile(r"((?:MLFLOW_TRACKING_TOKEN|HOKUSAI_API_KEY|HOKUSAI_[A-Z_]*KEY)\s*[=:]\s*['\"]?)[^\s'\"]+"), r"\1" + MASK),
+    (re.compile(r"((?:MLFLOW_TRACKING_TOKEN|HOKUSAI_API_KEY|HOKUSAI_[A-Z_]*KEY)\s*[=:]\s*['\"]?)(?!\$|\*\*\*)[^\s'\"]+"),
+     r"\1" + MASK),
 ]
 
 _SENSITIVE_HEADERS = {"authorization", "x-api-key", "proxy-authorization", "cookie", "set-cookie",

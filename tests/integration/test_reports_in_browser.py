@@ -72,8 +72,6 @@ def test_allure_report_shows_capabilities_scenarios_and_diagnosis(generated, bro
 
 def test_allure_report_shows_the_categories(generated, browser):
     page = open_page(browser, generated / "allure-report" / "index.html")
-    page.get_by_text("Report", exact=True).first.click()
-    page.wait_for_timeout(500)
     page.get_by_text("Categories", exact=True).first.click()
     page.wait_for_timeout(1000)
     text = page.inner_text("body")

@@ -61,3 +61,9 @@ def test_find_leaks_reports_each_form():
 def test_short_values_are_not_registered():
     register_secret("abc")
     assert redact("abc abc") == "abc abc"
+
+
+def test_variable_references_and_masks_are_not_secrets():
+    line = "curl -H 'Authorization: Bearer $HOKUSAI_API_KEY' https://registry.hokus.ai/health"
+    assert redact(line) == line
+    assert redact("Authorization: Bearer ***") == "Authorization: Bearer ***"
