@@ -17,7 +17,7 @@ export DO_NOT_TRACK := true
 export AWS_EC2_METADATA_DISABLED := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: report test stack deps python-deps node-deps browser-deps unit integration dry-run lock clean help
+.PHONY: field-checks report test stack deps python-deps node-deps browser-deps unit integration dry-run lock clean help
 
 help:
 	@echo "make report   run the suite and build reports/allure-report and the infrastructure report"
@@ -69,6 +69,12 @@ integration: python-deps
 
 dry-run: python-deps
 	$(PY) -m pytest -q tests/test_features.py
+
+# The seven field checks by name, against HOKUSAI_API_URL or the embedded stack.
+field-checks: python-deps
+	@mkdir -p $(REPORTS)
+	$(PY) -m hokusai_acceptance.field_checks --output $(REPORTS)/field-checks.json | tee $(REPORTS)/field-checks.txt; \
+	exit $${PIPESTATUS[0]}
 
 stack: python-deps
 	$(PY) -m hokusai_acceptance.stack $(if $(FAULT),--fault $(FAULT))

@@ -68,7 +68,27 @@ def before_all(context) -> None:
     budgets = {k: float(v) for k, v in context.config.userdata.items() if k.endswith(("_ms", "_seconds"))}
     context.suite_run = SuiteRun(settings=settings, keys=keys, stack=stack, budgets=budgets)
     context.suite_started = time.time()
+    context.suite_run.target_down = preflight(settings)
+    if context.suite_run.target_down:
+        print(f"hokusai-acceptance: the target is not answering ({context.suite_run.target_down}); every check "
+              f"will fail fast instead of waiting", file=sys.stderr, flush=True)
     reporting.write_allure_environment(context.suite_run, _results_dir(context))
+
+
+def preflight(settings) -> str | None:
+    """One bounded look at the target before any scenario: None when it answers at all."""
+    from .client import HokusaiClient
+    from .errors import TargetNotResponding, TargetUnreachable
+
+    client = HokusaiClient(settings.api_url, connect_timeout=settings.connect_timeout,
+                           read_timeout=min(settings.read_timeout, 5.0))
+    try:
+        client.get("/health")
+    except (TargetUnreachable, TargetNotResponding) as exc:
+        return redact(str(exc))
+    finally:
+        client.close()
+    return None
 
 
 def _results_dir(context) -> Path | None:

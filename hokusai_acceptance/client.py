@@ -88,9 +88,11 @@ class Reply:
 
 
 class HokusaiClient:
-    def __init__(self, base_url: str, *, connect_timeout: float = 3.0, read_timeout: float = 15.0):
+    def __init__(self, base_url: str, *, connect_timeout: float = 3.0, read_timeout: float = 15.0,
+                 known_down: str | None = None):
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
+        self.known_down = known_down  # the target did not answer at the start of the run: fail fast
         self.session = requests.Session()
         self.session.trust_env = False  # no proxies from the environment, no .netrc credentials
         install_recorder()
@@ -102,6 +104,9 @@ class HokusaiClient:
                 headers: dict[str, str] | None = None, params: dict[str, Any] | None = None,
                 json_body: Any = None, data: bytes | str | None = None, timeout: float | None = None) -> Reply:
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        if self.known_down and url.startswith(self.base_url):
+            raise TargetNotResponding(f"{method} {url}: not attempted, the target did not answer at the start of "
+                                      f"the run ({self.known_down})")
         all_headers = dict(headers or {})
         all_params = dict(params or {})
         if key is not None:

@@ -29,7 +29,8 @@ class AnswerKind:
     """Who (probably) produced an answer, judged only from what a client can see."""
 
     GATEWAY_JSON = "gateway JSON"              # {"detail": ...} from the Hokusai API
-    MLFLOW_JSON = "MLflow JSON"                # {"error_code": ...} or a normal MLflow body
+    MLFLOW_JSON = "MLflow JSON error"          # {"error_code": ...}
+    JSON = "JSON"                              # a successful JSON answer
     FLASK_HTML_404 = "MLflow/Flask HTML page"  # <!doctype html>...404 Not Found
     LB_HTML = "load balancer HTML page"        # ALB 502/503/504 pages
     PLAIN_TEXT = "plain text"                  # ALB fixed response, misc servers
@@ -59,8 +60,10 @@ def classify_answer(status: int | None, content_type: str, body: str) -> str:
             return AnswerKind.OTHER_JSON if "json" in ctype else AnswerKind.NON_JSON
         if isinstance(data, dict) and "detail" in data:
             return AnswerKind.GATEWAY_JSON
-        if isinstance(data, dict) and ("error_code" in data or status < 400):
+        if isinstance(data, dict) and "error_code" in data:
             return AnswerKind.MLFLOW_JSON
+        if status < 400:
+            return AnswerKind.JSON
         return AnswerKind.OTHER_JSON
     if ctype.startswith("text/plain"):
         return AnswerKind.PLAIN_TEXT

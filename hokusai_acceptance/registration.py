@@ -124,7 +124,9 @@ class CreatedResources:
 class MlflowSession:
     """The MLflow client of a third-party developer, pointed at one target with one key."""
 
-    def __init__(self, tracking_uri: str, key: str | None, *, timeout: float = 30.0, retries: int = 0):
+    def __init__(self, tracking_uri: str, key: str | None, *, timeout: float = 30.0, retries: int = 0,
+                 known_down: str | None = None):
+        self.known_down = known_down
         self.tracking_uri = tracking_uri
         self.key = key
         self.timeout = timeout
@@ -171,6 +173,9 @@ class MlflowSession:
         """Run one MLflow client operation, turning client errors into typed, evidenced failures."""
         from mlflow.exceptions import MlflowException
 
+        if self.known_down:
+            raise TargetNotResponding(f"{what}: not attempted, the target did not answer at the start of the run "
+                                      f"({self.known_down})")
         with self.active():
             try:
                 return fn()

@@ -41,6 +41,7 @@ class SuiteRun:
     budgets: dict[str, float] = field(default_factory=dict)
     skip_reasons: list[dict] = field(default_factory=list)
     exchanges: list = field(default_factory=list)   # every scenario's evidence, for the diagnosis
+    target_down: str | None = None                    # set when the target did not answer the preflight
 
     def __post_init__(self) -> None:
         if self.resources is None:
@@ -52,14 +53,14 @@ class SuiteRun:
 
     def session(self, key: str | None) -> reg.MlflowSession:
         return reg.MlflowSession(self.settings.tracking_uri, key, timeout=self.settings.mlflow_timeout,
-                                 retries=self.settings.mlflow_retries)
+                                 retries=self.settings.mlflow_retries, known_down=self.target_down)
 
     def budget(self, name: str, default: float) -> float:
         return float(self.budgets.get(name, default))
 
     def cleanup(self) -> list[str]:
         key = self.keys.get("valid")
-        if not (self.resources.models or self.resources.experiments) or not key:
+        if not (self.resources.models or self.resources.experiments) or not key or self.target_down:
             return []
         return reg.cleanup(self.session(key), self.resources)
 
@@ -76,7 +77,7 @@ class RegistryWorld(HealthChecks, AuthChecks, RegistrationChecks, ProxyChecks, E
         self._skip = skip
         self.evidence = EvidenceLog()
         self.client = HokusaiClient(run.base_url, connect_timeout=run.settings.connect_timeout,
-                                    read_timeout=run.settings.read_timeout)
+                                    read_timeout=run.settings.read_timeout, known_down=run.target_down)
         self.key: str | None = None
         self.key_role = "none"
         self.reply: Reply | None = None

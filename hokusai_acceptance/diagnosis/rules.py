@@ -160,7 +160,8 @@ def api_findings(p: dict[str, Probe], observers: dict) -> tuple[list[Finding], b
     elif detail == "Authentication service timeout":
         found.append(_finding("auth-service-slow", "high", [read], signatures=["Authentication service timeout"]))
     elif read is not None and read.status == 401 and detail == "Rate limit exceeded":
-        found.append(_finding("rate-limit-misreported", "high", [read], signatures=["Rate limit exceeded"]))
+        found.append(_finding("rate-limit-misreported", "high", [read, p.get("auth_direct")],
+                              signatures=["Rate limit exceeded"]))
     elif read is not None and read.status == 401 and detail == "Invalid or expired API key":
         found.append(_rejected_valid_key(p, observers))
     probes_401 = [p[n] for n in ("ready", "api_health_mlflow") if n in p and p[n].status == 401]

@@ -69,6 +69,12 @@ def run_sweep(base_url: str, key: str | None, *, prefix: str, auth_url: str | No
         probes["health"] = _probe(client, "health", "GET", "/health", None)
         if probes["health"].status is None and probes["health"].error_type == "TargetUnreachable":
             return probes  # nothing listens: every other probe would say the same
+        if probes["health"].status is None:
+            # silent: one more look (an API path) tells a blocked API from a slow health check, then stop waiting
+            probes["read_without_key"] = _probe(client, "read_without_key", "GET",
+                                                f"/api/mlflow{SEARCH}?max_results=1", None)
+            if probes["read_without_key"].status is None:
+                return probes
         probes["health_mlflow"] = _probe(client, "health_mlflow", "GET", "/health/mlflow", None)
         probes["api_health_mlflow"] = _probe(client, "api_health_mlflow", "GET", "/api/health/mlflow", None)
         probes["ready"] = _probe(client, "ready", "GET", "/ready", None)

@@ -70,7 +70,7 @@ def log():
 def test_json_reply_and_evidence(server, log):
     reply = HokusaiClient(server).get("/json")
     assert reply.json() == {"ok": True}
-    assert log.last().status == 200 and log.last().answered_by == AnswerKind.MLFLOW_JSON
+    assert log.last().status == 200 and log.last().answered_by == AnswerKind.JSON
 
 
 @pytest.mark.parametrize("path,kind", [("/html", AnswerKind.LB_HTML), ("/plain", AnswerKind.PLAIN_TEXT)])

@@ -10,7 +10,7 @@ ALB_503 = "<html><head><title>503 Service Temporarily Unavailable</title></head>
 @pytest.mark.parametrize("status,ctype,body,kind", [
     (401, "application/json", '{"detail":"API key required"}', AnswerKind.GATEWAY_JSON),
     (404, "application/json", '{"error_code":"RESOURCE_NOT_FOUND","message":"x"}', AnswerKind.MLFLOW_JSON),
-    (200, "application/json", '{"experiments": []}', AnswerKind.MLFLOW_JSON),
+    (200, "application/json", '{"experiments": []}', AnswerKind.JSON),
     (404, "text/html; charset=utf-8", FLASK_404, AnswerKind.FLASK_HTML_404),
     (503, "text/html", ALB_503, AnswerKind.LB_HTML),
     (404, "text/plain; charset=utf-8", "Not Found", AnswerKind.PLAIN_TEXT),
@@ -18,7 +18,7 @@ ALB_503 = "<html><head><title>503 Service Temporarily Unavailable</title></head>
     (200, "application/octet-stream", "\x00\x01", AnswerKind.NON_JSON),
     (204, "", "", AnswerKind.EMPTY),
     (None, "", "", AnswerKind.NO_ANSWER),
-    (200, "application/json", "[1, 2]", AnswerKind.OTHER_JSON),
+    (200, "application/json", "[1, 2]", AnswerKind.JSON),
 ])
 def test_classify_answer(status, ctype, body, kind):
     assert classify_answer(status, ctype, body) == kind
