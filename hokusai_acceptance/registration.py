@@ -176,10 +176,13 @@ class MlflowSession:
         if self.known_down:
             raise TargetNotResponding(f"{what}: not attempted, the target did not answer at the start of the run "
                                       f"({self.known_down})")
+        import requests
+
         with self.active():
             try:
                 return fn()
-            except MlflowException as exc:
+            except (MlflowException, requests.RequestException) as exc:
+                # the artifact repository raises plain HTTP errors, the tracking client MlflowException
                 raise _typed_failure(what, exc) from None
 
 
