@@ -20,3 +20,8 @@ def after_scenario(context, scenario):
 
 def after_all(context):
     support.after_all(context)
+
+
+# The run-level hooks report progress and the verdict on the console: never capture them.
+before_all.capture = False
+after_all.capture = False

@@ -61,7 +61,7 @@ class Reply:
             raise UnexpectedAnswer(f"{self.method} {self.url} answered a body larger than {MAX_BODY} bytes")
         try:
             return json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise UnexpectedAnswer(
                 f"{self.method} {self.url} answered HTTP {self.status} with a non-JSON body "
                 f"({self.answered_by}, {self.content_type or 'no content type'}): {self.text[:200]!r}") from None
@@ -69,7 +69,7 @@ class Reply:
     def json_or_none(self) -> Any:
         try:
             return json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
     def detail(self) -> str | None:

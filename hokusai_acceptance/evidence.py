@@ -55,7 +55,7 @@ def classify_answer(status: int | None, content_type: str, body: str) -> str:
     if "json" in ctype or text[:1] in "{[":
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             # a truncated prefix of a long JSON body still counts as JSON
             return AnswerKind.OTHER_JSON if "json" in ctype else AnswerKind.NON_JSON
         if isinstance(data, dict) and "detail" in data:

@@ -60,5 +60,5 @@ Feature: A third-party developer registers a model with Hokusai metadata
 
   @writes
   Scenario: Concurrent registrations of one model each get their own version
-    When 8 developers register versions of model "iris-concurrent" at the same time
-    Then the model has 8 distinct versions, each with its own tags
+    When 20 developers register versions of model "iris-concurrent" at the same time
+    Then the model has 20 distinct versions, each with its own tags

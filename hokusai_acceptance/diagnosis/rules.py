@@ -83,7 +83,7 @@ def _json(probe: Probe | None) -> dict:
         return {}
     try:
         data = json.loads(probe.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -34,3 +34,7 @@ def test_exchange_text_is_redacted_and_readable():
     assert key not in text
     assert "HTTP 401" in text and "Invalid or expired API key" in text
     assert "401" in exchange.summary() and "gateway JSON" in exchange.summary()
+
+
+def test_deeply_nested_garbage_is_not_a_crash():
+    assert classify_answer(200, "application/json", "[" * 5000) in (AnswerKind.OTHER_JSON, AnswerKind.JSON)

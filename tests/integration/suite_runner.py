@@ -1,0 +1,36 @@
+"""Run behave as a user would (behave.ini included), in a scratch directory with its own reports/."""
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_behave(args, workdir: Path, env_extra=None, timeout=600, background=False):
+    workdir.mkdir(parents=True, exist_ok=True)
+    for name in ("features", "steps", "environment.py", "behave.ini"):
+        link = workdir / name
+        if not link.exists():
+            link.symlink_to(ROOT / name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOKUSAI_")}
+    env.update(CI="true", PYTHONPATH=str(ROOT), **(env_extra or {}))
+    command = [sys.executable, "-m", "behave", *args]
+    if background:
+        return subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, stdin=subprocess.DEVNULL)
+    started = time.monotonic()
+    proc = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+    return proc, time.monotonic() - started
+
+
+def finish_report(workdir: Path):
+    return subprocess.run([sys.executable, "-m", "hokusai_acceptance.finish_report", str(workdir / "reports")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def everything_written(workdir: Path) -> str:
+    reports = workdir / "reports"
+    return "".join(p.read_text(errors="replace") for p in reports.rglob("*") if p.is_file())
