@@ -17,7 +17,7 @@ export DO_NOT_TRACK := true
 export AWS_EC2_METADATA_DISABLED := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: field-checks report test stack deps python-deps node-deps browser-deps unit integration dry-run lock clean help
+.PHONY: bench field-checks report test stack deps python-deps node-deps browser-deps unit integration dry-run lock clean help
 
 help:
 	@echo "make report   run the suite and build reports/allure-report and the infrastructure report"
@@ -69,6 +69,10 @@ integration: python-deps
 
 dry-run: python-deps
 	$(PY) -m pytest -q tests/test_features.py
+
+# Performance in depth on the embedded stack (loopback only, bounded): reports/performance.json and plots.
+bench: python-deps
+	$(PY) -m hokusai_acceptance.perf.bench --reports $(REPORTS)
 
 # The seven field checks by name, against HOKUSAI_API_URL or the embedded stack.
 field-checks: python-deps

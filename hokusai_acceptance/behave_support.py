@@ -65,7 +65,8 @@ def before_all(context) -> None:
                 "revocable": stack.keys.revocable}
     else:
         keys = {"valid": settings.api_key, "read-only": settings.readonly_key, "revoked": settings.revoked_key}
-    budgets = {k: float(v) for k, v in context.config.userdata.items() if k.endswith(("_ms", "_seconds"))}
+    budgets = {k: float(v) for k, v in context.config.userdata.items()
+               if k.endswith(("_ms", "_seconds", "_ratio"))}
     context.suite_run = SuiteRun(settings=settings, keys=keys, stack=stack, budgets=budgets)
     context.suite_started = time.time()
     context.suite_run.target_down = preflight(settings)

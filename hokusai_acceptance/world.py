@@ -16,6 +16,7 @@ from . import registration as reg
 from .capabilities.auth import AuthChecks
 from .capabilities.errors import ErrorChecks
 from .capabilities.health import HealthChecks
+from .capabilities.performance import PerformanceChecks
 from .capabilities.proxy import ProxyChecks
 from .capabilities.registration import RegistrationChecks
 from .client import HokusaiClient, Reply
@@ -71,7 +72,7 @@ def never_issued_key() -> str:
     return key
 
 
-class RegistryWorld(HealthChecks, AuthChecks, RegistrationChecks, ProxyChecks, ErrorChecks):
+class RegistryWorld(HealthChecks, AuthChecks, RegistrationChecks, ProxyChecks, ErrorChecks, PerformanceChecks):
     def __init__(self, run: SuiteRun, skip: Callable[[str], None] | None = None):
         self.run = run
         self._skip = skip

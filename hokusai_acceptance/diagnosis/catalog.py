@@ -148,7 +148,7 @@ ENTRIES = {e.id: e for e in [
     _E("unrecognised", "A failure the catalog does not explain",
        "The evidence matches no known failure; read it below before guessing", "Investigate with the evidence "
        "and reproduction commands; add a diagnosis rule once the cause is known", "suite maintainers + infra",
-       (), 4, "the failing scenarios' tags", "see the evidence"),
+       (), 4, "@smoke", "see the evidence"),
 ]}
 
 

@@ -72,7 +72,7 @@ def _finding(fault_id: str, confidence: str, probes: Iterable[Probe] = (), extra
     signatures = list(signatures) + [p.detail for p in probes if p.detail and p.status and p.status >= 400]
     evidence = [p.summary() for p in probes] + [redact(x) for x in extra]
     return Finding(id=e.id, title=e.title, confidence=confidence, components=list(e.components),
-                   evidence=evidence, root_cause=e.root_cause + (f" {note}" if note else ""),
+                   evidence=evidence, root_cause=e.root_cause + (f". {note}" if note else ""),
                    recommendation=e.recommendation, owner=e.owner, impact=e.impact, verify_tags=e.verify_tags,
                    developer_sees=e.developer_sees, reproduce=[p.curl() for p in probes][:3],
                    alternatives=list(alternatives), signatures=list(signatures))

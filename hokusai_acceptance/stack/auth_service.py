@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> None:
     args.keys_file.unlink()  # the secrets live in memory only from here on
     state = AuthState(keys=spec["keys"], control_secret=spec["control_secret"])
     state.mode = spec.get("mode", "ok")
-    uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning", access_log=False,
+                loop="uvloop", http="httptools")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import hmac
 import json
 import time
@@ -34,6 +35,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from starlette.background import BackgroundTask
 
 VERSION = "1.0.0-reference"
+SMALL_BODY = 256 * 1024  # answers up to this size are relayed whole; larger ones are streamed
 CACHE_PREFIX = "api_key:validation:"
 STRIPPED_REQUEST_HEADERS = {"authorization", "x-api-key", "host", "connection", "keep-alive",
                             "transfer-encoding", "te", "upgrade", "proxy-authorization", "x-stack-control"}
@@ -172,9 +174,14 @@ async def authenticate(state: GatewayState, request: Request) -> AuthOutcome:
     if not key:
         return AuthOutcome(response=_json("API key required", 401))
     cache_key = CACHE_PREFIX + key
+    request.state.rate_counter = None
     if state.redis is not None and "redis-cache-down" not in state.faults:
+        # one round trip: the cached validation and this key's request counter for the current hour
+        counter = f"ratelimit:{hashlib.sha256(key.encode()).hexdigest()[:24]}:{int(time.time() // 3600)}"
         try:
-            cached = await state.redis.get(cache_key)
+            async with state.redis.pipeline(transaction=False) as pipe:
+                cached, count = await pipe.get(cache_key).incr(counter).execute()
+            request.state.rate_counter = (counter, int(count))
             if cached:
                 return AuthOutcome(info=json.loads(cached), cached=True)
         except (aioredis.RedisError, OSError):
@@ -219,26 +226,63 @@ async def authenticate(state: GatewayState, request: Request) -> AuthOutcome:
     return AuthOutcome(response=_json("Authentication service error", unavailable, retry))
 
 
-async def rate_limit(state: GatewayState, info: dict) -> tuple[Response | None, dict[str, str]]:
-    """Fixed hourly window per key id, counted in Redis."""
+async def rate_limit(state: GatewayState, info: dict, request: Request) -> tuple[Response | None, dict[str, str]]:
+    """Fixed hourly window per key (one key id per key), counted in Redis during authentication."""
     limit = int(info.get("rate_limit_per_hour") or 1000)
     window = int(time.time() // 3600)
     reset = (window + 1) * 3600
     headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Reset": str(reset)}
-    if state.redis is None or "redis-cache-down" in state.faults:
+    counted = getattr(request.state, "rate_counter", None)
+    if counted is None:
         return None, headers
-    counter = f"ratelimit:{info.get('key_id')}:{window}"
-    try:
-        count = await state.redis.incr(counter)
-        if count == 1:
+    counter, count = counted
+    if count == 1:
+        try:
             await state.redis.expire(counter, 3700)
-    except (aioredis.RedisError, OSError):
-        return None, headers
+        except (aioredis.RedisError, OSError):
+            pass
     headers["X-RateLimit-Remaining"] = str(max(0, limit - count))
     if count > limit:
         headers["Retry-After"] = str(max(1, reset - int(time.time())))
         return _json("Rate limit exceeded", 429, headers), headers
     return None, headers
+
+
+class Gatekeeper:
+    """Plain ASGI middleware (no per-request task or stream plumbing): runs ``decide`` before
+    the routes, sends its refusal directly, or forwards and adds the rate-limit headers."""
+
+    def __init__(self, app, decide, access_log):
+        self.app = app
+        self.decide = decide
+        self.access_log = access_log
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request = Request(scope, receive)
+        response, extra_headers, entry = await self.decide(request)
+        if response is not None:
+            await response(scope, receive, send)
+            status = response.status_code
+        else:
+            seen = {"status": 500}
+            extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra_headers.items()]
+
+            async def send_with_headers(message):
+                if message["type"] == "http.response.start":
+                    seen["status"] = message["status"]
+                    if extra:
+                        message = {**message, "headers": list(message.get("headers", [])) + extra}
+                await send(message)
+
+            await self.app(scope, receive, send_with_headers)
+            status = seen["status"]
+        if not entry["path"].startswith("/__control/"):
+            entry.update(status=status, ms=round((time.perf_counter() - started) * 1000, 2))
+            self.access_log.append(entry)
 
 
 def create_app(config: GatewayConfig) -> FastAPI:
@@ -267,51 +311,39 @@ def create_app(config: GatewayConfig) -> FastAPI:
         return host == "127.0.0.1" and bool(config.control_secret) and hmac.compare_digest(
             given, config.control_secret)
 
-    @app.middleware("http")
-    async def gatekeeper(request: Request, call_next):
+    async def decide(request: Request) -> tuple[Response | None, dict[str, str], dict]:
+        """Authentication, rate limit and scope, before any route: a response to send now, or None to go on."""
         path = request.url.path
-        started = time.perf_counter()
-        entry = {"t": time.time(), "method": request.method, "path": path, "key_id": None, "cached": None}
+        entry = {"t": time.time(), "method": request.method, "path": path, "key_id": None, "cached": None,
+                 "write": is_write(request.method, path) and _is_mlflow_path(path)}
         if path.startswith("/__control/"):
-            if not control_allowed(request):
-                return _json("forbidden", 403)
-            return await call_next(request)
+            return (None if control_allowed(request) else _json("forbidden", 403)), {}, entry
         faulted = await routing_fault(state, request)
         if faulted is not None:
-            entry.update(status=faulted.status_code, ms=round((time.perf_counter() - started) * 1000, 2), write=False)
-            state.access_log.append(entry)
-            return faulted
+            entry["write"] = False
+            return faulted, {}, entry
         needs_key = path not in OPEN_PATHS and not (path in PROBE_PATHS and state.current
                                                     and "health-probes-need-key" not in state.faults)
         if path == "/api/health/mlflow" and state.current and "health-probes-need-key" not in state.faults:
             needs_key = False
-        extra_headers: dict[str, str] = {}
-        if needs_key:
-            outcome = await authenticate(state, request)
-            if outcome.response is not None:
-                response = outcome.response
-            else:
-                info = outcome.info
-                entry["key_id"], entry["cached"] = info.get("key_id"), outcome.cached
-                limited, extra_headers = await rate_limit(state, info)
-                if limited is not None:
-                    response = limited
-                elif (state.current and is_write(request.method, path) and _is_mlflow_path(path)
-                      and (not _has_write_scope(info) or "missing-write-scope" in state.faults)):
-                    response = JSONResponse({"error": "FORBIDDEN", "message": "This API key cannot write to the "
-                                             "model registry", "required_scope": "model:write or mlflow:write"},
-                                            status_code=403)
-                else:
-                    request.state.identity = info
-                    response = await call_next(request)
-        else:
-            response = await call_next(request)
-        for name, value in extra_headers.items():
-            response.headers.setdefault(name, value)
-        entry.update(status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 2),
-                     write=is_write(request.method, path) and _is_mlflow_path(path))
-        state.access_log.append(entry)
-        return response
+        if not needs_key:
+            return None, {}, entry
+        outcome = await authenticate(state, request)
+        if outcome.response is not None:
+            return outcome.response, {}, entry
+        info = outcome.info
+        entry["key_id"], entry["cached"] = info.get("key_id"), outcome.cached
+        limited, extra_headers = await rate_limit(state, info, request)
+        if limited is not None:
+            return limited, {}, entry
+        if (state.current and is_write(request.method, path) and _is_mlflow_path(path)
+                and (not _has_write_scope(info) or "missing-write-scope" in state.faults)):
+            return JSONResponse({"error": "FORBIDDEN", "message": "This API key cannot write to the model registry",
+                                 "required_scope": "model:write or mlflow:write"}, status_code=403), {}, entry
+        request.state.identity = info
+        return None, extra_headers, entry
+
+    app.add_middleware(Gatekeeper, decide=decide, access_log=state.access_log)
 
     # ----------------------------------------------------------------- health
 
@@ -514,6 +546,12 @@ async def proxy(state: GatewayState, path: str, request: Request) -> Response:
         return JSONResponse({"error_code": "RESOURCE_NOT_FOUND",
                              "message": f"The requested resource was not found: {target}"}, status_code=404)
     response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP_RESPONSE_HEADERS}
+    length = upstream.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) <= SMALL_BODY:
+        body = await upstream.aread()
+        await upstream.aclose()
+        response_headers.pop("content-length", None)
+        return Response(body, status_code=upstream.status_code, headers=response_headers)
     return StreamingResponse(_relay(upstream), status_code=upstream.status_code, headers=response_headers,
                              background=BackgroundTask(upstream.aclose))
 
@@ -535,7 +573,7 @@ def main(argv: list[str] | None = None) -> None:
     args.config.unlink()
     config = GatewayConfig(**raw)
     uvicorn.run(create_app(config), host="127.0.0.1", port=args.port, log_level="warning", access_log=False,
-                timeout_keep_alive=30)
+                timeout_keep_alive=30, loop="uvloop", http="httptools")
 
 
 if __name__ == "__main__":

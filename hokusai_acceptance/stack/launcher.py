@@ -46,9 +46,10 @@ class StackKeys:
     expired: str = field(repr=False)
     limited: str = field(repr=False)     # a valid key with a low hourly limit
     revocable: str = field(repr=False)   # valid at start; scenarios revoke it
+    load: str = field(repr=False)        # a valid key with a limit high enough for benchmarks
 
     def all(self) -> list[str]:
-        return [self.valid, self.readonly, self.revoked, self.expired, self.limited, self.revocable]
+        return [self.valid, self.readonly, self.revoked, self.expired, self.limited, self.revocable, self.load]
 
 
 @dataclass
@@ -73,7 +74,7 @@ class EmbeddedStack:
         self.control_secret = secrets.token_urlsafe(24)
         register_secret(self.control_secret)
         self.keys = StackKeys(valid=new_key(), readonly=new_key(), revoked=new_key(), expired=new_key("test"),
-                              limited=new_key(), revocable=new_key())
+                              limited=new_key(), revocable=new_key(), load=new_key())
         for key in self.keys.all():
             register_secret(key)
         self.ports = {name: free_port() for name in ("redis", "auth", "mlflow", "gateway", "dead")}
@@ -125,6 +126,8 @@ class EmbeddedStack:
             self.keys.limited: {"key_id": "key-limited", "user_id": "user-free-tier", "scopes": ["read", "write"],
                                 "rate_limit_per_hour": opts.limited_key_rate},
             self.keys.revocable: {"key_id": "key-revocable", "user_id": "user-leaver", "scopes": ["read", "write"]},
+            self.keys.load: {"key_id": "key-load", "user_id": "user-benchmark", "scopes": ["read", "write"],
+                             "rate_limit_per_hour": 100_000_000},
         }
         keys_file = self._write_private("auth-keys.json", {"keys": keys, "control_secret": self.control_secret,
                                                            "mode": faults.auth_mode_for(opts.faults)})

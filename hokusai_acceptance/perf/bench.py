@@ -1,0 +1,305 @@
+"""``make bench``: latency percentiles, throughput, concurrent users, cache effect,
+gateway overhead and resource use, measured on the embedded stack in one run.
+
+Writes ``reports/performance.json`` and plots under ``reports/performance/``.
+Every request goes to 127.0.0.1; every loop is bounded in count and time.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from .. import registration as reg
+from ..client import HokusaiClient
+from ..hokusai_tags import validate
+from ..rest_api import MlflowRest, register_via_rest
+from ..stack.launcher import EmbeddedStack
+from .measure import ResourceSampler, run_locust, sample, stats
+
+SEARCH = "/api/2.0/mlflow/experiments/search"
+
+
+def progress(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class Bench:
+    def __init__(self, stack: EmbeddedStack, quick: bool = False):
+        self.stack = stack
+        self.quick = quick
+        self.key = stack.keys.load
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.auth = {"Authorization": f"Bearer {self.key}"}
+        self.prefix = f"hk-bench-{int(time.time())}"
+        self.results: dict = {"latency": {}, "throughput": [], "overhead": {}, "cache": {}, "concurrent_users": {},
+                              "large_artifact": {}, "agreement": {}}
+
+    def n(self, full: int, quick: int) -> int:
+        return quick if self.quick else full
+
+    # -- helpers
+    def get(self, url: str, headers: dict | None = None) -> bool:
+        return self.session.get(url, headers=headers, timeout=30).status_code == 200
+
+    def post(self, url: str, body: dict, headers: dict | None = None) -> requests.Response:
+        return self.session.post(url, json=body, headers=headers, timeout=30)
+
+    def experiment(self) -> str:
+        reply = self.post(f"{self.stack.url}/api/mlflow/api/2.0/mlflow/experiments/create",
+                          {"name": f"{self.prefix}-load"}, self.auth)
+        return reply.json()["experiment_id"]
+
+    # -- measurements
+    def latency(self) -> None:
+        gw, direct = f"{self.stack.url}/api/mlflow", self.stack.mlflow_url
+        experiment_id = self.experiment()
+        self.experiment_id = experiment_id
+        lat = self.results["latency"]
+        progress("latency: authenticated read and experiment search (gateway vs direct MLflow)")
+        lat["authenticated read"] = sample("authenticated read", lambda: self.get(
+            f"{gw}{SEARCH}?max_results=1", self.auth), count=self.n(300, 60), max_seconds=30)
+        lat["experiment search (gateway)"] = sample("experiment search (gateway)", lambda: self.get(
+            f"{gw}{SEARCH}?max_results=20", self.auth), count=self.n(300, 60), max_seconds=30)
+        lat["experiment search (direct MLflow)"] = sample("experiment search (direct MLflow)", lambda: self.get(
+            f"{direct}{SEARCH}?max_results=20"), count=self.n(300, 60), max_seconds=30)
+        progress("latency: run create + metric log, model-version create")
+
+        def run_and_metric() -> bool:
+            run = self.post(f"{gw}/api/2.0/mlflow/runs/create", {"experiment_id": experiment_id}, self.auth)
+            if run.status_code != 200:
+                return False
+            run_id = run.json()["run"]["info"]["run_id"]
+            return self.post(f"{gw}/api/2.0/mlflow/runs/log-metric", {"run_id": run_id, "key": "loss", "value": 0.5,
+                                                                       "timestamp": 0, "step": 0},
+                             self.auth).status_code == 200
+
+        lat["run create + metric log"] = sample("run create + metric log", run_and_metric, count=self.n(100, 20),
+                                                max_seconds=40)
+        model = f"{self.prefix}-versions"
+        self.post(f"{gw}/api/2.0/mlflow/registered-models/create", {"name": model}, self.auth)
+        source_run = self.post(f"{gw}/api/2.0/mlflow/runs/create", {"experiment_id": experiment_id},
+                               self.auth).json()["run"]["info"]["run_id"]
+        lat["model-version create"] = sample("model-version create", lambda: self.post(
+            f"{gw}/api/2.0/mlflow/model-versions/create",
+            {"name": model, "source": f"runs:/{source_run}/model", "run_id": source_run}, self.auth).status_code == 200,
+            count=self.n(100, 20), max_seconds=40)
+        for label, size, count in (("1 KB", 1024, self.n(100, 20)), ("1 MB", 2**20, self.n(40, 10)),
+                                   ("50 MB", 50 * 2**20, self.n(4, 2))):
+            progress(f"latency: artifact upload and download, {label}")
+            payload = os.urandom(size)
+            path = f"{gw}/api/2.0/mlflow-artifacts/artifacts/{self.prefix}/{label.replace(' ', '')}.bin"
+            lat[f"artifact upload {label}"] = sample(f"artifact upload {label}", lambda: self.session.put(
+                path, data=payload, headers=self.auth, timeout=120).status_code == 200, count=count, max_seconds=60,
+                warmup=1)
+            lat[f"artifact download {label}"] = sample(f"artifact download {label}", lambda: len(self.session.get(
+                path, headers=self.auth, timeout=120).content) == size, count=count, max_seconds=60, warmup=1)
+        progress("latency: the full register-and-load story with the MLflow client")
+        session = reg.MlflowSession(gw, self.key, timeout=60)
+        created = reg.CreatedResources(prefix=self.prefix)
+        trained = reg.train_classifier()
+        metadata = validate("bench", "accuracy", "0.5")
+        counter = iter(range(1000))
+
+        def story() -> bool:
+            registration = reg.register_model(session, created, trained, created.name(f"story-{next(counter)}"),
+                                              metadata)
+            predicted, _ = reg.load_and_predict(session, registration.model_uri, trained.features)
+            return len(predicted) == len(trained.predictions)
+
+        with contextlib.redirect_stdout(sys.stderr):  # MLflow prints run links
+            lat["register and load"] = sample("register and load", story, count=self.n(6, 2), max_seconds=60,
+                                              warmup=1)
+
+    def cache_effect(self) -> None:
+        progress("cache: validated request with the cache warm vs cold")
+        gw = f"{self.stack.url}/api/mlflow{SEARCH}?max_results=1"
+
+        def cold() -> bool:
+            self.stack.flush_cache()
+            return self.get(gw, self.auth)
+
+        self.results["cache"]["cold"] = sample("validated read, cache cold", cold, count=self.n(80, 20),
+                                               max_seconds=30)
+        self.results["cache"]["warm"] = sample("validated read, cache warm", lambda: self.get(gw, self.auth),
+                                               count=self.n(80, 20), max_seconds=30)
+
+    def throughput(self) -> None:
+        seconds = 3 if self.quick else 6
+        levels = (1, 8, 32) if self.quick else (1, 8, 32, 64)
+        for operation in ("read", "write"):
+            for users in levels:
+                progress(f"throughput: {operation} at concurrency {users} through the gateway ({seconds} s)")
+                self.results["throughput"].append(run_locust(
+                    self.stack.url, users=users, seconds=seconds, operation=operation, key=self.key,
+                    experiment_id=self.experiment_id).to_dict())
+                if users in (1, 32):
+                    progress(f"throughput: {operation} at concurrency {users} straight to MLflow ({seconds} s)")
+                    self.results["throughput"].append(run_locust(
+                        self.stack.mlflow_url, users=users, seconds=seconds, operation=operation, mount="",
+                        experiment_id=self.experiment_id, label="direct MLflow").to_dict())
+
+    def agreement(self) -> None:
+        """The suite's own p50/p95 against Locust's, same operation, one user."""
+        progress("agreement: the suite's sampler vs Locust at concurrency 1")
+        seconds = 4 if self.quick else 8
+        suite = sample("experiment search (suite sampler)", lambda: self.get(
+            f"{self.stack.url}/api/mlflow{SEARCH}?max_results=5", self.auth), count=100000, max_seconds=seconds)
+        locust = run_locust(self.stack.url, users=1, seconds=seconds, operation="read", key=self.key)
+        self.results["agreement"] = {"suite": suite.to_dict(), "locust": locust.to_dict(),
+                                     "p50_ratio": round(suite.p50_ms / max(locust.p50_ms, 1e-9), 3),
+                                     "p95_ratio": round(suite.p95_ms / max(locust.p95_ms, 1e-9), 3)}
+
+    def concurrent_users(self, users: int = 8) -> None:
+        progress(f"concurrent users: {users} developers register models at once (raw REST flow)")
+
+        def developer(index: int) -> bool:
+            client = HokusaiClient(self.stack.url, read_timeout=60)
+            try:
+                rest = MlflowRest(client, self.key)
+                register_via_rest(rest, f"{self.prefix}-dev-{index}", f"{self.prefix}-dev-model-{index}", "accuracy",
+                                  0.9, validate(f"dev-{index}", "accuracy", "0.9").as_tags())
+                return True
+            except Exception:
+                return False
+            finally:
+                client.close()
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=users) as pool:
+            outcomes = list(pool.map(developer, range(users)))
+        self.results["concurrent_users"] = {"users": users, "succeeded": sum(outcomes),
+                                            "seconds_to_done": round(time.perf_counter() - started, 3)}
+
+    def large_artifact_memory(self, sampler: ResourceSampler) -> None:
+        progress("memory: gateway RSS while a 50 MB model file goes up and down")
+        before = sampler.peak("gateway", "rss_mb")
+        payload = os.urandom(50 * 2**20)
+        path = f"{self.stack.url}/api/mlflow/api/2.0/mlflow-artifacts/artifacts/{self.prefix}/memory/model.bin"
+        marker = len(sampler.samples)
+        time.sleep(1.0)
+        baseline = max([s["gateway"]["rss_mb"] for s in sampler.samples[marker:]] or [before])
+        self.session.put(path, data=payload, headers=self.auth, timeout=120).raise_for_status()
+        got = self.session.get(path, headers=self.auth, timeout=120).content
+        time.sleep(1.0)
+        peak = max(s["gateway"]["rss_mb"] for s in sampler.samples[marker:])
+        self.results["large_artifact"] = {"bytes": len(payload), "round_trip_identical": got == payload,
+                                          "gateway_rss_before_mb": baseline, "gateway_rss_peak_mb": peak,
+                                          "gateway_rss_growth_mb": round(peak - baseline, 1)}
+
+
+def summarise(results: dict) -> dict:
+    lat = results["latency"]
+    gw, direct = lat["experiment search (gateway)"], lat["experiment search (direct MLflow)"]
+    by = {(r["target"], r["operation"], r["users"]): r for r in results["throughput"]}
+    summary = {"gateway_overhead_p50_ratio": round(gw.p50_ms / direct.p50_ms, 3),
+               "gateway_overhead_p95_ratio": round(gw.p95_ms / direct.p95_ms, 3)}
+    for op in ("read", "write"):
+        g, d = by.get(("gateway", op, 32)), by.get(("direct MLflow", op, 32))
+        if g and d and d["rps"]:
+            summary[f"throughput_ratio_{op}_c32"] = round(g["rps"] / d["rps"], 3)
+    return summary
+
+
+def plots(results: dict, resources: list[dict], outdir: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    lat = results["latency"]
+    names = [n for n in lat if lat[n].samples]
+    fig, ax = plt.subplots(figsize=(11, 6))
+    ax.boxplot([lat[n].raw_ms for n in names], orientation="horizontal", tick_labels=names, showfliers=False)
+    ax.set_xscale("log")
+    ax.set_xlabel("latency (ms, log scale)")
+    ax.set_title("Latency per operation through the Hokusai gateway (embedded stack)")
+    fig.tight_layout()
+    fig.savefig(outdir / "latency.png", dpi=100)
+    plt.close(fig)
+    written.append("latency.png")
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for target in ("gateway", "direct MLflow"):
+        for op in ("read", "write"):
+            rows = sorted((r["users"], r["rps"]) for r in results["throughput"]
+                          if r["target"] == target and r["operation"] == op)
+            if rows:
+                ax.plot([u for u, _ in rows], [v for _, v in rows], marker="o", label=f"{op} - {target}")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("concurrent users")
+    ax.set_ylabel("requests per second")
+    ax.set_title("Throughput vs concurrency")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(outdir / "throughput.png", dpi=100)
+    plt.close(fig)
+    written.append("throughput.png")
+    if resources:
+        fig, (cpu, mem) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
+        for name in [k for k in resources[0] if k != "t"]:
+            t = [s["t"] for s in resources if name in s]
+            cpu.plot(t, [s[name]["cpu_percent"] for s in resources if name in s], label=name)
+            mem.plot(t, [s[name]["rss_mb"] for s in resources if name in s], label=name)
+        cpu.set_ylabel("CPU %")
+        mem.set_ylabel("RSS MB")
+        mem.set_xlabel("seconds into the benchmark")
+        cpu.legend(fontsize=8)
+        cpu.set_title("Resource use of each stack process and the suite during the benchmark")
+        fig.tight_layout()
+        fig.savefig(outdir / "resources.png", dpi=100)
+        plt.close(fig)
+        written.append("resources.png")
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("--reports", type=Path, default=Path("reports"))
+    parser.add_argument("--quick", action="store_true", help="fewer samples and shorter loads (for tests)")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    progress("starting the embedded stack")
+    with EmbeddedStack() as stack:
+        progress(f"stack ready in {stack.start_seconds:.1f} s")
+        bench = Bench(stack, quick=args.quick)
+        pids = {**{name: pid for name, pid in stack.pids().items() if pid}, "suite": os.getpid()}
+        with ResourceSampler(pids, interval=0.5) as sampler:
+            bench.latency()
+            bench.cache_effect()
+            bench.large_artifact_memory(sampler)
+            bench.throughput()
+            bench.agreement()
+            bench.concurrent_users()
+        results = bench.results
+    results["summary"] = summarise(results)
+    results["seconds"] = round(time.monotonic() - started, 1)
+    outdir = args.reports / "performance"
+    results["plots"] = [str(outdir / p) for p in plots(results, sampler.samples, outdir)]
+    results["resources"] = {"samples": sampler.samples,
+                            "peak_rss_mb": {n: sampler.peak(n, "rss_mb") for n in pids},
+                            "peak_cpu_percent": {n: sampler.peak(n, "cpu_percent") for n in pids}}
+    serialisable = {**results, "latency": {k: v.to_dict() for k, v in results["latency"].items()},
+                    "cache": {k: v.to_dict() for k, v in results["cache"].items()}}
+    args.reports.mkdir(parents=True, exist_ok=True)
+    (args.reports / "performance.json").write_text(json.dumps(serialisable, indent=2))
+    progress(f"done in {results['seconds']} s: {args.reports / 'performance.json'}")
+    print(json.dumps({"summary": results["summary"], "agreement": {k: results["agreement"][k] for k in
+                                                                   ("p50_ratio", "p95_ratio")},
+                      "large_artifact": results["large_artifact"], "concurrent_users": results["concurrent_users"]},
+                     indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

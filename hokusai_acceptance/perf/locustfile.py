@@ -1,0 +1,35 @@
+"""Locust load for the Hokusai registry (run headless in its own process by
+:mod:`hokusai_acceptance.perf.load`; never imported by the suite itself, because
+Locust's gevent patching must not touch the suite's threads).
+
+Environment: ``HOKUSAI_LOAD_KEY`` (sent as Bearer, empty for direct MLflow),
+``HOKUSAI_LOAD_MOUNT`` ("/api/mlflow" through the gateway, "" straight to MLflow),
+``HOKUSAI_LOAD_OPERATION`` ("read" or "write"), ``HOKUSAI_LOAD_EXPERIMENT`` (id for writes).
+"""
+import os
+import time
+
+from locust import FastHttpUser, constant, task
+
+KEY = os.environ.get("HOKUSAI_LOAD_KEY", "")
+MOUNT = os.environ.get("HOKUSAI_LOAD_MOUNT", "/api/mlflow")
+OPERATION = os.environ.get("HOKUSAI_LOAD_OPERATION", "read")
+EXPERIMENT = os.environ.get("HOKUSAI_LOAD_EXPERIMENT", "0")
+
+
+class RegistryUser(FastHttpUser):
+    wait_time = constant(0)
+    connection_timeout = 5.0
+    network_timeout = 10.0
+
+    def on_start(self):
+        self.headers = {"Authorization": f"Bearer {KEY}"} if KEY else {}
+
+    @task
+    def operation(self):
+        if OPERATION == "read":
+            self.client.get(f"{MOUNT}/api/2.0/mlflow/experiments/search?max_results=5", headers=self.headers,
+                            name="experiment search")
+        else:
+            self.client.post(f"{MOUNT}/api/2.0/mlflow/runs/create", headers=self.headers, name="run create",
+                             json={"experiment_id": EXPERIMENT, "start_time": int(time.time() * 1000)})

@@ -1,0 +1,186 @@
+"""Latency, throughput and resource measurements (numpy for the statistics, Locust
+for concurrent load). Every request goes to 127.0.0.1 only and every loop is
+bounded in count and in time."""
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
+
+import numpy as np
+import psutil
+
+from ..errors import ConfigError
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def require_loopback(url: str) -> None:
+    """Load only ever goes to this machine."""
+    host = urlsplit(url).hostname
+    if host not in LOOPBACK:
+        raise ConfigError(f"load and latency runs target 127.0.0.1 only; refusing {host!r}")
+
+
+@dataclass
+class LatencyStats:
+    operation: str
+    samples: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    mean_ms: float
+    max_ms: float
+    errors: int = 0
+    raw_ms: list[float] = field(default_factory=list, repr=False)
+
+    def to_dict(self, with_raw: bool = False) -> dict:
+        data = asdict(self)
+        if not with_raw:
+            data.pop("raw_ms")
+        return data
+
+
+def stats(operation: str, durations_ms: list[float], errors: int = 0) -> LatencyStats:
+    values = np.asarray(durations_ms, dtype=float)
+    if values.size == 0:
+        return LatencyStats(operation, 0, float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), errors)
+    p50, p95, p99 = np.percentile(values, [50, 95, 99])
+    return LatencyStats(operation, int(values.size), round(float(p50), 3), round(float(p95), 3),
+                        round(float(p99), 3), round(float(values.mean()), 3), round(float(values.max()), 3),
+                        errors, [round(float(v), 3) for v in values])
+
+
+def sample(operation: str, action: Callable[[], bool], *, count: int, max_seconds: float,
+           warmup: int = 3) -> LatencyStats:
+    """Time ``action`` up to ``count`` times (or until ``max_seconds``); it returns True on success."""
+    for _ in range(warmup):
+        action()
+    durations, errors = [], 0
+    deadline = time.monotonic() + max_seconds
+    for _ in range(count):
+        if time.monotonic() > deadline:
+            break
+        started = time.perf_counter()
+        ok = action()
+        elapsed = (time.perf_counter() - started) * 1000
+        if ok:
+            durations.append(elapsed)
+        else:
+            errors += 1
+    return stats(operation, durations, errors)
+
+
+# ------------------------------------------------------------------ throughput (Locust)
+
+@dataclass
+class LoadResult:
+    target: str
+    operation: str
+    users: int
+    seconds: float
+    requests: int
+    failures: int
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key: str = "", mount: str = "/api/mlflow",
+               experiment_id: str = "0", label: str = "gateway") -> LoadResult:
+    """Headless Locust in its own process, bounded by ``--run-time``; results from its CSV."""
+    require_loopback(base_url)
+    locustfile = Path(__file__).with_name("locustfile.py")
+    with tempfile.TemporaryDirectory(prefix="hokusai-locust-") as tmp:
+        prefix = os.path.join(tmp, "run")
+        env = {**os.environ, "HOKUSAI_LOAD_KEY": key, "HOKUSAI_LOAD_MOUNT": mount,
+               "HOKUSAI_LOAD_OPERATION": operation, "HOKUSAI_LOAD_EXPERIMENT": experiment_id,
+               "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+        command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", base_url,
+                   "-u", str(users), "-r", str(users), "--run-time", f"{seconds}s", "--csv", prefix,
+                   "--only-summary", "--stop-timeout", "2", "--loglevel", "ERROR", "--exit-code-on-error", "0"]
+        subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False)
+        rows = list(csv.DictReader(open(f"{prefix}_stats.csv")))
+    row = next((r for r in rows if r["Name"] == "Aggregated"), rows[-1])
+    requests_ = int(row["Request Count"])
+
+    def number(name: str) -> float:
+        value = row.get(name, "N/A")
+        return float(value) if value not in ("N/A", "", None) else float("nan")
+
+    return LoadResult(target=label, operation=operation, users=users, seconds=seconds, requests=requests_,
+                      failures=int(row["Failure Count"]), rps=round(number("Requests/s"), 2),
+                      p50_ms=number("50%"), p95_ms=number("95%"), p99_ms=number("99%"))
+
+
+# ------------------------------------------------------------------ resources
+
+class ResourceSampler:
+    """CPU and RSS of named processes (with their children), sampled in a background thread."""
+
+    def __init__(self, pids: dict[str, int], interval: float = 0.5, max_seconds: float = 600.0):
+        self.pids = pids
+        self.interval = interval
+        self.max_seconds = max_seconds
+        self.samples: list[dict] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._procs: dict[str, list[psutil.Process]] = {}
+
+    def _family(self, name: str, pid: int) -> list[psutil.Process]:
+        try:
+            root = psutil.Process(pid)
+            family = [root] + root.children(recursive=True)
+        except psutil.Error:
+            return []
+        known = {p.pid: p for p in self._procs.get(name, [])}
+        family = [known.get(p.pid, p) for p in family]
+        for proc in family:
+            if proc.pid not in known:
+                try:
+                    proc.cpu_percent(None)
+                except psutil.Error:
+                    pass
+        self._procs[name] = family
+        return family
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        for name, pid in self.pids.items():
+            self._family(name, pid)
+        while not self._stop.wait(self.interval) and time.monotonic() - started < self.max_seconds:
+            row = {"t": round(time.monotonic() - started, 2)}
+            for name, pid in self.pids.items():
+                cpu = rss = 0.0
+                for proc in self._family(name, pid):
+                    try:
+                        cpu += proc.cpu_percent(None)
+                        rss += proc.memory_info().rss
+                    except psutil.Error:
+                        continue
+                row[name] = {"cpu_percent": round(cpu, 1), "rss_mb": round(rss / 2**20, 1)}
+            self.samples.append(row)
+
+    def __enter__(self) -> "ResourceSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def peak(self, name: str, metric: str) -> float:
+        values = [s[name][metric] for s in self.samples if name in s]
+        return max(values) if values else 0.0
