@@ -23,7 +23,7 @@ from ..client import HokusaiClient
 from ..hokusai_tags import validate
 from ..rest_api import MlflowRest, register_via_rest
 from ..stack.launcher import EmbeddedStack
-from .measure import ResourceSampler, run_locust, sample, stats
+from .measure import ResourceSampler, run_locust, sample, stats, wait_until_quiet
 
 SEARCH = "/api/2.0/mlflow/experiments/search"
 
@@ -142,11 +142,19 @@ class Bench:
                 self.results["throughput"].append(run_locust(
                     self.stack.url, users=users, seconds=seconds, operation=operation, key=self.key,
                     experiment_id=self.experiment_id).to_dict())
+                self.settle()
                 if users in (1, 32):
                     progress(f"throughput: {operation} at concurrency {users} straight to MLflow ({seconds} s)")
                     self.results["throughput"].append(run_locust(
                         self.stack.mlflow_url, users=users, seconds=seconds, operation=operation, mount="",
                         experiment_id=self.experiment_id, label="direct MLflow").to_dict())
+                    self.settle()
+
+    def settle(self) -> None:
+        """Let MLflow finish what a load run queued (SQLite writes pile up) before the next measurement."""
+        waited = wait_until_quiet(f"{self.stack.mlflow_url}{SEARCH}?max_results=1")
+        if waited > 1:
+            progress(f"  (MLflow needed {waited} s to drain the queued requests)")
 
     def agreement(self) -> None:
         """The suite's own p50/p95 against Locust's, same operation, one user."""

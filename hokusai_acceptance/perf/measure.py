@@ -62,15 +62,21 @@ def stats(operation: str, durations_ms: list[float], errors: int = 0) -> Latency
 def sample(operation: str, action: Callable[[], bool], *, count: int, max_seconds: float,
            warmup: int = 3) -> LatencyStats:
     """Time ``action`` up to ``count`` times (or until ``max_seconds``); it returns True on success."""
+    def attempt() -> bool:
+        try:
+            return bool(action())
+        except Exception:  # a timed-out or refused request is a failed sample, not the end of the run
+            return False
+
     for _ in range(warmup):
-        action()
+        attempt()
     durations, errors = [], 0
     deadline = time.monotonic() + max_seconds
     for _ in range(count):
         if time.monotonic() > deadline:
             break
         started = time.perf_counter()
-        ok = action()
+        ok = attempt()
         elapsed = (time.perf_counter() - started) * 1000
         if ok:
             durations.append(elapsed)
@@ -126,6 +132,24 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
 
 
 # ------------------------------------------------------------------ resources
+
+def wait_until_quiet(url: str, max_seconds: float = 90.0, fast_ms: float = 500.0) -> float:
+    """After a load run, wait (bounded) until a request answers quickly again; returns the seconds waited."""
+    import requests
+
+    require_loopback(url)
+    started = time.monotonic()
+    while time.monotonic() - started < max_seconds:
+        t0 = time.perf_counter()
+        try:
+            ok = requests.get(url, timeout=10).status_code < 500
+        except requests.RequestException:
+            ok = False
+        if ok and (time.perf_counter() - t0) * 1000 < fast_ms:
+            break
+        time.sleep(0.5)
+    return round(time.monotonic() - started, 1)
+
 
 class ResourceSampler:
     """CPU and RSS of named processes (with their children), sampled in a background thread."""
