@@ -88,6 +88,10 @@ def assess_components(evidence: RunEvidence, findings: list[Finding],
             why = "; ".join(f"{f.id}: {f.title}" for f in blamed)
         elif not checked:
             state, why = "not checked", "no probe or scenario exercised it in this run"
+        elif counts.get("failed", 0) + counts.get("broken", 0):
+            state = "affected"
+            why = (f"{counts.get('failed', 0) + counts.get('broken', 0)} scenario(s) failed or broken, "
+                   f"{counts.get('passed', 0)} passed; no finding names this component as the cause")
         else:
             state = "working"
             parts = [f"{counts.get('passed', 0)} scenario(s) passed"] if counts else []
@@ -192,7 +196,7 @@ def to_markdown(report: Report) -> str:
 
 def _component_table(report: Report) -> list[str]:
     lines = ["## Components", "", "| component | state | evidence |", "|---|---|---|"]
-    marks = {"working": "working", "failing": "**FAILING**", "not checked": "not checked"}
+    marks = {"working": "working", "failing": "**FAILING**", "affected": "affected", "not checked": "not checked"}
     for name, row in report.components.items():
         lines.append(f"| {name} | {marks[row['state']]} | {row['evidence']} |")
     return lines + [""]
