@@ -152,10 +152,13 @@ def wait_until_quiet(url: str, max_seconds: float = 90.0, fast_ms: float = 500.0
 
 
 class ResourceSampler:
-    """CPU and RSS of named processes (with their children), sampled in a background thread."""
+    """CPU and RSS of named processes (with their children, except those named in ``alone``),
+    sampled in a background thread."""
 
-    def __init__(self, pids: dict[str, int], interval: float = 0.5, max_seconds: float = 600.0):
+    def __init__(self, pids: dict[str, int], interval: float = 0.5, max_seconds: float = 600.0,
+                 alone: tuple[str, ...] = ("suite",)):
         self.pids = pids
+        self.alone = alone
         self.interval = interval
         self.max_seconds = max_seconds
         self.samples: list[dict] = []
@@ -166,7 +169,7 @@ class ResourceSampler:
     def _family(self, name: str, pid: int) -> list[psutil.Process]:
         try:
             root = psutil.Process(pid)
-            family = [root] + root.children(recursive=True)
+            family = [root] if name in self.alone else [root] + root.children(recursive=True)
         except psutil.Error:
             return []
         known = {p.pid: p for p in self._procs.get(name, [])}
