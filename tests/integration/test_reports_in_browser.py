@@ -48,40 +48,44 @@ def browser():
         instance.close()
 
 
-def open_page(browser, path: Path):
+def open_page(browser, path: Path, ready_text: str):
+    """Open a page and wait (bounded) until the app has rendered ``ready_text``."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(path.as_uri())
-    page.wait_for_timeout(2500)
+    page.get_by_text(ready_text).first.wait_for(timeout=30000)
     return page
+
+
+def wait_for_text(page, text: str) -> str:
+    page.get_by_text(text).first.wait_for(timeout=15000)
+    return page.inner_text("body")
 
 
 def test_allure_report_shows_capabilities_scenarios_and_diagnosis(generated, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = open_page(browser, generated / "allure-report" / "index.html")
+    page = open_page(browser, generated / "allure-report" / "index.html", "Infrastructure report")
     text = page.inner_text("body")
     page.screenshot(path=str(SHOTS / "allure-overview.png"), full_page=True)
     for words in ("Authentication", "Infrastructure health", "Model registration", "Infrastructure report"):
         assert words in text, f"{words!r} is not visible in the Allure report"
     page.get_by_placeholder("Search tests").fill("Infrastructure diagnosis")
-    page.wait_for_timeout(1000)
-    text = page.inner_text("body")
+    text = wait_for_text(page, "Infrastructure diagnosis: what works")
     page.screenshot(path=str(SHOTS / "allure-diagnosis.png"), full_page=True)
     assert "Infrastructure diagnosis" in text
     page.close()
 
 
 def test_allure_report_shows_the_categories(generated, browser):
-    page = open_page(browser, generated / "allure-report" / "index.html")
-    page.get_by_text("Categories", exact=True).first.click()
-    page.wait_for_timeout(1000)
-    text = page.inner_text("body")
+    page = open_page(browser, generated / "allure-report" / "index.html", "Categories")
+    page.get_by_text("Categories").first.click()  # the "Categories" tab of the Awesome report
+    text = wait_for_text(page, "Infrastructure diagnosis (root causes and recommendations)")
     page.screenshot(path=str(SHOTS / "allure-categories.png"), full_page=True)
     assert "Infrastructure diagnosis (root causes and recommendations)" in text
     page.close()
 
 
 def test_infrastructure_report_reads_as_a_document(generated, browser):
-    page = open_page(browser, generated / "infrastructure-report.html")
+    page = open_page(browser, generated / "infrastructure-report.html", "Executive summary")
     text = page.inner_text("body")
     page.screenshot(path=str(SHOTS / "infrastructure-report.png"), full_page=True)
     assert "Executive summary" in text and "Fix first" in text and "Components" in text
