@@ -124,7 +124,7 @@ def after_step(context, step) -> None:
     new = world.evidence.exchanges[context.world_exchange_mark:]
     context.world_exchange_mark = len(world.evidence.exchanges)
     if new:
-        reporting.attach_exchanges(new, step.name)
+        reporting.attach_exchanges(new)
     notes = world.notes[context.world_note_mark:]
     context.world_note_mark = len(world.notes)
     if notes:

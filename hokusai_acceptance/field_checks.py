@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 from . import registration as reg
-from .client import HokusaiClient, KeyForm
+from .client import HokusaiClient
 from .diagnosis import RunEvidence, ScenarioOutcome, diagnose, run_sweep
 from .errors import ConfigError, InfrastructureError, SuiteError
 from .evidence import AnswerKind, EvidenceLog, recording

@@ -18,7 +18,7 @@ def _allure():
         return None
 
 
-def attach_exchanges(exchanges: Iterable[Exchange], step_name: str) -> None:
+def attach_exchanges(exchanges: Iterable[Exchange]) -> None:
     allure = _allure()
     if allure is None:
         return

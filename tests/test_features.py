@@ -1,14 +1,11 @@
 """The Gherkin itself: every step is defined exactly once (behave --dry-run), and
 every scenario carries the tags that execution and the report rely on."""
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from behave.parser import parse_file
 
-ROOT = Path(__file__).resolve().parents[1]
+from .suite_runner import ROOT, run_behave
+
 FEATURES = sorted((ROOT / "features").rglob("*.feature"))
 CAPABILITIES = {"health", "auth", "registration", "proxy", "errors", "performance"}
 
@@ -25,12 +22,8 @@ def test_there_are_features():
 
 
 def test_dry_run_finds_every_step_defined(tmp_path):
-    for name in ("features", "steps", "environment.py", "behave.ini"):
-        (tmp_path / name).symlink_to(ROOT / name)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "behave", "--dry-run", "--no-junit",
-                           "--tags=@performance or not @performance"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc, _ = run_behave(["--dry-run", "--no-junit", "--tags=@performance or not @performance"], tmp_path,
+                         timeout=120)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-3000:]
     assert "undefined" not in output.lower().split("took")[0].splitlines()[-1]

@@ -22,12 +22,11 @@ class ErrorChecks:
 
     def make_mlflow_unresponsive(self, timeout: float) -> None:
         self.breaking_on_purpose()
-        previous = self.stack.gateway_settings(upstream_timeout=timeout)["upstream_timeout"]
+        self.stack.gateway_settings(upstream_timeout=timeout)
         self.stack.freeze("mlflow")
         self.cleanups.append(lambda: self.stack.thaw("mlflow"))
         self.cleanups.append(lambda: self.stack.gateway_settings(upstream_timeout=30.0))
         self.note(f"gateway upstream timeout lowered to {timeout} s for this scenario (30 s in the contract)")
-        del previous
 
     def inject_fault(self, fault: str) -> None:
         self.breaking_on_purpose()

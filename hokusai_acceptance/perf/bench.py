@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,7 +22,7 @@ from ..client import HokusaiClient
 from ..hokusai_tags import validate
 from ..rest_api import MlflowRest, register_via_rest
 from ..stack.launcher import EmbeddedStack
-from .measure import ResourceSampler, run_locust, sample, stats, wait_until_quiet
+from .measure import ResourceSampler, run_locust, sample, wait_until_quiet
 
 SEARCH = "/api/2.0/mlflow/experiments/search"
 

@@ -62,7 +62,7 @@ class GatewayConfig:
     upstream_timeout: float = 30.0
     artifacts_enabled: bool = True
     faults: list[str] = field(default_factory=list)
-    dead_mlflow_url: str = "http://127.0.0.1:9"
+    unreachable_url: str = "http://127.0.0.1:9"
     blocked_seconds: float = 60.0
 
 
@@ -76,18 +76,18 @@ class GatewayState:
         self.redis: aioredis.Redis | None = None
         self.breaker_failures = 0
         self.started = time.time()
-        self.dead_mlflow_url = config.dead_mlflow_url
+        self.unreachable_url = config.unreachable_url
         self._unreachable: httpx.AsyncClient | None = None
         self._unreachable_auth: httpx.AsyncClient | None = None
 
     def unreachable_auth(self) -> httpx.AsyncClient:
         if self._unreachable_auth is None:
-            self._unreachable_auth = httpx.AsyncClient(base_url=self.dead_mlflow_url, timeout=3.0)
+            self._unreachable_auth = httpx.AsyncClient(base_url=self.unreachable_url, timeout=3.0)
         return self._unreachable_auth
 
     def unreachable_mlflow(self) -> httpx.AsyncClient:
         if self._unreachable is None:
-            self._unreachable = httpx.AsyncClient(base_url=self.dead_mlflow_url, timeout=3.0)
+            self._unreachable = httpx.AsyncClient(base_url=self.unreachable_url, timeout=3.0)
         return self._unreachable
 
     @property
@@ -519,7 +519,7 @@ async def proxy(state: GatewayState, path: str, request: Request) -> Response:
     upstream_client, upstream_url = state.mlflow, cfg.mlflow_url
     if state.faults & {"mlflow-dns-failure", "mlflow-db-auth"}:
         # what the API sees when service discovery has no MLflow: nothing accepts the connection
-        upstream_client, upstream_url = state.unreachable_mlflow(), state.dead_mlflow_url
+        upstream_client, upstream_url = state.unreachable_mlflow(), state.unreachable_url
     target = upstream_path(path, upstream_url)
     if "artifact-route-hairpin" in state.faults and "mlflow-artifacts" in target:
         # the proxy points at the public MLflow: artifact calls loop through the load balancer's /mlflow prefix

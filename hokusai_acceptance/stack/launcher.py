@@ -136,7 +136,7 @@ class EmbeddedStack:
             "control_secret": self.control_secret, "profile": opts.profile, "cache_ttl": opts.cache_ttl,
             "auth_timeout": opts.auth_timeout, "upstream_timeout": opts.upstream_timeout,
             "artifacts_enabled": opts.artifacts_enabled, "faults": list(opts.faults),
-            "dead_mlflow_url": f"http://127.0.0.1:{self.ports['dead']}"})
+            "unreachable_url": f"http://127.0.0.1:{self.ports['dead']}"})
         mlflow_dir = self.dir / "mlflow"
         mlflow_dir.mkdir()
         self.processes = {

@@ -1,6 +1,5 @@
 """ECS status against moto's standalone server (a real HTTP AWS emulator on loopback)."""
 import json
-import os
 import subprocess
 import sys
 import time
@@ -12,8 +11,9 @@ import requests
 from hokusai_acceptance import aws_status
 from hokusai_acceptance.stack.processes import free_port
 
+from ..suite_runner import run_behave
+
 pytestmark = pytest.mark.integration
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +95,9 @@ def test_unreachable_aws_is_an_infrastructure_error(monkeypatch):
 
 def test_the_feature_reads_moto(aws_env, tmp_path):
     build_cluster(desired=1, register_targets=True)
-    for name in ("features", "steps", "environment.py", "behave.ini"):
-        (tmp_path / name).symlink_to(os.path.join(ROOT, name))
-    env = {**os.environ, "HOKUSAI_ECS_CLUSTER": "hokusai-development", "HOKUSAI_ECS_SERVICES": "hokusai-api",
-           "PYTHONPATH": ROOT, "CI": "true"}
-    env.pop("HOKUSAI_API_URL", None)
-    proc = subprocess.run([sys.executable, "-m", "behave", "--tags=@aws", "-f", "plain"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc, _ = run_behave(["--tags=@aws", "-f", "plain"], tmp_path,
+                         {"HOKUSAI_ECS_CLUSTER": "hokusai-development", "HOKUSAI_ECS_SERVICES": "hokusai-api"},
+                         timeout=300)
     output = proc.stdout + proc.stderr
     # moto counts a service's task as pending until one is started: the check must report that as a failure
     assert proc.returncode == 1, output[-2000:]

@@ -4,9 +4,7 @@ For each field failure the stack can inject, the suite's smoke run must fail and
 the infrastructure report must name exactly that fault with its recommendation;
 a healthy stack must give no finding at all."""
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,20 +12,17 @@ import pytest
 from hokusai_acceptance.diagnosis.catalog import ENTRIES
 from hokusai_acceptance.stack.faults import SWITCHES
 
+from ..suite_runner import run_behave
+
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 #: Faults whose smoke run may still pass: they do not block registration, only monitoring or speed.
 NON_BLOCKING = {"health-probes-need-key", "health-lies", "redis-cache-down"}
 
 
 def smoke_under(fault: str | None, tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
-    for name in ("features", "steps", "environment.py", "behave.ini"):
-        (tmp_path / name).symlink_to(ROOT / name)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOKUSAI_")}
-    env.update(PYTHONPATH=str(ROOT), CI="true", HOKUSAI_STACK_FAULTS=fault or "", HOKUSAI_READ_TIMEOUT="3",
-               HOKUSAI_MLFLOW_TIMEOUT="5")
-    proc = subprocess.run([sys.executable, "-m", "behave", "--tags=@smoke", "-f", "null"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc, _ = run_behave(["--tags=@smoke", "-f", "null"], tmp_path,
+                         {"HOKUSAI_STACK_FAULTS": fault or "", "HOKUSAI_READ_TIMEOUT": "3",
+                          "HOKUSAI_MLFLOW_TIMEOUT": "5"}, timeout=300)
     report = json.loads((tmp_path / "reports" / "infrastructure-report.json").read_text())
     return proc, report
 

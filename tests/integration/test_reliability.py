@@ -13,7 +13,7 @@ import requests
 
 from hokusai_acceptance.stack.launcher import EmbeddedStack
 
-from .suite_runner import run_behave
+from ..suite_runner import run_behave
 
 pytestmark = pytest.mark.integration
 

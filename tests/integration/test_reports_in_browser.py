@@ -4,13 +4,13 @@ reports/screenshots/ for people to look at."""
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from ..suite_runner import ROOT, finish_report, link_project, run_behave
+
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "reports" / "screenshots"
 
@@ -19,14 +19,9 @@ SHOTS = ROOT / "reports" / "screenshots"
 def generated(tmp_path_factory):
     """A real report: the smoke selection under a field fault, so failures and a diagnosis show."""
     work = tmp_path_factory.mktemp("report")
-    for name in ("features", "steps", "environment.py", "behave.ini", "allurerc.mjs"):
-        (work / name).symlink_to(ROOT / name)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOKUSAI_")}
-    env.update(PYTHONPATH=str(ROOT), CI="true", HOKUSAI_STACK_FAULTS="artifacts-disabled")
-    subprocess.run([sys.executable, "-m", "behave", "--tags=@smoke", "-f", "null"], cwd=work, env=env,
-                   capture_output=True, text=True, timeout=300)
-    finish = subprocess.run([sys.executable, "-m", "hokusai_acceptance.finish_report", "reports"], cwd=work, env=env,
-                            capture_output=True, text=True, timeout=60)
+    link_project(work, extra=("allurerc.mjs",))
+    run_behave(["--tags=@smoke", "-f", "null"], work, {"HOKUSAI_STACK_FAULTS": "artifacts-disabled"}, timeout=300)
+    finish = finish_report(work)
     assert finish.returncode == 0, finish.stderr
     allure = subprocess.run([str(ROOT / "node_modules" / ".bin" / "allure"), "generate", "reports/allure-results",
                              "--config", "allurerc.mjs"], cwd=work, capture_output=True, text=True, timeout=300)

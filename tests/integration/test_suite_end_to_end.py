@@ -8,7 +8,7 @@ import pytest
 from hokusai_acceptance.redaction import find_leaks
 from hokusai_acceptance.stack.launcher import EmbeddedStack
 
-from .suite_runner import everything_written, finish_report, run_behave
+from ..suite_runner import everything_written, finish_report, run_behave
 
 pytestmark = pytest.mark.integration
 KEY_SHAPE = re.compile(r"hk_(live|test)_[A-Za-z0-9]{32}")

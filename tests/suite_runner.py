@@ -5,15 +5,21 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
+BEHAVE_FILES = ("features", "steps", "environment.py", "behave.ini")
 
 
-def run_behave(args, workdir: Path, env_extra=None, timeout=600, background=False):
+def link_project(workdir: Path, extra: tuple[str, ...] = ()) -> None:
+    """Make ``workdir`` look like the project to behave, with reports/ and .env of its own."""
     workdir.mkdir(parents=True, exist_ok=True)
-    for name in ("features", "steps", "environment.py", "behave.ini"):
+    for name in BEHAVE_FILES + extra:
         link = workdir / name
         if not link.exists():
             link.symlink_to(ROOT / name)
+
+
+def run_behave(args, workdir: Path, env_extra=None, timeout=600, background=False):
+    link_project(workdir)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOKUSAI_")}
     env.update(CI="true", PYTHONPATH=str(ROOT), **(env_extra or {}))
     command = [sys.executable, "-m", "behave", *args]
