@@ -9,6 +9,11 @@
   turned into JSON ``RESOURCE_NOT_FOUND``, 502/504/500 on proxy failures, and the
   artifact gate.
 
+The proxy is the hot path: it is served straight on the ASGI interface (no
+routing or per-request framework layers) through one shared aiohttp connection
+pool, so the gateway adds as little as it can to every MLflow call. Health,
+probes and the control API are ordinary FastAPI routes.
+
 ``profile`` selects the generation being reproduced: ``2025`` (every auth
 failure is a 401, no scope checks, probes need a key) or ``current`` (429/503
 with ``Retry-After``, write scope enforced, probes open). A loopback-only control
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -27,20 +33,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 import redis.asyncio as aioredis
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from yarl import URL
 
 VERSION = "1.0.0-reference"
 SMALL_BODY = 256 * 1024  # answers up to this size are relayed whole; larger ones are streamed
 CACHE_PREFIX = "api_key:validation:"
 STRIPPED_REQUEST_HEADERS = {"authorization", "x-api-key", "host", "connection", "keep-alive",
                             "transfer-encoding", "te", "upgrade", "proxy-authorization", "x-stack-control"}
-HOP_BY_HOP_RESPONSE_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade",
-                               "proxy-authenticate", "trailer"}
+HOP_BY_HOP_RESPONSE_HEADERS = {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"upgrade",
+                               b"proxy-authenticate", b"trailer"}
+RELAY_CHUNK = 64 * 1024
+PROXY_MOUNTS = ("/api/mlflow/", "/mlflow/")
 #: MLflow endpoints that use POST but only read.
 READ_ONLY_POSTS = ("/experiments/search", "/runs/search", "/logged-models/search", "/traces/search",
                    "/model-versions/search", "/registered-models/search", "/experiments/get-by-name")
@@ -71,24 +79,29 @@ class GatewayState:
         self.config = config
         self.faults: set[str] = set(config.faults)
         self.access_log: deque[dict[str, Any]] = deque(maxlen=20000)
-        self.mlflow: httpx.AsyncClient | None = None
-        self.auth: httpx.AsyncClient | None = None
+        #: one connection pool shared by every upstream call (MLflow and the auth service)
+        self.http: aiohttp.ClientSession | None = None
         self.redis: aioredis.Redis | None = None
         self.breaker_failures = 0
         self.started = time.time()
-        self.unreachable_url = config.unreachable_url
-        self._unreachable: httpx.AsyncClient | None = None
-        self._unreachable_auth: httpx.AsyncClient | None = None
 
-    def unreachable_auth(self) -> httpx.AsyncClient:
-        if self._unreachable_auth is None:
-            self._unreachable_auth = httpx.AsyncClient(base_url=self.unreachable_url, timeout=3.0)
-        return self._unreachable_auth
+    def mlflow_base(self) -> str:
+        """Where MLflow calls go: nowhere that answers when service discovery has no MLflow."""
+        if self.faults & {"mlflow-dns-failure", "mlflow-db-auth"}:
+            return self.config.unreachable_url
+        return self.config.mlflow_url
 
-    def unreachable_mlflow(self) -> httpx.AsyncClient:
-        if self._unreachable is None:
-            self._unreachable = httpx.AsyncClient(base_url=self.unreachable_url, timeout=3.0)
-        return self._unreachable
+    def auth_base(self) -> str:
+        if "auth-service-unreachable" in self.faults:
+            return self.config.unreachable_url
+        return self.config.auth_url
+
+    async def mlflow_get(self, path: str, timeout: float, params: dict | None = None) -> int:
+        """Status of a small GET to MLflow (health checks); transport errors propagate."""
+        async with self.http.get(self.mlflow_base() + path, params=params,
+                                 timeout=aiohttp.ClientTimeout(total=timeout)) as reply:
+            await reply.read()
+            return reply.status
 
     @property
     def current(self) -> bool:
@@ -121,10 +134,11 @@ async def routing_fault(state: "GatewayState", request: Request) -> Response | N
         return _alb_page(504, "Gateway Time-out")
     if "alb-api-path-to-mlflow" in faults and path.startswith("/api/mlflow"):
         # the rule forwards the request, path unchanged, to the MLflow target group
-        reply = await state.mlflow.request(request.method, path, params=request.url.query or None,
-                                           content=await request.body())
-        return Response(reply.content, status_code=reply.status_code,
-                        media_type=reply.headers.get("content-type", "text/html"))
+        async with state.http.request(request.method, state.config.mlflow_url + path,
+                                      params=request.query_params or None, data=await request.body(),
+                                      timeout=aiohttp.ClientTimeout(total=state.config.upstream_timeout)) as reply:
+            return Response(await reply.read(), status_code=reply.status,
+                            media_type=reply.headers.get("content-type", "text/html"))
     return None
 
 
@@ -194,32 +208,32 @@ async def authenticate(state: GatewayState, request: Request) -> AuthOutcome:
         payload["api_key"] = key
     unavailable = 503 if state.current else 401
     retry = {"Retry-After": "1"} if state.current else None
-    auth_client = state.auth
-    if "auth-service-unreachable" in state.faults:
-        auth_client = state.unreachable_auth()
     try:
-        reply = await auth_client.post("/api/v1/keys/validate", json=payload, headers=headers,
-                                       timeout=cfg.auth_timeout)
-    except httpx.TimeoutException:
+        async with state.http.post(state.auth_base() + "/api/v1/keys/validate", json=payload, headers=headers,
+                                   timeout=aiohttp.ClientTimeout(total=cfg.auth_timeout)) as reply:
+            status, raw = reply.status, await reply.read()
+    except asyncio.TimeoutError:
         return AuthOutcome(response=_json("Authentication service timeout", unavailable, retry))
-    except httpx.TransportError:
+    except aiohttp.ClientError:
         return AuthOutcome(response=_json("Authentication service unavailable", unavailable, retry))
-    if reply.status_code == 200:
+    if status == 200:
         try:
-            info = reply.json()
+            info = json.loads(raw)
         except ValueError:
+            return AuthOutcome(response=_json("Authentication service error", unavailable, retry))
+        if not isinstance(info, dict):
             return AuthOutcome(response=_json("Authentication service error", unavailable, retry))
         if not info.get("is_valid"):
             return AuthOutcome(response=_json("Invalid or expired API key", 401))
         if state.redis is not None and "redis-cache-down" not in state.faults:
             try:
-                await state.redis.setex(cache_key, cfg.cache_ttl, json.dumps(info))
+                await state.redis.set(cache_key, json.dumps(info), ex=cfg.cache_ttl)
             except (aioredis.RedisError, OSError):
                 pass
         return AuthOutcome(info=info)
-    if reply.status_code == 401:
+    if status == 401:
         return AuthOutcome(response=_json("Invalid or expired API key", 401))
-    if reply.status_code == 429:
+    if status == 429:
         if state.current and "rate-limit-misreported" not in state.faults:
             return AuthOutcome(response=_json("Rate limit exceeded", 429, {"Retry-After": "60"}))
         return AuthOutcome(response=_json("Rate limit exceeded", 401))
@@ -248,62 +262,64 @@ async def rate_limit(state: GatewayState, info: dict, request: Request) -> tuple
     return None, headers
 
 
-class Gatekeeper:
-    """Plain ASGI middleware (no per-request task or stream plumbing): runs ``decide`` before
-    the routes, sends its refusal directly, or forwards and adds the rate-limit headers."""
+class Gateway:
+    """The ASGI application uvicorn serves. ``decide`` runs first (authentication, rate limit,
+    scope) and its refusal is sent directly; an allowed MLflow call goes straight to the proxy,
+    anything else to the FastAPI routes. Rate-limit headers are added to what is sent."""
 
-    def __init__(self, app, decide, access_log):
+    def __init__(self, app: FastAPI, state: GatewayState, decide):
         self.app = app
+        self.state = state
         self.decide = decide
-        self.access_log = access_log
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send)  # lifespan: the FastAPI startup and shutdown hooks
             return
         started = time.perf_counter()
         request = Request(scope, receive)
         response, extra_headers, entry = await self.decide(request)
-        if response is not None:
-            await response(scope, receive, send)
-            status = response.status_code
-        else:
-            seen = {"status": 500}
-            extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra_headers.items()]
+        seen = {"status": 500}
+        extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra_headers.items()]
 
-            async def send_with_headers(message):
-                if message["type"] == "http.response.start":
-                    seen["status"] = message["status"]
-                    if extra:
-                        message = {**message, "headers": list(message.get("headers", [])) + extra}
-                await send(message)
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+                if extra:
+                    message = {**message, "headers": list(message.get("headers", [])) + extra}
+            await send(message)
 
-            await self.app(scope, receive, send_with_headers)
-            status = seen["status"]
-        if not entry["path"].startswith("/__control/"):
-            entry.update(status=status, ms=round((time.perf_counter() - started) * 1000, 2))
-            self.access_log.append(entry)
+        try:
+            if response is not None:
+                await response(scope, receive, send_with_headers)
+            elif entry["path"].startswith(PROXY_MOUNTS):
+                await proxy(self.state, request, send_with_headers)
+            else:
+                await self.app(scope, receive, send_with_headers)
+        finally:
+            if not entry["path"].startswith("/__control/"):
+                entry.update(status=seen["status"], ms=round((time.perf_counter() - started) * 1000, 2))
+                self.state.access_log.append(entry)
 
 
-def create_app(config: GatewayConfig) -> FastAPI:
+def create_app(config: GatewayConfig) -> Gateway:
     state = GatewayState(config)
-    app = FastAPI(title="Hokusai API (reference gateway)", version=VERSION)
-    app.state.gateway = state
 
-    @app.on_event("startup")
-    async def startup() -> None:
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=64)
-        state.mlflow = httpx.AsyncClient(base_url=config.mlflow_url, limits=limits, follow_redirects=False,
-                                         timeout=httpx.Timeout(config.upstream_timeout))
-        state.auth = httpx.AsyncClient(base_url=config.auth_url, limits=limits,
-                                       timeout=httpx.Timeout(config.auth_timeout))
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        # raw bytes both ways (no decompression), no cookies, a bounded pool kept alive between calls
+        state.http = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=200, limit_per_host=100, keepalive_timeout=30),
+            auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False)
         state.redis = aioredis.from_url(config.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        try:
+            yield
+        finally:
+            await state.http.close()
+            await state.redis.aclose()
 
-    @app.on_event("shutdown")
-    async def shutdown() -> None:
-        await state.mlflow.aclose()
-        await state.auth.aclose()
-        await state.redis.aclose()
+    app = FastAPI(title="Hokusai API (reference gateway)", version=VERSION, lifespan=lifespan)
+    app.state.gateway = state
 
     def control_allowed(request: Request) -> bool:
         given = request.headers.get("x-stack-control", "")
@@ -343,17 +359,14 @@ def create_app(config: GatewayConfig) -> FastAPI:
         request.state.identity = info
         return None, extra_headers, entry
 
-    app.add_middleware(Gatekeeper, decide=decide, access_log=state.access_log)
 
     # ----------------------------------------------------------------- health
 
     async def mlflow_reachable() -> tuple[bool, str]:
-        broken = state.faults & {"mlflow-dns-failure", "mlflow-db-auth"}
-        client = state.unreachable_mlflow() if broken else state.mlflow
         try:
-            reply = await client.get("/health", timeout=3.0)
-            return reply.status_code == 200, f"HTTP {reply.status_code}"
-        except httpx.HTTPError as exc:
+            status = await state.mlflow_get("/health", timeout=3.0)
+            return status == 200, f"HTTP {status}"
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             return False, type(exc).__name__
 
     async def redis_reachable() -> tuple[bool, str]:
@@ -403,16 +416,14 @@ def create_app(config: GatewayConfig) -> FastAPI:
         experiments_ok = artifacts_ok = False
         if ok:
             try:
-                reply = await state.mlflow.get("/api/2.0/mlflow/experiments/search", params={"max_results": 1},
-                                               timeout=5.0)
-                experiments_ok = reply.status_code == 200
-            except httpx.HTTPError:
+                experiments_ok = await state.mlflow_get("/api/2.0/mlflow/experiments/search", timeout=5.0,
+                                                        params={"max_results": "1"}) == 200
+            except (aiohttp.ClientError, asyncio.TimeoutError):
                 pass
             if config.artifacts_enabled and "artifacts-disabled" not in state.faults:
                 try:
-                    reply = await state.mlflow.get("/api/2.0/mlflow-artifacts/artifacts", timeout=5.0)
-                    artifacts_ok = reply.status_code == 200
-                except httpx.HTTPError:
+                    artifacts_ok = await state.mlflow_get("/api/2.0/mlflow-artifacts/artifacts", timeout=5.0) == 200
+                except (aiohttp.ClientError, asyncio.TimeoutError):
                     pass
         checks = {"connectivity": "healthy" if ok else "unhealthy",
                   "experiments_api": "healthy" if experiments_ok else "unhealthy",
@@ -473,17 +484,7 @@ def create_app(config: GatewayConfig) -> FastAPI:
         state.access_log.clear()
         return {"cleared": True}
 
-    # ------------------------------------------------------------------ proxy
-
-    @app.api_route("/api/mlflow/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
-    async def proxy_api_mount(path: str, request: Request):
-        return await proxy(state, path, request)
-
-    @app.api_route("/mlflow/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
-    async def proxy_mlflow_mount(path: str, request: Request):
-        return await proxy(state, path, request)
-
-    return app
+    return Gateway(app, state, decide)
 
 
 def _is_mlflow_path(path: str) -> bool:
@@ -506,62 +507,101 @@ def upstream_path(path: str, mlflow_url: str) -> str:
     return "/" + path
 
 
-async def proxy(state: GatewayState, path: str, request: Request) -> Response:
-    cfg = state.config
+def proxy_refusal(state: GatewayState, request: Request, path: str) -> Response | None:
+    """What the API itself answers, before MLflow is asked, under the proxy's fault switches."""
     if "api-mount-missing" in state.faults:
         return _json("Not Found", 404)
     if "auth-headers-stripped" in state.faults and is_write(request.method, request.url.path):
         # MLflow now authenticates writes itself, and the proxy stripped the credentials
         return _json("API key required", 401)
-    if "mlflow-artifacts" in path and (not cfg.artifacts_enabled or "artifacts-disabled" in state.faults):
+    if "mlflow-artifacts" in path and (not state.config.artifacts_enabled or "artifacts-disabled" in state.faults):
         return _json({"error": "ARTIFACTS_DISABLED",
                       "message": "Artifact storage is not configured for this MLflow deployment"}, 503)
-    upstream_client, upstream_url = state.mlflow, cfg.mlflow_url
-    if state.faults & {"mlflow-dns-failure", "mlflow-db-auth"}:
-        # what the API sees when service discovery has no MLflow: nothing accepts the connection
-        upstream_client, upstream_url = state.unreachable_mlflow(), state.unreachable_url
+    return None
+
+
+def _sub_path(scope) -> str:
+    """The request path after the mount, still percent-encoded as the client sent it."""
+    raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+    for mount in PROXY_MOUNTS:
+        if raw.startswith(mount):
+            return raw[len(mount):]
+    return raw
+
+
+async def _request_body(request: Request, has_body: bool):
+    """Small bodies are read whole (one write upstream); large or unsized ones are streamed."""
+    if not has_body:
+        return None
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) <= SMALL_BODY:
+        return await request.body()
+    return request.stream()
+
+
+async def proxy(state: GatewayState, request: Request, send) -> None:
+    """Forward one allowed MLflow call and relay the answer unchanged (status, headers, raw bytes)."""
+    scope = request.scope
+    cfg = state.config
+    path = _sub_path(scope)
+    refusal = proxy_refusal(state, request, path)
+    if refusal is not None:
+        await refusal(scope, request.receive, send)
+        return
+    upstream_url = state.mlflow_base()
     target = upstream_path(path, upstream_url)
     if "artifact-route-hairpin" in state.faults and "mlflow-artifacts" in target:
         # the proxy points at the public MLflow: artifact calls loop through the load balancer's /mlflow prefix
         target = "/mlflow/ajax-" + target.lstrip("/")
-    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in STRIPPED_REQUEST_HEADERS]
+    query = scope.get("query_string", b"").decode("latin-1")
+    url = URL(upstream_url + target + (f"?{query}" if query else ""), encoded=True)
+    headers = [(k, v) for k, v in request.headers.items() if k not in STRIPPED_REQUEST_HEADERS]
     identity = getattr(request.state, "identity", None) or {}
     headers.append(("X-Hokusai-User-Id", str(identity.get("user_id", ""))))
     headers.append(("X-Hokusai-API-Key-Id", str(identity.get("key_id", ""))))
-    has_body = request.method in ("POST", "PUT", "PATCH", "DELETE")
-    upstream_request = upstream_client.build_request(
-        request.method, target, params=request.url.query or None, headers=headers,
-        content=request.stream() if has_body else None, timeout=httpx.Timeout(cfg.upstream_timeout))
+    method = request.method
+    body = await _request_body(request, method in ("POST", "PUT", "PATCH", "DELETE"))
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=cfg.upstream_timeout, sock_read=cfg.upstream_timeout)
     try:
-        upstream = await upstream_client.send(upstream_request, stream=True)
-    except httpx.TimeoutException:
-        return _json(f"MLflow server request timeout after {cfg.upstream_timeout}s", 504)
-    except (httpx.ConnectError, httpx.ConnectTimeout):
-        return _json(f"Failed to connect to MLflow server at {upstream_url}", 502)
-    except httpx.HTTPError:
-        return _json("Internal server error while proxying to MLflow", 500)
+        upstream = await state.http.request(method, url, headers=headers, data=body, allow_redirects=False,
+                                            timeout=timeout, skip_auto_headers=("User-Agent", "Accept-Encoding"))
+    except asyncio.TimeoutError:
+        failure = _json(f"MLflow server request timeout after {cfg.upstream_timeout}s", 504)
+    except aiohttp.ClientConnectorError:
+        failure = _json(f"Failed to connect to MLflow server at {upstream_url}", 502)
+    except aiohttp.ClientError:
+        failure = _json("Internal server error while proxying to MLflow", 500)
+    else:
+        failure = None
+    if failure is not None:
+        await failure(scope, request.receive, send)
+        return
+    try:
+        await _relay(upstream, target, method, scope, request.receive, send)
+    finally:
+        upstream.release()
+
+
+async def _relay(upstream: aiohttp.ClientResponse, target: str, method: str, scope, receive, send) -> None:
     content_type = upstream.headers.get("content-type", "")
-    if upstream.status_code == 404 and content_type.startswith("text/html"):
-        await upstream.aclose()
-        return JSONResponse({"error_code": "RESOURCE_NOT_FOUND",
-                             "message": f"The requested resource was not found: {target}"}, status_code=404)
-    response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP_RESPONSE_HEADERS}
-    length = upstream.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) <= SMALL_BODY:
-        body = await upstream.aread()
-        await upstream.aclose()
-        response_headers.pop("content-length", None)
-        return Response(body, status_code=upstream.status_code, headers=response_headers)
-    return StreamingResponse(_relay(upstream), status_code=upstream.status_code, headers=response_headers,
-                             background=BackgroundTask(upstream.aclose))
-
-
-async def _relay(upstream: httpx.Response):
-    try:
-        async for chunk in upstream.aiter_raw():
-            yield chunk
-    except httpx.HTTPError:
-        return  # the client sees a truncated body; the access log keeps the status
+    if upstream.status == 404 and content_type.startswith("text/html"):
+        await JSONResponse({"error_code": "RESOURCE_NOT_FOUND",
+                            "message": f"The requested resource was not found: {target}"},
+                           status_code=404)(scope, receive, send)
+        return
+    headers = [(k.lower(), v) for k, v in upstream.raw_headers if k.lower() not in HOP_BY_HOP_RESPONSE_HEADERS]
+    await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
+    if method == "HEAD":
+        await send({"type": "http.response.body", "body": b""})
+        return
+    length = upstream.content_length
+    if length is not None and length <= SMALL_BODY:
+        await send({"type": "http.response.body", "body": await upstream.read()})
+        return
+    # a large answer goes through in chunks; if MLflow breaks off, so does the client's connection
+    async for chunk in upstream.content.iter_chunked(RELAY_CHUNK):
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
 
 
 def main(argv: list[str] | None = None) -> None:
