@@ -1,5 +1,5 @@
 """Locust load for the Hokusai registry (run headless in its own process by
-:mod:`hokusai_acceptance.perf.load`; never imported by the suite itself, because
+:func:`hokusai_acceptance.perf.measure.run_locust`; never imported by the suite itself, because
 Locust's gevent patching must not touch the suite's threads).
 
 Environment: ``HOKUSAI_LOAD_KEY`` (sent as Bearer, empty for direct MLflow),

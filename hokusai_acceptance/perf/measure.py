@@ -59,30 +59,60 @@ def stats(operation: str, durations_ms: list[float], errors: int = 0) -> Latency
                         errors, [round(float(v), 3) for v in values])
 
 
+def _attempt(action: Callable[[], bool]) -> bool:
+    try:
+        return bool(action())
+    except Exception:  # a timed-out or refused request is a failed sample, not the end of the run
+        return False
+
+
+def _timed(action: Callable[[], bool]) -> tuple[bool, float]:
+    started = time.perf_counter()
+    ok = _attempt(action)
+    return ok, (time.perf_counter() - started) * 1000
+
+
 def sample(operation: str, action: Callable[[], bool], *, count: int, max_seconds: float,
            warmup: int = 3) -> LatencyStats:
     """Time ``action`` up to ``count`` times (or until ``max_seconds``); it returns True on success."""
-    def attempt() -> bool:
-        try:
-            return bool(action())
-        except Exception:  # a timed-out or refused request is a failed sample, not the end of the run
-            return False
-
     for _ in range(warmup):
-        attempt()
+        _attempt(action)
     durations, errors = [], 0
     deadline = time.monotonic() + max_seconds
     for _ in range(count):
         if time.monotonic() > deadline:
             break
-        started = time.perf_counter()
-        ok = attempt()
-        elapsed = (time.perf_counter() - started) * 1000
+        ok, elapsed = _timed(action)
         if ok:
             durations.append(elapsed)
         else:
             errors += 1
     return stats(operation, durations, errors)
+
+
+def paired(first: tuple[str, Callable[[], bool]], second: tuple[str, Callable[[], bool]], *, count: int,
+           max_seconds: float, warmup: int = 3) -> tuple[LatencyStats, LatencyStats]:
+    """Time two actions alternately (A, B, B, A, ...), so that both see the same machine: a
+    comparison of two paths is not skewed by whatever else the machine did during one of them."""
+    (name_a, action_a), (name_b, action_b) = first, second
+    for _ in range(warmup):
+        _attempt(action_a)
+        _attempt(action_b)
+    durations = {name_a: [], name_b: []}
+    errors = {name_a: 0, name_b: 0}
+    deadline = time.monotonic() + max_seconds
+    for index in range(count):
+        if time.monotonic() > deadline:
+            break
+        order = ((name_a, action_a), (name_b, action_b))
+        for name, action in (order if index % 2 == 0 else order[::-1]):
+            ok, elapsed = _timed(action)
+            if ok:
+                durations[name].append(elapsed)
+            else:
+                errors[name] += 1
+    return (stats(name_a, durations[name_a], errors[name_a]),
+            stats(name_b, durations[name_b], errors[name_b]))
 
 
 # ------------------------------------------------------------------ throughput (Locust)
@@ -95,7 +125,8 @@ class LoadResult:
     seconds: float
     requests: int
     failures: int
-    rps: float
+    rps: float          # requests completed per second of the run (completed / run time)
+    locust_rps: float   # Locust's own figure (over the span between its first and last request)
     p50_ms: float
     p95_ms: float
     p99_ms: float
@@ -127,7 +158,8 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
         return float(value) if value not in ("N/A", "", None) else float("nan")
 
     return LoadResult(target=label, operation=operation, users=users, seconds=seconds, requests=requests_,
-                      failures=int(row["Failure Count"]), rps=round(number("Requests/s"), 2),
+                      failures=int(row["Failure Count"]), rps=round(requests_ / seconds, 2),
+                      locust_rps=round(number("Requests/s"), 2),
                       p50_ms=number("50%"), p95_ms=number("95%"), p99_ms=number("99%"))
 
 

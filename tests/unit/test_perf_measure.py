@@ -1,0 +1,82 @@
+"""The measuring tools: percentiles, bounded sampling, paired (interleaved) sampling,
+loopback-only load and resource sampling."""
+import math
+import os
+import time
+
+import pytest
+
+from hokusai_acceptance.errors import ConfigError
+from hokusai_acceptance.perf import measure
+
+
+def test_percentiles_of_known_values():
+    result = measure.stats("op", [float(v) for v in range(1, 101)], errors=2)
+    assert (result.p50_ms, result.p95_ms, result.p99_ms) == (50.5, 95.05, 99.01)
+    assert result.samples == 100 and result.errors == 2 and result.max_ms == 100.0
+    assert "raw_ms" not in result.to_dict() and len(result.to_dict(with_raw=True)["raw_ms"]) == 100
+
+
+def test_no_samples_is_not_a_number_not_zero():
+    result = measure.stats("op", [], errors=5)
+    assert result.samples == 0 and math.isnan(result.p50_ms) and result.errors == 5
+
+
+def test_failures_and_exceptions_are_counted_not_timed():
+    outcomes = iter([True, False, True, "boom", True] * 10)
+
+    def action():
+        value = next(outcomes)
+        if value == "boom":
+            raise ConnectionError("refused")
+        return value
+
+    result = measure.sample("op", action, count=10, max_seconds=10, warmup=0)
+    assert result.samples + result.errors == 10
+    assert result.errors == 4
+
+
+def test_sampling_stops_at_its_time_limit():
+    started = time.monotonic()
+    result = measure.sample("slow", lambda: time.sleep(0.05) or True, count=10_000, max_seconds=0.3, warmup=0)
+    assert time.monotonic() - started < 1.5
+    assert 2 <= result.samples <= 10
+
+
+def test_paired_sampling_alternates_which_path_goes_first():
+    calls = []
+    first = ("a", lambda: calls.append("a") or True)
+    second = ("b", lambda: calls.append("b") or True)
+    a, b = measure.paired(first, second, count=4, max_seconds=10, warmup=0)
+    assert calls == ["a", "b", "b", "a", "a", "b", "b", "a"]
+    assert (a.operation, a.samples, b.operation, b.samples) == ("a", 4, "b", 4)
+
+
+def test_paired_sampling_keeps_each_side_apart():
+    fast = ("fast", lambda: True)
+    slow = ("slow", lambda: time.sleep(0.01) or True)
+    failing = ("failing", lambda: False)
+    f, s = measure.paired(fast, slow, count=20, max_seconds=10, warmup=1)
+    assert f.p50_ms < s.p50_ms and s.p50_ms >= 10
+    _, broken = measure.paired(fast, failing, count=5, max_seconds=10, warmup=0)
+    assert broken.samples == 0 and broken.errors == 5
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:5000", "http://localhost:8080/x"])
+def test_load_goes_to_loopback(url):
+    measure.require_loopback(url)
+
+
+@pytest.mark.parametrize("url", ["https://registry.hokus.ai", "http://10.0.0.5:5000", "http://0.0.0.0:80"])
+def test_load_to_another_machine_is_refused(url):
+    with pytest.raises(ConfigError, match="127.0.0.1 only"):
+        measure.require_loopback(url)
+
+
+def test_resource_sampler_reads_this_process():
+    with measure.ResourceSampler({"suite": os.getpid()}, interval=0.05) as sampler:
+        sum(i * i for i in range(200_000))
+        time.sleep(0.3)
+    assert len(sampler.samples) >= 3
+    assert sampler.peak("suite", "rss_mb") > 10
+    assert sampler.peak("missing", "rss_mb") == 0.0
