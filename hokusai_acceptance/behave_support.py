@@ -23,6 +23,21 @@ from .world import RegistryWorld, SuiteRun
 EMBEDDED_ONLY = "embedded_only"
 
 
+#: userdata names that are budgets (numbers), by their unit suffix
+BUDGET_SUFFIXES = ("_ms", "_seconds", "_ratio", "_mb", "_tolerance")
+
+
+def userdata_budgets(userdata) -> dict[str, float]:
+    budgets = {}
+    for name, value in userdata.items():
+        if name.endswith(BUDGET_SUFFIXES):
+            try:
+                budgets[name] = float(value)
+            except ValueError:
+                raise ConfigError(f"budget {name} must be a number, not {value!r}") from None
+    return budgets
+
+
 def _stop_with_usage_error(message: str) -> None:
     sys.stdout.flush()
     print(f"hokusai-acceptance: {redact(message)}", file=sys.stderr, flush=True)
@@ -32,6 +47,7 @@ def _stop_with_usage_error(message: str) -> None:
 def before_all(context) -> None:
     try:
         settings = load_settings()
+        budgets = userdata_budgets(context.config.userdata)
     except ConfigError as exc:
         _stop_with_usage_error(f"configuration error: {exc}")
         return
@@ -65,8 +81,6 @@ def before_all(context) -> None:
                 "revocable": stack.keys.revocable}
     else:
         keys = {"valid": settings.api_key, "read-only": settings.readonly_key, "revoked": settings.revoked_key}
-    budgets = {k: float(v) for k, v in context.config.userdata.items()
-               if k.endswith(("_ms", "_seconds", "_ratio"))}
     context.suite_run = SuiteRun(settings=settings, keys=keys, stack=stack, budgets=budgets)
     context.suite_started = time.time()
     context.suite_run.target_down = preflight(settings)

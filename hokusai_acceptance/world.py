@@ -20,7 +20,7 @@ from .capabilities.performance import PerformanceChecks
 from .capabilities.proxy import ProxyChecks
 from .capabilities.registration import RegistrationChecks
 from .client import HokusaiClient, Reply
-from .errors import StackError
+from .errors import ConfigError, StackError
 from .evidence import EvidenceLog
 from .redaction import redact, register_secret
 from .rest_api import MlflowRest
@@ -56,8 +56,11 @@ class SuiteRun:
         return reg.MlflowSession(self.settings.tracking_uri, key, timeout=self.settings.mlflow_timeout,
                                  retries=self.settings.mlflow_retries, known_down=self.target_down)
 
-    def budget(self, name: str, default: float) -> float:
-        return float(self.budgets.get(name, default))
+    def budget(self, name: str) -> float:
+        """A budget from behave.ini's [behave.userdata] (or ``-D name=value``); none is built in."""
+        if name not in self.budgets:
+            raise ConfigError(f"no budget {name!r}: set it in behave.ini [behave.userdata] or pass -D {name}=...")
+        return self.budgets[name]
 
     def cleanup(self) -> list[str]:
         key = self.keys.get("valid")

@@ -59,7 +59,7 @@ def step_the_probe_answers_without_asking_for_a_key(context):
 
 @then("the probe answers within the monitoring budget")
 def step_the_probe_answers_within_budget(context):
-    context.world.check_probe_within_budget(context.world.run.budget("probe_budget_ms", 2000))
+    context.world.check_probe_within_budget(context.world.run.budget("probe_budget_ms"))
 
 
 @when("a developer opens the API documentation")

@@ -41,17 +41,21 @@ class PerformanceChecks:
         session.trust_env = False
         headers = {"Authorization": f"Bearer {self._load_key()}"}
         path = "/api/2.0/mlflow/experiments/search?max_results=20"
-        gateway = measure.sample("through the gateway", lambda: session.get(
-            f"{self.run.base_url}/api/mlflow{path}", headers=headers, timeout=10).status_code == 200, count=count,
-            max_seconds=60)
-        direct = measure.sample("straight to MLflow", lambda: session.get(
-            f"{self.stack.mlflow_url}{path}", timeout=10).status_code == 200, count=count, max_seconds=60)
+        gateway, direct = measure.paired(
+            ("through the gateway", lambda: session.get(f"{self.run.base_url}/api/mlflow{path}", headers=headers,
+                                                        timeout=10).status_code == 200),
+            ("straight to MLflow", lambda: session.get(f"{self.stack.mlflow_url}{path}", timeout=10)
+             .status_code == 200), count=count, max_seconds=60)
         session.close()
         self.overhead = {"gateway_p50_ms": gateway.p50_ms, "direct_p50_ms": direct.p50_ms,
-                         "ratio": round(gateway.p50_ms / direct.p50_ms, 3)}
+                         "ratio": round(gateway.p50_ms / direct.p50_ms, 3), "samples": gateway.samples,
+                         "gateway_errors": gateway.errors, "direct_errors": direct.errors}
         self._attach("gateway overhead", self.overhead)
 
     def check_overhead_within(self, ratio: float) -> None:
+        if self.overhead["gateway_errors"] or self.overhead["direct_errors"]:
+            raise AssertionError(f"{self.overhead['gateway_errors']} searches through the gateway and "
+                                 f"{self.overhead['direct_errors']} straight to MLflow failed while being timed")
         if self.overhead["ratio"] > ratio:
             raise AssertionError(f"the gateway makes experiment search {self.overhead['ratio']:.2f}x slower than "
                                  f"MLflow itself; the budget is {ratio:.2f}x")

@@ -19,10 +19,12 @@ import requests
 
 from .. import registration as reg
 from ..client import HokusaiClient
+from ..errors import ConfigError
 from ..hokusai_tags import validate
 from ..rest_api import MlflowRest, register_via_rest
 from ..stack.launcher import EmbeddedStack
-from .measure import ResourceSampler, run_locust, sample, wait_until_quiet
+from .measure import ResourceSampler, paired, run_locust, sample, wait_until_quiet
+from .targets import evaluate, read_budgets
 
 SEARCH = "/api/2.0/mlflow/experiments/search"
 
@@ -67,10 +69,11 @@ class Bench:
         progress("latency: authenticated read and experiment search (gateway vs direct MLflow)")
         lat["authenticated read"] = sample("authenticated read", lambda: self.get(
             f"{gw}{SEARCH}?max_results=1", self.auth), count=self.n(300, 60), max_seconds=30)
-        lat["experiment search (gateway)"] = sample("experiment search (gateway)", lambda: self.get(
-            f"{gw}{SEARCH}?max_results=20", self.auth), count=self.n(300, 60), max_seconds=30)
-        lat["experiment search (direct MLflow)"] = sample("experiment search (direct MLflow)", lambda: self.get(
-            f"{direct}{SEARCH}?max_results=20"), count=self.n(300, 60), max_seconds=30)
+        through, straight = paired(
+            ("experiment search (gateway)", lambda: self.get(f"{gw}{SEARCH}?max_results=20", self.auth)),
+            ("experiment search (direct MLflow)", lambda: self.get(f"{direct}{SEARCH}?max_results=20")),
+            count=self.n(300, 60), max_seconds=40)
+        lat[through.operation], lat[straight.operation] = through, straight
         progress("latency: run create + metric log, model-version create")
 
         def run_and_metric() -> bool:
@@ -275,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     parser.add_argument("--quick", action="store_true", help="fewer samples and shorter loads (for tests)")
     args = parser.parse_args(argv)
+    try:
+        budgets = read_budgets()
+    except ConfigError as exc:
+        print(f"make bench: configuration error: {exc}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     progress("starting the embedded stack")
     with EmbeddedStack() as stack:
@@ -290,9 +298,12 @@ def main(argv: list[str] | None = None) -> int:
             bench.concurrent_users()
         results = bench.results
     results["summary"] = summarise(results)
+    targets = evaluate(results, budgets)
+    results["targets"] = [t.to_dict() for t in targets]
+    results["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     results["seconds"] = round(time.monotonic() - started, 1)
     outdir = args.reports / "performance"
-    results["plots"] = [str(outdir / p) for p in plots(results, sampler.samples, outdir)]
+    results["plots"] = [f"performance/{p}" for p in plots(results, sampler.samples, outdir)]  # from reports/
     results["resources"] = {"samples": sampler.samples,
                             "peak_rss_mb": {n: sampler.peak(n, "rss_mb") for n in pids},
                             "peak_cpu_percent": {n: sampler.peak(n, "cpu_percent") for n in pids}}
@@ -301,10 +312,14 @@ def main(argv: list[str] | None = None) -> int:
     args.reports.mkdir(parents=True, exist_ok=True)
     (args.reports / "performance.json").write_text(json.dumps(serialisable, indent=2))
     progress(f"done in {results['seconds']} s: {args.reports / 'performance.json'}")
-    print(json.dumps({"summary": results["summary"], "agreement": {k: results["agreement"][k] for k in
-                                                                   ("p50_ratio", "p95_ratio")},
-                      "large_artifact": results["large_artifact"], "concurrent_users": results["concurrent_users"]},
-                     indent=2))
+    for target in targets:
+        print(f"  [{target.verdict:^12}] {target.describe()}")
+    missed = [t for t in targets if not t.met]
+    if missed:
+        print(f"make bench: {len(missed)} of {len(targets)} performance targets not met "
+              f"(budgets: behave.ini [behave.userdata])")
+        return 1
+    print(f"make bench: all {len(targets)} performance targets met")
     return 0
 
 

@@ -1,0 +1,99 @@
+"""Performance targets: the budgets in behave.ini's ``[behave.userdata]`` (the one place every
+budget lives, shared by the ``@performance`` features and ``make bench``), checked against what
+a benchmark measured. A target that could not be measured is reported as such, never as met."""
+from __future__ import annotations
+
+import configparser
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..errors import ConfigError
+
+BEHAVE_INI = Path(__file__).resolve().parents[2] / "behave.ini"
+#: the budgets the benchmark checks
+BENCH_BUDGETS = ("perf_overhead_ratio", "perf_min_throughput_ratio", "perf_agreement_tolerance",
+                 "perf_max_memory_growth_mb")
+
+
+def read_budgets(path: Path = BEHAVE_INI) -> dict[str, float]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # keep the names as written
+    if not parser.read(path):
+        raise ConfigError(f"cannot read the budgets: {path} is missing")
+    if not parser.has_section("behave.userdata"):
+        raise ConfigError(f"{path} has no [behave.userdata] section with the performance budgets")
+    values = dict(parser.items("behave.userdata"))
+    budgets = {}
+    for name in BENCH_BUDGETS:
+        if name not in values:
+            raise ConfigError(f"{path} [behave.userdata] has no {name}")
+        try:
+            budgets[name] = float(values[name])
+        except ValueError:
+            raise ConfigError(f"{path} [behave.userdata] {name} must be a number, not {values[name]!r}") from None
+    return budgets
+
+
+@dataclass
+class Target:
+    name: str
+    measured: float | None
+    limit: float
+    comparison: str  # "<=" or ">="
+    unit: str = ""
+
+    @property
+    def measurable(self) -> bool:
+        return self.measured is not None and not math.isnan(self.measured)
+
+    @property
+    def met(self) -> bool:
+        if not self.measurable:
+            return False
+        return self.measured <= self.limit if self.comparison == "<=" else self.measured >= self.limit
+
+    @property
+    def verdict(self) -> str:
+        if not self.measurable:
+            return "not measured"
+        return "met" if self.met else "missed"
+
+    def describe(self) -> str:
+        shown = "n/a" if not self.measurable else f"{self.measured:g}{self.unit}"
+        return f"{self.name}: {shown} (target {self.comparison} {self.limit:g}{self.unit}): {self.verdict}"
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "met": self.met, "verdict": self.verdict}
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def evaluate(results: dict, budgets: dict[str, float]) -> list[Target]:
+    """The issue's four targets plus the two correctness conditions of the load tests."""
+    summary = results.get("summary", {})
+    agreement = results.get("agreement", {})
+    tolerance = budgets["perf_agreement_tolerance"]
+
+    def deviation(name: str) -> float | None:
+        ratio = agreement.get(name)
+        return None if ratio is None else round(abs(float(ratio) - 1.0), 3)
+
+    large = results.get("large_artifact", {})
+    users = results.get("concurrent_users", {})
+    failed_users = None if not users else float(users.get("users", 0) - users.get("succeeded", 0))
+    return [
+        Target("gateway overhead on experiment search, p50 through the gateway / direct MLflow",
+               _number(summary.get("gateway_overhead_p50_ratio")), budgets["perf_overhead_ratio"], "<=", "x"),
+        Target("read throughput at concurrency 32, gateway / direct MLflow",
+               _number(summary.get("throughput_ratio_read_c32")), budgets["perf_min_throughput_ratio"], ">=", "x"),
+        Target("suite sampler vs Locust, p50 deviation", deviation("p50_ratio"), tolerance, "<="),
+        Target("suite sampler vs Locust, p95 deviation", deviation("p95_ratio"), tolerance, "<="),
+        Target("gateway memory growth during a 50 MB upload and download",
+               _number(large.get("gateway_rss_growth_mb")), budgets["perf_max_memory_growth_mb"], "<=", " MB"),
+        Target("50 MB model bytes identical after the round trip",
+               None if not large else float(bool(large.get("round_trip_identical"))), 1.0, ">="),
+        Target("concurrent developers whose registration failed", failed_users, 0.0, "<="),
+    ]

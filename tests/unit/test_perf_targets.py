@@ -1,0 +1,91 @@
+"""Performance targets: budgets come from behave.ini only, and a target that was not measured
+is never reported as met."""
+import math
+
+import pytest
+
+from hokusai_acceptance.errors import ConfigError
+from hokusai_acceptance.perf import targets
+from hokusai_acceptance.perf.bench import summarise
+from hokusai_acceptance.perf.measure import stats
+
+BUDGETS = {"perf_overhead_ratio": 1.2, "perf_min_throughput_ratio": 0.8, "perf_agreement_tolerance": 0.1,
+           "perf_max_memory_growth_mb": 100.0}
+
+
+def good_results():
+    return {"summary": {"gateway_overhead_p50_ratio": 1.1, "throughput_ratio_read_c32": 0.95},
+            "agreement": {"p50_ratio": 0.97, "p95_ratio": 1.04},
+            "large_artifact": {"gateway_rss_growth_mb": 0.4, "round_trip_identical": True},
+            "concurrent_users": {"users": 8, "succeeded": 8}}
+
+
+def test_project_budgets_are_read_from_behave_ini():
+    budgets = targets.read_budgets()
+    assert set(budgets) == set(targets.BENCH_BUDGETS)
+    assert budgets["perf_overhead_ratio"] == 1.2 and budgets["perf_min_throughput_ratio"] == 0.8
+
+
+def test_missing_or_non_numeric_budget_is_a_configuration_error(tmp_path):
+    ini = tmp_path / "behave.ini"
+    ini.write_text("[behave.userdata]\nperf_overhead_ratio = 1.2\n")
+    with pytest.raises(ConfigError, match="perf_min_throughput_ratio"):
+        targets.read_budgets(ini)
+    ini.write_text("[behave.userdata]\n" + "".join(f"{n} = 1\n" for n in targets.BENCH_BUDGETS)
+                   .replace("perf_overhead_ratio = 1", "perf_overhead_ratio = fast"))
+    with pytest.raises(ConfigError, match="must be a number"):
+        targets.read_budgets(ini)
+    with pytest.raises(ConfigError, match="missing"):
+        targets.read_budgets(tmp_path / "absent.ini")
+
+
+def test_all_targets_met():
+    evaluated = targets.evaluate(good_results(), BUDGETS)
+    assert [t.verdict for t in evaluated] == ["met"] * 7
+
+
+@pytest.mark.parametrize("path,value,missed", [
+    (("summary", "gateway_overhead_p50_ratio"), 1.61, "gateway overhead"),
+    (("summary", "throughput_ratio_read_c32"), 0.5, "read throughput"),
+    (("agreement", "p95_ratio"), 1.2, "p95 deviation"),
+    (("large_artifact", "gateway_rss_growth_mb"), 250.0, "memory growth"),
+    (("large_artifact", "round_trip_identical"), False, "identical"),
+    (("concurrent_users", "succeeded"), 7, "registration failed"),
+])
+def test_each_target_can_be_missed(path, value, missed):
+    results = good_results()
+    results[path[0]][path[1]] = value
+    evaluated = targets.evaluate(results, BUDGETS)
+    assert [t.name for t in evaluated if not t.met] == [t.name for t in evaluated if missed in t.name]
+    assert len([t for t in evaluated if not t.met]) == 1
+
+
+def test_unmeasured_targets_are_not_met():
+    results = good_results()
+    results["summary"] = {"gateway_overhead_p50_ratio": math.nan}
+    results["large_artifact"] = {}
+    evaluated = {t.name: t for t in targets.evaluate(results, BUDGETS)}
+    unmeasured = [t for t in evaluated.values() if t.verdict == "not measured"]
+    assert len(unmeasured) == 4 and not any(t.met for t in unmeasured)
+    assert "n/a" in unmeasured[0].describe()
+
+
+def test_summary_ratios_come_from_the_measurements():
+    results = {"latency": {"experiment search (gateway)": stats("g", [11.0, 12.0, 13.0]),
+                           "experiment search (direct MLflow)": stats("d", [9.0, 10.0, 11.0])},
+               "throughput": [{"target": "gateway", "operation": "read", "users": 32, "rps": 90.0},
+                              {"target": "direct MLflow", "operation": "read", "users": 32, "rps": 100.0}]}
+    summary = summarise(results)
+    assert summary["gateway_overhead_p50_ratio"] == 1.2
+    assert summary["throughput_ratio_read_c32"] == 0.9
+    assert "throughput_ratio_write_c32" not in summary
+
+
+def test_behave_userdata_budgets_must_be_numbers():
+    from hokusai_acceptance.behave_support import userdata_budgets
+
+    assert userdata_budgets({"perf_read_p95_ms": "250", "perf_max_memory_growth_mb": "100",
+                             "AllureFormatter.hide_excluded": "true"}) == {"perf_read_p95_ms": 250.0,
+                                                                          "perf_max_memory_growth_mb": 100.0}
+    with pytest.raises(ConfigError, match="probe_budget_ms must be a number"):
+        userdata_budgets({"probe_budget_ms": "fast"})
