@@ -13,6 +13,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from .diagnosis.report import PLOT_TITLES, load_performance
 from .reporting import apply_skip_reasons, scrub_tree
 
 
@@ -75,6 +76,48 @@ def add_infrastructure_result(reports: Path) -> bool:
     return True
 
 
+def add_performance_result(reports: Path) -> bool:
+    """Put the latest ``make bench`` run into the Allure report: one result whose steps are the
+    performance targets (failed when missed), with the plots and performance.json attached."""
+    performance = load_performance(reports)
+    if performance is None:
+        return False
+    results = reports / "allure-results"
+    now = int(time.time() * 1000)
+    attachments = []
+    for relative in performance["plots"]:
+        path = reports / relative
+        if path.is_file():
+            name = f"{uuid.uuid4()}-attachment.png"
+            shutil.copyfile(path, results / name)
+            attachments.append({"name": PLOT_TITLES.get(path.name, path.name), "source": name, "type": "image/png"})
+    name = f"{uuid.uuid4()}-attachment.json"
+    shutil.copyfile(reports / "performance.json", results / name)
+    attachments.append({"name": "performance.json (every measurement)", "source": name,
+                        "type": "application/json"})
+    targets = performance["targets"]
+    steps = [{"name": f"{t['name']}: {'n/a' if t.get('measured') is None else t['measured']}{t.get('unit', '')} "
+                      f"(target {t['comparison']} {t['limit']}{t.get('unit', '')})",
+              "status": "passed" if t.get("met") else "failed", "stage": "finished", "start": now, "stop": now}
+             for t in targets]
+    missed = [t["name"] for t in targets if not t.get("met")]
+    message = (f"all {len(targets)} performance targets met" if not missed else
+               f"{len(missed)} of {len(targets)} performance targets not met: {'; '.join(missed)}")
+    result = {
+        "uuid": str(uuid.uuid4()), "historyId": "hokusai-performance-benchmark",
+        "name": f"Performance benchmark (make bench, {performance['measured_at']})",
+        "fullName": "hokusai.performance.benchmark", "status": "failed" if missed else "passed",
+        "statusDetails": {"message": message}, "stage": "finished", "start": now, "stop": now,
+        "steps": steps, "attachments": attachments,
+        "description": "Measured by `make bench` on the embedded reference stack on this machine, not against "
+                       "this run's target. Budgets: behave.ini [behave.userdata]. " + message,
+        "labels": [{"name": "epic", "value": "Performance"}, {"name": "feature", "value": "Benchmark"},
+                   {"name": "suite", "value": "Performance"}],
+    }
+    (results / f"{result['uuid']}-result.json").write_text(json.dumps(result))
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     reports = Path(args[0] if args else "reports")
@@ -84,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     tidy_allure_labels(reports / "allure-results")
     add_infrastructure_result(reports)
+    add_performance_result(reports)
     apply_skip_reasons(reports)
     scrubbed = scrub_tree(reports)
     if scrubbed:

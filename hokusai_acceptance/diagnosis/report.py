@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -153,14 +154,55 @@ def build(evidence: RunEvidence, findings: list[Finding], *, target: str, target
 
 # ------------------------------------------------------------------ rendering
 
-def to_markdown(report: Report) -> str:
+def load_performance(reports_dir: Path) -> dict | None:
+    """The latest ``make bench`` results (targets and plots), when there are any."""
+    path = reports_dir / "performance.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
+        return None
+    return {"measured_at": data.get("measured_at", "unknown time"), "targets": data["targets"],
+            "plots": [p for p in data.get("plots", []) if isinstance(p, str) and PLOT_PATH.fullmatch(p)]}
+
+
+PLOT_PATH = re.compile(r"performance/[\w.-]+\.png")
+PLOT_TITLES = {"latency.png": "Latency per operation", "throughput.png": "Throughput vs concurrency",
+               "resources.png": "Resource use over time"}
+
+
+def performance_lines(performance: dict | None) -> list[str]:
+    if not performance:
+        return []
+    targets = performance["targets"]
+    missed = [t for t in targets if not t.get("met")]
+    verdict = (f"all {len(targets)} targets met" if not missed else
+               f"**{len(missed)} of {len(targets)} targets not met**")
+    lines = ["## Performance", "",
+             f"From `make bench` at {performance['measured_at']}, on the embedded reference stack on this machine "
+             f"(not against the target above): {verdict}. Budgets live in `behave.ini` [behave.userdata].", "",
+             "| target | measured | budget | verdict |", "|---|---|---|---|"]
+    for t in targets:
+        measured = "n/a" if t.get("measured") is None else f"{t['measured']:g}{t.get('unit', '')}"
+        verdict_cell = t["verdict"] if t.get("met") else f"**{t['verdict']}**"
+        lines.append(f"| {t['name']} | {measured} | {t['comparison']} {t['limit']:g}{t.get('unit', '')} | "
+                     f"{verdict_cell} |")
+    links = [f"[{PLOT_TITLES.get(Path(p).name, Path(p).name)}]({p})" for p in performance["plots"]]
+    lines += ["", "Data: [performance.json](performance.json)" + (f"; plots: {', '.join(links)}" if links else ""),
+              ""]
+    lines += [f"![{PLOT_TITLES.get(Path(p).name, Path(p).name)}]({p})" for p in performance["plots"]]
+    return lines + [""]
+
+
+def to_markdown(report: Report, performance: dict | None = None) -> str:
     counts = report.counts
     lines = ["# Hokusai registry - infrastructure report", "",
              f"Target: `{report.target}` ({report.target_kind}) - run `{report.run_id}` - {report.generated}", ""]
     lines += ["## Executive summary", ""] + [f"{s}" for s in executive_summary(report)] + [""]
     if report.healthy:
         lines += [f"Checks: {counts.get('passed', 0)} passed, {counts.get('skipped', 0)} skipped.", ""]
-        lines += _component_table(report)
+        lines += _component_table(report) + performance_lines(performance)
         return redact("\n".join(lines) + "\n")
     lines += ["## Fix first", "", "| # | problem | owner | fix | verify with |", "|---|---|---|---|---|"]
     for row in fix_priority(report):
@@ -188,6 +230,7 @@ def to_markdown(report: Report) -> str:
     if failing:
         lines += ["| status | capability | scenario |", "|---|---|---|"]
         lines += [f"| {s.status} | {capability_of(s)} | {s.name} |" for s in failing[:40]] + [""]
+    lines += performance_lines(performance)
     lines += ["## Follow-up testing plan", ""] + [f"- {p}" for p in follow_up(report)] + [""]
     if report.notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in report.notes] + [""]
@@ -241,6 +284,8 @@ def to_html(markdown_text: str) -> str:
             out.append(f"<h2>{line[3:]}</h2>")
         elif raw.startswith("# "):
             out.append(f"<h1>{line[2:]}</h1>")
+        elif raw.startswith("!["):
+            out.append(f"<p>{line}</p>")
         elif raw.strip():
             out.append(f"<p>{line}</p>")
     if in_table:
@@ -252,18 +297,19 @@ def to_html(markdown_text: str) -> str:
 
 
 def _inline(text: str) -> str:
-    import re
-
     text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+    text = re.sub(r"!\[([^\]]*)\]\(([^)\s]+)\)", r"<img src='\2' alt='\1' style='max-width:100%'>", text)
+    text = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r"<a href='\2'>\1</a>", text)
     return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
 
 
 def write(report: Report, reports_dir: Path) -> dict[str, Path]:
     reports_dir.mkdir(parents=True, exist_ok=True)
-    markdown_text = to_markdown(report)
+    performance = load_performance(reports_dir)
+    markdown_text = to_markdown(report, performance)
     paths = {"md": reports_dir / "infrastructure-report.md", "json": reports_dir / "infrastructure-report.json",
              "html": reports_dir / "infrastructure-report.html"}
     paths["md"].write_text(markdown_text)
-    paths["json"].write_text(redact(json.dumps(report.to_dict(), indent=2)))
+    paths["json"].write_text(redact(json.dumps({**report.to_dict(), "performance": performance}, indent=2)))
     paths["html"].write_text(to_html(markdown_text))
     return paths

@@ -1,0 +1,117 @@
+"""Performance on the embedded stack: ``make bench`` (its quick form) measures every operation
+the issue names and reports the targets honestly, and the ``@performance`` scenarios turn a
+budget that is not met into a failed scenario (a product verdict), never a broken one.
+
+Timing itself is not asserted here (the machine is shared): what is asserted is that every
+measurement exists, that the load tests did their work correctly, and that the verdicts and
+the exit code follow from the numbers."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from ..suite_runner import ROOT, finish_report, run_behave
+
+pytestmark = pytest.mark.integration
+
+OPERATIONS = {"authenticated read", "experiment search (gateway)", "experiment search (direct MLflow)",
+              "run create + metric log", "model-version create", "artifact upload 1 KB", "artifact download 1 KB",
+              "artifact upload 1 MB", "artifact download 1 MB", "artifact upload 50 MB", "artifact download 50 MB",
+              "register and load"}
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    reports = tmp_path_factory.mktemp("bench") / "reports"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOKUSAI_")}
+    proc = subprocess.run([sys.executable, "-m", "hokusai_acceptance.perf.bench", "--quick", "--reports",
+                           str(reports)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=480,
+                          stdin=subprocess.DEVNULL)
+    assert (reports / "performance.json").is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc, reports, json.loads((reports / "performance.json").read_text())
+
+
+def test_every_operation_is_measured_without_errors(bench):
+    _, _, data = bench
+    latency = data["latency"]
+    assert set(latency) == OPERATIONS
+    for name, row in latency.items():
+        assert row["samples"] > 0 and row["errors"] == 0, (name, row)
+        assert 0 < row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"] <= row["max_ms"], (name, row)
+    assert data["cache"]["cold"]["samples"] > 0 and data["cache"]["warm"]["samples"] > 0
+
+
+def test_load_runs_cover_each_concurrency_level_for_reads_and_writes(bench):
+    _, _, data = bench
+    seen = {(r["target"], r["operation"], r["users"]) for r in data["throughput"]}
+    for operation in ("read", "write"):
+        for users in (1, 8, 32):
+            assert ("gateway", operation, users) in seen
+        for users in (1, 32):
+            assert ("direct MLflow", operation, users) in seen
+    for run in data["throughput"]:
+        assert run["requests"] > 0 and run["failures"] == 0, run
+        assert run["rps"] == round(run["requests"] / run["seconds"], 2)
+
+
+def test_correctness_under_load_and_with_a_large_model(bench):
+    _, _, data = bench
+    assert data["large_artifact"]["bytes"] == 50 * 2**20 and data["large_artifact"]["round_trip_identical"]
+    assert data["concurrent_users"]["users"] == data["concurrent_users"]["succeeded"] == 8
+    peaks = data["resources"]["peak_rss_mb"]
+    assert set(peaks) == {"redis", "auth", "mlflow", "gateway", "suite"} and all(v > 0 for v in peaks.values())
+
+
+def test_targets_verdicts_and_exit_code_follow_the_numbers(bench):
+    proc, reports, data = bench
+    targets = data["targets"]
+    assert len(targets) == 7
+    summary = data["summary"]
+    overhead = next(t for t in targets if t["name"].startswith("gateway overhead"))
+    assert overhead["measured"] == summary["gateway_overhead_p50_ratio"]
+    assert overhead["met"] == (overhead["measured"] <= overhead["limit"])
+    for plot in data["plots"]:
+        assert (reports / plot).stat().st_size > 10_000
+    all_met = all(t["met"] for t in targets)
+    assert proc.returncode == (0 if all_met else 1), proc.stdout[-2000:]
+    verdict_lines = [line for line in proc.stdout.splitlines() if line.startswith("  [")]
+    assert len(verdict_lines) == 7
+
+
+def test_benchmark_reaches_the_infrastructure_report_and_allure(bench, tmp_path):
+    _, bench_reports, _ = bench
+    workdir = tmp_path / "run"
+    (workdir / "reports").mkdir(parents=True)
+    shutil.copyfile(bench_reports / "performance.json", workdir / "reports" / "performance.json")
+    shutil.copytree(bench_reports / "performance", workdir / "reports" / "performance")
+    proc, _ = run_behave(["--tags=@health and @smoke"], workdir,
+                         {"HOKUSAI_REPORTS_DIR": str(workdir / "reports")})
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    markdown = (workdir / "reports" / "infrastructure-report.md").read_text()
+    assert "## Performance" in markdown and "(performance/latency.png)" in markdown
+    assert "<img src='performance/throughput.png'" in (workdir / "reports" / "infrastructure-report.html").read_text()
+    assert finish_report(workdir).returncode == 0
+    results = [json.loads(p.read_text()) for p in (workdir / "reports" / "allure-results").glob("*-result.json")]
+    [benchmark] = [r for r in results if r["fullName"] == "hokusai.performance.benchmark"]
+    assert sum(a["type"] == "image/png" for a in benchmark["attachments"]) == 3
+
+
+def test_budgets_decide_the_performance_scenarios(tmp_path):
+    """An impossible read budget fails its scenario; generous budgets pass the others."""
+    proc, _ = run_behave(["--tags=@performance",
+                          "-D", "perf_read_p95_ms=0.01", "-D", "perf_overhead_ratio=50",
+                          "-D", "perf_min_throughput_ratio=0.01"], tmp_path)
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    statuses = {}
+    for path in (tmp_path / "reports" / "allure-results").glob("*-result.json"):
+        result = json.loads(path.read_text())
+        statuses[result["name"]] = (result["status"], result.get("statusDetails", {}).get("message", ""))
+    assert statuses["Authenticated reads stay within the latency budget"][0] == "failed"
+    assert "the budget is 0 ms" in statuses["Authenticated reads stay within the latency budget"][1]
+    for name in ("The gateway adds little latency to MLflow's own",
+                 "Under 32 concurrent callers the gateway keeps up with MLflow",
+                 "Eight developers registering at once all succeed"):
+        assert statuses[name][0] == "passed", statuses

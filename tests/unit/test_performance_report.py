@@ -1,0 +1,68 @@
+"""The benchmark's results in the infrastructure report and in Allure."""
+import json
+
+from hokusai_acceptance.diagnosis import report as report_mod
+from hokusai_acceptance.finish_report import add_performance_result
+
+TARGETS = [
+    {"name": "gateway overhead", "measured": 1.61, "limit": 1.2, "comparison": "<=", "unit": "x", "met": False,
+     "verdict": "missed"},
+    {"name": "read throughput", "measured": 0.97, "limit": 0.8, "comparison": ">=", "unit": "x", "met": True,
+     "verdict": "met"},
+    {"name": "memory growth", "measured": None, "limit": 100, "comparison": "<=", "unit": " MB", "met": False,
+     "verdict": "not measured"},
+]
+
+
+def write_bench(reports, plots=("performance/latency.png",)):
+    (reports / "performance").mkdir(parents=True, exist_ok=True)
+    for plot in plots:
+        if plot.startswith("performance/"):
+            (reports / plot).write_bytes(b"\x89PNG\r\n\x1a\n")
+    (reports / "performance.json").write_text(json.dumps(
+        {"measured_at": "2026-11-23T10:00:00Z", "targets": TARGETS, "plots": list(plots)}))
+
+
+def test_no_benchmark_no_section(tmp_path):
+    assert report_mod.load_performance(tmp_path) is None
+    (tmp_path / "performance.json").write_text("{not json")
+    assert report_mod.load_performance(tmp_path) is None
+    (tmp_path / "performance.json").write_text(json.dumps({"summary": {}}))
+    assert report_mod.load_performance(tmp_path) is None
+    assert report_mod.performance_lines(None) == []
+
+
+def test_only_plots_under_the_reports_performance_folder_are_linked(tmp_path):
+    write_bench(tmp_path, plots=("performance/latency.png", "../../etc/passwd.png", "javascript:alert(1)"))
+    assert report_mod.load_performance(tmp_path)["plots"] == ["performance/latency.png"]
+
+
+def test_section_names_missed_and_unmeasured_targets_and_links_the_plots(tmp_path):
+    write_bench(tmp_path)
+    lines = "\n".join(report_mod.performance_lines(report_mod.load_performance(tmp_path)))
+    assert "**2 of 3 targets not met**" in lines
+    assert "| gateway overhead | 1.61x | <= 1.2x | **missed** |" in lines
+    assert "| memory growth | n/a | <= 100 MB | **not measured** |" in lines
+    assert "[Latency per operation](performance/latency.png)" in lines
+    html = report_mod.to_html(lines)
+    assert "<img src='performance/latency.png'" in html and "<a href='performance.json'>" in html
+
+
+def test_benchmark_becomes_an_allure_result_with_its_plots(tmp_path):
+    write_bench(tmp_path)
+    (tmp_path / "allure-results").mkdir()
+    assert add_performance_result(tmp_path)
+    [result_file] = (tmp_path / "allure-results").glob("*-result.json")
+    result = json.loads(result_file.read_text())
+    assert result["status"] == "failed" and "2 of 3 performance targets not met" in result["statusDetails"]["message"]
+    assert [s["status"] for s in result["steps"]] == ["failed", "passed", "failed"]
+    kinds = sorted(a["type"] for a in result["attachments"])
+    assert kinds == ["application/json", "image/png"]
+    for attachment in result["attachments"]:
+        assert (tmp_path / "allure-results" / attachment["source"]).is_file()
+
+
+def test_no_benchmark_adds_no_allure_result(tmp_path):
+    (tmp_path / "allure-results").mkdir()
+    assert not add_performance_result(tmp_path)
+    assert not list((tmp_path / "allure-results").iterdir())
