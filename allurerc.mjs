@@ -44,6 +44,12 @@ export default defineConfig({
       groupByMessage: true,
     },
     {
+      name: "Performance: a budget or a benchmark target was missed",
+      matchers: { statuses: ["failed"], message: /performance targets not met|the budget is/ },
+      groupByMessage: true,
+      expand: true,
+    },
+    {
       name: "Product defects: the registry broke its contract",
       matchers: { statuses: ["failed"] },
       groupBy: ["severity"],

@@ -167,6 +167,16 @@ def load_performance(reports_dir: Path) -> dict | None:
             "plots": [p for p in data.get("plots", []) if isinstance(p, str) and PLOT_PATH.fullmatch(p)]}
 
 
+def target_measured(target: dict) -> str:
+    if target.get("measured_text"):
+        return target["measured_text"]
+    return "n/a" if target.get("measured") is None else f"{target['measured']:g}{target.get('unit', '')}"
+
+
+def target_rule(target: dict) -> str:
+    return target.get("rule_text") or f"{target['comparison']} {target['limit']:g}{target.get('unit', '')}"
+
+
 PLOT_PATH = re.compile(r"performance/[\w.-]+\.png")
 PLOT_TITLES = {"latency.png": "Latency per operation", "throughput.png": "Throughput vs concurrency",
                "resources.png": "Resource use over time"}
@@ -184,10 +194,8 @@ def performance_lines(performance: dict | None) -> list[str]:
              f"(not against the target above): {verdict}. Budgets live in `behave.ini` [behave.userdata].", "",
              "| target | measured | budget | verdict |", "|---|---|---|---|"]
     for t in targets:
-        measured = "n/a" if t.get("measured") is None else f"{t['measured']:g}{t.get('unit', '')}"
         verdict_cell = t["verdict"] if t.get("met") else f"**{t['verdict']}**"
-        lines.append(f"| {t['name']} | {measured} | {t['comparison']} {t['limit']:g}{t.get('unit', '')} | "
-                     f"{verdict_cell} |")
+        lines.append(f"| {t['name']} | {target_measured(t)} | {target_rule(t)} | {verdict_cell} |")
     links = [f"[{PLOT_TITLES.get(Path(p).name, Path(p).name)}]({p})" for p in performance["plots"]]
     lines += ["", "Data: [performance.json](performance.json)" + (f"; plots: {', '.join(links)}" if links else ""),
               ""]

@@ -1,6 +1,7 @@
 """A person's view: the generated Allure report and the infrastructure report, opened in
 headless Chromium, show the scenarios, the categories and the diagnosis. Screenshots land in
 reports/screenshots/ for people to look at."""
+import json
 import os
 import shutil
 import subprocess
@@ -15,11 +16,34 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "reports" / "screenshots"
 
 
+def bench_results(reports: Path) -> None:
+    """What `make bench` leaves behind (one target missed), with a real plot, for the reports to pick up."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    (reports / "performance").mkdir(parents=True)
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.plot([1, 8, 32, 64], [60, 58, 50, 48], marker="o")
+    ax.set_title("Throughput vs concurrency")
+    fig.savefig(reports / "performance" / "throughput.png", dpi=80)
+    plt.close(fig)
+    targets = [{"name": "gateway overhead on experiment search", "measured": 1.31, "limit": 1.2, "comparison": "<=",
+                "unit": "x", "met": False, "verdict": "missed"},
+               {"name": "read throughput at concurrency 32", "measured": 1.04, "limit": 0.8, "comparison": ">=",
+                "unit": "x", "met": True, "verdict": "met"}]
+    (reports / "performance.json").write_text(json.dumps({"measured_at": "2026-11-23T10:00:00Z", "targets": targets,
+                                                          "plots": ["performance/throughput.png"]}))
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    """A real report: the smoke selection under a field fault, so failures and a diagnosis show."""
+    """A real report: the smoke selection under a field fault, so failures and a diagnosis show,
+    after a benchmark that missed one target."""
     work = tmp_path_factory.mktemp("report")
     link_project(work, extra=("allurerc.mjs",))
+    bench_results(work / "reports")
     run_behave(["--tags=@smoke", "-f", "null"], work, {"HOKUSAI_STACK_FAULTS": "artifacts-disabled"}, timeout=300)
     finish = finish_report(work)
     assert finish.returncode == 0, finish.stderr
@@ -86,4 +110,22 @@ def test_infrastructure_report_reads_as_a_document(generated, browser):
     assert "Executive summary" in text and "Fix first" in text and "Components" in text
     assert "artifacts-disabled" in text and "--serve-artifacts" in text
     assert "Follow-up testing plan" in text
+    page.close()
+
+
+def test_benchmark_shows_in_both_reports(generated, browser):
+    page = open_page(browser, generated / "allure-report" / "index.html", "Infrastructure report")
+    page.get_by_placeholder("Search tests").fill("Performance benchmark")
+    text = wait_for_text(page, "Performance benchmark (make bench")
+    page.get_by_text("Performance benchmark (make bench").first.click()
+    text = wait_for_text(page, "gateway overhead on experiment search: 1.31x (target <= 1.2x)")
+    page.screenshot(path=str(SHOTS / "allure-performance.png"), full_page=True)
+    assert "Throughput vs concurrency" in text  # the plot, attached
+    assert "Category: Performance: a budget or a benchmark target was missed" in text
+    page.close()
+    page = open_page(browser, generated / "infrastructure-report.html", "Performance")
+    text = page.inner_text("body")
+    assert "1 of 2 targets not met" in text
+    widths = page.evaluate("Array.from(document.images).map(i => i.naturalWidth)")
+    assert widths and all(w > 0 for w in widths), "a plot does not load in the infrastructure report"
     page.close()

@@ -89,3 +89,13 @@ def test_behave_userdata_budgets_must_be_numbers():
                                                                           "perf_max_memory_growth_mb": 100.0}
     with pytest.raises(ConfigError, match="probe_budget_ms must be a number"):
         userdata_budgets({"probe_budget_ms": "fast"})
+
+
+def test_yes_no_and_counts_read_as_words():
+    results = good_results()
+    results["concurrent_users"]["succeeded"] = 6
+    by_name = {t.name: t for t in targets.evaluate(results, BUDGETS)}
+    identical = by_name["50 MB model bytes identical after the round trip"]
+    assert identical.describe() == "50 MB model bytes identical after the round trip: yes (target must be yes): met"
+    failed = by_name["concurrent developers whose registration failed"]
+    assert failed.to_dict()["measured_text"] == "2 of 8" and failed.verdict == "missed"

@@ -66,3 +66,11 @@ def test_no_benchmark_adds_no_allure_result(tmp_path):
     (tmp_path / "allure-results").mkdir()
     assert not add_performance_result(tmp_path)
     assert not list((tmp_path / "allure-results").iterdir())
+
+
+def test_finishing_twice_keeps_one_benchmark_result(tmp_path):
+    write_bench(tmp_path)
+    (tmp_path / "allure-results").mkdir()
+    add_performance_result(tmp_path)
+    add_performance_result(tmp_path)
+    assert len(list((tmp_path / "allure-results").glob("*-result.json"))) == 1
