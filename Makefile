@@ -17,20 +17,30 @@ export DO_NOT_TRACK := true
 export AWS_EC2_METADATA_DISABLED := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: bench field-checks report test stack deps python-deps node-deps browser-deps unit integration dry-run lock clean help
+.PHONY: bench field-checks report test stack deps python-deps node-deps mlflow29-deps browser-deps unit integration dry-run lock clean help
 
 help:
 	@echo "make report   run the suite and build reports/allure-report and the infrastructure report"
 	@echo "make test     test the suite itself (pytest) and dry-run every feature"
 	@echo "make stack    run the embedded reference stack in the foreground"
 
+VENV29 := .venv-mlflow29
+# The MLflow 2.9 server (fault switch mlflow-generation-mismatch) lives in a venv of its own.
+NEEDS29 = $(if $(findstring mlflow-generation-mismatch,$(FAULT)),mlflow29-deps)
+
 deps: python-deps node-deps
 python-deps: $(VENV)/.installed
 node-deps: node_modules/.installed
+mlflow29-deps: $(VENV29)/.installed
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --no-input -r requirements.txt
+	@touch $@
+
+$(VENV29)/.installed: requirements-mlflow29.txt
+	@test -x $(VENV29)/bin/python || $(PYTHON) -m venv $(VENV29)
+	$(VENV29)/bin/python -m pip install --quiet --no-input -r requirements-mlflow29.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -45,7 +55,7 @@ browser-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is missing: install the Debian package 'chromium' (needed by the browser checks)"; exit 1; fi; }
 
-report: deps
+report: deps $(NEEDS29)
 	@rm -rf $(REPORTS)/allure-results $(REPORTS)/junit $(REPORTS)/allure-report
 	@mkdir -p $(REPORTS)
 	@set +e; \
@@ -58,13 +68,13 @@ report: deps
 	echo "Allure report: $(REPORTS)/allure-report/index.html"; \
 	exit $$suite
 
-test: deps browser-deps
+test: deps mlflow29-deps browser-deps
 	$(PY) -m pytest
 
 unit: python-deps
 	$(PY) -m pytest tests/unit
 
-integration: python-deps
+integration: python-deps mlflow29-deps
 	$(PY) -m pytest tests/integration
 
 dry-run: python-deps
@@ -80,7 +90,7 @@ field-checks: python-deps
 	$(PY) -m hokusai_acceptance.field_checks --output $(REPORTS)/field-checks.json | tee $(REPORTS)/field-checks.txt; \
 	exit $${PIPESTATUS[0]}
 
-stack: python-deps
+stack: python-deps $(NEEDS29)
 	$(PY) -m hokusai_acceptance.stack $(if $(FAULT),--fault $(FAULT))
 
 lock:

@@ -234,9 +234,14 @@ def ensure_experiment(session: MlflowSession, resources: CreatedResources, slug:
 
 def register_model(session: MlflowSession, resources: CreatedResources, trained: TrainedModel, name: str,
                    metadata: HokusaiMetadata, *, description: str | None = None,
-                   experiment_slug: str = "registration") -> Registration:
+                   experiment_slug: str = "registration", from_run_files: bool = False) -> Registration:
     """Train-log-register: params and metrics on a run, the model logged and
-    registered under ``name``, then the three Hokusai tags on the new version."""
+    registered under ``name``, then the three Hokusai tags on the new version.
+
+    ``from_run_files`` takes the path that works on every MLflow server generation: the
+    model's files are logged as run artifacts and registered with
+    ``register_model("runs:/<run>/model")``. MLflow 3's one-call ``log_model(...,
+    registered_model_name=...)`` needs the logged-models API, which MLflow 2.x servers lack."""
     import mlflow
     from mlflow.models import infer_signature
 
@@ -249,9 +254,19 @@ def register_model(session: MlflowSession, resources: CreatedResources, trained:
         with mlflow.start_run(experiment_id=experiment_id) as run:
             mlflow.log_params(trained.params)
             mlflow.log_metrics(trained.metrics)
-            info = mlflow.sklearn.log_model(trained.model, name="model", registered_model_name=name,
-                                            signature=signature, pip_requirements=trained.pip_requirements)
-        version = str(info.registered_model_version)
+            if from_run_files:
+                with tempfile.TemporaryDirectory(prefix="hokusai-model-") as tmp:
+                    mlflow.sklearn.save_model(trained.model, f"{tmp}/model", signature=signature,
+                                              pip_requirements=trained.pip_requirements)
+                    mlflow.log_artifacts(f"{tmp}/model", "model")
+            else:
+                info = mlflow.sklearn.log_model(trained.model, name="model", registered_model_name=name,
+                                                signature=signature, pip_requirements=trained.pip_requirements)
+        if from_run_files:
+            version = str(mlflow.register_model(f"runs:/{run.info.run_id}/model", name,
+                                                await_registration_for=30).version)
+        else:
+            version = str(info.registered_model_version)
         client = session.client()
         for tag, value in metadata.as_tags().items():
             client.set_model_version_tag(name, version, tag, value)
@@ -270,13 +285,21 @@ def registered_versions(session: MlflowSession, name: str) -> list[Any]:
 
 
 def find_registered_model(session: MlflowSession, name: str) -> Any | None:
+    """The registered model by name, or None. A lookup by name, not a search: an MLflow 3 client's
+    search_registered_models adds a prompt-tag filter that MLflow 2.x servers answer with nothing."""
+    from mlflow.exceptions import MlflowException
+
     client = session.client()
 
-    def search():
-        matches = client.search_registered_models(filter_string=f"name = '{name}'")
-        return next((m for m in matches if m.name == name), None)
+    def lookup():
+        try:
+            return client.get_registered_model(name)
+        except MlflowException as exc:
+            if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                return None
+            raise
 
-    return session.call(f"searching the registry for {name}", search)
+    return session.call(f"looking up {name} in the registry", lookup)
 
 
 def model_version(session: MlflowSession, name: str, version: str) -> Any:

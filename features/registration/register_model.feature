@@ -15,6 +15,17 @@ Feature: A third-party developer registers a model with Hokusai metadata
     And its Hokusai tags name token "iris-demo", metric "accuracy" and value 0.9
     And the registered model loads back and makes the same predictions
 
+  @smoke @writes
+  Scenario: A model registered from its training run's files works on every MLflow server generation
+    The 2025 registry ran an MLflow 2.9 server, where the one-call log_model(registered_model_name=...)
+    of today's MLflow 3 client fails. Logging the model's files to the run and registering
+    "runs:/<run id>/model" works on both generations: this is the path to use until the server is upgraded.
+    Given a scikit-learn classifier trained on a sample data set
+    When I register it from its training run's files as model "iris-portable" with token id "iris-portable" and benchmark "accuracy" of 0.9
+    Then the model appears in the registry with version 1
+    And its Hokusai tags name token "iris-portable", metric "accuracy" and value 0.9
+    And the registered model loads back and makes the same predictions
+
   @writes
   Scenario: The training run, description and signature travel with the model
     Given a scikit-learn classifier trained on a sample data set

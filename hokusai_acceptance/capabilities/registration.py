@@ -17,13 +17,14 @@ class RegistrationChecks:
     def train_classifier(self, padding_mb: int = 0) -> None:
         self.trained = reg.train_classifier(padding_bytes=padding_mb * 1024 * 1024)
 
-    def register_model(self, slug: str, token_id: str, metric: str, value: str) -> None:
+    def register_model(self, slug: str, token_id: str, metric: str, value: str, from_run_files: bool = False) -> None:
         metadata = validate(token_id, metric, value)
         name = self.run.resources.name(slug)
         started = time.perf_counter()
         self.registration = reg.register_model(self.mlflow, self.run.resources, self.trained, name, metadata,
                                                description=f"Registered by the Hokusai acceptance suite "
-                                                           f"(run {self.run.settings.run_id})")
+                                                           f"(run {self.run.settings.run_id})",
+                                               from_run_files=from_run_files)
         self.registration_seconds = time.perf_counter() - started
         self.registrations.append(self.registration)
 

@@ -135,6 +135,17 @@ ENTRIES = {e.id: e for e in [
        "Point the proxy at the internal MLflow URL and keep artifact paths as /api/2.0/mlflow-artifacts",
        "API service team", ("artifact storage", "API service"), 2, "@registration and @proxy",
        "log_model fails with 404 on .../mlflow-artifacts/artifacts/..."),
+    _E("mlflow-generation-mismatch", "MLflow 3 clients meet an MLflow 2.x server",
+       "The registry runs an MLflow 2.x server (the 2025 generation), which has no logged-models or server-info "
+       "API: an MLflow 3 client's log_model(..., registered_model_name=...) fails with 404 on .../logged-models, "
+       "while runs, artifacts, register_model('runs:/<run>/model'), tags and load_model work; the same client's "
+       "search_registered_models also returns nothing (it adds a prompt-tag filter the 2.x server cannot match), "
+       "so look models up by name",
+       "Upgrade the MLflow server to 3.x (the client generation developers install today); until then, tell "
+       "developers to pin mlflow<3 or to register with the compatible path (log the model files as run "
+       "artifacts, then mlflow.register_model('runs:/<run_id>/model', name))",
+       "infra (MLflow) and developer docs", ("MLflow tracking", "model registry"), 2, "@registration",
+       "log_model fails with 404 RESOURCE_NOT_FOUND on .../api/2.0/mlflow/logged-models"),
     _E("artifact-store-permission", "MLflow cannot use its artifact store",
        "Metadata works but artifact upload/download fails with server errors: the MLflow task's role lacks "
        "storage permissions (e.g. s3:PutObject, s3:ListBucket)", "Fix the artifact store IAM policy",

@@ -221,6 +221,9 @@ def mlflow_findings(p: dict[str, Probe], exchanges: list[Exchange]) -> list[Find
     valid = [e for e in exchanges if e.actor == "valid" and not e.deliberate and "/api/mlflow/" in e.url
              and e.status is not None]
     writes = [e for e in valid if e.method in ("POST", "PUT", "PATCH", "DELETE") and "/search" not in e.url]
+    generation = _generation_mismatch(p, valid)
+    if generation is not None:
+        found.append(generation)
     forbidden = [e for e in writes if e.status == 403 and ("required_scope" in e.body_prefix
                                                           or "FORBIDDEN" in e.body_prefix)]
     if forbidden:
@@ -252,9 +255,25 @@ def mlflow_findings(p: dict[str, Probe], exchanges: list[Exchange]) -> list[Find
     return found
 
 
-KEYED_PROBES = {"read_with_key", "mlflow_mount", "artifact_list"}
+def _generation_mismatch(p: dict[str, Probe], valid: list[Exchange]) -> Finding | None:
+    """MLflow answers reads, but not the MLflow 3 APIs: a 2.x server behind a 3.x client world."""
+    read, info = p.get("read_with_key"), p.get("server_info")
+    if read is None or read.status != 200:
+        return None  # the proxy itself is not working: the generation cannot be judged
+    missing_info = info is not None and info.status == 404
+    logged = [e for e in valid if "/logged-models" in e.url and e.status == 404]
+    if not (missing_info or logged):
+        return None
+    # MLflow's own 404 (Flask HTML, or the gateway's JSON rewrite of it), not a route missing in the API
+    from_mlflow = missing_info and ("RESOURCE_NOT_FOUND" in info.body or info.content_type.startswith("text/html"))
+    confidence = "high" if from_mlflow or any("RESOURCE_NOT_FOUND" in e.body_prefix for e in logged) else "medium"
+    return _finding("mlflow-generation-mismatch", confidence, [info] if missing_info else [],
+                    extra=[e.summary() for e in logged[:2]], signatures=["logged-models", "server-info"])
+
+
+KEYED_PROBES = {"read_with_key", "mlflow_mount", "artifact_list", "server_info"}
 MLFLOW_DEPENDENT = {"health", "health_mlflow", "api_health_mlflow", "ready", "read_with_key", "mlflow_mount",
-                    "artifact_list"}
+                    "artifact_list", "server_info"}
 
 
 def _unexplained_probes(p: dict[str, Probe], findings: list[Finding], key_ok: bool) -> list[Probe]:
@@ -265,6 +284,9 @@ def _unexplained_probes(p: dict[str, Probe], findings: list[Finding], key_ok: bo
         explained |= KEYED_PROBES          # the key never got through: what lies behind it is unjudged
     if ids & {"mlflow-db-auth", "mlflow-dns-failure"}:
         explained |= MLFLOW_DEPENDENT
+    read = p.get("read_with_key")
+    if read is not None and read.status != 200:
+        explained.add("server_info")  # the MLflow mount does not work at all: its generation is unjudged
     if ids & {"artifacts-disabled", "artifact-store-permission"}:
         explained.add("api_health_mlflow")  # its artifact check fails for the same reason
     odd = []

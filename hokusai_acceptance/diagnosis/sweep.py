@@ -84,6 +84,8 @@ def run_sweep(base_url: str, key: str | None, *, prefix: str, auth_url: str | No
         probes["mlflow_mount"] = _probe(client, "mlflow_mount", "GET", f"/mlflow{SEARCH}?max_results=1", key)
         probes["artifact_list"] = _probe(client, "artifact_list", "GET",
                                          f"/api/mlflow/api/2.0/mlflow-artifacts/artifacts?path={prefix}", key)
+        # MLflow 3 servers answer this; 2.x servers do not have it (the generation an MLflow 3 client meets)
+        probes["server_info"] = _probe(client, "server_info", "GET", "/api/mlflow/api/3.0/mlflow/server-info", key)
         if auth_url and key:
             probes["auth_direct"] = _probe(client, "auth_direct", "POST", "/api/v1/keys/validate", key,
                                            json_body={"service_id": "platform", "client_ip": "127.0.0.1"},

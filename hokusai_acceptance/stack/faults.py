@@ -4,6 +4,8 @@ client can observe, produced the way it happens in production.
 ``gateway``: the gateway changes its behaviour (routing, auth call, proxy, health).
 ``auth_mode``: the auth stand-in changes its behaviour.
 ``stack``: the launcher changes the environment (e.g. breaks the artifact store).
+``mlflow``: the stack runs this MLflow server generation instead (chosen when the stack starts;
+it cannot be switched on a running stack).
 """
 from __future__ import annotations
 
@@ -36,6 +38,9 @@ SWITCHES: dict[str, dict[str, object]] = {
     "artifact-route-hairpin": {"gateway": True, "how": "artifact paths are sent to the public ajax-api form"},
     "artifacts-disabled": {"gateway": True, "how": "artifact serving is off (API answers ARTIFACTS_DISABLED)"},
     "artifact-store-permission": {"stack": True, "how": "MLflow cannot write to or read its artifact store"},
+    # server generation
+    "mlflow-generation-mismatch": {"mlflow": "2.9", "how": "the registry runs a real MLflow 2.9.2 server (the 2025 "
+                                                         "generation): MLflow 3 clients' log_model gets 404"},
 }
 
 #: Catalog rows that have no switch, and why.
@@ -61,3 +66,12 @@ def auth_mode_for(faults: tuple[str, ...] | list[str]) -> str:
         if mode:
             return str(mode)
     return "ok"
+
+
+def mlflow_generation_for(faults: tuple[str, ...] | list[str]) -> str:
+    """Which MLflow server generation the stack runs: "3" unless a switch asks for another."""
+    for fault in faults:
+        generation = SWITCHES.get(fault, {}).get("mlflow")
+        if generation:
+            return str(generation)
+    return "3"

@@ -65,10 +65,27 @@ class StackOptions:
     keep_dir: bool = False
 
 
+#: The MLflow 2.9 server (the 2025 generation) runs from a venv of its own (`make mlflow29-deps`).
+MLFLOW29_VENV = Path(__file__).resolve().parents[2] / ".venv-mlflow29"
+
+
+def mlflow_interpreter(generation: str) -> str:
+    """The Python that runs ``mlflow server`` for a generation: this one for MLflow 3, the
+    second venv for 2.9."""
+    if generation == "3":
+        return sys.executable
+    python = MLFLOW29_VENV / "bin" / "python"
+    if not python.exists():
+        raise StackError(f"the MLflow {generation} server needs {MLFLOW29_VENV.name}: run `make mlflow29-deps` "
+                         f"(installs requirements-mlflow29.txt)")
+    return str(python)
+
+
 class EmbeddedStack:
     def __init__(self, options: StackOptions | None = None, base_dir: Path | None = None):
         self.options = options or StackOptions()
         faults.validate(self.options.faults)
+        self.mlflow_generation = faults.mlflow_generation_for(self.options.faults)
         self.active_faults: tuple[str, ...] = ()
         self.dir = Path(tempfile.mkdtemp(prefix="hokusai-stack-", dir=base_dir))
         self.control_secret = secrets.token_urlsafe(24)
@@ -139,6 +156,7 @@ class EmbeddedStack:
             "unreachable_url": f"http://127.0.0.1:{self.ports['dead']}"})
         mlflow_dir = self.dir / "mlflow"
         mlflow_dir.mkdir()
+        mlflow_python = mlflow_interpreter(self.mlflow_generation)
         self.processes = {
             "redis": ManagedProcess(
                 "redis", [str(get_binary_path()), "--port", str(self.ports["redis"]), "--bind", "127.0.0.1",
@@ -149,7 +167,7 @@ class EmbeddedStack:
                                  "--keys-file", str(keys_file)],
                 logs / "auth.log", http_ready(f"{self.auth_url}/health")),
             "mlflow": ManagedProcess(
-                "mlflow server", [py, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port",
+                f"mlflow server {self.mlflow_generation}", [mlflow_python, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port",
                                   str(self.ports["mlflow"]), "--workers", "1",
                                   "--backend-store-uri", f"sqlite:///{mlflow_dir / 'mlflow.db'}",
                                   "--artifacts-destination", str(mlflow_dir / "artifacts"), "--serve-artifacts"],
@@ -231,6 +249,9 @@ class EmbeddedStack:
     def set_faults(self, *names: str) -> None:
         """Switch the given field faults on (and every other one off)."""
         faults.validate(names)
+        if faults.mlflow_generation_for(names) != self.mlflow_generation:
+            raise StackError("the MLflow server generation is chosen when the stack starts; start a stack with "
+                             "StackOptions(faults=(...)) instead of switching it on a running one")
         self._control("POST", self.url, "/__control/faults", {"faults": list(names)})
         self.set_auth_state(mode=faults.auth_mode_for(names))
         self._apply_stack_faults(names)

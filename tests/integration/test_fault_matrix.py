@@ -27,9 +27,19 @@ def smoke_under(fault: str | None, tmp_path: Path) -> tuple[subprocess.Completed
     return proc, report
 
 
+PORTABLE = "A model registered from its training run's files works on every MLflow server generation"
+ONE_CALL = "A trained model appears in the registry with its benchmark"
+
+
+def scenario_statuses(tmp_path: Path) -> dict[str, str]:
+    results = (json.loads(p.read_text()) for p in (tmp_path / "reports" / "allure-results").glob("*-result.json"))
+    return {r["name"]: r["status"] for r in results}
+
+
 def test_healthy_stack_has_no_finding(tmp_path):
     proc, report = smoke_under(None, tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:]
+    assert scenario_statuses(tmp_path)[PORTABLE] == "passed"
     assert report["findings"] == [] and report["healthy"] is True
     assert len(report["executive_summary"]) == 1 and "no infrastructure problem" in report["executive_summary"][0]
 
@@ -45,3 +55,7 @@ def test_fault_is_diagnosed(fault, tmp_path):
     if fault not in NON_BLOCKING:
         assert proc.returncode == 1, f"{fault}: the smoke run passed although {fault} was injected"
     assert fault in (tmp_path / "reports" / "infrastructure-report.md").read_text()
+    if fault == "mlflow-generation-mismatch":
+        # on the real MLflow 2.9 server a model still registers through the run's files; the one-call path breaks
+        statuses = scenario_statuses(tmp_path)
+        assert statuses[PORTABLE] == "passed" and statuses[ONE_CALL] == "broken", statuses

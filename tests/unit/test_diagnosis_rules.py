@@ -22,6 +22,7 @@ def healthy_probes(**overrides):
         "read_with_key": probe("read_with_key", 200, '{"experiments":[]}', with_key=True),
         "mlflow_mount": probe("mlflow_mount", 200, with_key=True),
         "artifact_list": probe("artifact_list", 200, with_key=True),
+        "server_info": probe("server_info", 200, '{"store_type":"SqlStore"}', with_key=True),
     }
     probes.update(overrides)
     return probes
@@ -84,3 +85,31 @@ def test_deliberately_broken_exchanges_are_ignored():
     broken = Exchange(method="PUT", url="http://t/api/mlflow/api/2.0/mlflow-artifacts/artifacts/x", status=500,
                       body_prefix="Internal Server Error", actor="valid", deliberate=True)
     assert ids(RunEvidence(probes=healthy_probes(), exchanges=[broken])) == []
+
+
+NOT_FOUND = '{"error_code":"RESOURCE_NOT_FOUND","message":"The requested resource was not found: %s"}'
+
+
+def test_mlflow_2_server_behind_mlflow_3_clients_is_a_generation_mismatch():
+    info = probe("server_info", 404, NOT_FOUND % "/api/3.0/mlflow/server-info", with_key=True)
+    logged = Exchange(method="POST", url="http://t/api/mlflow/api/2.0/mlflow/logged-models", status=404,
+                      body_prefix=NOT_FOUND % "/api/2.0/mlflow/logged-models", actor="valid")
+    failing = [ScenarioOutcome("Registration", "A trained model appears", "broken",
+                               "RegistryCallFailed: ... /api/2.0/mlflow/logged-models")]
+    [finding] = diagnose(RunEvidence(probes=healthy_probes(server_info=info), exchanges=[logged], scenarios=failing))
+    assert finding.id == "mlflow-generation-mismatch" and finding.confidence == "high"
+    assert "register_model" in finding.recommendation and any("server-info" in e for e in finding.evidence)
+
+
+def test_a_404_from_the_api_itself_is_not_taken_for_an_old_mlflow():
+    route_missing = probe("server_info", 404, '{"detail":"Not Found"}', AnswerKind.GATEWAY_JSON, with_key=True)
+    [finding] = diagnose(RunEvidence(probes=healthy_probes(server_info=route_missing)))
+    assert finding.id == "mlflow-generation-mismatch" and finding.confidence == "medium"
+
+
+def test_generation_is_not_judged_when_the_mount_itself_fails():
+    broken = probe("read_with_key", 502, '{"detail":"Failed to connect to MLflow server at x"}',
+                   AnswerKind.GATEWAY_JSON, "Failed to connect to MLflow server at x", with_key=True)
+    info = probe("server_info", 502, '{"detail":"Failed to connect"}', AnswerKind.GATEWAY_JSON, with_key=True)
+    assert "mlflow-generation-mismatch" not in ids(RunEvidence(probes=healthy_probes(read_with_key=broken,
+                                                                                       server_info=info)))
