@@ -60,18 +60,19 @@ def validate(faults: tuple[str, ...] | list[str]) -> None:
         raise ValueError(f"unknown fault switch(es): {', '.join(unknown)}; known: {', '.join(sorted(SWITCHES))}")
 
 
-def auth_mode_for(faults: tuple[str, ...] | list[str]) -> str:
+def _first(faults: tuple[str, ...] | list[str], aspect: str, default: str) -> str:
+    """The first active switch's setting for one aspect of the stack, or the healthy default."""
     for fault in faults:
-        mode = SWITCHES.get(fault, {}).get("auth_mode")
-        if mode:
-            return str(mode)
-    return "ok"
+        value = SWITCHES.get(fault, {}).get(aspect)
+        if value:
+            return str(value)
+    return default
+
+
+def auth_mode_for(faults: tuple[str, ...] | list[str]) -> str:
+    return _first(faults, "auth_mode", "ok")
 
 
 def mlflow_generation_for(faults: tuple[str, ...] | list[str]) -> str:
     """Which MLflow server generation the stack runs: "3" unless a switch asks for another."""
-    for fault in faults:
-        generation = SWITCHES.get(fault, {}).get("mlflow")
-        if generation:
-            return str(generation)
-    return "3"
+    return _first(faults, "mlflow", "3")
