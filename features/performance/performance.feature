@@ -24,3 +24,64 @@ Feature: The registry stays fast while many developers use it
     Given a valid Hokusai API key
     When 8 developers register versions of model "perf-concurrent" at the same time
     Then the model has 8 distinct versions, each with its own tags
+
+  @writes @embedded_only @slow
+  Scenario: Every registry operation a developer uses is timed
+    When I time these registry operations through the gateway
+      | operation               | times |
+      | authenticated read      | 60    |
+      | experiment search       | 60    |
+      | run create + metric log | 20    |
+      | model-version create    | 20    |
+      | artifact upload 1 KB    | 20    |
+      | artifact download 1 KB  | 20    |
+      | artifact upload 1 MB    | 10    |
+      | artifact download 1 MB  | 10    |
+      | artifact upload 50 MB   | 2     |
+      | artifact download 50 MB | 2     |
+      | register and load       | 2     |
+    Then every timed operation succeeded every time, with its p50, p95 and p99 in the report
+
+  @readonly @embedded_only
+  Scenario Outline: Reads keep being served at <users> concurrent callers
+    When <users> simulated callers read the registry for 4 seconds through the gateway
+    Then every request was served, with the requests per second in the report
+
+    Examples:
+      | users |
+      | 1     |
+      | 8     |
+
+    @slow
+    Examples: Many callers
+      | users |
+      | 32    |
+      | 64    |
+
+  @writes @embedded_only
+  Scenario Outline: Writes keep being served at <users> concurrent callers
+    MLflow on SQLite (the embedded stack) takes one write at a time, so many writers queue; the
+    scenario waits, bounded, for the queue to drain before the next measurement.
+    When <users> simulated callers write the registry for 4 seconds through the gateway
+    Then every request was served, with the requests per second in the report
+
+    Examples:
+      | users |
+      | 1     |
+      | 8     |
+
+    @slow
+    Examples: Many callers
+      | users |
+      | 32    |
+      | 64    |
+
+  @readonly @embedded_only
+  Scenario: The validation cache spares the auth service and is timed
+    When I time 30 validated reads with the cache emptied before each, then 30 with it warm
+    Then the auth service validated the key for every cold read and for none of the warm ones
+
+  @readonly @embedded_only @slow
+  Scenario: Resource use of every stack process and of the suite is sampled under load
+    When 32 simulated callers read the registry for 5 seconds while resource use is sampled
+    Then CPU and memory of mlflow, gateway, auth, redis and suite are in the report

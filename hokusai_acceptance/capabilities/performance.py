@@ -61,11 +61,26 @@ class PerformanceChecks:
                                  f"MLflow itself; the budget is {ratio:.2f}x")
 
     def measure_throughput(self, users: int, seconds: float) -> None:
-        self.load = measure.run_locust(self.run.base_url, users=users, seconds=seconds, operation="read",
-                                       key=self._load_key()).to_dict()
-        self.direct_load = measure.run_locust(self.stack.mlflow_url, users=users, seconds=seconds, operation="read",
-                                              mount="", label="direct MLflow").to_dict()
-        self._attach("throughput", {"gateway": self.load, "direct": self.direct_load})
+        """Gateway, MLflow, MLflow, gateway: each side gets an early and a late slot on the machine."""
+        def through() -> dict:
+            return measure.run_locust(self.run.base_url, users=users, seconds=seconds, operation="read",
+                                      key=self._load_key()).to_dict()
+
+        def direct() -> dict:
+            return measure.run_locust(self.stack.mlflow_url, users=users, seconds=seconds, operation="read",
+                                      mount="", label="direct MLflow").to_dict()
+
+        runs = {"gateway": [through()], "direct": [direct(), direct()]}
+        runs["gateway"].append(through())
+        self.load, self.direct_load = (self._combined(runs["gateway"]), self._combined(runs["direct"]))
+        self._attach("throughput", {"gateway": self.load, "direct": self.direct_load, "runs": runs})
+
+    @staticmethod
+    def _combined(runs: list[dict]) -> dict:
+        requests_ = sum(r["requests"] for r in runs)
+        seconds = sum(r["seconds"] for r in runs)
+        return {"requests": requests_, "failures": sum(r["failures"] for r in runs), "seconds": seconds,
+                "rps": round(requests_ / seconds, 2)}
 
     def check_throughput_ratio(self, minimum: float) -> None:
         if self.load["failures"]:
@@ -74,3 +89,115 @@ class PerformanceChecks:
         if ratio < minimum:
             raise AssertionError(f"the gateway serves {self.load['rps']:.1f} req/s, {ratio:.2f}x of MLflow's own "
                                  f"{self.direct_load['rps']:.1f}; the budget is at least {minimum:.2f}x")
+
+    # -- latency of each registry operation
+
+    def time_operations(self, rows: list[tuple[str, int]]) -> None:
+        from ..perf.operations import RegistryOperations
+
+        ops = RegistryOperations(self.run.base_url, self._load_key(), self.run.resources.name("perf"))
+        self.requested = dict(rows)
+        try:
+            self.operation_stats = {}
+            for operation, times in rows:
+                heavy = operation.startswith("artifact") or operation == "register and load"
+                self.operation_stats[operation] = measure.sample(operation, ops.action(operation), count=times,
+                                                                 max_seconds=90, warmup=1 if heavy else 2)
+        finally:
+            ops.close()
+        self._attach("latency per operation (ms)", {name: {k: v for k, v in stats.to_dict().items()
+                                                           if k in ("samples", "errors", "p50_ms", "p95_ms", "p99_ms")}
+                                                    for name, stats in self.operation_stats.items()})
+
+    def check_operations_succeeded(self) -> None:
+        short = [f"{name}: {stats.errors} failed, {stats.samples} of {self.requested[name]} timed"
+                 for name, stats in self.operation_stats.items()
+                 if stats.errors or stats.samples != self.requested[name]]
+        if short:
+            raise AssertionError("not every timed operation succeeded: " + "; ".join(short))
+
+    # -- throughput at a concurrency level
+
+    def measure_load(self, operation: str, users: int, seconds: float) -> None:
+        experiment = "0"
+        if operation == "write":
+            from ..perf.operations import RegistryOperations
+
+            ops = RegistryOperations(self.run.base_url, self._load_key(), self.run.resources.name(f"load-{users}"))
+            experiment = ops.experiment_id
+            ops.close()
+        self.load = measure.run_locust(self.run.base_url, users=users, seconds=seconds, operation=operation,
+                                       key=self._load_key(), experiment_id=experiment).to_dict()
+        if operation == "write":  # MLflow on SQLite queues writes: let it drain before the next measurement
+            self.load["drain_seconds"] = measure.wait_until_quiet(
+                f"{self.stack.mlflow_url}/api/2.0/mlflow/experiments/search?max_results=1")
+        self._attach(f"{operation} load, {users} callers", self.load)
+
+    def check_load_served(self) -> None:
+        if not self.load["requests"]:
+            raise AssertionError(f"no request completed in {self.load['seconds']} s of load")
+        if self.load["failures"]:
+            raise AssertionError(f"{self.load['failures']} of {self.load['requests']} requests failed under load")
+
+    # -- the validation cache
+
+    def measure_cache_effect(self, cold_count: int, warm_count: int) -> None:
+        url = f"{self.run.base_url}/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"
+        headers = {"Authorization": f"Bearer {self._load_key()}"}
+
+        import requests
+
+        measure.require_loopback(url)
+        session = requests.Session()
+        session.trust_env = False
+
+        def read() -> bool:
+            return session.get(url, headers=headers, timeout=10).status_code == 200
+
+        def cold() -> bool:
+            self.stack.flush_cache()
+            return read()
+
+        read()  # the warm-up validation is not counted
+        before = self.stack.auth_stats()["calls"].get("key-load", 0)
+        self.cache_cold = measure.sample("validated read, cache cold", cold, count=cold_count, max_seconds=60,
+                                        warmup=0)
+        middle = self.stack.auth_stats()["calls"].get("key-load", 0)
+        self.cache_warm = measure.sample("validated read, cache warm", read, count=warm_count, max_seconds=60,
+                                        warmup=0)
+        after = self.stack.auth_stats()["calls"].get("key-load", 0)
+        session.close()
+        self.cache_validations = {"cold": middle - before, "warm": after - middle}
+        self._attach("cache effect", {"cold": self.cache_cold.to_dict(), "warm": self.cache_warm.to_dict(),
+                                      "auth service validations": self.cache_validations})
+
+    def check_cache_spares_the_auth_service(self) -> None:
+        cold, warm = self.cache_cold, self.cache_warm
+        if cold.errors or warm.errors:
+            raise AssertionError(f"{cold.errors} cold and {warm.errors} warm reads failed")
+        expect_calls = {"cold": cold.samples, "warm": 0}
+        if self.cache_validations != expect_calls:
+            raise AssertionError(f"the auth service validated the key {self.cache_validations['cold']} times for "
+                                 f"{cold.samples} cold reads and {self.cache_validations['warm']} times for "
+                                 f"{warm.samples} warm reads; expected {expect_calls['cold']} and 0")
+
+    # -- resource use
+
+    def sample_resources_under_load(self, users: int, seconds: float) -> None:
+        import os
+
+        pids = {**{name: pid for name, pid in self.stack.pids().items() if pid}, "suite": os.getpid()}
+        with measure.ResourceSampler(pids, interval=0.25, max_seconds=seconds + 60) as sampler:
+            self.load = measure.run_locust(self.run.base_url, users=users, seconds=seconds, operation="read",
+                                           key=self._load_key()).to_dict()
+        self.resources = {name: {"samples": sum(1 for s in sampler.samples if name in s),
+                                 "peak_rss_mb": sampler.peak(name, "rss_mb"),
+                                 "peak_cpu_percent": sampler.peak(name, "cpu_percent")} for name in pids}
+        self._attach("resource use under load", {"load": self.load, "processes": self.resources})
+
+    def check_resources_reported(self, names: list[str]) -> None:
+        missing = [n for n in names if n not in self.resources or not self.resources[n]["samples"]
+                   or self.resources[n]["peak_rss_mb"] <= 0]
+        if missing:
+            raise AssertionError(f"no CPU and memory samples for: {', '.join(missing)}")
+        self.check_load_served()

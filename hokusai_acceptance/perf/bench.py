@@ -7,7 +7,6 @@ Every request goes to 127.0.0.1; every loop is bounded in count and time.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -17,16 +16,21 @@ from pathlib import Path
 
 import requests
 
-from .. import registration as reg
 from ..client import HokusaiClient
 from ..errors import ConfigError
 from ..hokusai_tags import validate
 from ..rest_api import MlflowRest, register_via_rest
 from ..stack.launcher import EmbeddedStack
 from .measure import ResourceSampler, paired, run_locust, sample, wait_until_quiet
+from .operations import OPERATIONS, SEARCH, RegistryOperations
 from .targets import evaluate, read_budgets
 
-SEARCH = "/api/2.0/mlflow/experiments/search"
+#: samples per operation: (full run, --quick)
+LATENCY_COUNTS = {"authenticated read": (300, 60), "run create + metric log": (100, 20),
+                  "model-version create": (100, 20), "artifact upload 1 KB": (100, 20),
+                  "artifact download 1 KB": (100, 20), "artifact upload 1 MB": (40, 10),
+                  "artifact download 1 MB": (40, 10), "artifact upload 50 MB": (4, 2),
+                  "artifact download 50 MB": (4, 2), "register and load": (6, 2)}
 
 
 def progress(message: str) -> None:
@@ -52,75 +56,28 @@ class Bench:
     def get(self, url: str, headers: dict | None = None) -> bool:
         return self.session.get(url, headers=headers, timeout=30).status_code == 200
 
-    def post(self, url: str, body: dict, headers: dict | None = None) -> requests.Response:
-        return self.session.post(url, json=body, headers=headers, timeout=30)
-
-    def experiment(self) -> str:
-        reply = self.post(f"{self.stack.url}/api/mlflow/api/2.0/mlflow/experiments/create",
-                          {"name": f"{self.prefix}-load"}, self.auth)
-        return reply.json()["experiment_id"]
-
     # -- measurements
     def latency(self) -> None:
+        ops = RegistryOperations(self.stack.url, self.key, self.prefix)
+        self.experiment_id = ops.experiment_id
         gw, direct = f"{self.stack.url}/api/mlflow", self.stack.mlflow_url
-        experiment_id = self.experiment()
-        self.experiment_id = experiment_id
         lat = self.results["latency"]
-        progress("latency: authenticated read and experiment search (gateway vs direct MLflow)")
-        lat["authenticated read"] = sample("authenticated read", lambda: self.get(
-            f"{gw}{SEARCH}?max_results=1", self.auth), count=self.n(300, 60), max_seconds=30)
+        progress("latency: authenticated read and experiment search (gateway vs direct MLflow, alternately)")
+        lat["authenticated read"] = sample("authenticated read", ops.action("authenticated read"),
+                                           count=self.n(*LATENCY_COUNTS["authenticated read"]), max_seconds=30)
         through, straight = paired(
             ("experiment search (gateway)", lambda: self.get(f"{gw}{SEARCH}?max_results=20", self.auth)),
             ("experiment search (direct MLflow)", lambda: self.get(f"{direct}{SEARCH}?max_results=20")),
             count=self.n(300, 60), max_seconds=40)
         lat[through.operation], lat[straight.operation] = through, straight
-        progress("latency: run create + metric log, model-version create")
-
-        def run_and_metric() -> bool:
-            run = self.post(f"{gw}/api/2.0/mlflow/runs/create", {"experiment_id": experiment_id}, self.auth)
-            if run.status_code != 200:
-                return False
-            run_id = run.json()["run"]["info"]["run_id"]
-            return self.post(f"{gw}/api/2.0/mlflow/runs/log-metric", {"run_id": run_id, "key": "loss", "value": 0.5,
-                                                                       "timestamp": 0, "step": 0},
-                             self.auth).status_code == 200
-
-        lat["run create + metric log"] = sample("run create + metric log", run_and_metric, count=self.n(100, 20),
-                                                max_seconds=40)
-        model = f"{self.prefix}-versions"
-        self.post(f"{gw}/api/2.0/mlflow/registered-models/create", {"name": model}, self.auth)
-        source_run = self.post(f"{gw}/api/2.0/mlflow/runs/create", {"experiment_id": experiment_id},
-                               self.auth).json()["run"]["info"]["run_id"]
-        lat["model-version create"] = sample("model-version create", lambda: self.post(
-            f"{gw}/api/2.0/mlflow/model-versions/create",
-            {"name": model, "source": f"runs:/{source_run}/model", "run_id": source_run}, self.auth).status_code == 200,
-            count=self.n(100, 20), max_seconds=40)
-        for label, size, count in (("1 KB", 1024, self.n(100, 20)), ("1 MB", 2**20, self.n(40, 10)),
-                                   ("50 MB", 50 * 2**20, self.n(4, 2))):
-            progress(f"latency: artifact upload and download, {label}")
-            payload = os.urandom(size)
-            path = f"{gw}/api/2.0/mlflow-artifacts/artifacts/{self.prefix}/{label.replace(' ', '')}.bin"
-            lat[f"artifact upload {label}"] = sample(f"artifact upload {label}", lambda: self.session.put(
-                path, data=payload, headers=self.auth, timeout=120).status_code == 200, count=count, max_seconds=60,
-                warmup=1)
-            lat[f"artifact download {label}"] = sample(f"artifact download {label}", lambda: len(self.session.get(
-                path, headers=self.auth, timeout=120).content) == size, count=count, max_seconds=60, warmup=1)
-        progress("latency: the full register-and-load story with the MLflow client")
-        session = reg.MlflowSession(gw, self.key, timeout=60)
-        created = reg.CreatedResources(prefix=self.prefix)
-        trained = reg.train_classifier()
-        metadata = validate("bench", "accuracy", "0.5")
-        counter = iter(range(1000))
-
-        def story() -> bool:
-            registration = reg.register_model(session, created, trained, created.name(f"story-{next(counter)}"),
-                                              metadata)
-            predicted, _ = reg.load_and_predict(session, registration.model_uri, trained.features)
-            return len(predicted) == len(trained.predictions)
-
-        with contextlib.redirect_stdout(sys.stderr):  # MLflow prints run links
-            lat["register and load"] = sample("register and load", story, count=self.n(6, 2), max_seconds=60,
-                                              warmup=1)
+        for operation in OPERATIONS:
+            if operation in lat or operation == "experiment search":
+                continue
+            progress(f"latency: {operation}")
+            heavy = operation.startswith("artifact") or operation == "register and load"
+            lat[operation] = sample(operation, ops.action(operation), count=self.n(*LATENCY_COUNTS[operation]),
+                                    max_seconds=60, warmup=1 if heavy else 3)
+        ops.close()
 
     def cache_effect(self) -> None:
         progress("cache: validated request with the cache warm vs cold")
