@@ -80,3 +80,15 @@ def test_resource_sampler_reads_this_process():
     assert len(sampler.samples) >= 3
     assert sampler.peak("suite", "rss_mb") > 10
     assert sampler.peak("missing", "rss_mb") == 0.0
+
+
+def test_every_named_operation_has_an_action_and_load_stays_local():
+    from hokusai_acceptance.perf.operations import OPERATIONS, RegistryOperations
+
+    ops = RegistryOperations("http://127.0.0.1:9", "key", "hk-test")
+    assert len(OPERATIONS) == 11 and all(callable(ops.action(name)) for name in OPERATIONS)
+    with pytest.raises(ValueError, match="unknown operation"):
+        ops.action("artifact upload 2 GB")
+    ops.close()
+    with pytest.raises(ConfigError):
+        RegistryOperations("https://registry.hokus.ai", "key", "hk-test")
