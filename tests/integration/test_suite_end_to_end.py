@@ -49,7 +49,7 @@ def test_remote_target_with_mlflow_killed_is_broken_quickly(tmp_path):
     assert seconds < 60
     statuses = [json.loads(p.read_text())["status"]
                 for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")]
-    assert statuses == ["broken"]
+    assert len(statuses) == 2 and set(statuses) == {"broken"}  # both registration paths of the smoke selection
     assert stack.keys.valid not in proc.stdout + proc.stderr
 
 
