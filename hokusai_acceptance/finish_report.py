@@ -13,7 +13,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .diagnosis.report import PLOT_TITLES, load_performance, target_measured, target_rule
+from .diagnosis.report import PLOT_TITLES, load_performance
 from .reporting import apply_skip_reasons, scrub_tree
 
 
@@ -108,7 +108,7 @@ def add_performance_result(reports: Path) -> bool:
     attachments.append({"name": "performance.json (every measurement)", "source": name,
                         "type": "application/json"})
     targets = performance["targets"]
-    steps = [{"name": f"{t['name']}: {target_measured(t)} (target {target_rule(t)})",
+    steps = [{"name": f"{t['name']}: {t['measured_text']} (target {t['rule_text']})",
               "status": "passed" if t.get("met") else "failed", "stage": "finished", "start": now, "stop": now}
              for t in targets]
     missed = [t["name"] for t in targets if not t.get("met")]

@@ -93,16 +93,15 @@ class PerformanceChecks:
     # -- latency of each registry operation
 
     def time_operations(self, rows: list[tuple[str, int]]) -> None:
-        from ..perf.operations import RegistryOperations
+        from ..perf.operations import RegistryOperations, warmup_for
 
         ops = RegistryOperations(self.run.base_url, self._load_key(), self.run.resources.name("perf"))
         self.requested = dict(rows)
         try:
             self.operation_stats = {}
             for operation, times in rows:
-                heavy = operation.startswith("artifact") or operation == "register and load"
                 self.operation_stats[operation] = measure.sample(operation, ops.action(operation), count=times,
-                                                                 max_seconds=90, warmup=1 if heavy else 2)
+                                                                 max_seconds=90, warmup=warmup_for(operation))
         finally:
             ops.close()
         self._attach("latency per operation (ms)", {name: {k: v for k, v in stats.to_dict().items()
@@ -142,11 +141,10 @@ class PerformanceChecks:
     # -- the validation cache
 
     def measure_cache_effect(self, cold_count: int, warm_count: int) -> None:
-        url = f"{self.run.base_url}/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"
-        headers = {"Authorization": f"Bearer {self._load_key()}"}
-
         import requests
 
+        url = f"{self.run.base_url}/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"
+        headers = {"Authorization": f"Bearer {self._load_key()}"}
         measure.require_loopback(url)
         session = requests.Session()
         session.trust_env = False

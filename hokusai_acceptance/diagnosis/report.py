@@ -163,20 +163,14 @@ def load_performance(reports_dir: Path) -> dict | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
         return None
+    if not all(isinstance(t, dict) and TARGET_FIELDS <= set(t) for t in data["targets"]):
+        return None  # not written by this version of the bench
     return {"measured_at": data.get("measured_at", "unknown time"), "targets": data["targets"],
             "plots": [p for p in data.get("plots", []) if isinstance(p, str) and PLOT_PATH.fullmatch(p)]}
 
 
-def target_measured(target: dict) -> str:
-    if target.get("measured_text"):
-        return target["measured_text"]
-    return "n/a" if target.get("measured") is None else f"{target['measured']:g}{target.get('unit', '')}"
-
-
-def target_rule(target: dict) -> str:
-    return target.get("rule_text") or f"{target['comparison']} {target['limit']:g}{target.get('unit', '')}"
-
-
+#: what each target in performance.json carries (see perf/targets.py Target.to_dict)
+TARGET_FIELDS = {"name", "met", "verdict", "measured_text", "rule_text"}
 PLOT_PATH = re.compile(r"performance/[\w.-]+\.png")
 PLOT_TITLES = {"latency.png": "Latency per operation", "throughput.png": "Throughput vs concurrency",
                "resources.png": "Resource use over time"}
@@ -195,7 +189,7 @@ def performance_lines(performance: dict | None) -> list[str]:
              "| target | measured | budget | verdict |", "|---|---|---|---|"]
     for t in targets:
         verdict_cell = t["verdict"] if t.get("met") else f"**{t['verdict']}**"
-        lines.append(f"| {t['name']} | {target_measured(t)} | {target_rule(t)} | {verdict_cell} |")
+        lines.append(f"| {t['name']} | {t['measured_text']} | {t['rule_text']} | {verdict_cell} |")
     links = [f"[{PLOT_TITLES.get(Path(p).name, Path(p).name)}]({p})" for p in performance["plots"]]
     lines += ["", "Data: [performance.json](performance.json)" + (f"; plots: {', '.join(links)}" if links else ""),
               ""]

@@ -22,7 +22,7 @@ from ..hokusai_tags import validate
 from ..rest_api import MlflowRest, register_via_rest
 from ..stack.launcher import EmbeddedStack
 from .measure import ResourceSampler, paired, run_locust, sample, wait_until_quiet
-from .operations import OPERATIONS, SEARCH, RegistryOperations
+from .operations import OPERATIONS, SEARCH, RegistryOperations, warmup_for
 from .targets import evaluate, read_budgets
 
 #: samples per operation: (full run, --quick)
@@ -74,9 +74,8 @@ class Bench:
             if operation in lat or operation == "experiment search":
                 continue
             progress(f"latency: {operation}")
-            heavy = operation.startswith("artifact") or operation == "register and load"
             lat[operation] = sample(operation, ops.action(operation), count=self.n(*LATENCY_COUNTS[operation]),
-                                    max_seconds=60, warmup=1 if heavy else 3)
+                                    max_seconds=60, warmup=warmup_for(operation))
         ops.close()
 
     def cache_effect(self) -> None:

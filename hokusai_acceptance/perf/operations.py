@@ -22,6 +22,12 @@ OPERATIONS = ("authenticated read", "experiment search", "run create + metric lo
               "register and load")
 
 
+def warmup_for(operation: str) -> int:
+    """Untimed runs before sampling: one for the heavy operations (a warm-up 50 MB upload or a whole
+    register-and-load costs as much as a sample), three for the rest."""
+    return 1 if operation.startswith("artifact") or operation == "register and load" else 3
+
+
 class RegistryOperations:
     def __init__(self, base_url: str, key: str, prefix: str, *, timeout: float = 120.0):
         require_loopback(base_url)

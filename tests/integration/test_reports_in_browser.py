@@ -29,10 +29,10 @@ def bench_results(reports: Path) -> None:
     ax.set_title("Throughput vs concurrency")
     fig.savefig(reports / "performance" / "throughput.png", dpi=80)
     plt.close(fig)
-    targets = [{"name": "gateway overhead on experiment search", "measured": 1.31, "limit": 1.2, "comparison": "<=",
-                "unit": "x", "met": False, "verdict": "missed"},
-               {"name": "read throughput at concurrency 32", "measured": 1.04, "limit": 0.8, "comparison": ">=",
-                "unit": "x", "met": True, "verdict": "met"}]
+    from hokusai_acceptance.perf.targets import Target
+
+    targets = [Target("gateway overhead on experiment search", 1.31, 1.2, "<=", "x").to_dict(),
+               Target("read throughput at concurrency 32", 1.04, 0.8, ">=", "x").to_dict()]
     (reports / "performance.json").write_text(json.dumps({"measured_at": "2026-11-23T10:00:00Z", "targets": targets,
                                                           "plots": ["performance/throughput.png"]}))
 

@@ -3,15 +3,11 @@ import json
 
 from hokusai_acceptance.diagnosis import report as report_mod
 from hokusai_acceptance.finish_report import add_performance_result
+from hokusai_acceptance.perf.targets import Target
 
-TARGETS = [
-    {"name": "gateway overhead", "measured": 1.61, "limit": 1.2, "comparison": "<=", "unit": "x", "met": False,
-     "verdict": "missed"},
-    {"name": "read throughput", "measured": 0.97, "limit": 0.8, "comparison": ">=", "unit": "x", "met": True,
-     "verdict": "met"},
-    {"name": "memory growth", "measured": None, "limit": 100, "comparison": "<=", "unit": " MB", "met": False,
-     "verdict": "not measured"},
-]
+TARGETS = [Target("gateway overhead", 1.61, 1.2, "<=", "x").to_dict(),
+           Target("read throughput", 0.97, 0.8, ">=", "x").to_dict(),
+           Target("memory growth", None, 100, "<=", " MB").to_dict()]
 
 
 def write_bench(reports, plots=("performance/latency.png",)):
@@ -28,6 +24,8 @@ def test_no_benchmark_no_section(tmp_path):
     (tmp_path / "performance.json").write_text("{not json")
     assert report_mod.load_performance(tmp_path) is None
     (tmp_path / "performance.json").write_text(json.dumps({"summary": {}}))
+    assert report_mod.load_performance(tmp_path) is None
+    (tmp_path / "performance.json").write_text(json.dumps({"targets": [{"name": "from an older bench"}]}))
     assert report_mod.load_performance(tmp_path) is None
     assert report_mod.performance_lines(None) == []
 
