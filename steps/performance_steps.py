@@ -52,6 +52,11 @@ def step_every_request_served(context):
     context.world.check_load_served()
 
 
+@then("the registry answered a read promptly again within the recovery budget once the load stopped")
+def step_registry_recovered(context):
+    context.world.check_recovered_within(context.world.run.budget("perf_max_recovery_seconds"))
+
+
 @when("I time {cold:d} validated reads with the cache emptied before each, then {warm:d} with it warm")
 def step_time_cache_effect(context, cold, warm):
     context.world.measure_cache_effect(cold, warm)

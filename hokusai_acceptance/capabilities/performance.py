@@ -79,12 +79,17 @@ class PerformanceChecks:
     def _combined(runs: list[dict]) -> dict:
         requests_ = sum(r["requests"] for r in runs)
         seconds = sum(r["seconds"] for r in runs)
+        reasons: dict[str, int] = {}
+        for run in runs:
+            for reason, count in run["failure_reasons"].items():
+                reasons[reason] = reasons.get(reason, 0) + count
         return {"requests": requests_, "failures": sum(r["failures"] for r in runs), "seconds": seconds,
-                "rps": round(requests_ / seconds, 2)}
+                "rps": round(requests_ / seconds, 2), "failure_reasons": reasons}
 
     def check_throughput_ratio(self, minimum: float) -> None:
         if self.load["failures"]:
-            raise AssertionError(f"{self.load['failures']} of {self.load['requests']} requests failed under load")
+            raise AssertionError(f"{self.load['failures']} of {self.load['requests']} requests failed under load: "
+                                 f"{measure.failure_summary(self.load['failure_reasons'])}")
         ratio = self.load["rps"] / max(self.direct_load["rps"], 1e-9)
         if ratio < minimum:
             raise AssertionError(f"the gateway serves {self.load['rps']:.1f} req/s, {ratio:.2f}x of MLflow's own "
@@ -127,16 +132,23 @@ class PerformanceChecks:
             ops.close()
         self.load = measure.run_locust(self.run.base_url, users=users, seconds=seconds, operation=operation,
                                        key=self._load_key(), experiment_id=experiment).to_dict()
-        if operation == "write":  # MLflow on SQLite queues writes: let it drain before the next measurement
-            self.load["drain_seconds"] = measure.wait_until_quiet(
-                f"{self.stack.mlflow_url}/api/2.0/mlflow/experiments/search?max_results=1")
         self._attach(f"{operation} load, {users} callers", self.load)
 
     def check_load_served(self) -> None:
         if not self.load["requests"]:
             raise AssertionError(f"no request completed in {self.load['seconds']} s of load")
         if self.load["failures"]:
-            raise AssertionError(f"{self.load['failures']} of {self.load['requests']} requests failed under load")
+            raise AssertionError(f"{self.load['failures']} of {self.load['requests']} requests failed under load: "
+                                 f"{measure.failure_summary(self.load['failure_reasons'])}")
+
+    def check_recovered_within(self, seconds: float) -> None:
+        waited = self.load["recovery_seconds"]
+        if waited is None or waited > seconds:
+            took = "did not answer a read promptly within the bounded wait" if waited is None else \
+                f"took {waited:g} s to answer a read promptly again"
+            raise AssertionError(f"after the load stopped the registry {took}: requests were stuck, not served "
+                                 f"({self.load['requests']} completed in {self.load['seconds']} s); the budget "
+                                 f"is {seconds:g} s")
 
     # -- the validation cache
 

@@ -21,7 +21,7 @@ from ..errors import ConfigError
 from ..hokusai_tags import validate
 from ..rest_api import MlflowRest, register_via_rest
 from ..stack.launcher import EmbeddedStack
-from .measure import ResourceSampler, paired, run_locust, sample, wait_until_quiet
+from .measure import ResourceSampler, paired, run_locust, sample
 from .operations import OPERATIONS, SEARCH, RegistryOperations, warmup_for
 from .targets import evaluate, read_budgets
 
@@ -100,19 +100,20 @@ class Bench:
                 self.results["throughput"].append(run_locust(
                     self.stack.url, users=users, seconds=seconds, operation=operation, key=self.key,
                     experiment_id=self.experiment_id).to_dict())
-                self.settle()
+                self.report_recovery()
                 if users in (1, 32):
                     progress(f"throughput: {operation} at concurrency {users} straight to MLflow ({seconds} s)")
                     self.results["throughput"].append(run_locust(
                         self.stack.mlflow_url, users=users, seconds=seconds, operation=operation, mount="",
                         experiment_id=self.experiment_id, label="direct MLflow").to_dict())
-                    self.settle()
+                    self.report_recovery()
 
-    def settle(self) -> None:
-        """Let MLflow finish what a load run queued (SQLite writes pile up) before the next measurement."""
-        waited = wait_until_quiet(f"{self.stack.mlflow_url}{SEARCH}?max_results=1")
-        if waited > 1:
-            progress(f"  (MLflow needed {waited} s to drain the queued requests)")
+    def report_recovery(self) -> None:
+        """Say when the registry was slow to answer again after the run just made (a stall)."""
+        waited = self.results["throughput"][-1]["recovery_seconds"]
+        if waited is None or waited > 1:
+            progress(f"  (the registry answered a read promptly again only after "
+                     f"{'more than the bounded wait' if waited is None else f'{waited} s'})")
 
     def agreement(self) -> None:
         """The suite's own p50/p95 against Locust's, same operation, one user."""
@@ -173,6 +174,10 @@ def summarise(results: dict) -> dict:
         g, d = by.get(("gateway", op, 32)), by.get(("direct MLflow", op, 32))
         if g and d and d["rps"]:
             summary[f"throughput_ratio_{op}_c32"] = round(g["rps"] / d["rps"], 3)
+    recoveries = [r.get("recovery_seconds") for r in results["throughput"]]
+    if recoveries:
+        summary["load_runs_not_recovered"] = sum(1 for waited in recoveries if waited is None)
+        summary["slowest_recovery_seconds"] = max((w for w in recoveries if w is not None), default=None)
     return summary
 
 

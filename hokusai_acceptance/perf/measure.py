@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import psutil
 
-from ..errors import ConfigError
+from ..errors import ConfigError, StackError
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -130,14 +130,38 @@ class LoadResult:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    failure_reasons: dict[str, int] = field(default_factory=dict)  # Locust's error text -> occurrences
+    # seconds from the end of the load until a read by the same route answered 200 quickly again
+    # (None: not within the bounded wait). Requests still stuck when Locust stops are not failures
+    # in its statistics; this is where a stalled registry shows.
+    recovery_seconds: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
+def failure_summary(reasons: dict[str, int], most: int = 3) -> str:
+    """The commonest failure reasons, e.g. ``HTTPError('500 ...') x12``."""
+    ranked = sorted(reasons.items(), key=lambda item: -item[1])[:most]
+    return "; ".join(f"{reason} x{count}" for reason, count in ranked) or "Locust recorded no reason"
+
+
+def read_failures(path: str) -> dict[str, int]:
+    """Locust's ``*_failures.csv`` as {error text: occurrences}; empty when the file is missing."""
+    if not os.path.exists(path):
+        return {}
+    reasons: dict[str, int] = {}
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            reason = (row.get("Error") or "unknown")[:300]
+            reasons[reason] = reasons.get(reason, 0) + int(row.get("Occurrences") or 0)
+    return reasons
+
+
 def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key: str = "", mount: str = "/api/mlflow",
                experiment_id: str = "0", label: str = "gateway") -> LoadResult:
-    """Headless Locust in its own process, bounded by ``--run-time``; results from its CSV."""
+    """Headless Locust in its own process, bounded by ``--run-time``; results from its CSV, then
+    the time the registry needed to answer a read promptly again."""
     require_loopback(base_url)
     locustfile = Path(__file__).with_name("locustfile.py")
     with tempfile.TemporaryDirectory(prefix="hokusai-locust-") as tmp:
@@ -148,8 +172,15 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
         command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", base_url,
                    "-u", str(users), "-r", str(users), "--run-time", f"{seconds}s", "--csv", prefix,
                    "--only-summary", "--stop-timeout", "2", "--loglevel", "ERROR", "--exit-code-on-error", "0"]
-        subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False)
-        rows = list(csv.DictReader(open(f"{prefix}_stats.csv")))
+        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False)
+        if not os.path.exists(f"{prefix}_stats.csv"):
+            raise StackError(f"the load generator (Locust) wrote no statistics; it exited {proc.returncode}: "
+                             f"{(proc.stderr or proc.stdout)[-600:]}")
+        with open(f"{prefix}_stats.csv", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        reasons = read_failures(f"{prefix}_failures.csv")
+    recovery = wait_until_quiet(f"{base_url}{mount}{RECOVERY_PROBE}",
+                                headers={"Authorization": f"Bearer {key}"} if key else None)
     row = next((r for r in rows if r["Name"] == "Aggregated"), rows[-1])
     requests_ = int(row["Request Count"])
 
@@ -160,27 +191,38 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
     return LoadResult(target=label, operation=operation, users=users, seconds=seconds, requests=requests_,
                       failures=int(row["Failure Count"]), rps=round(requests_ / seconds, 2),
                       locust_rps=round(number("Requests/s"), 2),
-                      p50_ms=number("50%"), p95_ms=number("95%"), p99_ms=number("99%"))
+                      p50_ms=number("50%"), p95_ms=number("95%"), p99_ms=number("99%"), failure_reasons=reasons,
+                      recovery_seconds=recovery)
 
 
 # ------------------------------------------------------------------ resources
 
-def wait_until_quiet(url: str, max_seconds: float = 90.0, fast_ms: float = 500.0) -> float:
-    """After a load run, wait (bounded) until a request answers quickly again; returns the seconds waited."""
+#: the read that tells whether the registry answers again after a load run
+RECOVERY_PROBE = "/api/2.0/mlflow/experiments/search?max_results=1"
+#: how long, at most, to wait for it
+RECOVERY_WAIT_SECONDS = 60
+
+
+def wait_until_quiet(url: str, headers: dict | None = None, max_seconds: float = RECOVERY_WAIT_SECONDS,
+                     fast_ms: float = 500.0) -> float | None:
+    """After a load run, wait (bounded) until a read answers 200 within ``fast_ms``; returns the
+    seconds waited, or None when it did not within ``max_seconds``."""
     import requests
 
     require_loopback(url)
     started = time.monotonic()
-    while time.monotonic() - started < max_seconds:
-        t0 = time.perf_counter()
-        try:
-            ok = requests.get(url, timeout=10).status_code < 500
-        except requests.RequestException:
-            ok = False
-        if ok and (time.perf_counter() - t0) * 1000 < fast_ms:
-            break
-        time.sleep(0.5)
-    return round(time.monotonic() - started, 1)
+    with requests.Session() as session:
+        session.trust_env = False
+        while time.monotonic() - started < max_seconds:
+            t0 = time.perf_counter()
+            try:
+                ok = session.get(url, headers=headers, timeout=10).status_code == 200
+            except requests.RequestException:
+                ok = False
+            if ok and (time.perf_counter() - t0) * 1000 < fast_ms:
+                return round(time.monotonic() - started, 1)
+            time.sleep(0.5)
+    return None
 
 
 class ResourceSampler:

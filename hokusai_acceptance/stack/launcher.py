@@ -2,10 +2,10 @@
 
 Four real processes on 127.0.0.1, each on a free port, in a per-run directory:
 Redis (valkey-server), the auth service stand-in, ``mlflow server`` (SQLite
-backend, local artifact store, ``--serve-artifacts``) and the Hokusai gateway.
-They start together, are checked for readiness with a deadline, and are stopped
-as process groups -- also on Ctrl-C, on a failed run and when the starting
-process dies.
+backend in WAL mode with a connection pool sized for concurrent writers, local
+artifact store, ``--serve-artifacts``) and the Hokusai gateway. They start
+together, are checked for readiness with a deadline, and are stopped as process
+groups -- also on Ctrl-C, on a failed run and when the starting process dies.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 import signal
+import sqlite3
 import string
 import sys
 import tempfile
@@ -79,6 +80,25 @@ def mlflow_interpreter(generation: str) -> str:
         raise StackError(f"the MLflow {generation} server needs {MLFLOW29_VENV.name}: run `make mlflow29-deps` "
                          f"(installs requirements-mlflow29.txt)")
     return str(python)
+
+
+#: MLflow's SQLAlchemy pool for the embedded server. A write such as ``runs/create`` holds one
+#: connection and opens a second one inside it, so with MLflow's default pool (5 + 10 overflow)
+#: about 15 concurrent writers each hold one connection and wait for another: every request stalls
+#: for the 30 s pool timeout. Up to 40 requests run at once (uvicorn's thread pool), so twice that
+#: many connections, opened on demand, leaves room for every one of them.
+MLFLOW_DB_POOL = {"MLFLOW_SQLALCHEMYSTORE_POOL_SIZE": "10", "MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW": "90"}
+
+
+def prepare_sqlite_store(path: Path) -> str:
+    """Create the SQLite file in write-ahead-log mode (readers never wait for a writer; the mode
+    stays with the file) and return the backend-store URI for it."""
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
+    return f"sqlite:///{path}"
 
 
 class EmbeddedStack:
@@ -169,9 +189,10 @@ class EmbeddedStack:
             "mlflow": ManagedProcess(
                 f"mlflow server {self.mlflow_generation}", [mlflow_python, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port",
                                   str(self.ports["mlflow"]), "--workers", "1",
-                                  "--backend-store-uri", f"sqlite:///{mlflow_dir / 'mlflow.db'}",
+                                  "--backend-store-uri", prepare_sqlite_store(mlflow_dir / "mlflow.db"),
                                   "--artifacts-destination", str(mlflow_dir / "artifacts"), "--serve-artifacts"],
-                logs / "mlflow.log", http_ready(f"{self.mlflow_url}/health"), cwd=mlflow_dir),
+                logs / "mlflow.log", http_ready(f"{self.mlflow_url}/health"), cwd=mlflow_dir,
+                env=dict(MLFLOW_DB_POOL)),
             "gateway": ManagedProcess(
                 "gateway", [py, "-m", "hokusai_acceptance.stack.gateway", "--port", str(self.ports["gateway"]),
                             "--config", str(gateway_file)],

@@ -68,7 +68,7 @@ def test_correctness_under_load_and_with_a_large_model(bench):
 def test_targets_verdicts_and_exit_code_follow_the_numbers(bench):
     proc, reports, data = bench
     targets = data["targets"]
-    assert len(targets) == 7
+    assert len(targets) == 8
     summary = data["summary"]
     overhead = next(t for t in targets if t["name"].startswith("gateway overhead"))
     assert overhead["measured"] == summary["gateway_overhead_p50_ratio"]
@@ -78,7 +78,7 @@ def test_targets_verdicts_and_exit_code_follow_the_numbers(bench):
     all_met = all(t["met"] for t in targets)
     assert proc.returncode == (0 if all_met else 1), proc.stdout[-2000:]
     verdict_lines = [line for line in proc.stdout.splitlines() if line.startswith("  [")]
-    assert len(verdict_lines) == 7
+    assert len(verdict_lines) == 8
 
 
 def test_benchmark_reaches_the_infrastructure_report_and_allure(bench, tmp_path):

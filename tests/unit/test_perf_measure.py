@@ -92,3 +92,64 @@ def test_every_named_operation_has_an_action_and_load_stays_local():
     ops.close()
     with pytest.raises(ConfigError):
         RegistryOperations("https://registry.hokus.ai", "key", "hk-test")
+
+
+def test_locust_failure_reasons_are_read_and_ranked(tmp_path):
+    failures = tmp_path / "run_failures.csv"
+    failures.write_text("Method,Name,Error,Occurrences\n"
+                        "POST,run create,\"HTTPError('500 Server Error')\",3\n"
+                        "POST,run create,\"ConnectionResetError(104)\",9\n"
+                        "GET,experiment search,\"HTTPError('500 Server Error')\",2\n")
+    reasons = measure.read_failures(str(failures))
+    assert reasons == {"HTTPError('500 Server Error')": 5, "ConnectionResetError(104)": 9}
+    assert measure.failure_summary(reasons) == "ConnectionResetError(104) x9; HTTPError('500 Server Error') x5"
+    assert measure.read_failures(str(tmp_path / "absent.csv")) == {}
+    assert measure.failure_summary({}) == "Locust recorded no reason"
+
+
+class _Answers:
+    """A loopback HTTP server whose first ``slow`` answers are 503, then 200."""
+
+    def __init__(self, slow: int):
+        import http.server
+        import threading
+
+        self.calls = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.calls += 1
+                self.send_response(503 if outer.calls <= slow else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/probe"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_recovery_is_the_wait_until_a_read_answers_200():
+    answers = _Answers(slow=2)
+    try:
+        waited = measure.wait_until_quiet(answers.url, max_seconds=10)
+        assert waited is not None and 0.9 <= waited < 5 and answers.calls == 3
+    finally:
+        answers.close()
+
+
+def test_no_recovery_within_the_bounded_wait_is_none_not_a_number():
+    answers = _Answers(slow=10_000)
+    try:
+        started = time.monotonic()
+        assert measure.wait_until_quiet(answers.url, max_seconds=1.2) is None
+        assert time.monotonic() - started < 5
+    finally:
+        answers.close()

@@ -10,11 +10,12 @@ from hokusai_acceptance.perf.bench import summarise
 from hokusai_acceptance.perf.measure import stats
 
 BUDGETS = {"perf_overhead_ratio": 1.2, "perf_min_throughput_ratio": 0.8, "perf_agreement_tolerance": 0.1,
-           "perf_max_memory_growth_mb": 100.0}
+           "perf_max_memory_growth_mb": 100.0, "perf_max_recovery_seconds": 5.0}
 
 
 def good_results():
-    return {"summary": {"gateway_overhead_p50_ratio": 1.1, "throughput_ratio_read_c32": 0.95},
+    return {"summary": {"gateway_overhead_p50_ratio": 1.1, "throughput_ratio_read_c32": 0.95,
+                        "slowest_recovery_seconds": 0.5, "load_runs_not_recovered": 0},
             "agreement": {"p50_ratio": 0.97, "p95_ratio": 1.04},
             "large_artifact": {"gateway_rss_growth_mb": 0.4, "round_trip_identical": True},
             "concurrent_users": {"users": 8, "succeeded": 8}}
@@ -41,7 +42,7 @@ def test_missing_or_non_numeric_budget_is_a_configuration_error(tmp_path):
 
 def test_all_targets_met():
     evaluated = targets.evaluate(good_results(), BUDGETS)
-    assert [t.verdict for t in evaluated] == ["met"] * 7
+    assert [t.verdict for t in evaluated] == ["met"] * 8
 
 
 @pytest.mark.parametrize("path,value,missed", [
@@ -51,6 +52,8 @@ def test_all_targets_met():
     (("large_artifact", "gateway_rss_growth_mb"), 250.0, "memory growth"),
     (("large_artifact", "round_trip_identical"), False, "identical"),
     (("concurrent_users", "succeeded"), 7, "registration failed"),
+    (("summary", "slowest_recovery_seconds"), 25.0, "recovery"),
+    (("summary", "load_runs_not_recovered"), 1, "recovery"),
 ])
 def test_each_target_can_be_missed(path, value, missed):
     results = good_results()
@@ -66,19 +69,25 @@ def test_unmeasured_targets_are_not_met():
     results["large_artifact"] = {}
     evaluated = {t.name: t for t in targets.evaluate(results, BUDGETS)}
     unmeasured = [t for t in evaluated.values() if t.verdict == "not measured"]
-    assert len(unmeasured) == 4 and not any(t.met for t in unmeasured)
+    assert len(unmeasured) == 5 and not any(t.met for t in unmeasured)
     assert "n/a" in unmeasured[0].describe()
 
 
 def test_summary_ratios_come_from_the_measurements():
     results = {"latency": {"experiment search (gateway)": stats("g", [11.0, 12.0, 13.0]),
                            "experiment search (direct MLflow)": stats("d", [9.0, 10.0, 11.0])},
-               "throughput": [{"target": "gateway", "operation": "read", "users": 32, "rps": 90.0},
-                              {"target": "direct MLflow", "operation": "read", "users": 32, "rps": 100.0}]}
+               "throughput": [{"target": "gateway", "operation": "read", "users": 32, "rps": 90.0,
+                               "recovery_seconds": 0.0},
+                              {"target": "direct MLflow", "operation": "read", "users": 32, "rps": 100.0,
+                               "recovery_seconds": 2.5}]}
     summary = summarise(results)
     assert summary["gateway_overhead_p50_ratio"] == 1.2
     assert summary["throughput_ratio_read_c32"] == 0.9
     assert "throughput_ratio_write_c32" not in summary
+    assert summary["slowest_recovery_seconds"] == 2.5 and summary["load_runs_not_recovered"] == 0
+    results["throughput"][0]["recovery_seconds"] = None
+    summary = summarise(results)
+    assert summary["slowest_recovery_seconds"] == 2.5 and summary["load_runs_not_recovered"] == 1
 
 
 def test_behave_userdata_budgets_must_be_numbers():
@@ -99,3 +108,11 @@ def test_yes_no_and_counts_read_as_words():
     assert identical.describe() == "50 MB model bytes identical after the round trip: yes (target must be yes): met"
     failed = by_name["concurrent developers whose registration failed"]
     assert failed.to_dict()["measured_text"] == "2 of 8" and failed.verdict == "missed"
+
+
+def test_a_registry_that_never_recovered_misses_the_recovery_target():
+    results = good_results()
+    results["summary"]["load_runs_not_recovered"] = 2
+    [recovery] = [t for t in targets.evaluate(results, BUDGETS) if "recovery" in t.name]
+    assert recovery.verdict == "missed"
+    assert recovery.measured_text() == "2 run(s) not within 60 s" and recovery.rule_text() == "<= 5 s"
