@@ -21,7 +21,7 @@ from ..errors import ConfigError
 from ..hokusai_tags import validate
 from ..rest_api import MlflowRest, register_via_rest
 from ..stack.launcher import EmbeddedStack
-from .measure import ResourceSampler, paired, run_locust, sample
+from .measure import ResourceSampler, paired, run_locust, sample, stats
 from .operations import OPERATIONS, SEARCH, RegistryOperations, warmup_for
 from .targets import evaluate, read_budgets
 
@@ -116,13 +116,30 @@ class Bench:
                      f"{'more than the bounded wait' if waited is None else f'{waited} s'})")
 
     def agreement(self) -> None:
-        """The suite's own p50/p95 against Locust's, same operation, one user."""
-        progress("agreement: the suite's sampler vs Locust at concurrency 1")
-        seconds = 4 if self.quick else 8
-        suite = sample("experiment search (suite sampler)", lambda: self.get(
-            f"{self.stack.url}/api/mlflow{SEARCH}?max_results=5", self.auth), count=100000, max_seconds=seconds)
-        locust = run_locust(self.stack.url, users=1, seconds=seconds, operation="read", key=self.key)
+        """The suite's own p50/p95 against Locust's: the same search, one caller, in alternating
+        windows (suite, Locust, Locust, suite, ...) so that both see the same machine and the same
+        database; both sides' percentiles come from their unrounded samples, computed alike."""
+        progress("agreement: the suite's sampler vs Locust at concurrency 1, in alternating windows")
+        seconds, windows = (2, 4) if self.quick else (3, 8)
+        url = f"{self.stack.url}/api/mlflow{SEARCH}?max_results=5"
+        suite_ms: list[float] = []
+        locust_ms: list[float] = []
+        suite_errors = locust_errors = 0
+        locust_rounded = []
+        for window in range(windows):
+            if window % 4 in (0, 3):
+                part = sample("suite window", lambda: self.get(url, self.auth), count=100000, max_seconds=seconds)
+                suite_ms += part.raw_ms
+                suite_errors += part.errors
+            else:
+                run = run_locust(self.stack.url, users=1, seconds=seconds, operation="read", key=self.key, raw=True)
+                locust_ms += run.raw_ms
+                locust_errors += run.failures
+                locust_rounded.append(run.to_dict())
+        suite = stats("experiment search (suite sampler)", suite_ms, suite_errors)
+        locust = stats("experiment search (Locust)", locust_ms, locust_errors)
         self.results["agreement"] = {"suite": suite.to_dict(), "locust": locust.to_dict(),
+                                     "locust_windows": locust_rounded, "window_seconds": seconds,
                                      "p50_ratio": round(suite.p50_ms / max(locust.p50_ms, 1e-9), 3),
                                      "p95_ratio": round(suite.p95_ms / max(locust.p95_ms, 1e-9), 3)}
 

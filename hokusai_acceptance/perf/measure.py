@@ -135,9 +135,10 @@ class LoadResult:
     # (None: not within the bounded wait). Requests still stuck when Locust stops are not failures
     # in its statistics; this is where a stalled registry shows.
     recovery_seconds: float | None = None
+    raw_ms: list[float] = field(default_factory=list, repr=False)  # only when run_locust(raw=True)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if k != "raw_ms"}
 
 
 def failure_summary(reasons: dict[str, int], most: int = 3) -> str:
@@ -158,16 +159,26 @@ def read_failures(path: str) -> dict[str, int]:
     return reasons
 
 
+def read_samples(path: str) -> list[float]:
+    """The response times the locustfile wrote (one per line); a missing file is a broken load run."""
+    if not os.path.exists(path):
+        raise StackError("the load generator (Locust) did not write the response times it was asked for")
+    with open(path) as handle:
+        return [float(line) for line in handle if line.strip()]
+
+
 def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key: str = "", mount: str = "/api/mlflow",
-               experiment_id: str = "0", label: str = "gateway") -> LoadResult:
+               experiment_id: str = "0", label: str = "gateway", raw: bool = False) -> LoadResult:
     """Headless Locust in its own process, bounded by ``--run-time``; results from its CSV, then
-    the time the registry needed to answer a read promptly again."""
+    the time the registry needed to answer a read promptly again. With ``raw``, every successful
+    request's unrounded response time as Locust measured it, too."""
     require_loopback(base_url)
     locustfile = Path(__file__).with_name("locustfile.py")
     with tempfile.TemporaryDirectory(prefix="hokusai-locust-") as tmp:
         prefix = os.path.join(tmp, "run")
         env = {**os.environ, "HOKUSAI_LOAD_KEY": key, "HOKUSAI_LOAD_MOUNT": mount,
                "HOKUSAI_LOAD_OPERATION": operation, "HOKUSAI_LOAD_EXPERIMENT": experiment_id,
+               "HOKUSAI_LOAD_SAMPLES": os.path.join(tmp, "samples.txt") if raw else "",
                "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
         command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", base_url,
                    "-u", str(users), "-r", str(users), "--run-time", f"{seconds}s", "--csv", prefix,
@@ -179,6 +190,7 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
         with open(f"{prefix}_stats.csv", newline="") as handle:
             rows = list(csv.DictReader(handle))
         reasons = read_failures(f"{prefix}_failures.csv")
+        raw_ms = read_samples(os.path.join(tmp, "samples.txt")) if raw else []
     recovery = wait_until_quiet(f"{base_url}{mount}{RECOVERY_PROBE}",
                                 headers={"Authorization": f"Bearer {key}"} if key else None)
     row = next((r for r in rows if r["Name"] == "Aggregated"), rows[-1])
@@ -192,7 +204,7 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
                       failures=int(row["Failure Count"]), rps=round(requests_ / seconds, 2),
                       locust_rps=round(number("Requests/s"), 2),
                       p50_ms=number("50%"), p95_ms=number("95%"), p99_ms=number("99%"), failure_reasons=reasons,
-                      recovery_seconds=recovery)
+                      recovery_seconds=recovery, raw_ms=raw_ms)
 
 
 # ------------------------------------------------------------------ resources
