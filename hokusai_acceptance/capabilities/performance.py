@@ -15,16 +15,12 @@ class PerformanceChecks:
         self.note(f"{name}: {json.dumps(data)}")
 
     def measure_read_latency(self, count: int) -> None:
-        import requests
-
-        measure.require_loopback(self.run.base_url)
-        session = requests.Session()
-        session.trust_env = False
+        client = measure.TimingClient(timeout=10)
         url = f"{self.run.base_url}/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"
         headers = {"Authorization": f"Bearer {self._load_key()}"}
-        self.latency = measure.sample("authenticated read", lambda: session.get(url, headers=headers, timeout=10)
-                                      .status_code == 200, count=count, max_seconds=60)
-        session.close()
+        self.latency = measure.sample("authenticated read", lambda: client.ok(url, headers), count=count,
+                                      max_seconds=60)
+        client.close()
         self._attach("latency", self.latency.to_dict())
 
     def check_p95_within(self, budget_ms: float) -> None:
@@ -34,19 +30,13 @@ class PerformanceChecks:
             raise AssertionError(f"p95 latency is {self.latency.p95_ms:.1f} ms; the budget is {budget_ms:.0f} ms")
 
     def measure_overhead(self, count: int) -> None:
-        import requests
-
-        measure.require_loopback(self.run.base_url)
-        session = requests.Session()
-        session.trust_env = False
+        client = measure.TimingClient(timeout=10)
         headers = {"Authorization": f"Bearer {self._load_key()}"}
         path = "/api/2.0/mlflow/experiments/search?max_results=20"
         gateway, direct = measure.paired(
-            ("through the gateway", lambda: session.get(f"{self.run.base_url}/api/mlflow{path}", headers=headers,
-                                                        timeout=10).status_code == 200),
-            ("straight to MLflow", lambda: session.get(f"{self.stack.mlflow_url}{path}", timeout=10)
-             .status_code == 200), count=count, max_seconds=60)
-        session.close()
+            ("through the gateway", lambda: client.ok(f"{self.run.base_url}/api/mlflow{path}", headers)),
+            ("straight to MLflow", lambda: client.ok(f"{self.stack.mlflow_url}{path}")), count=count, max_seconds=60)
+        client.close()
         self.overhead = {"gateway_p50_ms": gateway.p50_ms, "direct_p50_ms": direct.p50_ms,
                          "ratio": round(gateway.p50_ms / direct.p50_ms, 3), "samples": gateway.samples,
                          "gateway_errors": gateway.errors, "direct_errors": direct.errors}
@@ -153,16 +143,12 @@ class PerformanceChecks:
     # -- the validation cache
 
     def measure_cache_effect(self, cold_count: int, warm_count: int) -> None:
-        import requests
-
         url = f"{self.run.base_url}/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"
         headers = {"Authorization": f"Bearer {self._load_key()}"}
-        measure.require_loopback(url)
-        session = requests.Session()
-        session.trust_env = False
+        client = measure.TimingClient(timeout=10)
 
         def read() -> bool:
-            return session.get(url, headers=headers, timeout=10).status_code == 200
+            return client.ok(url, headers)
 
         def cold() -> bool:
             self.stack.flush_cache()
@@ -176,7 +162,7 @@ class PerformanceChecks:
         self.cache_warm = measure.sample("validated read, cache warm", read, count=warm_count, max_seconds=60,
                                         warmup=0)
         after = self.stack.auth_stats()["calls"].get("key-load", 0)
-        session.close()
+        client.close()
         self.cache_validations = {"cold": middle - before, "warm": after - middle}
         self._attach("cache effect", {"cold": self.cache_cold.to_dict(), "warm": self.cache_warm.to_dict(),
                                       "auth service validations": self.cache_validations})

@@ -14,14 +14,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import requests
 
 from ..client import HokusaiClient
 from ..errors import ConfigError
 from ..hokusai_tags import validate
 from ..rest_api import MlflowRest, register_via_rest
 from ..stack.launcher import EmbeddedStack
-from .measure import ResourceSampler, paired, run_locust, sample, stats
+from .measure import LocustWindows, ResourceSampler, TimingClient, paired, run_locust, sample, stats
 from .operations import OPERATIONS, SEARCH, RegistryOperations, warmup_for
 from .targets import evaluate, read_budgets
 
@@ -42,8 +41,7 @@ class Bench:
         self.stack = stack
         self.quick = quick
         self.key = stack.keys.load
-        self.session = requests.Session()
-        self.session.trust_env = False
+        self.client = TimingClient(timeout=30)
         self.auth = {"Authorization": f"Bearer {self.key}"}
         self.prefix = f"hk-bench-{int(time.time())}"
         self.results: dict = {"latency": {}, "throughput": [], "overhead": {}, "cache": {}, "concurrent_users": {},
@@ -54,7 +52,7 @@ class Bench:
 
     # -- helpers
     def get(self, url: str, headers: dict | None = None) -> bool:
-        return self.session.get(url, headers=headers, timeout=30).status_code == 200
+        return self.client.ok(url, headers)
 
     # -- measurements
     def latency(self) -> None:
@@ -116,30 +114,31 @@ class Bench:
                      f"{'more than the bounded wait' if waited is None else f'{waited} s'})")
 
     def agreement(self) -> None:
-        """The suite's own p50/p95 against Locust's: the same search, one caller, in alternating
-        windows (suite, Locust, Locust, suite, ...) so that both see the same machine and the same
-        database; both sides' percentiles come from their unrounded samples, computed alike."""
+        """The suite's own p50/p95 against Locust's: the same search, one caller, in short
+        alternating windows (suite, Locust, Locust, suite, ...) from one running Locust process, so
+        that both see the same moments of the machine; both sides' percentiles come from their
+        unrounded samples, computed alike."""
         progress("agreement: the suite's sampler vs Locust at concurrency 1, in alternating windows")
-        seconds, windows = (2, 4) if self.quick else (3, 8)
+        seconds, windows = (1, 8) if self.quick else (1, 24)
         url = f"{self.stack.url}/api/mlflow{SEARCH}?max_results=5"
         suite_ms: list[float] = []
         locust_ms: list[float] = []
         suite_errors = locust_errors = 0
-        locust_rounded = []
-        for window in range(windows):
-            if window % 4 in (0, 3):
-                part = sample("suite window", lambda: self.get(url, self.auth), count=100000, max_seconds=seconds)
-                suite_ms += part.raw_ms
-                suite_errors += part.errors
-            else:
-                run = run_locust(self.stack.url, users=1, seconds=seconds, operation="read", key=self.key, raw=True)
-                locust_ms += run.raw_ms
-                locust_errors += run.failures
-                locust_rounded.append(run.to_dict())
+        with LocustWindows(self.stack.url, key=self.key) as locust:
+            for window in range(windows):
+                if window % 4 in (0, 3):
+                    part = sample("suite window", lambda: self.get(url, self.auth), count=100000,
+                                  max_seconds=seconds, warmup=1)
+                    suite_ms += part.raw_ms
+                    suite_errors += part.errors
+                else:
+                    raw, failures = locust.window(seconds)
+                    locust_ms += raw
+                    locust_errors += failures
         suite = stats("experiment search (suite sampler)", suite_ms, suite_errors)
         locust = stats("experiment search (Locust)", locust_ms, locust_errors)
         self.results["agreement"] = {"suite": suite.to_dict(), "locust": locust.to_dict(),
-                                     "locust_windows": locust_rounded, "window_seconds": seconds,
+                                     "windows": windows, "window_seconds": seconds,
                                      "p50_ratio": round(suite.p50_ms / max(locust.p50_ms, 1e-9), 3),
                                      "p95_ratio": round(suite.p95_ms / max(locust.p95_ms, 1e-9), 3)}
 
@@ -172,8 +171,8 @@ class Bench:
         marker = len(sampler.samples)
         time.sleep(1.0)
         baseline = max([s["gateway"]["rss_mb"] for s in sampler.samples[marker:]] or [before])
-        self.session.put(path, data=payload, headers=self.auth, timeout=120).raise_for_status()
-        got = self.session.get(path, headers=self.auth, timeout=120).content
+        self.client.request("PUT", path, headers=self.auth, body=payload, timeout=120).raise_for_status()
+        got = self.client.get(path, self.auth, timeout=120).content
         time.sleep(1.0)
         peak = max(s["gateway"]["rss_mb"] for s in sampler.samples[marker:])
         self.results["large_artifact"] = {"bytes": len(payload), "round_trip_identical": got == payload,

@@ -1,12 +1,13 @@
 """Locust load for the Hokusai registry (run headless in its own process by
-:func:`hokusai_acceptance.perf.measure.run_locust`; never imported by the suite itself, because
-Locust's gevent patching must not touch the suite's threads).
+:func:`hokusai_acceptance.perf.measure.run_locust`, or as a library in its own process by
+:mod:`.locust_windows`; never imported by the suite itself, because Locust's gevent patching must
+not touch the suite's threads).
 
 Environment: ``HOKUSAI_LOAD_KEY`` (sent as Bearer, empty for direct MLflow),
 ``HOKUSAI_LOAD_MOUNT`` ("/api/mlflow" through the gateway, "" straight to MLflow),
-``HOKUSAI_LOAD_OPERATION`` ("read" or "write"), ``HOKUSAI_LOAD_EXPERIMENT`` (id for writes),
-``HOKUSAI_LOAD_SAMPLES`` (when set: a file that gets every successful request's response time in
-ms, one per line, unrounded -- Locust's own percentiles are rounded to whole milliseconds).
+``HOKUSAI_LOAD_OPERATION`` ("read" or "write"), ``HOKUSAI_LOAD_EXPERIMENT`` (id for writes).
+:mod:`.locust_windows` imports it as a library and sets ``recording`` to keep every successful
+request's response time, unrounded (Locust's own percentiles are rounded to whole milliseconds).
 """
 import os
 import time
@@ -17,21 +18,14 @@ KEY = os.environ.get("HOKUSAI_LOAD_KEY", "")
 MOUNT = os.environ.get("HOKUSAI_LOAD_MOUNT", "/api/mlflow")
 OPERATION = os.environ.get("HOKUSAI_LOAD_OPERATION", "read")
 EXPERIMENT = os.environ.get("HOKUSAI_LOAD_EXPERIMENT", "0")
-SAMPLES = os.environ.get("HOKUSAI_LOAD_SAMPLES", "")
+recording = False
 response_times: list[float] = []
 
 
 @events.request.add_listener
 def keep_response_time(response_time=None, exception=None, **_):
-    if SAMPLES and exception is None and response_time is not None:
+    if recording and exception is None and response_time is not None:
         response_times.append(response_time)
-
-
-@events.quitting.add_listener
-def write_response_times(**_):
-    if SAMPLES:
-        with open(SAMPLES, "w") as handle:
-            handle.write("".join(f"{value!r}\n" for value in response_times))
 
 
 class RegistryUser(FastHttpUser):

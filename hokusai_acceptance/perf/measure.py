@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import psutil
 
-from ..errors import ConfigError, StackError
+from ..errors import ConfigError, RegistryCallFailed, StackError
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -28,6 +28,56 @@ def require_loopback(url: str) -> None:
     host = urlsplit(url).hostname
     if host not in LOOPBACK:
         raise ConfigError(f"load and latency runs target 127.0.0.1 only; refusing {host!r}")
+
+
+class TimingClient:
+    """The HTTP client every timed plain-HTTP call of the suite goes through: urllib3's keep-alive
+    pool and nothing above it (no retries, redirects, cookies or proxy lookups), so that a timing
+    is the registry's and not the client's. ``requests`` adds about a millisecond per call here,
+    some 10% of a search; the bench's agreement target compares this client with Locust."""
+
+    class Reply:
+        def __init__(self, status: int, body: bytes):
+            self.status_code = status
+            self.content = body
+
+        def json(self):
+            import json
+
+            return json.loads(self.content)
+
+        def raise_for_status(self) -> None:
+            if self.status_code >= 400:
+                raise RegistryCallFailed(f"HTTP {self.status_code} from the registry: {self.content[:300]!r}")
+
+    def __init__(self, timeout: float = 30.0):
+        import urllib3
+
+        self.timeout = timeout
+        self.pool = urllib3.PoolManager(maxsize=4, retries=False, timeout=timeout)
+
+    def request(self, method: str, url: str, *, headers: dict | None = None, body: bytes | None = None,
+                json_body: dict | None = None, timeout: float | None = None) -> "TimingClient.Reply":
+        import json
+
+        require_loopback(url)
+        headers = dict(headers or {})
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            headers["Content-Type"] = "application/json"
+        reply = self.pool.request(method, url, headers=headers, body=body, redirect=False,
+                                  timeout=timeout or self.timeout)
+        return TimingClient.Reply(reply.status, reply.data)
+
+    def get(self, url: str, headers: dict | None = None, timeout: float | None = None) -> "TimingClient.Reply":
+        return self.request("GET", url, headers=headers, timeout=timeout)
+
+    def ok(self, url: str, headers: dict | None = None) -> bool:
+        """A timed read: True when it answered 200."""
+        return self.get(url, headers).status_code == 200
+
+    def close(self) -> None:
+        self.pool.clear()
 
 
 @dataclass
@@ -135,10 +185,9 @@ class LoadResult:
     # (None: not within the bounded wait). Requests still stuck when Locust stops are not failures
     # in its statistics; this is where a stalled registry shows.
     recovery_seconds: float | None = None
-    raw_ms: list[float] = field(default_factory=list, repr=False)  # only when run_locust(raw=True)
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k != "raw_ms"}
+        return asdict(self)
 
 
 def failure_summary(reasons: dict[str, int], most: int = 3) -> str:
@@ -159,26 +208,16 @@ def read_failures(path: str) -> dict[str, int]:
     return reasons
 
 
-def read_samples(path: str) -> list[float]:
-    """The response times the locustfile wrote (one per line); a missing file is a broken load run."""
-    if not os.path.exists(path):
-        raise StackError("the load generator (Locust) did not write the response times it was asked for")
-    with open(path) as handle:
-        return [float(line) for line in handle if line.strip()]
-
-
 def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key: str = "", mount: str = "/api/mlflow",
-               experiment_id: str = "0", label: str = "gateway", raw: bool = False) -> LoadResult:
+               experiment_id: str = "0", label: str = "gateway") -> LoadResult:
     """Headless Locust in its own process, bounded by ``--run-time``; results from its CSV, then
-    the time the registry needed to answer a read promptly again. With ``raw``, every successful
-    request's unrounded response time as Locust measured it, too."""
+    the time the registry needed to answer a read promptly again."""
     require_loopback(base_url)
     locustfile = Path(__file__).with_name("locustfile.py")
     with tempfile.TemporaryDirectory(prefix="hokusai-locust-") as tmp:
         prefix = os.path.join(tmp, "run")
         env = {**os.environ, "HOKUSAI_LOAD_KEY": key, "HOKUSAI_LOAD_MOUNT": mount,
                "HOKUSAI_LOAD_OPERATION": operation, "HOKUSAI_LOAD_EXPERIMENT": experiment_id,
-               "HOKUSAI_LOAD_SAMPLES": os.path.join(tmp, "samples.txt") if raw else "",
                "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
         command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", base_url,
                    "-u", str(users), "-r", str(users), "--run-time", f"{seconds}s", "--csv", prefix,
@@ -190,7 +229,6 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
         with open(f"{prefix}_stats.csv", newline="") as handle:
             rows = list(csv.DictReader(handle))
         reasons = read_failures(f"{prefix}_failures.csv")
-        raw_ms = read_samples(os.path.join(tmp, "samples.txt")) if raw else []
     recovery = wait_until_quiet(f"{base_url}{mount}{RECOVERY_PROBE}",
                                 headers={"Authorization": f"Bearer {key}"} if key else None)
     row = next((r for r in rows if r["Name"] == "Aggregated"), rows[-1])
@@ -204,7 +242,66 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
                       failures=int(row["Failure Count"]), rps=round(requests_ / seconds, 2),
                       locust_rps=round(number("Requests/s"), 2),
                       p50_ms=number("50%"), p95_ms=number("95%"), p99_ms=number("99%"), failure_reasons=reasons,
-                      recovery_seconds=recovery, raw_ms=raw_ms)
+                      recovery_seconds=recovery)
+
+
+class LocustWindows:
+    """One Locust process (:mod:`.locust_windows`) kept running, asked for load in short windows,
+    so that its windows can alternate with the suite's own sampling."""
+
+    def __init__(self, base_url: str, *, key: str = "", mount: str = "/api/mlflow", operation: str = "read",
+                 start_timeout: float = 60.0):
+        require_loopback(base_url)
+        env = {**os.environ, "HOKUSAI_LOAD_KEY": key, "HOKUSAI_LOAD_MOUNT": mount,
+               "HOKUSAI_LOAD_OPERATION": operation, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "hokusai_acceptance.perf.locust_windows", base_url],
+                                     env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+        try:
+            self._read(start_timeout)
+        except BaseException:
+            self.close()
+            raise
+
+    def _read(self, timeout: float) -> dict:
+        import json
+        import select
+
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line:
+            self.proc.kill()
+            stderr = self.proc.stderr.read()[-600:] if self.proc.stderr else ""
+            raise StackError(f"the load generator (Locust, windowed) did not answer within {timeout:g} s: {stderr}")
+        return json.loads(line)
+
+    def window(self, seconds: float, users: int = 1) -> tuple[list[float], int]:
+        """Run ``users`` for ``seconds``; the unrounded response times and the failure count."""
+        import json
+
+        self.proc.stdin.write(json.dumps({"users": users, "seconds": seconds}) + "\n")
+        self.proc.stdin.flush()
+        answer = self._read(seconds + 30)
+        return [float(v) for v in answer["raw_ms"]], int(answer["failures"])
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write('{"stop": true}\n')
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream:
+                stream.close()
+
+    def __enter__(self) -> "LocustWindows":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 # ------------------------------------------------------------------ resources

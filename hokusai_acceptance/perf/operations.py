@@ -8,11 +8,9 @@ import os
 import sys
 from typing import Callable
 
-import requests
-
 from .. import registration as reg
 from ..hokusai_tags import validate
-from .measure import require_loopback
+from .measure import TimingClient, require_loopback
 
 SEARCH = "/api/2.0/mlflow/experiments/search"
 ARTIFACT_SIZES = {"1 KB": 1024, "1 MB": 2**20, "50 MB": 50 * 2**20}
@@ -36,8 +34,7 @@ class RegistryOperations:
         self.key = key
         self.prefix = prefix
         self.timeout = timeout
-        self.session = requests.Session()
-        self.session.trust_env = False
+        self.client = TimingClient(timeout=timeout)
         self.auth = {"Authorization": f"Bearer {key}"}
         self._experiment_id: str | None = None
         self._model: tuple[str, str] | None = None
@@ -45,10 +42,10 @@ class RegistryOperations:
         self._story: Callable[[], bool] | None = None
 
     def close(self) -> None:
-        self.session.close()
+        self.client.close()
 
-    def _post(self, path: str, body: dict) -> requests.Response:
-        return self.session.post(f"{self.gw}{path}", json=body, headers=self.auth, timeout=self.timeout)
+    def _post(self, path: str, body: dict) -> TimingClient.Reply:
+        return self.client.request("POST", f"{self.gw}{path}", json_body=body, headers=self.auth)
 
     @property
     def experiment_id(self) -> str:
@@ -60,8 +57,7 @@ class RegistryOperations:
 
     # -- the operations
     def read(self, max_results: int = 1) -> bool:
-        return self.session.get(f"{self.gw}{SEARCH}?max_results={max_results}", headers=self.auth,
-                                timeout=self.timeout).status_code == 200
+        return self.client.ok(f"{self.gw}{SEARCH}?max_results={max_results}", self.auth)
 
     def run_and_metric(self) -> bool:
         run = self._post("/api/2.0/mlflow/runs/create", {"experiment_id": self.experiment_id})
@@ -87,13 +83,13 @@ class RegistryOperations:
 
     def upload(self, size: str) -> bool:
         payload = self._payloads.setdefault(size, os.urandom(ARTIFACT_SIZES[size]))
-        return self.session.put(self._artifact_url(size), data=payload, headers=self.auth,
-                                timeout=self.timeout).status_code == 200
+        return self.client.request("PUT", self._artifact_url(size), body=payload,
+                                   headers=self.auth).status_code == 200
 
     def download(self, size: str) -> bool:
         if size not in self._payloads and not self.upload(size):
             return False
-        reply = self.session.get(self._artifact_url(size), headers=self.auth, timeout=self.timeout)
+        reply = self.client.get(self._artifact_url(size), self.auth)
         return reply.status_code == 200 and reply.content == self._payloads[size]
 
     def register_and_load(self) -> bool:

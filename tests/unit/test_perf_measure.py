@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from hokusai_acceptance.errors import ConfigError
+from hokusai_acceptance.errors import ConfigError, RegistryCallFailed
 from hokusai_acceptance.perf import measure
 
 
@@ -151,5 +151,34 @@ def test_no_recovery_within_the_bounded_wait_is_none_not_a_number():
         started = time.monotonic()
         assert measure.wait_until_quiet(answers.url, max_seconds=1.2) is None
         assert time.monotonic() - started < 5
+    finally:
+        answers.close()
+
+
+def test_timing_client_reads_posts_and_reports_errors():
+    answers = _Answers(slow=1)
+    client = measure.TimingClient(timeout=5)
+    try:
+        first = client.get(answers.url)
+        assert first.status_code == 503
+        with pytest.raises(RegistryCallFailed, match="HTTP 503"):
+            first.raise_for_status()
+        assert client.ok(answers.url) and answers.calls == 2
+    finally:
+        client.close()
+        answers.close()
+    with pytest.raises(ConfigError, match="127.0.0.1 only"):
+        client.get("http://example.com/api")
+
+
+def test_locust_windows_answer_each_window_with_its_own_samples():
+    answers = _Answers(slow=0)
+    try:
+        with measure.LocustWindows(answers.url.removesuffix("/probe"), mount="") as locust:
+            first, first_failures = locust.window(1)
+            second, second_failures = locust.window(1)
+        assert first and second and first_failures == second_failures == 0
+        assert all(0 < value < 1000 for value in first + second)
+        assert locust.proc.returncode == 0
     finally:
         answers.close()
