@@ -14,7 +14,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-
 from ..client import HokusaiClient
 from ..errors import ConfigError
 from ..hokusai_tags import validate
@@ -119,7 +118,7 @@ class Bench:
         that both see the same moments of the machine; both sides' percentiles come from their
         unrounded samples, computed alike."""
         progress("agreement: the suite's sampler vs Locust at concurrency 1, in alternating windows")
-        seconds, windows = (1, 8) if self.quick else (1, 24)
+        seconds, windows = 1, (8 if self.quick else 24)
         url = f"{self.stack.url}/api/mlflow{SEARCH}?max_results=5"
         suite_ms: list[float] = []
         locust_ms: list[float] = []

@@ -4,7 +4,9 @@ bounded in count and in time."""
 from __future__ import annotations
 
 import csv
+import json
 import os
+import select
 import subprocess
 import sys
 import tempfile
@@ -17,6 +19,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import psutil
+import urllib3
 
 from ..errors import ConfigError, RegistryCallFailed, StackError
 
@@ -42,8 +45,6 @@ class TimingClient:
             self.content = body
 
         def json(self):
-            import json
-
             return json.loads(self.content)
 
         def raise_for_status(self) -> None:
@@ -51,15 +52,12 @@ class TimingClient:
                 raise RegistryCallFailed(f"HTTP {self.status_code} from the registry: {self.content[:300]!r}")
 
     def __init__(self, timeout: float = 30.0):
-        import urllib3
 
         self.timeout = timeout
         self.pool = urllib3.PoolManager(maxsize=4, retries=False, timeout=timeout)
 
     def request(self, method: str, url: str, *, headers: dict | None = None, body: bytes | None = None,
                 json_body: dict | None = None, timeout: float | None = None) -> "TimingClient.Reply":
-        import json
-
         require_loopback(url)
         headers = dict(headers or {})
         if json_body is not None:
@@ -264,9 +262,6 @@ class LocustWindows:
             raise
 
     def _read(self, timeout: float) -> dict:
-        import json
-        import select
-
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
         line = self.proc.stdout.readline() if ready else ""
         if not line:
@@ -277,8 +272,6 @@ class LocustWindows:
 
     def window(self, seconds: float, users: int = 1) -> tuple[list[float], int]:
         """Run ``users`` for ``seconds``; the unrounded response times and the failure count."""
-        import json
-
         self.proc.stdin.write(json.dumps({"users": users, "seconds": seconds}) + "\n")
         self.proc.stdin.flush()
         answer = self._read(seconds + 30)
