@@ -52,7 +52,6 @@ class TimingClient:
                 raise RegistryCallFailed(f"HTTP {self.status_code} from the registry: {self.content[:300]!r}")
 
     def __init__(self, timeout: float = 30.0):
-
         self.timeout = timeout
         self.pool = urllib3.PoolManager(maxsize=4, retries=False, timeout=timeout)
 
