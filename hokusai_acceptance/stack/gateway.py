@@ -120,7 +120,7 @@ def _alb_page(status: int, title: str) -> Response:
 async def routing_fault(state: "GatewayState", request: Request) -> Response | None:
     """What the load balancer in front of the API answers under a routing fault."""
     faults = state.faults
-    path = request.url.path
+    path = request.scope["path"]
     if path == "/health/alb":
         return None  # the load balancer's own target health check reaches the task directly
     if "alb-no-rule" in faults:
@@ -329,7 +329,7 @@ def create_app(config: GatewayConfig) -> Gateway:
 
     async def decide(request: Request) -> tuple[Response | None, dict[str, str], dict]:
         """Authentication, rate limit and scope, before any route: a response to send now, or None to go on."""
-        path = request.url.path
+        path = request.scope["path"]
         entry = {"t": time.time(), "method": request.method, "path": path, "key_id": None, "cached": None,
                  "write": is_write(request.method, path) and _is_mlflow_path(path)}
         if path.startswith("/__control/"):
@@ -511,7 +511,7 @@ def proxy_refusal(state: GatewayState, request: Request, path: str) -> Response 
     """What the API itself answers, before MLflow is asked, under the proxy's fault switches."""
     if "api-mount-missing" in state.faults:
         return _json("Not Found", 404)
-    if "auth-headers-stripped" in state.faults and is_write(request.method, request.url.path):
+    if "auth-headers-stripped" in state.faults and is_write(request.method, request.scope["path"]):
         # MLflow now authenticates writes itself, and the proxy stripped the credentials
         return _json("API key required", 401)
     if "mlflow-artifacts" in path and (not state.config.artifacts_enabled or "artifacts-disabled" in state.faults):
@@ -612,8 +612,10 @@ def main(argv: list[str] | None = None) -> None:
     raw = json.loads(args.config.read_text())
     args.config.unlink()
     config = GatewayConfig(**raw)
+    # proxy_headers off: the gateway reads X-Forwarded-For itself (client_ip), and the control
+    # routes must see the real peer, not an address a client claims
     uvicorn.run(create_app(config), host="127.0.0.1", port=args.port, log_level="warning", access_log=False,
-                timeout_keep_alive=30, loop="uvloop", http="httptools")
+                timeout_keep_alive=30, loop="uvloop", http="httptools", proxy_headers=False)
 
 
 if __name__ == "__main__":
