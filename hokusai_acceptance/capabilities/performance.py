@@ -62,19 +62,9 @@ class PerformanceChecks:
 
         runs = {"gateway": [through()], "direct": [direct(), direct()]}
         runs["gateway"].append(through())
-        self.load, self.direct_load = (self._combined(runs["gateway"]), self._combined(runs["direct"]))
+        self.load, self.direct_load = (measure.combine_loads(runs["gateway"]),
+                                           measure.combine_loads(runs["direct"]))
         self._attach("throughput", {"gateway": self.load, "direct": self.direct_load, "runs": runs})
-
-    @staticmethod
-    def _combined(runs: list[dict]) -> dict:
-        requests_ = sum(r["requests"] for r in runs)
-        seconds = sum(r["seconds"] for r in runs)
-        reasons: dict[str, int] = {}
-        for run in runs:
-            for reason, count in run["failure_reasons"].items():
-                reasons[reason] = reasons.get(reason, 0) + count
-        return {"requests": requests_, "failures": sum(r["failures"] for r in runs), "seconds": seconds,
-                "rps": round(requests_ / seconds, 2), "failure_reasons": reasons}
 
     def check_throughput_ratio(self, minimum: float) -> None:
         if self.load["failures"]:

@@ -19,7 +19,8 @@ from ..errors import ConfigError
 from ..hokusai_tags import validate
 from ..rest_api import MlflowRest, register_via_rest
 from ..stack.launcher import EmbeddedStack
-from .measure import LocustWindows, ResourceSampler, TimingClient, paired, run_locust, sample, stats
+from .measure import (LocustWindows, ResourceSampler, TimingClient, combine_loads, paired, run_locust, sample,
+                      stats)
 from .operations import OPERATIONS, SEARCH, RegistryOperations, warmup_for
 from .targets import evaluate, read_budgets
 
@@ -89,20 +90,20 @@ class Bench:
                                                count=self.n(80, 20), max_seconds=30)
 
     def throughput(self) -> None:
+        """Locust at each concurrency level through the gateway; at 1 and 32 callers also straight
+        to MLflow, as gateway, MLflow, MLflow, gateway, so each side gets an early and a late slot."""
         seconds = 3 if self.quick else 6
         levels = (1, 8, 32) if self.quick else (1, 8, 32, 64)
         for operation in ("read", "write"):
             for users in levels:
-                progress(f"throughput: {operation} at concurrency {users} through the gateway ({seconds} s)")
-                self.results["throughput"].append(run_locust(
-                    self.stack.url, users=users, seconds=seconds, operation=operation, key=self.key,
-                    experiment_id=self.experiment_id).to_dict())
-                self.report_recovery()
-                if users in (1, 32):
-                    progress(f"throughput: {operation} at concurrency {users} straight to MLflow ({seconds} s)")
+                order = ("gateway", "direct MLflow", "direct MLflow", "gateway") if users in (1, 32) else ("gateway",)
+                for target in order:
+                    progress(f"throughput: {operation} at concurrency {users}, {target} ({seconds} s)")
+                    base, mount = (self.stack.url, "/api/mlflow") if target == "gateway" else (self.stack.mlflow_url, "")
                     self.results["throughput"].append(run_locust(
-                        self.stack.mlflow_url, users=users, seconds=seconds, operation=operation, mount="",
-                        experiment_id=self.experiment_id, label="direct MLflow").to_dict())
+                        base, users=users, seconds=seconds, operation=operation, mount=mount,
+                        key=self.key if target == "gateway" else "", experiment_id=self.experiment_id,
+                        label=target).to_dict())
                     self.report_recovery()
 
     def report_recovery(self) -> None:
@@ -182,10 +183,18 @@ class Bench:
                                           "gateway_rss_growth_mb": round(peak - baseline, 1)}
 
 
+def throughput_by_level(runs: list[dict]) -> dict[tuple[str, str, int], dict]:
+    """(target, operation, users) -> the runs made at that level, combined."""
+    grouped: dict[tuple[str, str, int], list[dict]] = {}
+    for run in runs:
+        grouped.setdefault((run["target"], run["operation"], run["users"]), []).append(run)
+    return {level: combine_loads(group) for level, group in grouped.items()}
+
+
 def summarise(results: dict) -> dict:
     lat = results["latency"]
     gw, direct = lat["experiment search (gateway)"], lat["experiment search (direct MLflow)"]
-    by = {(r["target"], r["operation"], r["users"]): r for r in results["throughput"]}
+    by = throughput_by_level(results["throughput"])
     summary = {"gateway_overhead_p50_ratio": round(gw.p50_ms / direct.p50_ms, 3),
                "gateway_overhead_p95_ratio": round(gw.p95_ms / direct.p95_ms, 3)}
     for op in ("read", "write"):
@@ -219,10 +228,11 @@ def plots(results: dict, resources: list[dict], outdir: Path) -> list[str]:
     plt.close(fig)
     written.append("latency.png")
     fig, ax = plt.subplots(figsize=(8, 5))
+    levels = throughput_by_level(results["throughput"])
     for target in ("gateway", "direct MLflow"):
         for op in ("read", "write"):
-            rows = sorted((r["users"], r["rps"]) for r in results["throughput"]
-                          if r["target"] == target and r["operation"] == op)
+            rows = sorted((users, level["rps"]) for (name, kind, users), level in levels.items()
+                          if name == target and kind == op)
             if rows:
                 ax.plot([u for u, _ in rows], [v for _, v in rows], marker="o", label=f"{op} - {target}")
     ax.set_xscale("log", base=2)

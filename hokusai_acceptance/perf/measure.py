@@ -187,6 +187,19 @@ class LoadResult:
         return asdict(self)
 
 
+def combine_loads(runs: list[dict]) -> dict:
+    """Several load runs (``LoadResult.to_dict()``) of one target as one: requests and seconds
+    added up, so requests per second stay completed / run time."""
+    requests_ = sum(r["requests"] for r in runs)
+    seconds = sum(r["seconds"] for r in runs)
+    reasons: dict[str, int] = {}
+    for run in runs:
+        for reason, count in run.get("failure_reasons", {}).items():
+            reasons[reason] = reasons.get(reason, 0) + count
+    return {"requests": requests_, "failures": sum(r["failures"] for r in runs), "seconds": seconds,
+            "rps": round(requests_ / seconds, 2) if seconds else float("nan"), "failure_reasons": reasons}
+
+
 def failure_summary(reasons: dict[str, int], most: int = 3) -> str:
     """The commonest failure reasons, e.g. ``HTTPError('500 ...') x12``."""
     ranked = sorted(reasons.items(), key=lambda item: -item[1])[:most]

@@ -6,7 +6,7 @@ import pytest
 
 from hokusai_acceptance.errors import ConfigError
 from hokusai_acceptance.perf import targets
-from hokusai_acceptance.perf.bench import summarise
+from hokusai_acceptance.perf.bench import summarise, throughput_by_level
 from hokusai_acceptance.perf.measure import stats
 
 BUDGETS = {"perf_overhead_ratio": 1.2, "perf_min_throughput_ratio": 0.8, "perf_agreement_tolerance": 0.1,
@@ -73,13 +73,15 @@ def test_unmeasured_targets_are_not_met():
     assert "n/a" in unmeasured[0].describe()
 
 
+def load_run(target: str, requests_: int, recovery: float | None = 0.0, users: int = 32) -> dict:
+    return {"target": target, "operation": "read", "users": users, "seconds": 6, "requests": requests_,
+            "failures": 0, "failure_reasons": {}, "recovery_seconds": recovery}
+
+
 def test_summary_ratios_come_from_the_measurements():
     results = {"latency": {"experiment search (gateway)": stats("g", [11.0, 12.0, 13.0]),
                            "experiment search (direct MLflow)": stats("d", [9.0, 10.0, 11.0])},
-               "throughput": [{"target": "gateway", "operation": "read", "users": 32, "rps": 90.0,
-                               "recovery_seconds": 0.0},
-                              {"target": "direct MLflow", "operation": "read", "users": 32, "rps": 100.0,
-                               "recovery_seconds": 2.5}]}
+               "throughput": [load_run("gateway", 540), load_run("direct MLflow", 600, recovery=2.5)]}
     summary = summarise(results)
     assert summary["gateway_overhead_p50_ratio"] == 1.2
     assert summary["throughput_ratio_read_c32"] == 0.9
@@ -88,6 +90,18 @@ def test_summary_ratios_come_from_the_measurements():
     results["throughput"][0]["recovery_seconds"] = None
     summary = summarise(results)
     assert summary["slowest_recovery_seconds"] == 2.5 and summary["load_runs_not_recovered"] == 1
+
+
+def test_runs_at_one_level_are_combined_before_the_ratio():
+    """Gateway, MLflow, MLflow, gateway: each side's requests over each side's seconds."""
+    runs = [load_run("gateway", 500), load_run("direct MLflow", 640), load_run("direct MLflow", 560),
+            load_run("gateway", 400), load_run("gateway", 300, users=8)]
+    levels = throughput_by_level(runs)
+    assert levels[("gateway", "read", 32)]["rps"] == 75.0 and levels[("gateway", "read", 32)]["seconds"] == 12
+    assert levels[("direct MLflow", "read", 32)]["rps"] == 100.0 and levels[("gateway", "read", 8)]["rps"] == 50.0
+    results = {"latency": {"experiment search (gateway)": stats("g", [12.0]),
+                           "experiment search (direct MLflow)": stats("d", [10.0])}, "throughput": runs}
+    assert summarise(results)["throughput_ratio_read_c32"] == 0.75
 
 
 def test_behave_userdata_budgets_must_be_numbers():
