@@ -62,8 +62,7 @@ report: deps $(NEEDS29)
 	HOKUSAI_STACK_FAULTS="$(FAULT)" $(BEHAVE) $(if $(TAGS),--tags="$(TAGS)") $(BEHAVE_ARGS); suite=$$?; \
 	if [ $$suite -eq 2 ]; then exit 2; fi; \
 	$(PY) -m hokusai_acceptance.finish_report $(REPORTS) || suite=1; \
-	$(ALLURE) generate $(REPORTS)/allure-results --config allurerc.mjs > $(REPORTS)/allure-generate.log 2>&1 \
-	  || { echo "allure generate failed; see $(REPORTS)/allure-generate.log"; suite=1; }; \
+	$(PY) -m hokusai_acceptance.allure_html $(REPORTS) || suite=1; \
 	test -f $(REPORTS)/allure-report/index.html || { echo "no Allure report was produced"; suite=1; }; \
 	echo "Allure report: $(REPORTS)/allure-report/index.html"; \
 	exit $$suite

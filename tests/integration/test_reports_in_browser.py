@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,9 +48,9 @@ def generated(tmp_path_factory):
     run_behave(["--tags=@smoke", "-f", "null"], work, {"HOKUSAI_STACK_FAULTS": "artifacts-disabled"}, timeout=300)
     finish = finish_report(work)
     assert finish.returncode == 0, finish.stderr
-    allure = subprocess.run([str(ROOT / "node_modules" / ".bin" / "allure"), "generate", "reports/allure-results",
-                             "--config", "allurerc.mjs"], cwd=work, capture_output=True, text=True, timeout=300)
-    assert allure.returncode == 0, allure.stdout[-2000:] + allure.stderr[-2000:]
+    allure = subprocess.run([sys.executable, "-m", "hokusai_acceptance.allure_html", str(work / "reports"), "--config",
+                             str(work / "allurerc.mjs")], cwd=ROOT, capture_output=True, text=True, timeout=330)
+    assert allure.returncode == 0, allure.stderr[-2000:] + (work / "reports" / "allure-generate.log").read_text()[-2000:]
     return work / "reports"
 
 
@@ -68,10 +69,15 @@ def browser():
 
 
 def open_page(browser, path: Path, ready_text: str):
-    """Open a page and wait (bounded) until the app has rendered ``ready_text``."""
+    """Open a page and wait (bounded) until the app has rendered ``ready_text``; the page may load
+    nothing from outside this machine."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    outside: list[str] = []
+    page.on("request", lambda request: outside.append(request.url)
+            if not request.url.startswith(("file:", "data:", "blob:", "about:")) else None)
     page.goto(path.as_uri())
     page.get_by_text(ready_text).first.wait_for(timeout=30000)
+    assert outside == [], f"{path.name} loads from outside this machine: {outside}"
     return page
 
 
