@@ -51,19 +51,10 @@ class PerformanceChecks:
                                  f"MLflow itself; the budget is {ratio:.2f}x")
 
     def measure_throughput(self, users: int, seconds: float) -> None:
-        """Gateway, MLflow, MLflow, gateway: each side gets an early and a late slot on the machine."""
-        def through() -> dict:
-            return measure.run_locust(self.run.base_url, users=users, seconds=seconds, operation="read",
-                                      key=self._load_key()).to_dict()
-
-        def direct() -> dict:
-            return measure.run_locust(self.stack.mlflow_url, users=users, seconds=seconds, operation="read",
-                                      mount="", label="direct MLflow").to_dict()
-
-        runs = {"gateway": [through()], "direct": [direct(), direct()]}
-        runs["gateway"].append(through())
-        self.load, self.direct_load = (measure.combine_loads(runs["gateway"]),
-                                           measure.combine_loads(runs["direct"]))
+        runs = measure.gateway_and_mlflow(self.run.base_url, self.stack.mlflow_url, users=users, seconds=seconds,
+                                          operation="read", key=self._load_key())
+        self.load, self.direct_load = (measure.combine_loads([r for r in runs if r["target"] == "gateway"]),
+                                       measure.combine_loads([r for r in runs if r["target"] != "gateway"]))
         self._attach("throughput", {"gateway": self.load, "direct": self.direct_load, "runs": runs})
 
     def check_throughput_ratio(self, minimum: float) -> None:

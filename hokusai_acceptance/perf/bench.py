@@ -19,8 +19,8 @@ from ..errors import ConfigError
 from ..hokusai_tags import validate
 from ..rest_api import MlflowRest, register_via_rest
 from ..stack.launcher import EmbeddedStack
-from .measure import (LocustWindows, ResourceSampler, TimingClient, combine_loads, paired, run_locust, sample,
-                      stats)
+from .measure import (LocustWindows, ResourceSampler, TimingClient, combine_loads, gateway_and_mlflow, paired,
+                      run_locust, sample, stats)
 from .operations import OPERATIONS, SEARCH, RegistryOperations, warmup_for
 from .targets import evaluate, read_budgets
 
@@ -96,22 +96,28 @@ class Bench:
         levels = (1, 8, 32) if self.quick else (1, 8, 32, 64)
         for operation in ("read", "write"):
             for users in levels:
-                order = ("gateway", "direct MLflow", "direct MLflow", "gateway") if users in (1, 32) else ("gateway",)
-                for target in order:
+                def announce(target: str) -> None:
                     progress(f"throughput: {operation} at concurrency {users}, {target} ({seconds} s)")
-                    base, mount = (self.stack.url, "/api/mlflow") if target == "gateway" else (self.stack.mlflow_url, "")
-                    self.results["throughput"].append(run_locust(
-                        base, users=users, seconds=seconds, operation=operation, mount=mount,
-                        key=self.key if target == "gateway" else "", experiment_id=self.experiment_id,
-                        label=target).to_dict())
-                    self.report_recovery()
 
-    def report_recovery(self) -> None:
-        """Say when the registry was slow to answer again after the run just made (a stall)."""
-        waited = self.results["throughput"][-1]["recovery_seconds"]
+                if users in (1, 32):
+                    runs = gateway_and_mlflow(self.stack.url, self.stack.mlflow_url, users=users, seconds=seconds,
+                                              operation=operation, key=self.key, experiment_id=self.experiment_id,
+                                              announce=announce)
+                else:
+                    announce("gateway")
+                    runs = [run_locust(self.stack.url, users=users, seconds=seconds, operation=operation,
+                                       key=self.key, experiment_id=self.experiment_id).to_dict()]
+                for run in runs:
+                    self.keep_run(run)
+
+    def keep_run(self, run: dict) -> None:
+        """Keep a load run; say when the registry was slow to answer again after it (a stall)."""
+        self.results["throughput"].append(run)
+        waited = run["recovery_seconds"]
         if waited is None or waited > 1:
-            progress(f"  (the registry answered a read promptly again only after "
-                     f"{'more than the bounded wait' if waited is None else f'{waited} s'})")
+            after = "more than the bounded wait" if waited is None else f"{waited} s"
+            progress(f"  ({run['target']}, {run['operation']} at {run['users']}: the registry answered a read "
+                     f"promptly again only after {after})")
 
     def agreement(self) -> None:
         """The suite's own p50/p95 against Locust's: the same search, one caller, in short

@@ -218,6 +218,12 @@ def read_failures(path: str) -> dict[str, int]:
     return reasons
 
 
+def _locust_env(key: str, mount: str, operation: str, experiment_id: str = "0") -> dict[str, str]:
+    """What the locustfile reads, for a Locust process of either kind."""
+    return {**os.environ, "HOKUSAI_LOAD_KEY": key, "HOKUSAI_LOAD_MOUNT": mount, "HOKUSAI_LOAD_OPERATION": operation,
+            "HOKUSAI_LOAD_EXPERIMENT": experiment_id, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+
+
 def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key: str = "", mount: str = "/api/mlflow",
                experiment_id: str = "0", label: str = "gateway") -> LoadResult:
     """Headless Locust in its own process, bounded by ``--run-time``; results from its CSV, then
@@ -226,9 +232,7 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
     locustfile = Path(__file__).with_name("locustfile.py")
     with tempfile.TemporaryDirectory(prefix="hokusai-locust-") as tmp:
         prefix = os.path.join(tmp, "run")
-        env = {**os.environ, "HOKUSAI_LOAD_KEY": key, "HOKUSAI_LOAD_MOUNT": mount,
-               "HOKUSAI_LOAD_OPERATION": operation, "HOKUSAI_LOAD_EXPERIMENT": experiment_id,
-               "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+        env = _locust_env(key, mount, operation, experiment_id)
         command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", base_url,
                    "-u", str(users), "-r", str(users), "--run-time", f"{seconds}s", "--csv", prefix,
                    "--only-summary", "--stop-timeout", "2", "--loglevel", "ERROR", "--exit-code-on-error", "0"]
@@ -255,6 +259,23 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
                       recovery_seconds=recovery)
 
 
+def gateway_and_mlflow(gateway_url: str, mlflow_url: str, *, users: int, seconds: float, operation: str,
+                       key: str, experiment_id: str = "0",
+                       announce: Callable[[str], None] | None = None) -> list[dict]:
+    """The same load through the gateway and straight to MLflow, in the order gateway, MLflow,
+    MLflow, gateway, so each side gets an early and a late slot on the machine; the four runs
+    (``LoadResult.to_dict()``), labelled "gateway" and "direct MLflow"."""
+    runs = []
+    for target in ("gateway", "direct MLflow", "direct MLflow", "gateway"):
+        if announce:
+            announce(target)
+        through = target == "gateway"
+        runs.append(run_locust(gateway_url if through else mlflow_url, users=users, seconds=seconds,
+                               operation=operation, key=key if through else "", mount="/api/mlflow" if through else "",
+                               experiment_id=experiment_id, label=target).to_dict())
+    return runs
+
+
 class LocustWindows:
     """One Locust process (:mod:`.locust_windows`) kept running, asked for load in short windows,
     so that its windows can alternate with the suite's own sampling."""
@@ -262,8 +283,7 @@ class LocustWindows:
     def __init__(self, base_url: str, *, key: str = "", mount: str = "/api/mlflow", operation: str = "read",
                  start_timeout: float = 60.0):
         require_loopback(base_url)
-        env = {**os.environ, "HOKUSAI_LOAD_KEY": key, "HOKUSAI_LOAD_MOUNT": mount,
-               "HOKUSAI_LOAD_OPERATION": operation, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+        env = _locust_env(key, mount, operation)
         self.proc = subprocess.Popen([sys.executable, "-m", "hokusai_acceptance.perf.locust_windows", base_url],
                                      env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
@@ -321,21 +341,21 @@ def wait_until_quiet(url: str, headers: dict | None = None, max_seconds: float =
                      fast_ms: float = 500.0) -> float | None:
     """After a load run, wait (bounded) until a read answers 200 within ``fast_ms``; returns the
     seconds waited, or None when it did not within ``max_seconds``."""
-    import requests
-
     require_loopback(url)
+    client = TimingClient(timeout=10)
     started = time.monotonic()
-    with requests.Session() as session:
-        session.trust_env = False
+    try:
         while time.monotonic() - started < max_seconds:
             t0 = time.perf_counter()
             try:
-                ok = session.get(url, headers=headers, timeout=10).status_code == 200
-            except requests.RequestException:
+                ok = client.ok(url, headers)
+            except (urllib3.exceptions.HTTPError, OSError):
                 ok = False
             if ok and (time.perf_counter() - t0) * 1000 < fast_ms:
                 return round(time.monotonic() - started, 1)
             time.sleep(0.5)
+    finally:
+        client.close()
     return None
 
 

@@ -182,3 +182,23 @@ def test_locust_windows_answer_each_window_with_its_own_samples():
         assert locust.proc.returncode == 0
     finally:
         answers.close()
+
+
+def test_gateway_and_mlflow_take_turns_early_and_late(monkeypatch):
+    calls = []
+
+    def fake_run(base_url, **kwargs):
+        calls.append((base_url, kwargs["mount"], kwargs["key"], kwargs["label"]))
+        return measure.LoadResult(target=kwargs["label"], operation=kwargs["operation"], users=kwargs["users"],
+                                  seconds=kwargs["seconds"], requests=10, failures=0, rps=1.0, locust_rps=1.0,
+                                  p50_ms=1.0, p95_ms=2.0, p99_ms=3.0)
+
+    monkeypatch.setattr(measure, "run_locust", fake_run)
+    announced = []
+    runs = measure.gateway_and_mlflow("http://127.0.0.1:1", "http://127.0.0.1:2", users=32, seconds=6,
+                                      operation="read", key="k", announce=announced.append)
+    gateway = ("http://127.0.0.1:1", "/api/mlflow", "k", "gateway")
+    direct = ("http://127.0.0.1:2", "", "", "direct MLflow")
+    assert calls == [gateway, direct, direct, gateway]
+    assert announced == ["gateway", "direct MLflow", "direct MLflow", "gateway"]
+    assert [r["target"] for r in runs] == announced
