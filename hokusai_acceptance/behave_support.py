@@ -15,7 +15,8 @@ from pathlib import Path
 
 from . import reporting
 from .errors import ConfigError, StackError
-from .evidence import install_recorder, set_current
+from .evidence import EvidenceLog, install_recorder, recording, set_current
+from .outages import OutageTracker, Scope
 from .redaction import redact
 from .settings import load_settings
 from .world import RegistryWorld, SuiteRun
@@ -81,26 +82,39 @@ def before_all(context) -> None:
                 "revocable": stack.keys.revocable}
     else:
         keys = {"valid": settings.api_key, "read-only": settings.readonly_key, "revoked": settings.revoked_key}
-    context.suite_run = SuiteRun(settings=settings, keys=keys, stack=stack, budgets=budgets)
+    outages = OutageTracker(settings.api_url).install()
+    context.suite_run = SuiteRun(settings=settings, keys=keys, stack=stack, budgets=budgets, outages=outages)
     context.suite_started = time.time()
-    context.suite_run.target_down = preflight(settings)
-    if context.suite_run.target_down:
-        print(f"hokusai-acceptance: the target is not answering ({context.suite_run.target_down}); every check "
-              f"will fail fast instead of waiting", file=sys.stderr, flush=True)
+    log = EvidenceLog(scenario="preflight")
+    with recording(log):
+        down = preflight(settings)
+    context.suite_run.exchanges.extend(log.snapshot())
+    if down:
+        silent = [e.summary() for e in log.snapshot() if e.status is None]
+        outages.pin(Scope.TARGET, "the target", "did not answer before the first scenario", silent or [down])
+        print(f"hokusai-acceptance: the target is not answering ({down}); every check will fail fast instead of "
+              f"waiting", file=sys.stderr, flush=True)
     reporting.write_allure_environment(context.suite_run, _results_dir(context))
 
 
 def preflight(settings) -> str | None:
-    """One bounded look at the target before any scenario: None when it answers at all."""
+    """A bounded look at the target before any scenario: None when it answers at all. A slow /health (it
+    checks dependencies) is not a dead target: a keyless registry call, refused at once by a working API, decides."""
     from .client import HokusaiClient
-    from .errors import TargetNotResponding, TargetUnreachable
+    from .errors import InfrastructureError, TargetUnreachable
+    from .mlflow_paths import PROXIED_SEARCH
 
     client = HokusaiClient(settings.api_url, connect_timeout=settings.connect_timeout,
                            read_timeout=min(settings.read_timeout, 5.0))
     try:
         client.get("/health")
-    except (TargetUnreachable, TargetNotResponding) as exc:
+    except TargetUnreachable as exc:
         return redact(str(exc))
+    except InfrastructureError as exc:
+        try:
+            client.get(PROXIED_SEARCH)
+        except InfrastructureError:
+            return redact(str(exc))
     finally:
         client.close()
     return None
@@ -123,7 +137,7 @@ def before_scenario(context, scenario) -> None:
         scenario.skip(reason="needs the embedded reference stack (fault injection or stack inspection); "
                              "the configured target is remote")
         return
-    context.world = RegistryWorld(run, skip=scenario.skip)
+    context.world = RegistryWorld(run, skip=scenario.skip, scenario=scenario.name)
     context.world_exchange_mark = 0
     context.world_note_mark = 0
     set_current(context.world.evidence)
@@ -180,15 +194,15 @@ def scenario_outcomes(context) -> list:
             if status == "skipped" and not scenario.skip_reason:
                 continue  # excluded by the tag selection, not skipped by the suite
             outcomes.append(ScenarioOutcome(feature=feature.name, name=scenario.name, status=status,
-                                            message=message, tags=list(scenario.effective_tags)))
+                                            message=message, tags=[str(t) for t in scenario.effective_tags]))
     return outcomes
 
 
-def _diagnose(context, run: SuiteRun, reports_dir: Path) -> None:
+def _diagnose(context, run: SuiteRun, reports_dir: Path, leftovers: list[str]) -> None:
     from .diagnosis import diagnose_run
 
     try:
-        report = diagnose_run(run, scenario_outcomes(context), reports_dir)
+        report = diagnose_run(run, scenario_outcomes(context), reports_dir, leftovers)
     except Exception as exc:  # never lose the run's verdict because the report failed
         print(f"hokusai-acceptance: the infrastructure report could not be written: {redact(exc)}",
               file=sys.stderr)
@@ -206,10 +220,17 @@ def after_all(context) -> None:
     reporting.write_run_info(run, time.time() - getattr(context, "suite_started", time.time()), reports_dir)
     reporting.write_skip_reasons(run.skip_reasons, reports_dir)
     try:
-        _diagnose(context, run, reports_dir)
-        leftovers = run.cleanup()
+        # cleanup first: what it could not remove, and why, is evidence for the diagnosis
+        log = EvidenceLog(scenario="cleanup")
+        log.actor = "valid"
+        with recording(log):
+            leftovers = run.cleanup()
+        run.exchanges.extend(log.snapshot())
         for item in leftovers:
             print(f"hokusai-acceptance: cleanup could not remove {item}", file=sys.stderr)
+        _diagnose(context, run, reports_dir, leftovers)
     finally:
+        if run.outages is not None:
+            run.outages.uninstall()
         if run.stack is not None:
             run.stack.stop()

@@ -3,14 +3,14 @@ redirects followed, bounded reads, typed transport errors, evidence recorded."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 import requests
 
 from .errors import TargetNotResponding, TargetUnreachable, UnexpectedAnswer
-from .evidence import AnswerKind, classify_answer, current_log, install_recorder
+from .evidence import AnswerKind, Exchange, classify_answer, exchange_of, install_recorder
 from .redaction import redact
 
 MAX_BODY = 2 * 1024 * 1024
@@ -42,6 +42,7 @@ class Reply:
     method: str
     url: str
     truncated: bool = False
+    exchange: Exchange | None = field(default=None, repr=False, compare=False)
 
     @property
     def content_type(self) -> str:
@@ -88,11 +89,9 @@ class Reply:
 
 
 class HokusaiClient:
-    def __init__(self, base_url: str, *, connect_timeout: float = 3.0, read_timeout: float = 15.0,
-                 known_down: str | None = None):
+    def __init__(self, base_url: str, *, connect_timeout: float = 3.0, read_timeout: float = 15.0):
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
-        self.known_down = known_down  # the target did not answer at the start of the run: fail fast
         self.session = requests.Session()
         self.session.trust_env = False  # no proxies from the environment, no .netrc credentials
         install_recorder()
@@ -104,9 +103,6 @@ class HokusaiClient:
                 headers: dict[str, str] | None = None, params: dict[str, Any] | None = None,
                 json_body: Any = None, data: bytes | str | None = None, timeout: float | None = None) -> Reply:
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
-        if self.known_down and url.startswith(self.base_url):
-            raise TargetNotResponding(f"{method} {url}: not attempted, the target did not answer at the start of "
-                                      f"the run ({self.known_down})")
         all_headers = dict(headers or {})
         all_params = dict(params or {})
         if key is not None:
@@ -140,13 +136,10 @@ class HokusaiClient:
             response.close()
         reply = Reply(status=response.status_code, headers={k.lower(): v for k, v in response.headers.items()},
                       body=body, elapsed_ms=response.elapsed.total_seconds() * 1000, method=method,
-                      url=redact(response.url), truncated=truncated)
-        log = current_log()
-        last = log.last() if log is not None else None
-        if last is not None and last.status == reply.status and not last.body_prefix:
-            # streamed exchanges are recorded before the body arrives: complete them now
-            last.body_prefix = redact(reply.text[:600])
-            last.answered_by = reply.answered_by
+                      url=redact(response.url), truncated=truncated, exchange=exchange_of(response))
+        if reply.exchange is not None:
+            # a streamed exchange is recorded before its body arrives: complete that very exchange
+            reply.exchange.complete_body(body)
         if 300 <= reply.status < 400 and reply.headers.get("location"):
             reply.headers["location"] = redact(reply.headers["location"])
         return reply

@@ -1,19 +1,26 @@
 """Evidence: every HTTP exchange the suite makes, recorded and redacted.
 
-Both the suite's own client and the MLflow client go through ``requests``; while
-a :class:`EvidenceLog` is installed, each exchange is recorded with its redacted
-URL, status, content type, a body prefix, selected headers, timing and a guess of
-which component answered. Steps attach the log to the report and the diagnosis
-reads it.
+Both the suite's own client and the MLflow client go through ``requests``. While
+an :class:`EvidenceLog` is current (a ``ContextVar``, so each thread and each
+scenario sees its own), each exchange is recorded with its redacted URL, status,
+content type, a body prefix, selected headers, timing, how the transport failed
+and a guess of what kind of answer it was. The recorder hands the exchange it
+created to whoever made the call (:func:`exchange_of`), so a streamed body is
+completed on exactly that exchange, whatever other threads are doing.
+
+Steps attach the log to the report and the diagnosis reads it. Nothing here
+knows about any particular deployment: only what a client can see.
 """
 from __future__ import annotations
 
+import contextvars
 import json
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from typing import Iterator
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Callable, Iterator
+from urllib.parse import urlsplit
 
 import requests
 
@@ -21,23 +28,30 @@ from .redaction import redact, redact_headers
 
 BODY_PREFIX = 600
 KEPT_RESPONSE_HEADERS = ("content-type", "server", "retry-after", "x-ratelimit-limit", "x-ratelimit-remaining",
-                         "x-ratelimit-reset", "location", "content-length", "www-authenticate")
+                         "x-ratelimit-reset", "location", "content-length", "www-authenticate", "via")
 KEPT_REQUEST_HEADERS = ("content-type", "authorization", "x-api-key", "user-agent", "accept")
+CREDENTIAL_HEADERS = ("authorization", "x-api-key")
 
 
 class AnswerKind:
-    """Who (probably) produced an answer, judged only from what a client can see."""
+    """What kind of answer came back, judged only from what a client can see."""
 
-    GATEWAY_JSON = "gateway JSON"              # {"detail": ...} from the Hokusai API
+    GATEWAY_JSON = "gateway JSON"              # {"detail": ...}: a FastAPI service (the Hokusai API)
     MLFLOW_JSON = "MLflow JSON error"          # {"error_code": ...}
     JSON = "JSON"                              # a successful JSON answer
-    FLASK_HTML_404 = "MLflow/Flask HTML page"  # <!doctype html>...404 Not Found
-    LB_HTML = "load balancer HTML page"        # ALB 502/503/504 pages
-    PLAIN_TEXT = "plain text"                  # ALB fixed response, misc servers
+    FLASK_HTML_404 = "MLflow/Flask HTML page"  # <!doctype html>...404 Not Found (werkzeug)
+    LB_HTML = "load balancer HTML page"        # <center><h1>503 Service Temporarily Unavailable</h1></center>
+    HTML = "HTML page"                         # any other page (a web UI, a login page, ...)
+    PLAIN_TEXT = "plain text"                  # a load balancer's fixed response, a bare server
     OTHER_JSON = "other JSON"
     NON_JSON = "non-JSON body"
     EMPTY = "empty body"
     NO_ANSWER = "no answer"
+
+
+def _is_lb_page(lowered: str) -> bool:
+    """The bare error pages load balancers and reverse proxies write: a title and a centred heading."""
+    return "<center><h1>" in lowered and "</h1></center>" in lowered
 
 
 def classify_answer(status: int | None, content_type: str, body: str) -> str:
@@ -51,7 +65,10 @@ def classify_answer(status: int | None, content_type: str, body: str) -> str:
         lowered = text.lower()
         if "werkzeug" in lowered or ("<title>404 not found</title>" in lowered and "<h1>not found</h1>" in lowered):
             return AnswerKind.FLASK_HTML_404
-        return AnswerKind.LB_HTML
+        if _is_lb_page(lowered) or (status >= 500 and len(lowered) < 1024 and "<title>" in lowered
+                                    and str(status) in lowered[:200]):
+            return AnswerKind.LB_HTML
+        return AnswerKind.HTML
     if "json" in ctype or text[:1] in "{[":
         try:
             data = json.loads(text)
@@ -70,6 +87,25 @@ def classify_answer(status: int | None, content_type: str, body: str) -> str:
     return AnswerKind.NON_JSON
 
 
+def transport_error_kind(exc: BaseException) -> str:
+    """How a call failed before any answer: refused, dns, connect-timeout, read-timeout, reset or other."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return "connect-timeout"
+    if isinstance(exc, requests.ReadTimeout):
+        return "read-timeout"
+    text = str(exc)
+    if any(m in text for m in ("Name or service not known", "nodename nor servname", "Temporary failure in name",
+                               "getaddrinfo failed", "No address associated")):
+        return "dns"
+    if "Connection refused" in text:
+        return "refused"
+    if any(m in text for m in ("Connection reset", "RemoteDisconnected", "Connection aborted", "BadStatusLine")):
+        return "reset"
+    if "timed out" in text.lower():
+        return "read-timeout"
+    return "other"
+
+
 @dataclass
 class Exchange:
     method: str
@@ -82,21 +118,60 @@ class Exchange:
     response_headers: dict[str, str] = field(default_factory=dict)
     elapsed_ms: float = 0.0
     error: str | None = None
+    error_kind: str = ""       # refused | dns | connect-timeout | read-timeout | reset | not-attempted | other
     answered_by: str = ""
-    label: str = ""
+    label: str = ""            # a sweep probe's name, when the exchange is one
     started_at: float = 0.0
-    actor: str = ""          # which key role made the call (valid, read-only, never issued, none, ...)
-    deliberate: bool = False  # made while the scenario itself broke something on purpose
+    actor: str = ""            # which key role made the call (valid, read-only, never issued, none, ...)
+    keyed: bool = False        # a credential travelled with the request (header or api_key query)
+    deliberate: bool = False   # made while the scenario itself broke something on purpose
+    scenario: str = ""         # the scenario (or "sweep", "cleanup") that made the call
+    request_sent_body: bool = False  # the request carried a body
+
+    @property
+    def path(self) -> str:
+        """Path and query, without scheme and host."""
+        parts = urlsplit(self.url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    @property
+    def route(self) -> str:
+        return urlsplit(self.url).path
+
+    @property
+    def answered(self) -> bool:
+        return self.status is not None
+
+    @property
+    def server(self) -> str:
+        return self.response_headers.get("server") or self.response_headers.get("Server") or ""
 
     def summary(self) -> str:
+        key = " (with key)" if self.keyed else " (no key)"
         if self.status is None:
-            return f"{self.method} {self.url} -> no answer ({self.error}) after {self.elapsed_ms:.0f} ms"
+            return f"{self.method} {self.url}{key} -> no answer ({self.error}) after {self.elapsed_ms:.0f} ms"
         body = " ".join(self.body_prefix.split())[:160]
-        return (f"{self.method} {self.url} -> HTTP {self.status} {self.content_type or '(no content type)'} "
-                f"[{self.answered_by}] in {self.elapsed_ms:.0f} ms: {body}")
+        server = f", server {self.server}" if self.server else ""
+        return (f"{self.method} {self.url}{key} -> HTTP {self.status} {self.content_type or '(no content type)'}"
+                f"{server} [{self.answered_by}] in {self.elapsed_ms:.0f} ms: {body}")
+
+    def curl(self) -> str:
+        header = " -H 'Authorization: Bearer $HOKUSAI_API_KEY'" if self.keyed else ""
+        method = "" if self.method == "GET" else f" -X {self.method}"
+        body = ""
+        if self.request_body_prefix and not self.request_body_prefix.startswith("<"):
+            quoted = self.request_body_prefix.replace("'", "'\\''")
+            body = f" -H 'Content-Type: application/json' --data '{quoted}'"
+        url = self.url.replace("api_key=***", "api_key=$HOKUSAI_API_KEY")
+        return f"curl -sS -i --max-time 10{method}{header}{body} '{url}'"
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Exchange":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
     def as_text(self) -> str:
         """Request/response shown the way a person reads it (for report attachments)."""
@@ -113,6 +188,12 @@ class Exchange:
             lines += ["", self.body_prefix]
         return redact("\n".join(lines))
 
+    def complete_body(self, body: bytes | str) -> None:
+        """Fill in the body of a streamed answer once the caller has read it (observers see it then)."""
+        self.body_prefix = _text_prefix(body)
+        self.answered_by = classify_answer(self.status, self.content_type, self.body_prefix)
+        _notify(self)
+
 
 def _text_prefix(data: bytes | str | None, limit: int = BODY_PREFIX) -> str:
     if data is None:
@@ -126,6 +207,16 @@ def _text_prefix(data: bytes | str | None, limit: int = BODY_PREFIX) -> str:
     return redact(data[:limit])
 
 
+def carries_key(request: requests.PreparedRequest) -> bool:
+    if any(h.lower() in CREDENTIAL_HEADERS for h in request.headers):
+        return True
+    return "api_key=" in (urlsplit(request.url or "").query or "")
+
+
+def _request_headers(request: requests.PreparedRequest) -> dict[str, str]:
+    return redact_headers({k: v for k, v in request.headers.items() if k.lower() in KEPT_REQUEST_HEADERS})
+
+
 def exchange_from_response(response: requests.Response, elapsed_ms: float, streamed: bool,
                            request_body: bytes | str | None = None, started_at: float = 0.0) -> Exchange:
     request = response.request
@@ -133,74 +224,107 @@ def exchange_from_response(response: requests.Response, elapsed_ms: float, strea
     body = "" if streamed else _text_prefix(response.content)
     return Exchange(
         method=request.method or "?", url=redact(request.url), status=response.status_code,
-        content_type=content_type, body_prefix=body,
-        request_headers=redact_headers({k: v for k, v in request.headers.items()
-                                        if k.lower() in KEPT_REQUEST_HEADERS}),
+        content_type=content_type, body_prefix=body, request_headers=_request_headers(request),
         request_body_prefix=_text_prefix(request_body, 300),
-        response_headers={k: redact(v) for k, v in response.headers.items() if k.lower() in KEPT_RESPONSE_HEADERS},
+        response_headers={k.lower(): redact(v) for k, v in response.headers.items()
+                          if k.lower() in KEPT_RESPONSE_HEADERS},
         elapsed_ms=round(elapsed_ms, 2), answered_by=classify_answer(response.status_code, content_type, body),
-        started_at=started_at)
+        started_at=started_at, keyed=carries_key(request), request_sent_body=bool(request_body))
 
 
 class EvidenceLog:
-    """Exchanges of one scenario (or one check), in order."""
+    """Exchanges of one scenario (or one check), in order; safe to add to from many threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, scenario: str = "") -> None:
         self.exchanges: list[Exchange] = []
         self.actor = "none"
         self.deliberate = False
+        self.scenario = scenario
         self._lock = threading.Lock()
 
-    def add(self, exchange: Exchange) -> None:
+    def add(self, exchange: Exchange) -> Exchange:
         exchange.actor = exchange.actor or self.actor
         exchange.deliberate = exchange.deliberate or self.deliberate
+        exchange.scenario = exchange.scenario or self.scenario
         with self._lock:
             self.exchanges.append(exchange)
+        return exchange
 
-    def clear(self) -> None:
+    def snapshot(self) -> list[Exchange]:
         with self._lock:
-            self.exchanges.clear()
-
-    def last(self) -> Exchange | None:
-        return self.exchanges[-1] if self.exchanges else None
+            return list(self.exchanges)
 
     def failures(self) -> list[Exchange]:
-        return [e for e in self.exchanges if e.status is None or e.status >= 400]
+        return [e for e in self.snapshot() if e.status is None or e.status >= 400]
 
     def as_text(self) -> str:
-        return "\n\n".join(f"--- exchange {i + 1} ---\n{e.as_text()}" for i, e in enumerate(self.exchanges))
+        return "\n\n".join(f"--- exchange {i + 1} ---\n{e.as_text()}" for i, e in enumerate(self.snapshot()))
 
     def as_json(self) -> str:
-        return json.dumps([e.to_dict() for e in self.exchanges], indent=2)
+        return json.dumps([e.to_dict() for e in self.snapshot()], indent=2)
 
 
 # ------------------------------------------------------------------ recording
 
-_current: EvidenceLog | None = None
+_current: contextvars.ContextVar[EvidenceLog | None] = contextvars.ContextVar("hokusai_evidence_log", default=None)
+#: where exchanges go that are made on threads which did not inherit a log (e.g. a library's own pool)
+_fallback: EvidenceLog | None = None
 _original_send = requests.Session.send
 _installed = False
+#: called with each prepared request before it is sent; may raise to refuse the call (outage guards)
+_guards: list[Callable[[requests.PreparedRequest], None]] = []
+#: called with each recorded exchange (outage tracking)
+_observers: list[Callable[[Exchange], None]] = []
 
 
 def _recording_send(self, request, **kwargs):  # type: ignore[no-untyped-def]
-    log = _current
+    log = _current.get() or _fallback
+    started_wall = time.time()
+    for guard in list(_guards):
+        try:
+            guard(request)
+        except Exception as exc:
+            if log is not None:
+                _notify(log.add(Exchange(
+                    method=request.method or "?", url=redact(request.url), status=None,
+                    request_headers=_request_headers(request), error=redact(str(exc))[:1500],
+                    error_kind="not-attempted", answered_by=AnswerKind.NO_ANSWER, started_at=started_wall,
+                    keyed=carries_key(request))))
+            raise
     if log is None:
         return _original_send(self, request, **kwargs)
-    started_wall = time.time()
     started = time.perf_counter()
     try:
         response = _original_send(self, request, **kwargs)
     except requests.RequestException as exc:
-        log.add(Exchange(method=request.method or "?", url=redact(request.url), status=None,
-                         request_headers=redact_headers({k: v for k, v in request.headers.items()
-                                                         if k.lower() in KEPT_REQUEST_HEADERS}),
-                         elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
-                         error=redact(f"{type(exc).__name__}: {exc}"), answered_by=AnswerKind.NO_ANSWER,
-                         started_at=started_wall))
+        exchange = log.add(Exchange(method=request.method or "?", url=redact(request.url), status=None,
+                                    request_headers=_request_headers(request),
+                                    request_body_prefix=_text_prefix(request.body, 300),
+                                    elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
+                                    error=redact(f"{type(exc).__name__}: {exc}")[:500],
+                                    error_kind=transport_error_kind(exc), answered_by=AnswerKind.NO_ANSWER,
+                                    started_at=started_wall, keyed=carries_key(request),
+                                    request_sent_body=bool(request.body)))
+        _notify(exchange)
         raise
     elapsed = (time.perf_counter() - started) * 1000
-    log.add(exchange_from_response(response, elapsed, streamed=bool(kwargs.get("stream")),
-                                   request_body=request.body, started_at=started_wall))
+    streamed = bool(kwargs.get("stream"))
+    exchange = log.add(exchange_from_response(response, elapsed, streamed=streamed, request_body=request.body,
+                                              started_at=started_wall))
+    response.hokusai_exchange = exchange  # the caller completes a streamed body on this very exchange
+    if not streamed:
+        _notify(exchange)
     return response
+
+
+def _notify(exchange: Exchange) -> None:
+    for observer in list(_observers):
+        observer(exchange)
+
+
+def exchange_of(response: requests.Response) -> Exchange | None:
+    """The exchange the recorder made for this response, if it was recorded."""
+    return getattr(response, "hokusai_exchange", None)
 
 
 def install_recorder() -> None:
@@ -211,21 +335,55 @@ def install_recorder() -> None:
         _installed = True
 
 
+def add_guard(guard: Callable[[requests.PreparedRequest], None]) -> None:
+    install_recorder()
+    if guard not in _guards:
+        _guards.append(guard)
+
+
+def remove_guard(guard: Callable[[requests.PreparedRequest], None]) -> None:
+    if guard in _guards:
+        _guards.remove(guard)
+
+
+def add_observer(observer: Callable[[Exchange], None]) -> None:
+    install_recorder()
+    if observer not in _observers:
+        _observers.append(observer)
+
+
+def remove_observer(observer: Callable[[Exchange], None]) -> None:
+    if observer in _observers:
+        _observers.remove(observer)
+
+
 def current_log() -> EvidenceLog | None:
-    return _current
+    return _current.get() or _fallback
 
 
 def set_current(log: EvidenceLog | None) -> None:
-    global _current
-    _current = log
+    """Make ``log`` current for this context and the fallback for threads started without one."""
+    global _fallback
+    _current.set(log)
+    _fallback = log
 
 
 @contextmanager
 def recording(log: EvidenceLog) -> Iterator[EvidenceLog]:
+    """Record into ``log`` in this context (and in threads started with :func:`in_context`)."""
     install_recorder()
-    previous = _current
-    set_current(log)
+    token = _current.set(log)
     try:
         yield log
     finally:
-        set_current(previous)
+        _current.reset(token)
+
+
+def in_context(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap ``fn`` so a worker thread runs it with the caller's evidence log (and other context)."""
+    context = contextvars.copy_context()
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return context.copy().run(fn, *args, **kwargs)
+
+    return run

@@ -5,22 +5,35 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from .answers import Who, who_answered
 from .client import Reply
 from .errors import UnexpectedAnswer
-from .evidence import AnswerKind
+from .evidence import Exchange
 
-#: Answers that mean "something other than the API answered": routing or platform trouble.
-_FOREIGN = {AnswerKind.LB_HTML, AnswerKind.PLAIN_TEXT, AnswerKind.FLASK_HTML_404, AnswerKind.NON_JSON}
+#: Who may answer for the registry: anyone else answering is routing or platform trouble, not the product.
+_PRODUCT = {Who.API, Who.MLFLOW, Who.MLFLOW_VIA_API}
 
 
 def _fail(message: str, reply: Reply) -> AssertionError:
     return AssertionError(f"{message}\n  evidence: {reply.describe()}")
 
 
+def who(reply: Reply) -> str:
+    exchange = reply.exchange or Exchange(method=reply.method, url=reply.url, status=reply.status,
+                                          content_type=reply.content_type, body_prefix=reply.text[:600],
+                                          answered_by=reply.answered_by,
+                                          response_headers={"server": reply.headers.get("server", "")})
+    return who_answered(exchange)
+
+
 def expect_api_answer(reply: Reply) -> None:
-    """The answer must come from the Hokusai API, not from a load balancer or a wrong upstream."""
-    if reply.answered_by in _FOREIGN or (reply.status >= 500 and reply.answered_by != AnswerKind.GATEWAY_JSON):
-        raise UnexpectedAnswer(f"the answer did not come from the Hokusai API: {reply.describe()}")
+    """The answer must come from the Hokusai API (or MLflow behind it), not a load balancer or another server."""
+    answerer = who(reply)
+    if answerer not in _PRODUCT:
+        raise UnexpectedAnswer(f"the answer came from {answerer}, not the Hokusai API: {reply.describe()}")
+    if reply.status >= 500 and answerer != Who.API:
+        # a server error behind the API (MLflow, its store): the call could not be exercised
+        raise UnexpectedAnswer(f"{answerer} failed with HTTP {reply.status}: {reply.describe()}")
 
 
 def expect_status(reply: Reply, expected: int | Iterable[int], what: str = "the call") -> None:

@@ -30,6 +30,7 @@ from .errors import ConfigError, InfrastructureError, SuiteError
 from .evidence import AnswerKind, EvidenceLog, recording
 from .hokusai_tags import readiness_problems, validate
 from .redaction import redact
+from .reporting import component_versions
 from .rest_api import MlflowRest, register_via_rest
 from .settings import load_settings
 
@@ -272,7 +273,7 @@ def run_check(name: str, target: Target) -> CheckResult:
     function, _ = CHECKS[name]
     result = CheckResult(check=name, target=target.url)
     created = reg.CreatedResources(prefix=f"{target.prefix}-{name.replace('_', '-')[:20]}")
-    log = EvidenceLog()
+    log = EvidenceLog(scenario=name)
     log.actor = "valid"
     started = time.monotonic()
     with recording(log):
@@ -289,12 +290,13 @@ def run_check(name: str, target: Target) -> CheckResult:
     result.seconds = round(time.monotonic() - started, 2)
     if not result.ok:
         failing = "; ".join(f"{s.what}: {s.detail}" for s in result.steps if not s.ok)
-        probes = run_sweep(target.url, target.key, prefix=target.prefix, auth_url=target.auth_url,
-                           timeout=min(target.read_timeout, 5.0))
-        evidence = RunEvidence(probes=probes, exchanges=log.exchanges,
+        probes, identity = run_sweep(target.url, target.key, prefix=target.prefix, auth_url=target.auth_url,
+                                     timeout=min(target.read_timeout, 5.0))
+        evidence = RunEvidence(probes=probes, exchanges=log.snapshot(), identity=identity,
+                               client={"mlflow": component_versions().get("mlflow", "")},
                                scenarios=[ScenarioOutcome(feature="field check", name=name, status="failed",
                                                           message=failing)])
-        result.findings = [f.to_dict() for f in diagnose(evidence)]
+        result.findings = [f.to_dict() for f in diagnose(evidence).findings]
     return result
 
 

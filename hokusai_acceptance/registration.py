@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import numpy as np
 
-from .errors import RegistryCallFailed, TargetNotResponding, TargetUnreachable
+from .errors import InfrastructureError, RegistryCallFailed, TargetNotResponding, TargetUnreachable
 from .evidence import current_log
 from .hokusai_tags import HokusaiMetadata, check_meets_benchmark
 from .redaction import redact
@@ -124,9 +124,7 @@ class CreatedResources:
 class MlflowSession:
     """The MLflow client of a third-party developer, pointed at one target with one key."""
 
-    def __init__(self, tracking_uri: str, key: str | None, *, timeout: float = 30.0, retries: int = 0,
-                 known_down: str | None = None):
-        self.known_down = known_down
+    def __init__(self, tracking_uri: str, key: str | None, *, timeout: float = 30.0, retries: int = 0):
         self.tracking_uri = tracking_uri
         self.key = key
         self.timeout = timeout
@@ -173,9 +171,6 @@ class MlflowSession:
         """Run one MLflow client operation, turning client errors into typed, evidenced failures."""
         from mlflow.exceptions import MlflowException
 
-        if self.known_down:
-            raise TargetNotResponding(f"{what}: not attempted, the target did not answer at the start of the run "
-                                      f"({self.known_down})")
         import requests
 
         with self.active():
@@ -187,6 +182,11 @@ class MlflowSession:
 
 
 def _typed_failure(what: str, exc: Exception) -> Exception:
+    cause: BaseException | None = exc
+    while cause is not None:  # a call the outage guard refused, wrapped by the MLflow client
+        if isinstance(cause, InfrastructureError):
+            return type(cause)(f"{what}: {cause}")
+        cause = cause.__cause__ or cause.__context__
     message = redact(str(exc))
     log = current_log()
     evidence = [e.summary() for e in log.failures()[-3:]] if log is not None else []

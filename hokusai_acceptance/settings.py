@@ -42,6 +42,8 @@ class Settings:
     run_id: str = ""
     notes: tuple[str, ...] = ()
     auth_url: str | None = None          # the auth service, asked directly by the diagnosis when set
+    expected_version: str | None = None  # HOKUSAI_EXPECTED_VERSION: compared with what the target reports
+    expected_commit: str | None = None   # HOKUSAI_EXPECTED_COMMIT
 
     @property
     def embedded(self) -> bool:
@@ -134,9 +136,11 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: Path | None
     if not re.fullmatch(r"[a-z0-9]{6,32}", run_id):
         raise ConfigError("HOKUSAI_RUN_ID must be 6-32 lower-case letters or digits")
 
+    expected = dict(expected_version=(values.get("HOKUSAI_EXPECTED_VERSION") or "").strip() or None,
+                    expected_commit=(values.get("HOKUSAI_EXPECTED_COMMIT") or "").strip() or None)
     raw_url = values.get("HOKUSAI_API_URL", "")
     if not raw_url.strip():
-        return Settings(api_url=None, run_id=run_id, **timeouts)
+        return Settings(api_url=None, run_id=run_id, **timeouts, **expected)
 
     api_url, notes = normalise_url(raw_url)
     api_key = (values.get("HOKUSAI_API_KEY") or "").strip()
@@ -160,4 +164,4 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: Path | None
     for key in (api_key, readonly, revoked):
         register_secret(key)
     return Settings(api_url=api_url, api_key=api_key, readonly_key=readonly, revoked_key=revoked,
-                    run_id=run_id, notes=tuple(notes), auth_url=auth_url, **timeouts)
+                    run_id=run_id, notes=tuple(notes), auth_url=auth_url, **timeouts, **expected)

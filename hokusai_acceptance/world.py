@@ -42,7 +42,7 @@ class SuiteRun:
     budgets: dict[str, float] = field(default_factory=dict)
     skip_reasons: list[dict] = field(default_factory=list)
     exchanges: list = field(default_factory=list)   # every scenario's evidence, for the diagnosis
-    target_down: str | None = None                    # set when the target did not answer the preflight
+    outages: Any = None                               # OutageTracker: pinned outages fail calls at once
 
     def __post_init__(self) -> None:
         if self.resources is None:
@@ -54,7 +54,7 @@ class SuiteRun:
 
     def session(self, key: str | None) -> reg.MlflowSession:
         return reg.MlflowSession(self.settings.tracking_uri, key, timeout=self.settings.mlflow_timeout,
-                                 retries=self.settings.mlflow_retries, known_down=self.target_down)
+                                 retries=self.settings.mlflow_retries)
 
     def budget(self, name: str) -> float:
         """A budget from behave.ini's [behave.userdata] (or ``-D name=value``); none is built in."""
@@ -64,7 +64,7 @@ class SuiteRun:
 
     def cleanup(self) -> list[str]:
         key = self.keys.get("valid")
-        if not (self.resources.models or self.resources.experiments) or not key or self.target_down:
+        if not (self.resources.models or self.resources.experiments) or not key:
             return []
         return reg.cleanup(self.session(key), self.resources)
 
@@ -76,12 +76,12 @@ def never_issued_key() -> str:
 
 
 class RegistryWorld(HealthChecks, AuthChecks, RegistrationChecks, ProxyChecks, ErrorChecks, PerformanceChecks):
-    def __init__(self, run: SuiteRun, skip: Callable[[str], None] | None = None):
+    def __init__(self, run: SuiteRun, skip: Callable[[str], None] | None = None, scenario: str = ""):
         self.run = run
         self._skip = skip
-        self.evidence = EvidenceLog()
+        self.evidence = EvidenceLog(scenario=scenario)
         self.client = HokusaiClient(run.base_url, connect_timeout=run.settings.connect_timeout,
-                                    read_timeout=run.settings.read_timeout, known_down=run.target_down)
+                                    read_timeout=run.settings.read_timeout)
         self.key: str | None = None
         self.key_role = "none"
         self.reply: Reply | None = None

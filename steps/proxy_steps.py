@@ -92,9 +92,14 @@ def step_i_list_experiments_under_mount(context, mount):
     context.world.call_through_mount(mount)
 
 
-@when("I list experiments using the ajax-api path form")
-def step_i_list_experiments_ajax(context):
-    context.world.call_ajax_form()
+@when('someone without a key calls "{path}"')
+def step_someone_without_a_key_calls(context, path):
+    context.world.call_without_key(path)
+
+
+@then("the call is refused and no registry data is shown")
+def step_refused_without_registry_data(context):
+    context.world.check_refused_without_registry_data()
 
 
 @when("I send a {method} call through a gateway whose upstream records what it receives")

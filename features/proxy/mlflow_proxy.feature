@@ -59,10 +59,20 @@ Feature: The registry proxy gives the MLflow API to callers with a key
       | /api/mlflow |
       | /mlflow     |
 
-  @readonly
-  Scenario: The ajax-api path form used by the MLflow web UI is accepted
-    When I list experiments using the ajax-api path form
-    Then the registry answers with a list of experiments
+  @readonly @critical
+  Scenario Outline: Without a key, nothing from the registry is served at <path>
+    Both mounts, the ajax-api form the MLflow web UI uses, and the web UI itself are public paths:
+    each must refuse a caller without a key and show no registry data.
+    When someone without a key calls "<path>"
+    Then the call is refused and no registry data is shown
+
+    Examples:
+      | path                                               |
+      | /api/mlflow/api/2.0/mlflow/experiments/search      |
+      | /mlflow/api/2.0/mlflow/experiments/search          |
+      | /api/mlflow/ajax-api/2.0/mlflow/experiments/search |
+      | /mlflow/ajax-api/2.0/mlflow/experiments/search     |
+      | /mlflow/                                           |
 
   @readonly @embedded_only
   Scenario Outline: A <method> call reaches MLflow without credentials but with the caller's identity

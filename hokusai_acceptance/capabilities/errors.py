@@ -22,10 +22,10 @@ class ErrorChecks:
 
     def make_mlflow_unresponsive(self, timeout: float) -> None:
         self.breaking_on_purpose()
-        self.stack.gateway_settings(upstream_timeout=timeout)
+        self.stack.gateway_settings_update(upstream_timeout=timeout)
         self.stack.freeze("mlflow")
         self.cleanups.append(lambda: self.stack.thaw("mlflow"))
-        self.cleanups.append(lambda: self.stack.gateway_settings(upstream_timeout=30.0))
+        self.cleanups.append(lambda: self.stack.gateway_settings_update(upstream_timeout=30.0))
         self.note(f"gateway upstream timeout lowered to {timeout} s for this scenario (30 s in the contract)")
 
     def inject_fault(self, fault: str) -> None:

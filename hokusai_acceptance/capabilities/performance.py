@@ -16,7 +16,7 @@ class PerformanceChecks:
 
     def measure_read_latency(self, count: int) -> None:
         client = measure.TimingClient(timeout=10)
-        url = f"{self.run.base_url}/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"
+        url = f"{self.stack.api_url}/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"
         headers = {"Authorization": f"Bearer {self._load_key()}"}
         self.latency = measure.sample("authenticated read", lambda: client.ok(url, headers), count=count,
                                       max_seconds=60)
@@ -34,7 +34,7 @@ class PerformanceChecks:
         headers = {"Authorization": f"Bearer {self._load_key()}"}
         path = "/api/2.0/mlflow/experiments/search?max_results=20"
         gateway, direct = measure.paired(
-            ("through the gateway", lambda: client.ok(f"{self.run.base_url}/api/mlflow{path}", headers)),
+            ("through the gateway", lambda: client.ok(f"{self.stack.api_url}/api/mlflow{path}", headers)),
             ("straight to MLflow", lambda: client.ok(f"{self.stack.mlflow_url}{path}")), count=count, max_seconds=60)
         client.close()
         self.overhead = {"gateway_p50_ms": gateway.p50_ms, "direct_p50_ms": direct.p50_ms,
@@ -51,7 +51,7 @@ class PerformanceChecks:
                                  f"MLflow itself; the budget is {ratio:.2f}x")
 
     def measure_throughput(self, users: int, seconds: float) -> None:
-        runs = measure.gateway_and_mlflow(self.run.base_url, self.stack.mlflow_url, users=users, seconds=seconds,
+        runs = measure.gateway_and_mlflow(self.stack.api_url, self.stack.mlflow_url, users=users, seconds=seconds,
                                           operation="read", key=self._load_key())
         self.load, self.direct_load = (measure.combine_loads([r for r in runs if r["target"] == "gateway"]),
                                        measure.combine_loads([r for r in runs if r["target"] != "gateway"]))
@@ -71,7 +71,7 @@ class PerformanceChecks:
     def time_operations(self, rows: list[tuple[str, int]]) -> None:
         from ..perf.operations import RegistryOperations, warmup_for
 
-        ops = RegistryOperations(self.run.base_url, self._load_key(), self.run.resources.name("perf"))
+        ops = RegistryOperations(self.stack.api_url, self._load_key(), self.run.resources.name("perf"))
         self.requested = dict(rows)
         try:
             self.operation_stats = {}
@@ -98,10 +98,10 @@ class PerformanceChecks:
         if operation == "write":
             from ..perf.operations import RegistryOperations
 
-            ops = RegistryOperations(self.run.base_url, self._load_key(), self.run.resources.name(f"load-{users}"))
+            ops = RegistryOperations(self.stack.api_url, self._load_key(), self.run.resources.name(f"load-{users}"))
             experiment = ops.experiment_id
             ops.close()
-        self.load = measure.run_locust(self.run.base_url, users=users, seconds=seconds, operation=operation,
+        self.load = measure.run_locust(self.stack.api_url, users=users, seconds=seconds, operation=operation,
                                        key=self._load_key(), experiment_id=experiment).to_dict()
         self._attach(f"{operation} load, {users} callers", self.load)
 
@@ -124,7 +124,7 @@ class PerformanceChecks:
     # -- the validation cache
 
     def measure_cache_effect(self, cold_count: int, warm_count: int) -> None:
-        url = f"{self.run.base_url}/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"
+        url = f"{self.stack.api_url}/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"
         headers = {"Authorization": f"Bearer {self._load_key()}"}
         client = measure.TimingClient(timeout=10)
 
@@ -165,7 +165,7 @@ class PerformanceChecks:
 
         pids = {**{name: pid for name, pid in self.stack.pids().items() if pid}, "suite": os.getpid()}
         with measure.ResourceSampler(pids, interval=0.25, max_seconds=seconds + 60) as sampler:
-            self.load = measure.run_locust(self.run.base_url, users=users, seconds=seconds, operation="read",
+            self.load = measure.run_locust(self.stack.api_url, users=users, seconds=seconds, operation="read",
                                            key=self._load_key()).to_dict()
         self.resources = {name: {"samples": sum(1 for s in sampler.samples if name in s),
                                  "peak_rss_mb": sampler.peak(name, "rss_mb"),

@@ -7,6 +7,7 @@ import time
 
 from .. import expectations as expect
 from ..client import KeyForm
+from ..answers import looks_like_registry
 from ..rest_api import MlflowRest
 
 
@@ -110,9 +111,13 @@ class ProxyChecks:
     def call_through_mount(self, mount: str) -> None:
         self.reply = MlflowRest(self.client, self.key, mount=mount).search_experiments(max_results=1)
 
-    def call_ajax_form(self) -> None:
-        self.reply = self.client.get("/api/mlflow/ajax-api/2.0/mlflow/experiments/search", key=self.key,
-                                     params={"max_results": 1})
+    def call_without_key(self, path: str) -> None:
+        self.reply = self.client.get(path, params={"max_results": 1} if "/search" in path else None)
+
+    def check_refused_without_registry_data(self) -> None:
+        if self.reply.exchange is not None and looks_like_registry(self.reply.exchange):
+            raise AssertionError(f"registry data is served without any key: {self.reply.describe()}")
+        expect.expect_status(self.reply, {401, 403}, "a call without a key")
 
     def check_experiments_listed(self) -> None:
         body = expect.expect_success(self.reply, "the experiment search")

@@ -1,35 +1,48 @@
 """Root-cause diagnosis and the infrastructure report.
 
-:mod:`.sweep` probes the target read-only, :mod:`.rules` turns the evidence into
-findings from the catalog (:mod:`.catalog`), :mod:`.report` writes the report.
+:mod:`.sweep` probes the target read-only; :mod:`.answers` tells who answered each call;
+:mod:`.facts` states what the evidence shows; :mod:`.engine` turns facts into findings
+(catalog entries in :mod:`.catalog`, or a localisation when none fits); :mod:`.target`
+says what the target is; :mod:`.report` writes the report. Nothing here reads the
+embedded stack's internals: a remote run has exactly the same evidence.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from .engine import Diagnosis, Finding, diagnose
+from .evidence import RunEvidence, ScenarioOutcome
 from .report import build, write
-from .rules import Finding, RunEvidence, ScenarioOutcome, diagnose
 from .sweep import run_sweep
 
-__all__ = ["Finding", "RunEvidence", "ScenarioOutcome", "build", "diagnose", "run_sweep", "write", "diagnose_run"]
+__all__ = ["Diagnosis", "Finding", "RunEvidence", "ScenarioOutcome", "build", "diagnose", "run_sweep", "write",
+           "diagnose_run", "EVIDENCE_FILE"]
+
+EVIDENCE_FILE = "diagnosis-evidence.json"
 
 
-def diagnose_run(run, scenarios: list[ScenarioOutcome], reports_dir: Path) -> dict:
-    """Sweep the target, diagnose the run and write the infrastructure report; returns the report as a dict."""
+def collect_evidence(run, scenarios: list[ScenarioOutcome], leftovers: list[str]) -> RunEvidence:
+    """Sweep the target and gather the run's evidence (the same whether the target is embedded or remote)."""
+    from ..reporting import component_versions
+
     settings = run.settings
     auth_url = run.stack.auth_url if run.stack is not None else settings.auth_url
-    probes = run_sweep(settings.api_url, run.keys.get("valid"), prefix=run.resources.prefix, auth_url=auth_url,
-                       timeout=min(settings.read_timeout, 5.0))
-    observers = {}
-    if run.stack is not None:
-        try:
-            observers["auth_rejections"] = run.stack.auth_stats().get("rejections", {})
-        except Exception:  # the observer is a bonus; the diagnosis stands without it
-            observers = {}
-    exchanges = [e for e in run.exchanges if not e.deliberate]
-    evidence = RunEvidence(probes=probes, exchanges=exchanges, scenarios=scenarios, observers=observers)
-    findings = diagnose(evidence)
-    report = build(evidence, findings, target=settings.api_url,
+    probes, identity = run_sweep(settings.api_url, run.keys.get("valid"), prefix=run.resources.prefix,
+                                 auth_url=auth_url, timeout=min(settings.read_timeout, 5.0))
+    client = {"mlflow": component_versions().get("mlflow", ""), "auth_url_given": bool(auth_url),
+              "expected_version": settings.expected_version, "expected_commit": settings.expected_commit,
+              "pins": [pin.describe() for pin in run.outages.pinned()] if run.outages is not None else []}
+    return RunEvidence(probes=probes, exchanges=list(run.exchanges), scenarios=scenarios, identity=identity,
+                       client=client, leftovers=list(leftovers))
+
+
+def diagnose_run(run, scenarios: list[ScenarioOutcome], reports_dir: Path, leftovers: list[str]) -> dict:
+    """Sweep the target, diagnose the run and write the infrastructure report; returns the report as a dict."""
+    evidence = collect_evidence(run, scenarios, leftovers)
+    evidence.write(reports_dir / EVIDENCE_FILE)
+    diagnosis = diagnose(evidence)
+    settings = run.settings
+    report = build(evidence, diagnosis, target=settings.api_url,
                    target_kind="embedded reference stack" if run.stack is not None else "remote deployment",
                    run_id=settings.run_id, notes=list(settings.notes))
     write(report, reports_dir)

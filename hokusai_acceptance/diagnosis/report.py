@@ -1,5 +1,5 @@
-"""The infrastructure report: what works, what fails, why, who fixes it and how to
-check the fix -- written for the infra team and their managers, on every run."""
+"""The infrastructure report: what the target is, what works, what fails, why, who
+fixes it and how to check the fix -- written for the infra team on every run."""
 from __future__ import annotations
 
 import html
@@ -11,25 +11,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..redaction import redact
-from .catalog import COMPONENTS
-from .rules import Finding, RunEvidence, ScenarioOutcome
-from .sweep import Probe
+from .catalog import COMPONENTS, UNRECOGNISED
+from .engine import Diagnosis, Finding
+from .evidence import RunEvidence, ScenarioOutcome
 
 #: Which sweep probes speak for which component.
 COMPONENT_PROBES = {
-    "routing / load balancer": ("health", "read_without_key"),
-    "API service": ("health", "read_without_key", "ready"),
+    "load balancer": ("health", "read_without_key"),
+    "Hokusai API": ("health", "read_without_key", "ready", "version"),
     "auth service": ("read_with_key", "auth_direct"),
     "validation cache": ("health",),
-    "MLflow tracking": ("health_mlflow", "read_with_key", "mlflow_mount"),
-    "model registry": (),
-    "artifact storage": ("artifact_list", "api_health_mlflow"),
+    "MLflow server": ("health_mlflow", "read_with_key", "mlflow_mount", "mlflow_version"),
+    "model registry": ("registry_read",),
+    "artifact storage": ("artifact_list",),
+    "API database": ("health",),
+    "message queue": ("health",),
+    "suite configuration": (),
 }
 #: Which capabilities' scenarios speak for which component.
 COMPONENT_CAPABILITIES = {
-    "routing / load balancer": ("health",), "API service": ("health", "proxy", "errors"),
-    "auth service": ("auth",), "validation cache": ("auth", "health"), "MLflow tracking": ("proxy",),
-    "model registry": ("registration",), "artifact storage": ("registration", "proxy"),
+    "load balancer": ("health",), "Hokusai API": ("health", "proxy", "errors"), "auth service": ("auth",),
+    "validation cache": ("auth",), "MLflow server": ("proxy",), "model registry": ("registration",),
+    "artifact storage": ("registration", "proxy"), "API database": (), "message queue": (),
+    "suite configuration": (),
 }
 
 
@@ -40,10 +44,14 @@ class Report:
     run_id: str
     generated: str
     scenarios: list[ScenarioOutcome]
-    findings: list[Finding]
+    diagnosis: Diagnosis
+    evidence: RunEvidence
     components: dict[str, dict] = field(default_factory=dict)
-    probes: dict[str, Probe] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.diagnosis.findings
 
     @property
     def counts(self) -> Counter:
@@ -57,10 +65,12 @@ class Report:
     def to_dict(self) -> dict:
         return {"target": self.target, "target_kind": self.target_kind, "run_id": self.run_id,
                 "generated": self.generated, "healthy": self.healthy, "executive_summary": executive_summary(self),
-                "scenario_counts": dict(self.counts), "components": self.components,
-                "findings": [f.to_dict() for f in self.findings],
+                "identity": self.diagnosis.identity.to_dict(), "scenario_counts": dict(self.counts),
+                "components": self.components, "findings": [f.to_dict() for f in self.findings],
+                "ruled_out": [r.__dict__ for r in self.diagnosis.ruled_out],
                 "fix_priority": fix_priority(self), "follow_up": follow_up(self),
-                "probes": {k: v.to_dict() for k, v in self.probes.items()},
+                "probes": {k: v.to_dict() for k, v in self.evidence.probes.items()},
+                "leftovers": self.evidence.leftovers,
                 "scenarios": [s.__dict__ for s in self.scenarios], "notes": self.notes}
 
 
@@ -71,32 +81,35 @@ def capability_of(outcome: ScenarioOutcome) -> str:
     return "other"
 
 
-def assess_components(evidence: RunEvidence, findings: list[Finding],
-                      scenarios: list[ScenarioOutcome]) -> dict[str, dict]:
+def assess_components(report: Report) -> dict[str, dict]:
     by_capability: dict[str, Counter] = defaultdict(Counter)
-    for outcome in scenarios:
+    for outcome in report.scenarios:
         by_capability[capability_of(outcome)][outcome.status] += 1
+    probes = report.evidence.probes
     table = {}
     for component in COMPONENTS:
-        blamed = [f for f in findings if component in f.components]
-        probes = [evidence.probes[n] for n in COMPONENT_PROBES[component] if n in evidence.probes]
+        blamed = [f for f in report.findings if component in f.components]
+        answered = [probes[n] for n in COMPONENT_PROBES[component] if n in probes and probes[n].status is not None]
         counts = Counter()
         for capability in COMPONENT_CAPABILITIES[component]:
             counts.update(by_capability.get(capability, Counter()))
-        checked = bool(probes) or counts.get("passed", 0) + counts.get("failed", 0) + counts.get("broken", 0) > 0
+        ran = counts.get("passed", 0) + counts.get("failed", 0) + counts.get("broken", 0)
         if blamed:
             state = "failing"
-            why = "; ".join(f"{f.id}: {f.title}" for f in blamed)
-        elif not checked:
-            state, why = "not checked", "no probe or scenario exercised it in this run"
+            why = "; ".join(f"{f.title} ({f.id})" for f in blamed)
+        elif not answered and not ran:
+            if component == "suite configuration":
+                state, why = "working", "the target answered as a Hokusai deployment"
+            else:
+                state, why = "not checked", "no probe or scenario exercised it in this run"
         elif counts.get("failed", 0) + counts.get("broken", 0):
             state = "affected"
             why = (f"{counts.get('failed', 0) + counts.get('broken', 0)} scenario(s) failed or broken, "
                    f"{counts.get('passed', 0)} passed; no finding names this component as the cause")
         else:
             state = "working"
-            parts = [f"{counts.get('passed', 0)} scenario(s) passed"] if counts else []
-            parts += [f"{p.name} HTTP {p.status}" for p in probes if p.status is not None][:2]
+            parts = [f"{counts.get('passed', 0)} scenario(s) passed"] if ran else []
+            parts += [f"{p.route} HTTP {p.status}" for p in answered][:2]
             why = ", ".join(parts) or "probes answered as expected"
         table[component] = {"state": state, "evidence": redact(why)}
     return table
@@ -104,21 +117,30 @@ def assess_components(evidence: RunEvidence, findings: list[Finding],
 
 def executive_summary(report: Report) -> list[str]:
     counts = report.counts
-    total = sum(counts.values())
-    ran = total - counts.get("skipped", 0)
+    ran = sum(counts.values()) - counts.get("skipped", 0)
+    identity = report.diagnosis.identity
+    who = (f"{report.target} ({identity.generation_line()}"
+           + (f", API version {identity.api_version}" if identity.api_version else "") + ")")
     if report.healthy:
-        return [f"All {ran} checks that ran against {report.target} passed; no infrastructure problem was found."]
+        return [f"All {ran} checks that ran against {who} passed; no infrastructure problem was found."]
     failing = [c for c, v in report.components.items() if v["state"] == "failing"]
     top = report.findings[0] if report.findings else None
-    first = (f"Third-party model registration through {report.target} is {'blocked' if _blocked(report) else 'impaired'}: "
-             f"{counts.get('failed', 0) + counts.get('broken', 0)} of {ran} checks failed"
-             + (f", in {', '.join(failing)}." if failing else "."))
-    if top is not None and top.id != "unrecognised":
-        second = f"Most urgent root cause: {top.title.lower()} ({top.id}) - {top.root_cause.split('. ')[0].rstrip('.')}."
-        third = f"Next step: {top.owner} should {top.recommendation[0].lower() + top.recommendation[1:].rstrip('.')}, " \
-                f"then re-run `behave --tags=\"{top.verify_tags}\"`."
+    bad = counts.get('failed', 0) + counts.get('broken', 0)
+    if bad:
+        state = "blocked" if _blocked(report) else "impaired"
+        first = (f"Third-party model registration through {who} is {state}: {bad} of {ran} checks failed"
+                 + (f"; failing components: {', '.join(failing)}." if failing else "."))
     else:
-        second = "The failures match no known infrastructure fault; the evidence below is the starting point."
+        first = (f"All {ran} checks that ran against {who} passed, but the diagnosis found {len(report.findings)} "
+                 f"problem(s)" + (f" in {', '.join(failing)}." if failing else "."))
+    if top is not None and top.id != UNRECOGNISED:
+        second = (f"Most urgent: {top.title} ({top.id}, confidence {top.confidence}). "
+                  f"{top.root_cause.split('. ')[0].rstrip('.')}.")
+        action = top.recommendation[0].lower() + top.recommendation[1:].rstrip(".")
+        third = f"Next step: the {top.owner} should {action}, then re-run `behave --tags=\"{top.verify_tags}\"`."
+    else:
+        second = ("The failures could not be localised from the evidence; the scenarios' messages are the starting "
+                  "point.")
         third = "Next step: the suite maintainers and the infra team read the unrecognised evidence together."
     return [first, second, third]
 
@@ -138,17 +160,17 @@ def follow_up(report: Report) -> list[str]:
         return ["Re-run `make report` after every infrastructure change; `behave --tags=\"@smoke and @readonly\"` is "
                 "safe against production."]
     plan = [f"After fixing {f.id}: `behave --tags=\"{f.verify_tags}\"`, then the full `make report`."
-            for f in report.findings if f.id != "unrecognised"]
+            for f in report.findings if f.id != UNRECOGNISED]
     plan.append("When every finding is gone: `make report` against the target and confirm the report says healthy.")
     return plan
 
 
-def build(evidence: RunEvidence, findings: list[Finding], *, target: str, target_kind: str, run_id: str,
+def build(evidence: RunEvidence, diagnosis: Diagnosis, *, target: str, target_kind: str, run_id: str,
           notes: list[str] | None = None) -> Report:
     report = Report(target=redact(target), target_kind=target_kind, run_id=run_id,
                     generated=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), scenarios=evidence.scenarios,
-                    findings=findings, probes=evidence.probes, notes=notes or [])
-    report.components = assess_components(evidence, findings, evidence.scenarios)
+                    diagnosis=diagnosis, evidence=evidence, notes=notes or [])
+    report.components = assess_components(report)
     return report
 
 
@@ -197,32 +219,76 @@ def performance_lines(performance: dict | None) -> list[str]:
     return lines + [""]
 
 
+def identity_lines(report: Report) -> list[str]:
+    identity = report.diagnosis.identity
+    version = identity.api_version or "not reported"
+    if identity.version_matches is False:
+        version += f" (**expected {identity.expected_version}**)"
+    elif identity.version_matches:
+        version += " (as expected)"
+    commit = identity.api_commit or "not reported"
+    if identity.commit_matches is False:
+        commit += f" (**expected {identity.expected_commit}**)"
+    elif identity.commit_matches:
+        commit += " (as expected)"
+    lines = ["| | |", "|---|---|",
+             f"| Target | `{report.target}` ({report.target_kind}) |",
+             f"| Deployed API | {identity.api_title or 'name not reported'}, version {version}, commit {commit}, "
+             f"build {identity.api_build or 'not reported'} |",
+             f"| MLflow server | {identity.mlflow_server_version or 'version not reported'} "
+             f"({identity.mlflow_generation}) |",
+             f"| Contract generation | {identity.generation_line()} |",
+             f"| Run | `{report.run_id}`, {report.generated} |", ""]
+    if identity.api_generation_evidence or identity.mlflow_generation_evidence:
+        lines.append("Generation evidence: " + "; ".join(identity.api_generation_evidence
+                                                         + identity.mlflow_generation_evidence) + ".")
+        lines.append("")
+    return lines
+
+
+def _finding_lines(i: int, f: Finding) -> list[str]:
+    lines = [f"### {i}. {f.title}", "",
+             f"`{f.id}` - {f.kind}, severity {f.severity}, confidence {f.confidence} - component: "
+             f"**{', '.join(f.components) or 'unknown'}** - owner: **{f.owner}**", "",
+             f"- **Root cause:** {f.root_cause}", f"- **Recommendation:** {f.recommendation}",
+             f"- **A third-party developer sees:** {f.developer_sees}"]
+    if f.decisive:
+        lines.append("- **Decided by:** " + "; ".join(f.decisive))
+    if f.alternatives:
+        lines.append(f"- **The evidence also fits:** {', '.join(f.alternatives)}")
+    if f.look_alikes:
+        lines.append(f"- **Looks identical to a client:** {', '.join(f.look_alikes)}")
+    if f.also_explains:
+        lines.append(f"- **Also explains:** {', '.join(f.also_explains)}")
+    if f.explains:
+        lines.append(f"- **Explains the failing scenarios:** {'; '.join(sorted(set(f.explains))[:10])}")
+    if f.evidence:
+        lines += ["- **Evidence:**"] + [f"  - `{e}`" for e in f.evidence]
+    if f.reproduce:
+        lines += ["- **Reproduce** (the key comes from your environment):"] + [f"  - `{c}`" for c in f.reproduce]
+    return lines + [""]
+
+
 def to_markdown(report: Report, performance: dict | None = None) -> str:
     counts = report.counts
-    lines = ["# Hokusai registry - infrastructure report", "",
-             f"Target: `{report.target}` ({report.target_kind}) - run `{report.run_id}` - {report.generated}", ""]
-    lines += ["## Executive summary", ""] + [f"{s}" for s in executive_summary(report)] + [""]
+    lines = ["# Hokusai registry - infrastructure report", ""] + identity_lines(report)
+    lines += ["## Executive summary", ""] + executive_summary(report) + [""]
     if report.healthy:
         lines += [f"Checks: {counts.get('passed', 0)} passed, {counts.get('skipped', 0)} skipped.", ""]
-        lines += _component_table(report) + performance_lines(performance)
+        lines += _component_table(report) + _gap_lines(report) + performance_lines(performance)
         return redact("\n".join(lines) + "\n")
     lines += ["## Fix first", "", "| # | problem | owner | fix | verify with |", "|---|---|---|---|---|"]
     for row in fix_priority(report):
         lines.append(f"| {row['priority']} | **{row['what']}** (`{row['fault']}`) | {row['owner']} | {row['fix']} | "
                      f"`{row['verify']}` |")
     lines += [""] + _component_table(report)
-    lines += ["## Root causes, most severe first", ""]
+    lines += ["## Findings, most severe first", ""]
     for i, f in enumerate(report.findings, 1):
-        lines += [f"### {i}. {f.title} (`{f.id}`, confidence {f.confidence})", "",
-                  f"- **Root cause:** {f.root_cause}", f"- **Recommendation:** {f.recommendation}",
-                  f"- **Owner:** {f.owner}", f"- **Components:** {', '.join(f.components) or 'unknown'}",
-                  f"- **A third-party developer sees:** {f.developer_sees}"]
-        if f.alternatives:
-            lines.append(f"- **Also possible:** {', '.join(f.alternatives)}")
-        lines += ["- **Evidence:**"] + [f"  - `{e}`" for e in f.evidence[:8]]
-        if f.reproduce:
-            lines += ["- **Reproduce** (the key comes from your environment):"] + [f"  - `{c}`" for c in f.reproduce]
-        lines.append("")
+        lines += _finding_lines(i, f)
+    if report.diagnosis.ruled_out:
+        lines += ["## Explanations ruled out by this run's evidence", ""]
+        lines += [f"- `{r.id}` ({r.title}): {r.because}" for r in report.diagnosis.ruled_out] + [""]
+    lines += _gap_lines(report)
     lines += ["## What a third-party developer sees", ""]
     lines += [f"- {f.developer_sees} ({f.id})" for f in report.findings] + [""]
     lines += ["## Checks", "", f"{counts.get('passed', 0)} passed, {counts.get('failed', 0)} failed (product "
@@ -232,11 +298,28 @@ def to_markdown(report: Report, performance: dict | None = None) -> str:
     if failing:
         lines += ["| status | capability | scenario |", "|---|---|---|"]
         lines += [f"| {s.status} | {capability_of(s)} | {s.name} |" for s in failing[:40]] + [""]
+    if report.evidence.leftovers:
+        lines += ["## Left in the registry", "", "Cleanup could not remove these (they carry the run's prefix):", ""]
+        lines += [f"- {x}" for x in report.evidence.leftovers[:40]] + [""]
     lines += performance_lines(performance)
     lines += ["## Follow-up testing plan", ""] + [f"- {p}" for p in follow_up(report)] + [""]
     if report.notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in report.notes] + [""]
     return redact("\n".join(lines) + "\n")
+
+
+def _gap_lines(report: Report) -> list[str]:
+    identity = report.diagnosis.identity
+    missing = [g for g in identity.gaps if g.status == "missing"]
+    if not identity.gaps:
+        return []
+    lines = ["## Upgrade gaps: what the later contract adds", "",
+             f"The target follows {identity.generation_line()}. These are not defects of that generation; they are "
+             f"what an upgrade brings" + (f" ({len(missing)} missing)." if missing else "."), "",
+             "| the later contract | on this target | evidence |", "|---|---|---|"]
+    for gap in identity.gaps:
+        lines.append(f"| {gap.item} | {gap.status} | {gap.evidence[:160] if gap.evidence else ''} |")
+    return lines + [""]
 
 
 def _component_table(report: Report) -> list[str]:
@@ -286,8 +369,6 @@ def to_html(markdown_text: str) -> str:
             out.append(f"<h2>{line[3:]}</h2>")
         elif raw.startswith("# "):
             out.append(f"<h1>{line[2:]}</h1>")
-        elif raw.startswith("!["):
-            out.append(f"<p>{line}</p>")
         elif raw.strip():
             out.append(f"<p>{line}</p>")
     if in_table:

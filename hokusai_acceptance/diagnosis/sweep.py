@@ -1,95 +1,149 @@
 """The diagnostic sweep: a fixed, read-only set of probes run after every suite run.
 
 The scenarios' own exchanges are evidence too, but a selection (say ``@smoke``)
-may not touch every component; the sweep makes sure the diagnosis always sees
-the same handful of answers. It makes no write call.
+may not touch every component; the sweep makes sure the diagnosis always sees the
+same answers: health and probes, both proxy mounts with and without a key, the
+ajax-api form and the MLflow web UI without a key (nothing registry-shaped may be
+served there), a registry read, the artifact listing, MLflow's own version and
+server-info (the server generation), the target's version documents and OpenAPI
+description, and the auth service asked directly when its URL is known.
+
+It makes no write call, every probe has a timeout, the whole sweep has a time
+budget, and probes whose component is already pinned as down are not sent.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
 
 from ..client import HokusaiClient
 from ..errors import InfrastructureError
-from ..evidence import AnswerKind
-from ..redaction import redact
+from ..evidence import Exchange, EvidenceLog, recording
+from ..mlflow_paths import SEARCH_EXPERIMENTS, mlflow_path
 
-SEARCH = "/api/2.0/mlflow/experiments/search"
+#: total time the sweep may take; probes after that are recorded as not attempted
+SWEEP_BUDGET_SECONDS = 25.0
+ONE = "max_results=1"
 
 
-@dataclass
-class Probe:
+@dataclass(frozen=True)
+class ProbeSpec:
     name: str
-    method: str
-    url: str
-    status: int | None
-    content_type: str = ""
-    answered_by: str = AnswerKind.NO_ANSWER
-    body: str = ""
-    detail: str | None = None
-    elapsed_ms: float = 0.0
-    error: str | None = None
-    error_type: str | None = None
-    with_key: bool = False
-
-    def summary(self) -> str:
-        key = " (with key)" if self.with_key else " (no key)"
-        if self.status is None:
-            return f"{self.method} {self.url}{key} -> no answer: {self.error}"
-        body = " ".join(self.body.split())[:140]
-        return f"{self.method} {self.url}{key} -> HTTP {self.status} [{self.answered_by}] {body}"
-
-    def curl(self) -> str:
-        header = " -H 'Authorization: Bearer $HOKUSAI_API_KEY'" if self.with_key else ""
-        method = "" if self.method == "GET" else f" -X {self.method}"
-        return f"curl -sS -i --max-time 10{method}{header} '{self.url}'"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+    path: str
+    keyed: bool
+    method: str = "GET"
+    json_body: Any = None
+    base: str | None = None
 
 
-def _probe(client: HokusaiClient, name: str, method: str, path: str, key: str | None,
-           json_body: dict | None = None, base: str | None = None) -> Probe:
-    url = (base or client.base_url) + path
+def probe_plan(prefix: str) -> list[ProbeSpec]:
+    search = f"{SEARCH_EXPERIMENTS}?{ONE}"
+    return [
+        ProbeSpec("health", "/health", False),
+        ProbeSpec("health_alb", "/health/alb", False),
+        ProbeSpec("health_mlflow", "/health/mlflow", False),
+        ProbeSpec("api_health_mlflow", "/api/health/mlflow", False),
+        ProbeSpec("ready", "/ready", False),
+        ProbeSpec("version", "/version", False),
+        ProbeSpec("openapi", "/openapi.json", False),
+        ProbeSpec("read_without_key", f"/api/mlflow{search}", False),
+        ProbeSpec("read_with_key", f"/api/mlflow{search}", True),
+        ProbeSpec("mount_without_key", f"/mlflow{search}", False),
+        ProbeSpec("mlflow_mount", f"/mlflow{search}", True),
+        ProbeSpec("ajax_without_key", "/api/mlflow" + mlflow_path("experiments/search", ajax=True) + f"?{ONE}",
+                  False),
+        ProbeSpec("ajax_mount_without_key", "/mlflow" + mlflow_path("experiments/search", ajax=True) + f"?{ONE}",
+                  False),
+        ProbeSpec("ui_without_key", "/mlflow/", False),
+        ProbeSpec("registry_read", "/api/mlflow" + mlflow_path("registered-models/search") + f"?{ONE}", True),
+        ProbeSpec("artifact_list", f"/api/mlflow/api/2.0/mlflow-artifacts/artifacts?path={prefix}", True),
+        # MLflow 3 servers answer server-info; 2.x servers have no such route
+        ProbeSpec("server_info", "/api/mlflow/api/3.0/mlflow/server-info", True),
+        # MLflow's own /version, through the proxy
+        ProbeSpec("mlflow_version", "/api/mlflow/version", True),
+    ]
+
+
+#: probes that need a key on the 2025 API and are asked again with the key when refused without one
+ASK_AGAIN_WITH_KEY = {"api_health_mlflow", "version", "ready"}
+
+
+def _identity_from(name: str, body: bytes) -> dict[str, Any]:
+    """What a version or OpenAPI document says, from the whole body (the probe keeps only a prefix)."""
     try:
-        reply = client.request(method, url, key=key, json_body=json_body)
-    except InfrastructureError as exc:
-        return Probe(name=name, method=method, url=redact(url), status=None, error=str(exc),
-                     error_type=type(exc).__name__, with_key=key is not None)
-    return Probe(name=name, method=method, url=redact(reply.url), status=reply.status,
-                 content_type=reply.content_type, answered_by=reply.answered_by, body=redact(reply.text[:400]),
-                 detail=redact(str(reply.detail())) if reply.detail() is not None else None,
-                 elapsed_ms=round(reply.elapsed_ms, 1), with_key=key is not None)
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    if name == "openapi":
+        info = data.get("info") if isinstance(data.get("info"), dict) else {}
+        paths = data.get("paths") if isinstance(data.get("paths"), dict) else {}
+        return {"openapi": {"title": info.get("title"), "version": info.get("version"),
+                            "paths": sorted(str(p) for p in paths)[:400]}}
+    if name.startswith("version"):
+        return {"version_document": {k: data[k] for k in ("version", "git_commit", "commit", "build_date", "build",
+                                                          "api_version", "profile") if k in data}}
+    if name == "health":
+        return {"health_document": {k: data[k] for k in ("status", "version", "services") if k in data}}
+    return {}
 
 
 def run_sweep(base_url: str, key: str | None, *, prefix: str, auth_url: str | None = None,
-              timeout: float = 5.0) -> dict[str, Probe]:
+              timeout: float = 5.0, budget: float = SWEEP_BUDGET_SECONDS) -> tuple[dict[str, Exchange], dict]:
+    """Probe the target; returns the probes by name and what the target says about itself."""
     client = HokusaiClient(base_url, connect_timeout=min(3.0, timeout), read_timeout=timeout)
-    probes: dict[str, Probe] = {}
+    probes: dict[str, Exchange] = {}
+    identity: dict[str, Any] = {}
+    deadline = time.monotonic() + budget
+    plan = probe_plan(prefix)
+    if auth_url and key:
+        plan.append(ProbeSpec("auth_direct", "/api/v1/keys/validate", True, method="POST",
+                              json_body={"service_id": "platform", "client_ip": "127.0.0.1"},
+                              base=auth_url.rstrip("/")))
+
+    def probe(spec: ProbeSpec, name: str | None = None) -> Exchange | None:
+        name = name or spec.name
+        if spec.keyed and not key:
+            return None
+        log = EvidenceLog(scenario="sweep")
+        log.actor = "valid" if spec.keyed else "none"
+        url = (spec.base or client.base_url) + spec.path
+        with recording(log):
+            if time.monotonic() > deadline:
+                exchange = log.add(Exchange(method=spec.method, url=url, status=None, keyed=spec.keyed,
+                                            error="not attempted: the sweep's time budget was used up",
+                                            error_kind="not-attempted"))
+            else:
+                try:
+                    reply = client.request(spec.method, url, key=key if spec.keyed else None,
+                                           json_body=spec.json_body)
+                    identity.update(_identity_from(name, reply.body))
+                except InfrastructureError:
+                    pass
+        exchange = log.snapshot()[-1] if log.snapshot() else None
+        if exchange is not None:
+            exchange.label = name
+            probes[name] = exchange
+        return exchange
+
     try:
-        probes["health"] = _probe(client, "health", "GET", "/health", None)
-        if probes["health"].status is None and probes["health"].error_type == "TargetUnreachable":
-            return probes  # nothing listens: every other probe would say the same
-        if probes["health"].status is None:
-            # silent: one more look (an API path) tells a blocked API from a slow health check, then stop waiting
-            probes["read_without_key"] = _probe(client, "read_without_key", "GET",
-                                                f"/api/mlflow{SEARCH}?max_results=1", None)
-            if probes["read_without_key"].status is None:
-                return probes
-        probes["health_mlflow"] = _probe(client, "health_mlflow", "GET", "/health/mlflow", None)
-        probes["api_health_mlflow"] = _probe(client, "api_health_mlflow", "GET", "/api/health/mlflow", None)
-        probes["ready"] = _probe(client, "ready", "GET", "/ready", None)
-        probes["read_without_key"] = _probe(client, "read_without_key", "GET", f"/api/mlflow{SEARCH}?max_results=1",
-                                            None)
-        probes["read_with_key"] = _probe(client, "read_with_key", "GET", f"/api/mlflow{SEARCH}?max_results=1", key)
-        probes["mlflow_mount"] = _probe(client, "mlflow_mount", "GET", f"/mlflow{SEARCH}?max_results=1", key)
-        probes["artifact_list"] = _probe(client, "artifact_list", "GET",
-                                         f"/api/mlflow/api/2.0/mlflow-artifacts/artifacts?path={prefix}", key)
-        # MLflow 3 servers answer this; 2.x servers do not have it (the generation an MLflow 3 client meets)
-        probes["server_info"] = _probe(client, "server_info", "GET", "/api/mlflow/api/3.0/mlflow/server-info", key)
-        if auth_url and key:
-            probes["auth_direct"] = _probe(client, "auth_direct", "POST", "/api/v1/keys/validate", key,
-                                           json_body={"service_id": "platform", "client_ip": "127.0.0.1"},
-                                           base=auth_url.rstrip("/"))
+        first = probe(plan[0])
+        if first is not None and first.status is None and first.error_kind in ("refused", "dns"):
+            return probes, identity  # nothing listens: every other probe would say the same
+        if first is not None and first.status is None:
+            # silent: one more look (an API path) tells a blocked API from a slow health check
+            second = probe(next(p for p in plan if p.name == "read_without_key"))
+            if second is not None and second.status is None:
+                return probes, identity
+        for spec in plan[1:]:
+            if spec.name in probes:
+                continue
+            answer = probe(spec)
+            if spec.name in ASK_AGAIN_WITH_KEY and answer is not None and answer.status == 401 and key:
+                probe(ProbeSpec(spec.name, spec.path, True), f"{spec.name}_keyed")
     finally:
         client.close()
-    return probes
+    return probes, identity

@@ -56,9 +56,9 @@ class Bench:
 
     # -- measurements
     def latency(self) -> None:
-        ops = RegistryOperations(self.stack.url, self.key, self.prefix)
+        ops = RegistryOperations(self.stack.api_url, self.key, self.prefix)
         self.experiment_id = ops.experiment_id
-        gw, direct = f"{self.stack.url}/api/mlflow", self.stack.mlflow_url
+        gw, direct = f"{self.stack.api_url}/api/mlflow", self.stack.mlflow_url
         lat = self.results["latency"]
         progress("latency: authenticated read and experiment search (gateway vs direct MLflow, alternately)")
         lat["authenticated read"] = sample("authenticated read", ops.action("authenticated read"),
@@ -78,7 +78,7 @@ class Bench:
 
     def cache_effect(self) -> None:
         progress("cache: validated request with the cache warm vs cold")
-        gw = f"{self.stack.url}/api/mlflow{SEARCH}?max_results=1"
+        gw = f"{self.stack.api_url}/api/mlflow{SEARCH}?max_results=1"
 
         def cold() -> bool:
             self.stack.flush_cache()
@@ -100,12 +100,12 @@ class Bench:
                     progress(f"throughput: {operation} at concurrency {users}, {target} ({seconds} s)")
 
                 if users in (1, 32):
-                    runs = gateway_and_mlflow(self.stack.url, self.stack.mlflow_url, users=users, seconds=seconds,
+                    runs = gateway_and_mlflow(self.stack.api_url, self.stack.mlflow_url, users=users, seconds=seconds,
                                               operation=operation, key=self.key, experiment_id=self.experiment_id,
                                               announce=announce)
                 else:
                     announce("gateway")
-                    runs = [run_locust(self.stack.url, users=users, seconds=seconds, operation=operation,
+                    runs = [run_locust(self.stack.api_url, users=users, seconds=seconds, operation=operation,
                                        key=self.key, experiment_id=self.experiment_id).to_dict()]
                 for run in runs:
                     self.keep_run(run)
@@ -126,13 +126,13 @@ class Bench:
         unrounded samples, computed alike."""
         progress("agreement: the suite's sampler vs Locust at concurrency 1, in alternating windows")
         seconds, windows = 1, (8 if self.quick else 24)
-        url = f"{self.stack.url}/api/mlflow{SEARCH}?max_results=5"
+        url = f"{self.stack.api_url}/api/mlflow{SEARCH}?max_results=5"
         suite_ms: list[float] = []
         locust_ms: list[float] = []
         suite_errors = locust_errors = 0
         for _ in range(20):  # a fresh server's first answers are slower than any later ones
             self.get(url, self.auth)
-        with LocustWindows(self.stack.url, key=self.key) as locust:
+        with LocustWindows(self.stack.api_url, key=self.key) as locust:
             locust.window(1)  # likewise for Locust's first connection
             for window in range(windows):
                 if window % 4 in (0, 3):
@@ -155,7 +155,7 @@ class Bench:
         progress(f"concurrent users: {users} developers register models at once (raw REST flow)")
 
         def developer(index: int) -> bool:
-            client = HokusaiClient(self.stack.url, read_timeout=60)
+            client = HokusaiClient(self.stack.api_url, read_timeout=60)
             try:
                 rest = MlflowRest(client, self.key)
                 register_via_rest(rest, f"{self.prefix}-dev-{index}", f"{self.prefix}-dev-model-{index}", "accuracy",
@@ -176,7 +176,7 @@ class Bench:
         progress("memory: gateway RSS while a 50 MB model file goes up and down")
         before = sampler.peak("gateway", "rss_mb")
         payload = os.urandom(50 * 2**20)
-        path = f"{self.stack.url}/api/mlflow/api/2.0/mlflow-artifacts/artifacts/{self.prefix}/memory/model.bin"
+        path = f"{self.stack.api_url}/api/mlflow/api/2.0/mlflow-artifacts/artifacts/{self.prefix}/memory/model.bin"
         marker = len(sampler.samples)
         time.sleep(1.0)
         baseline = max([s["gateway"]["rss_mb"] for s in sampler.samples[marker:]] or [before])

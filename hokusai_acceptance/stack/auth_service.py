@@ -18,7 +18,7 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 SERVICE_ID = "platform"
 
@@ -30,7 +30,7 @@ class AuthState:
         self.calls: Counter[str] = Counter()  # key_id -> validate calls
         self.rejections: Counter[str] = Counter()  # refusal detail -> count
         self.total_calls = 0
-        self.mode = "ok"                      # ok | slow | error | ratelimited | body-only
+        self.mode = "ok"                      # ok | error | ratelimited
         self.delay = 0.0
 
     def record_for(self, key: str) -> dict | None:
@@ -53,10 +53,6 @@ def create_app(state: AuthState) -> FastAPI:
         state.total_calls += 1
         if state.delay:
             await asyncio.sleep(state.delay)
-        if state.mode == "down":
-            page = ("<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n"
-                    "<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n")
-            return HTMLResponse(page, status_code=503, headers={"Server": "awselb/2.0"})
         if state.mode == "error":
             return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
         if state.mode == "ratelimited":
@@ -70,8 +66,6 @@ def create_app(state: AuthState) -> FastAPI:
             body = {}
         auth = request.headers.get("authorization", "")
         key = auth[len("Bearer "):].strip() if auth.startswith("Bearer ") else ""
-        if state.mode == "body-only":
-            key = str(body.get("api_key") or "")
         if not key:
             state.rejections["API key required"] += 1
             return JSONResponse({"detail": "API key required"}, status_code=401)
@@ -116,6 +110,10 @@ def create_app(state: AuthState) -> FastAPI:
             state.mode = body["mode"]
         if "delay" in body:
             state.delay = float(body["delay"])
+        for key_id, scopes in (body.get("scopes") or {}).items():
+            for record in state.keys.values():
+                if record["key_id"] == key_id:
+                    record["scopes"] = list(scopes)
         for key_id in body.get("revoke", []):
             for record in state.keys.values():
                 if record["key_id"] == key_id:

@@ -1,23 +1,23 @@
-"""Reference Hokusai API gateway: reproduces sections 3-5 of the registry contract.
+"""Reference Hokusai API gateway: reproduces the API service of the registry contract.
 
-* ``/health``, ``/health/mlflow``, ``/api/health/mlflow`` and the probe paths;
-* authentication with the four key forms, validation through the auth service
-  (5 s timeout), a Redis cache of successful validations and a per-key hourly
-  rate limit;
-* the MLflow proxy on ``/api/mlflow/*`` and ``/mlflow/*``: credentials stripped,
-  identity headers added, ``Host`` rewritten, bodies streamed both ways, HTML 404
-  turned into JSON ``RESOURCE_NOT_FOUND``, 502/504/500 on proxy failures, and the
-  artifact gate.
+* ``/health``, ``/health/alb``, ``/health/mlflow``, ``/api/health/mlflow`` and the probe paths,
+  each checking its dependency for real (MLflow, Redis, the message queue, the database);
+* authentication with the four key forms, validation through the auth service (5 s timeout),
+  a Redis cache of successful validations and a per-key hourly rate limit;
+* the MLflow proxy on ``/api/mlflow/*`` and ``/mlflow/*``: credentials stripped, identity headers
+  added, ``Host`` rewritten, bodies streamed both ways, HTML 404 turned into JSON
+  ``RESOURCE_NOT_FOUND``, 502/504/500 on proxy failures, and the artifact gate.
 
-The proxy is the hot path: it is served straight on the ASGI interface (no
-routing or per-request framework layers) through one shared aiohttp connection
-pool, so the gateway adds as little as it can to every MLflow call. Health,
-probes and the control API are ordinary FastAPI routes.
+The proxy is the hot path: it is served straight on the ASGI interface through one shared
+aiohttp connection pool, so the gateway adds as little as it can to every MLflow call.
 
-``profile`` selects the generation being reproduced: ``2025`` (every auth
-failure is a 401, no scope checks, probes need a key) or ``current`` (429/503
-with ``Retry-After``, write scope enforced, probes open). A loopback-only control
-API guarded by the per-run secret switches field faults on and off.
+``profile`` selects the generation being reproduced: ``2025`` (every auth failure is a 401,
+no scope checks, probes need a key, /health answers 200 when degraded) or ``current``
+(429/503 with ``Retry-After``, write scope enforced, open probes, 503 when unhealthy). The
+other settings are the API's configuration (its upstream URLs, ``AUTH_SERVICE_ID``,
+``MLFLOW_SERVE_ARTIFACTS``) and variants of its code that shipped (the key in the JSON body,
+no /api/mlflow mount, DELETE bodies dropped). The gateway knows nothing of fault switches:
+the stack's launcher sets these settings and breaks the real components around it.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import sys
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -41,6 +42,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from yarl import URL
 
 VERSION = "1.0.0-reference"
+COMMIT = "reference"
+BUILD = "embedded"
 SMALL_BODY = 256 * 1024  # answers up to this size are relayed whole; larger ones are streamed
 CACHE_PREFIX = "api_key:validation:"
 STRIPPED_REQUEST_HEADERS = {"authorization", "x-api-key", "host", "connection", "keep-alive",
@@ -64,20 +67,53 @@ class GatewayConfig:
     redis_url: str
     control_secret: str = field(repr=False, default="")
     profile: str = "current"            # 2025 | current
-    service_id: str = "platform"
+    queue_url: str | None = None        # the message queue (a Redis URL); checked by /health
+    database_url: str | None = None     # the API's own database; checked by /health
+    service_id: str = "platform"        # AUTH_SERVICE_ID
     cache_ttl: int = 300
     auth_timeout: float = 5.0
     upstream_timeout: float = 30.0
-    artifacts_enabled: bool = True
-    faults: list[str] = field(default_factory=list)
-    unreachable_url: str = "http://127.0.0.1:9"
-    blocked_seconds: float = 60.0
+    serve_artifacts: bool = True        # MLFLOW_SERVE_ARTIFACTS
+    mount_mlflow: bool = True           # the /api/mlflow route exists
+    key_in_body: bool = False           # a shipped variant: the key sent to the auth service in the JSON body
+    forward_delete_body: bool = True    # the 2025 proxy forwarded bodies for POST, PUT and PATCH only
+    public_artifact_form: bool = False  # the proxy treats its upstream as the public MLflow (ajax-api form)
+    probes_need_key: bool | None = None  # default: the profile's (2025: yes)
+    health_200_when_degraded: bool | None = None
+    map_auth_429_to_401: bool | None = None
+    enforce_scopes: bool | None = None
+
+    def _by_profile(self, value: bool | None, in_2025: bool) -> bool:
+        return (self.profile == "2025") == in_2025 if value is None else value
+
+    @property
+    def probes_open(self) -> bool:
+        return not self._by_profile(self.probes_need_key, True)
+
+    @property
+    def health_lies(self) -> bool:
+        return self._by_profile(self.health_200_when_degraded, True)
+
+    @property
+    def rate_limit_as_401(self) -> bool:
+        return self._by_profile(self.map_auth_429_to_401, True)
+
+    @property
+    def scopes_enforced(self) -> bool:
+        return self._by_profile(self.enforce_scopes, False)
+
+    @property
+    def current(self) -> bool:
+        return self.profile != "2025"
+
+
+#: settings the control API may change at run time
+SETTABLE = {f for f in GatewayConfig.__dataclass_fields__ if f != "control_secret"}
 
 
 class GatewayState:
     def __init__(self, config: GatewayConfig):
         self.config = config
-        self.faults: set[str] = set(config.faults)
         self.access_log: deque[dict[str, Any]] = deque(maxlen=20000)
         #: one connection pool shared by every upstream call (MLflow and the auth service)
         self.http: aiohttp.ClientSession | None = None
@@ -85,61 +121,21 @@ class GatewayState:
         self.breaker_failures = 0
         self.started = time.time()
 
-    def mlflow_base(self) -> str:
-        """Where MLflow calls go: nowhere that answers when service discovery has no MLflow."""
-        if self.faults & {"mlflow-dns-failure", "mlflow-db-auth"}:
-            return self.config.unreachable_url
-        return self.config.mlflow_url
-
-    def auth_base(self) -> str:
-        if "auth-service-unreachable" in self.faults:
-            return self.config.unreachable_url
-        return self.config.auth_url
-
     async def mlflow_get(self, path: str, timeout: float, params: dict | None = None) -> int:
         """Status of a small GET to MLflow (health checks); transport errors propagate."""
-        async with self.http.get(self.mlflow_base() + path, params=params,
+        async with self.http.get(self.config.mlflow_url + path, params=params,
                                  timeout=aiohttp.ClientTimeout(total=timeout)) as reply:
             await reply.read()
             return reply.status
 
+    async def reconnect_redis(self) -> None:
+        if self.redis is not None:
+            await self.redis.aclose()
+        self.redis = aioredis.from_url(self.config.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+
     @property
     def current(self) -> bool:
-        return self.config.profile != "2025"
-
-
-ALB_HEADERS = {"Server": "awselb/2.0"}
-
-
-def _alb_page(status: int, title: str) -> Response:
-    body = (f"<html>\r\n<head><title>{status} {title}</title></head>\r\n<body>\r\n<center><h1>{status} {title}"
-            f"</h1></center>\r\n</body>\r\n</html>\r\n")
-    return Response(body, status_code=status, media_type="text/html", headers=ALB_HEADERS)
-
-
-async def routing_fault(state: "GatewayState", request: Request) -> Response | None:
-    """What the load balancer in front of the API answers under a routing fault."""
-    faults = state.faults
-    path = request.scope["path"]
-    if path == "/health/alb":
-        return None  # the load balancer's own target health check reaches the task directly
-    if "alb-no-rule" in faults:
-        return PlainTextResponse("Not Found", status_code=404, headers=ALB_HEADERS)
-    if "service-not-deployed" in faults:
-        return _alb_page(503, "Service Temporarily Unavailable")
-    if "api-crash-loop" in faults and not path.startswith("/mlflow/"):
-        return _alb_page(504, "Gateway Time-out")
-    if "alb-to-api-blocked" in faults and not path.startswith("/mlflow/"):
-        await asyncio.sleep(state.config.blocked_seconds)
-        return _alb_page(504, "Gateway Time-out")
-    if "alb-api-path-to-mlflow" in faults and path.startswith("/api/mlflow"):
-        # the rule forwards the request, path unchanged, to the MLflow target group
-        async with state.http.request(request.method, state.config.mlflow_url + path,
-                                      params=request.query_params or None, data=await request.body(),
-                                      timeout=aiohttp.ClientTimeout(total=state.config.upstream_timeout)) as reply:
-            return Response(await reply.read(), status_code=reply.status,
-                            media_type=reply.headers.get("content-type", "text/html"))
-    return None
+        return self.config.current
 
 
 def _json(detail: Any, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -189,7 +185,7 @@ async def authenticate(state: GatewayState, request: Request) -> AuthOutcome:
         return AuthOutcome(response=_json("API key required", 401))
     cache_key = CACHE_PREFIX + key
     request.state.rate_counter = None
-    if state.redis is not None and "redis-cache-down" not in state.faults:
+    if state.redis is not None:
         # one round trip: the cached validation and this key's request counter for the current hour
         counter = f"ratelimit:{hashlib.sha256(key.encode()).hexdigest()[:24]}:{int(time.time() // 3600)}"
         try:
@@ -200,16 +196,15 @@ async def authenticate(state: GatewayState, request: Request) -> AuthOutcome:
                 return AuthOutcome(info=json.loads(cached), cached=True)
         except (aioredis.RedisError, OSError):
             pass  # the cache is an optimisation: fall through to the auth service
-    payload = {"service_id": "ml-platform" if "auth-service-id-mismatch" in state.faults else cfg.service_id,
-               "client_ip": client_ip(request)}
+    payload = {"service_id": cfg.service_id, "client_ip": client_ip(request)}
     headers = {"Authorization": f"Bearer {key}"}
-    if "auth-contract-mismatch" in state.faults:
+    if cfg.key_in_body:
         headers = {}
         payload["api_key"] = key
     unavailable = 503 if state.current else 401
     retry = {"Retry-After": "1"} if state.current else None
     try:
-        async with state.http.post(state.auth_base() + "/api/v1/keys/validate", json=payload, headers=headers,
+        async with state.http.post(cfg.auth_url + "/api/v1/keys/validate", json=payload, headers=headers,
                                    timeout=aiohttp.ClientTimeout(total=cfg.auth_timeout)) as reply:
             status, raw = reply.status, await reply.read()
     except asyncio.TimeoutError:
@@ -225,7 +220,7 @@ async def authenticate(state: GatewayState, request: Request) -> AuthOutcome:
             return AuthOutcome(response=_json("Authentication service error", unavailable, retry))
         if not info.get("is_valid"):
             return AuthOutcome(response=_json("Invalid or expired API key", 401))
-        if state.redis is not None and "redis-cache-down" not in state.faults:
+        if state.redis is not None:
             try:
                 await state.redis.set(cache_key, json.dumps(info), ex=cfg.cache_ttl)
             except (aioredis.RedisError, OSError):
@@ -234,7 +229,7 @@ async def authenticate(state: GatewayState, request: Request) -> AuthOutcome:
     if status == 401:
         return AuthOutcome(response=_json("Invalid or expired API key", 401))
     if status == 429:
-        if state.current and "rate-limit-misreported" not in state.faults:
+        if not cfg.rate_limit_as_401:
             return AuthOutcome(response=_json("Rate limit exceeded", 429, {"Retry-After": "60"}))
         return AuthOutcome(response=_json("Rate limit exceeded", 401))
     return AuthOutcome(response=_json("Authentication service error", unavailable, retry))
@@ -324,8 +319,9 @@ def create_app(config: GatewayConfig) -> Gateway:
     def control_allowed(request: Request) -> bool:
         given = request.headers.get("x-stack-control", "")
         host = request.client.host if request.client else ""
-        return host == "127.0.0.1" and bool(config.control_secret) and hmac.compare_digest(
-            given, config.control_secret)
+        # only a direct loopback caller: nothing that came through the load balancer (it adds X-Forwarded-For)
+        return host == "127.0.0.1" and "x-forwarded-for" not in request.headers and bool(config.control_secret) \
+            and hmac.compare_digest(given, config.control_secret)
 
     async def decide(request: Request) -> tuple[Response | None, dict[str, str], dict]:
         """Authentication, rate limit and scope, before any route: a response to send now, or None to go on."""
@@ -334,14 +330,8 @@ def create_app(config: GatewayConfig) -> Gateway:
                  "write": is_write(request.method, path) and _is_mlflow_path(path)}
         if path.startswith("/__control/"):
             return (None if control_allowed(request) else _json("forbidden", 403)), {}, entry
-        faulted = await routing_fault(state, request)
-        if faulted is not None:
-            entry["write"] = False
-            return faulted, {}, entry
-        needs_key = path not in OPEN_PATHS and not (path in PROBE_PATHS and state.current
-                                                    and "health-probes-need-key" not in state.faults)
-        if path == "/api/health/mlflow" and state.current and "health-probes-need-key" not in state.faults:
-            needs_key = False
+        open_probe = path in PROBE_PATHS or path == "/api/health/mlflow"
+        needs_key = path not in OPEN_PATHS and not (open_probe and config.probes_open)
         if not needs_key:
             return None, {}, entry
         outcome = await authenticate(state, request)
@@ -352,8 +342,8 @@ def create_app(config: GatewayConfig) -> Gateway:
         limited, extra_headers = await rate_limit(state, info, request)
         if limited is not None:
             return limited, {}, entry
-        if (state.current and is_write(request.method, path) and _is_mlflow_path(path)
-                and (not _has_write_scope(info) or "missing-write-scope" in state.faults)):
+        if (config.scopes_enforced and is_write(request.method, path) and _is_mlflow_path(path)
+                and not _has_write_scope(info)):
             return JSONResponse({"error": "FORBIDDEN", "message": "This API key cannot write to the model registry",
                                  "required_scope": "model:write or mlflow:write"}, status_code=403), {}, entry
         request.state.identity = info
@@ -370,32 +360,40 @@ def create_app(config: GatewayConfig) -> Gateway:
             return False, type(exc).__name__
 
     async def redis_reachable() -> tuple[bool, str]:
-        if "redis-cache-down" in state.faults:
-            return False, "connection refused"
         try:
             return bool(await state.redis.ping()), "PONG"
         except (aioredis.RedisError, OSError) as exc:
             return False, type(exc).__name__
 
+    async def queue_reachable() -> tuple[bool, str]:
+        if not config.queue_url:
+            return True, "not configured"
+        client = aioredis.from_url(config.queue_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        try:
+            return bool(await client.ping()), "PONG"
+        except (aioredis.RedisError, OSError, ValueError) as exc:
+            return False, type(exc).__name__
+        finally:
+            await client.aclose()
+
+    async def database_reachable() -> str:
+        if not config.database_url:
+            return "unknown"
+        ok = await asyncio.to_thread(database_answers, config.database_url)
+        return "healthy" if ok else "unhealthy"
+
     @app.get("/health")
     async def health():
-        (mlflow_ok, _), (redis_ok, _) = await asyncio.gather(mlflow_reachable(), redis_reachable())
+        (mlflow_ok, _), (redis_ok, _), (queue_ok, _), database = await asyncio.gather(
+            mlflow_reachable(), redis_reachable(), queue_reachable(), database_reachable())
         services = {"mlflow": "healthy" if mlflow_ok else "unhealthy",
                     "redis": "healthy" if redis_ok else "unhealthy",
-                    "message_queue": "healthy" if redis_ok else "unhealthy",
-                    "postgres": "healthy" if mlflow_ok else "unknown",
-                    "external_api": "healthy"}
-        if "mlflow-db-auth" in state.faults:
-            services["postgres"] = "unhealthy"
-        healthy = mlflow_ok and redis_ok
-        if "health-lies" in state.faults:
-            services["message_queue"] = "unhealthy"
-            body = {"status": "degraded", "version": VERSION, "services": services,
-                    "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-            return JSONResponse(body, status_code=200)
+                    "message_queue": "healthy" if queue_ok else "unhealthy",
+                    "postgres": database, "external_api": "healthy"}
+        healthy = mlflow_ok and redis_ok and queue_ok and database != "unhealthy"
         body = {"status": "healthy" if healthy else "degraded", "version": VERSION, "services": services,
                 "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        status = 200 if healthy or not state.current else 503
+        status = 200 if healthy or config.health_lies else 503
         return JSONResponse(body, status_code=status)
 
     @app.get("/health/alb")
@@ -420,7 +418,7 @@ def create_app(config: GatewayConfig) -> Gateway:
                                                         params={"max_results": "1"}) == 200
             except (aiohttp.ClientError, asyncio.TimeoutError):
                 pass
-            if config.artifacts_enabled and "artifacts-disabled" not in state.faults:
+            if config.serve_artifacts:
                 try:
                     artifacts_ok = await state.mlflow_get("/api/2.0/mlflow-artifacts/artifacts", timeout=5.0) == 200
                 except (aiohttp.ClientError, asyncio.TimeoutError):
@@ -448,7 +446,7 @@ def create_app(config: GatewayConfig) -> Gateway:
 
     @app.get("/version")
     async def version():
-        return {"version": VERSION, "profile": config.profile}
+        return {"version": VERSION, "git_commit": COMMIT, "build_date": BUILD, "profile": config.profile}
 
     @app.get("/metrics")
     async def metrics():
@@ -458,22 +456,19 @@ def create_app(config: GatewayConfig) -> Gateway:
 
     @app.get("/__control/state")
     async def control_state():
-        return {"faults": sorted(state.faults), "config": {k: v for k, v in asdict(config).items()
-                                                            if k != "control_secret"}}
-
-    @app.post("/__control/faults")
-    async def control_faults(request: Request):
-        body = await request.json()
-        state.faults = set(body.get("faults", []))
-        return {"faults": sorted(state.faults)}
+        return {"config": {k: v for k, v in asdict(config).items() if k != "control_secret"}}
 
     @app.post("/__control/settings")
     async def control_settings(request: Request):
         body = await request.json()
-        for name in ("upstream_timeout", "auth_timeout", "cache_ttl"):
-            if name in body:
-                setattr(config, name, type(getattr(config, name))(body[name]))
-        return {name: getattr(config, name) for name in ("upstream_timeout", "auth_timeout", "cache_ttl")}
+        unknown = sorted(set(body) - SETTABLE)
+        if unknown:
+            return JSONResponse({"detail": f"unknown settings: {', '.join(unknown)}"}, status_code=400)
+        for name, value in body.items():
+            setattr(config, name, value)
+        if "redis_url" in body:
+            await state.reconnect_redis()
+        return {k: v for k, v in asdict(config).items() if k != "control_secret"}
 
     @app.get("/__control/access-log")
     async def control_access_log():
@@ -487,6 +482,26 @@ def create_app(config: GatewayConfig) -> Gateway:
     return Gateway(app, state, decide)
 
 
+def database_answers(url: str) -> bool:
+    """Whether the API's database accepts a connection and a trivial query (blocking; run in a thread)."""
+    try:
+        if url.startswith("sqlite:///"):
+            import sqlite3
+
+            connection = sqlite3.connect(f"file:{url[len('sqlite:///'):]}?mode=rw", uri=True, timeout=2)
+        else:
+            import psycopg2
+
+            connection = psycopg2.connect(url, connect_timeout=2)
+        try:
+            connection.cursor().execute("SELECT 1")
+        finally:
+            connection.close()
+        return True
+    except Exception:  # any failure to log in or query is "unhealthy"
+        return False
+
+
 def _is_mlflow_path(path: str) -> bool:
     return path.startswith("/api/mlflow/") or path.startswith("/mlflow/")
 
@@ -496,10 +511,11 @@ def _has_write_scope(info: dict) -> bool:
     return bool(scopes & {"write", "model:write", "mlflow:write", "admin"})
 
 
-def upstream_path(path: str, mlflow_url: str) -> str:
-    """Map a proxied sub-path to the MLflow path (ajax-api rewrite only for the public MLflow)."""
+def upstream_path(path: str, public_form: bool) -> str:
+    """Map a proxied sub-path to the MLflow path. The ajax-api form is used only when the proxy treats
+    its upstream as the public MLflow (the contract's rewrite for URLs naming the public host)."""
     path = path.lstrip("/")
-    if "registry.hokus.ai" in mlflow_url:
+    if public_form:
         for prefix in ("api/2.0/mlflow/", "api/2.0/mlflow-artifacts/"):
             if path.startswith(prefix):
                 path = "ajax-" + path
@@ -508,13 +524,11 @@ def upstream_path(path: str, mlflow_url: str) -> str:
 
 
 def proxy_refusal(state: GatewayState, request: Request, path: str) -> Response | None:
-    """What the API itself answers, before MLflow is asked, under the proxy's fault switches."""
-    if "api-mount-missing" in state.faults:
+    """What the API itself answers, before MLflow is asked."""
+    config = state.config
+    if not config.mount_mlflow and request.scope["path"].startswith("/api/mlflow"):
         return _json("Not Found", 404)
-    if "auth-headers-stripped" in state.faults and is_write(request.method, request.scope["path"]):
-        # MLflow now authenticates writes itself, and the proxy stripped the credentials
-        return _json("API key required", 401)
-    if "mlflow-artifacts" in path and (not state.config.artifacts_enabled or "artifacts-disabled" in state.faults):
+    if "mlflow-artifacts" in path and not config.serve_artifacts:
         return _json({"error": "ARTIFACTS_DISABLED",
                       "message": "Artifact storage is not configured for this MLflow deployment"}, 503)
     return None
@@ -548,11 +562,11 @@ async def proxy(state: GatewayState, request: Request, send) -> None:
     if refusal is not None:
         await refusal(scope, request.receive, send)
         return
-    upstream_url = state.mlflow_base()
-    target = upstream_path(path, upstream_url)
-    if "artifact-route-hairpin" in state.faults and "mlflow-artifacts" in target:
-        # the proxy points at the public MLflow: artifact calls loop through the load balancer's /mlflow prefix
-        target = "/mlflow/ajax-" + target.lstrip("/")
+    upstream_url = cfg.mlflow_url
+    target = upstream_path(path, cfg.public_artifact_form and "mlflow-artifacts" in path)
+    if cfg.public_artifact_form and "mlflow-artifacts" in target:
+        # the public form lives under the load balancer's /mlflow prefix, which the internal MLflow does not serve
+        target = "/mlflow" + target
     query = scope.get("query_string", b"").decode("latin-1")
     url = URL(upstream_url + target + (f"?{query}" if query else ""), encoded=True)
     headers = [(k, v) for k, v in request.headers.items() if k not in STRIPPED_REQUEST_HEADERS]
@@ -560,16 +574,28 @@ async def proxy(state: GatewayState, request: Request, send) -> None:
     headers.append(("X-Hokusai-User-Id", str(identity.get("user_id", ""))))
     headers.append(("X-Hokusai-API-Key-Id", str(identity.get("key_id", ""))))
     method = request.method
-    body = await _request_body(request, method in ("POST", "PUT", "PATCH", "DELETE"))
+    carries_body = ("POST", "PUT", "PATCH", "DELETE") if cfg.forward_delete_body else ("POST", "PUT", "PATCH")
+    body = await _request_body(request, method in carries_body)
+    if body is None:  # a body that is not forwarded must not be announced either
+        headers = [(k, v) for k, v in headers if k not in ("content-length", "transfer-encoding")]
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=cfg.upstream_timeout, sock_read=cfg.upstream_timeout)
     try:
-        upstream = await state.http.request(method, url, headers=headers, data=body, allow_redirects=False,
-                                            timeout=timeout, skip_auto_headers=("User-Agent", "Accept-Encoding"))
+        try:
+            upstream = await state.http.request(method, url, headers=headers, data=body, allow_redirects=False,
+                                                timeout=timeout, skip_auto_headers=("User-Agent", "Accept-Encoding"))
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+            if not isinstance(body, (bytes, type(None))):
+                raise
+            # a pooled connection MLflow had already closed or reset (it does after answering an error without
+            # reading the whole upload): the request never reached it, so send it once more on a fresh one
+            upstream = await state.http.request(method, url, headers=headers, data=body, allow_redirects=False,
+                                                timeout=timeout, skip_auto_headers=("User-Agent", "Accept-Encoding"))
     except asyncio.TimeoutError:
         failure = _json(f"MLflow server request timeout after {cfg.upstream_timeout}s", 504)
     except aiohttp.ClientConnectorError:
         failure = _json(f"Failed to connect to MLflow server at {upstream_url}", 502)
-    except aiohttp.ClientError:
+    except aiohttp.ClientError as exc:
+        print(f"proxy error on {method} {target}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         failure = _json("Internal server error while proxying to MLflow", 500)
     else:
         failure = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Iterator
@@ -45,8 +46,8 @@ def inspection_gateway(stack) -> Iterator[tuple[str, list[dict]]]:
     config = stack._write_private(f"inspect-{port}.json", {
         "mlflow_url": f"http://127.0.0.1:{server.server_address[1]}", "auth_url": stack.auth_url,
         "redis_url": stack.redis_url, "control_secret": stack.control_secret, "profile": stack.options.profile})
-    process = ManagedProcess("inspection gateway", [*stack.processes["gateway"].argv[:3], "--port", str(port),
-                                                    "--config", str(config)],
+    process = ManagedProcess("inspection gateway", [sys.executable, "-m", "hokusai_acceptance.stack.gateway",
+                                                    "--port", str(port), "--config", str(config)],
                              stack.dir / "logs" / "inspection-gateway.log", http_ready(f"http://127.0.0.1:{port}/health/alb"),
                              env=dict(stack.processes["gateway"].env))
     process.start()

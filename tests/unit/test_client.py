@@ -22,7 +22,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "/plain": (404, "text/plain", b"Not Found"),
             "/garbage": (200, "application/json", b"{{{{"),
         }
-        if self.path.startswith("/echo"):
+        if self.path.startswith("/slow-echo/"):
+            time.sleep(0.01 * (int(self.path.rsplit("/", 1)[-1]) % 7))  # answers finish out of order
+            body = f'{{"caller": {int(self.path.rsplit("/", 1)[-1])}}}'.encode()
+            self._send(200, "application/json", body)
+        elif self.path.startswith("/echo"):
             body = (self.headers.get("Authorization", "") + "|" + self.headers.get("X-API-Key", "") + "|" +
                     self.path).encode()
             self._send(200, "text/plain", body)
@@ -70,7 +74,8 @@ def log():
 def test_json_reply_and_evidence(server, log):
     reply = HokusaiClient(server).get("/json")
     assert reply.json() == {"ok": True}
-    assert log.last().status == 200 and log.last().answered_by == AnswerKind.JSON
+    assert reply.exchange is log.snapshot()[-1]
+    assert reply.exchange.status == 200 and reply.exchange.answered_by == AnswerKind.JSON
 
 
 @pytest.mark.parametrize("path,kind", [("/html", AnswerKind.LB_HTML), ("/plain", AnswerKind.PLAIN_TEXT)])
@@ -120,7 +125,7 @@ def test_refused_port_is_unreachable(log):
         port = sock.getsockname()[1]
     with pytest.raises(TargetUnreachable, match="Connection refused|cannot connect"):
         HokusaiClient(f"http://127.0.0.1:{port}").get("/health")
-    assert log.last().status is None
+    assert log.snapshot()[-1].status is None and log.snapshot()[-1].error_kind == "refused"
 
 
 def test_silent_listener_times_out_quickly(log):
@@ -132,3 +137,34 @@ def test_silent_listener_times_out_quickly(log):
         with pytest.raises(TargetNotResponding):
             HokusaiClient(f"http://127.0.0.1:{port}", read_timeout=1.0).get("/health")
         assert time.monotonic() - started < 5
+
+
+def test_fifty_concurrent_calls_each_keep_their_own_body():
+    """Streamed answers are completed on the exchange the recorder made for that very call, in the
+    caller's own evidence log, whichever thread finishes first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hokusai_acceptance.evidence import in_context
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    log = EvidenceLog(scenario="concurrency")
+    try:
+        with recording(log):
+            def call(i):
+                client = HokusaiClient(base)
+                try:
+                    return i, client.get(f"/slow-echo/{i}")
+                finally:
+                    client.close()
+
+            with ThreadPoolExecutor(max_workers=50) as pool:
+                results = list(pool.map(in_context(call), range(50)))
+    finally:
+        httpd.shutdown()
+    assert len(log.snapshot()) == 50
+    for i, reply in results:
+        assert reply.exchange is not None and reply.exchange.url.endswith(f"/slow-echo/{i}")
+        assert reply.exchange.body_prefix == f'{{"caller": {i}}}', reply.exchange.body_prefix
+    assert sorted(e.body_prefix for e in log.snapshot()) == sorted(f'{{"caller": {i}}}' for i in range(50))

@@ -1,115 +1,260 @@
-"""Diagnosis rules on synthetic evidence: the right fault, and honesty when nothing fits."""
-from hokusai_acceptance.diagnosis.rules import RunEvidence, ScenarioOutcome, diagnose
-from hokusai_acceptance.diagnosis.sweep import Probe
-from hokusai_acceptance.evidence import AnswerKind, Exchange
+"""The diagnosis on synthetic evidence: localisation, consistency, confidence from what is left."""
+import json
 
-HEALTHY_BODY = '{"status":"healthy","services":{"mlflow":"healthy","redis":"healthy","postgres":"healthy"}}'
+import pytest
+
+from hokusai_acceptance.diagnosis import RunEvidence, ScenarioOutcome, diagnose
+from hokusai_acceptance.answers import Who, who_answered
+from hokusai_acceptance.diagnosis.catalog import CATALOG
+from hokusai_acceptance.diagnosis.facts import FACTS
+from hokusai_acceptance.evidence import Exchange, classify_answer
+
+BASE = "http://t"
+SEARCH = "/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"
+HEALTHY = {"status": "healthy", "version": "1.0.0",
+           "services": {"mlflow": "healthy", "redis": "healthy", "postgres": "healthy", "message_queue": "healthy"}}
+EXPERIMENTS = '{"experiments": [{"experiment_id": "0", "name": "Default"}]}'
+LB_PAGE = ("<html>\r\n<head><title>{s} {t}</title></head>\r\n<body>\r\n<center><h1>{s} {t}</h1></center>\r\n</body>"
+           "\r\n</html>\r\n")
 
 
-def probe(name, status, body="{}", kind=AnswerKind.MLFLOW_JSON, detail=None, ctype="application/json", **kw):
-    return Probe(name=name, method="GET", url=f"http://t/{name}", status=status, body=body, answered_by=kind,
-                 detail=detail, content_type=ctype, **kw)
+def ex(name, path, status, body="", *, keyed=False, ctype="application/json", method="GET", server="uvicorn",
+       elapsed=12.0, error_kind="", scenario="sweep", actor=None, request_body=""):
+    return Exchange(method=method, url=BASE + path, status=status, content_type=ctype if status else "",
+                    body_prefix=body, response_headers={"server": server} if status else {},
+                    answered_by=classify_answer(status, ctype, body), elapsed_ms=elapsed, error_kind=error_kind,
+                    label=name if scenario == "sweep" else "", keyed=keyed,
+                    actor=actor or ("valid" if keyed else "none"), scenario=scenario,
+                    request_body_prefix=request_body, request_sent_body=bool(request_body),
+                    error=None if status else error_kind)
 
 
 def healthy_probes(**overrides):
     probes = {
-        "health": probe("health", 200, HEALTHY_BODY, AnswerKind.GATEWAY_JSON),
-        "health_mlflow": probe("health_mlflow", 200),
-        "api_health_mlflow": probe("api_health_mlflow", 200),
-        "ready": probe("ready", 200),
-        "read_without_key": probe("read_without_key", 401, '{"detail":"API key required"}', AnswerKind.GATEWAY_JSON,
-                                  "API key required"),
-        "read_with_key": probe("read_with_key", 200, '{"experiments":[]}', with_key=True),
-        "mlflow_mount": probe("mlflow_mount", 200, with_key=True),
-        "artifact_list": probe("artifact_list", 200, with_key=True),
-        "server_info": probe("server_info", 200, '{"store_type":"SqlStore"}', with_key=True),
+        "health": ex("health", "/health", 200, json.dumps(HEALTHY)),
+        "health_alb": ex("health_alb", "/health/alb", 200, '{"status":"healthy"}'),
+        "health_mlflow": ex("health_mlflow", "/health/mlflow", 200,
+                            '{"circuit_breaker_state":"CLOSED","connected":true}'),
+        "ready": ex("ready", "/ready", 200, '{"ready":true}'),
+        "version": ex("version", "/version", 200, '{"version":"1.2.3","git_commit":"abc1234"}'),
+        "read_without_key": ex("read_without_key", SEARCH, 401, '{"detail":"API key required"}'),
+        "read_with_key": ex("read_with_key", SEARCH, 200, EXPERIMENTS, keyed=True, server="uvicorn, uvicorn"),
+        "mount_without_key": ex("mount_without_key", "/mlflow/api/2.0/mlflow/experiments/search", 401,
+                                '{"detail":"API key required"}'),
+        "mlflow_mount": ex("mlflow_mount", "/mlflow/api/2.0/mlflow/experiments/search", 200, EXPERIMENTS, keyed=True),
+        "ui_without_key": ex("ui_without_key", "/mlflow/", 401, '{"detail":"API key required"}'),
+        "registry_read": ex("registry_read", "/api/mlflow/api/2.0/mlflow/registered-models/search", 200,
+                            '{"registered_models": []}', keyed=True),
+        "artifact_list": ex("artifact_list", "/api/mlflow/api/2.0/mlflow-artifacts/artifacts?path=x", 200,
+                            '{"files": []}', keyed=True),
+        "server_info": ex("server_info", "/api/mlflow/api/3.0/mlflow/server-info", 200, '{"store_type":"SqlStore"}',
+                          keyed=True),
+        "mlflow_version": ex("mlflow_version", "/api/mlflow/version", 200, "3.17.2", keyed=True,
+                             ctype="text/html; charset=utf-8"),
     }
     probes.update(overrides)
     return probes
 
 
-def ids(evidence):
-    return [f.id for f in diagnose(evidence)]
+def every_keyed_probe(status, body, **overrides):
+    """The sweep's probes with every keyed one answered the same way (a key refused, MLflow unreachable, ...)."""
+    probes = healthy_probes()
+    for name, probe in probes.items():
+        if probe.keyed:
+            probes[name] = ex(name, probe.path, status, body, keyed=True)
+    probes.update(overrides)
+    return probes
 
 
-def test_healthy_evidence_gives_no_finding():
-    assert ids(RunEvidence(probes=healthy_probes())) == []
+def evidence(probes=None, exchanges=(), scenarios=(), **kw):
+    return RunEvidence(probes=probes or healthy_probes(), exchanges=list(exchanges), scenarios=list(scenarios),
+                       client={"mlflow": "3.17.2", **kw.pop("client", {})}, **kw)
 
 
-def test_refused_connection_is_target_unreachable_only():
-    probes = {"health": Probe("health", "GET", "http://t/health", None, error="refused",
-                              error_type="TargetUnreachable")}
-    failing = [ScenarioOutcome("f", "s", "broken", "TargetUnreachable: cannot connect")]
-    assert ids(RunEvidence(probes=probes, scenarios=failing)) == ["target-unreachable"]
+def ids(ev):
+    return diagnose(ev).ids()
 
 
-def test_valid_key_rejected_without_observer_is_not_a_confident_guess():
-    read = probe("read_with_key", 401, '{"detail":"Invalid or expired API key"}', AnswerKind.GATEWAY_JSON,
-                 "Invalid or expired API key", with_key=True)
-    [finding] = diagnose(RunEvidence(probes=healthy_probes(read_with_key=read)))
-    assert finding.id == "unrecognised" and finding.confidence == "low"
-    assert "auth-contract-mismatch" in finding.alternatives and "auth-service-id-mismatch" in finding.alternatives
+def failing(name, message="AssertionError: x", status="failed"):
+    return ScenarioOutcome("Feature", name, status, message)
 
 
-def test_observer_decides_between_the_two_auth_mismatches():
-    read = probe("read_with_key", 401, '{"detail":"Invalid or expired API key"}', AnswerKind.GATEWAY_JSON,
-                 "Invalid or expired API key", with_key=True)
-    evidence = RunEvidence(probes=healthy_probes(read_with_key=read),
-                           observers={"auth_rejections": {"wrong service_id": 2}})
-    assert ids(evidence) == ["auth-service-id-mismatch"]
+# ------------------------------------------------------------------ healthy, and the catalog's own consistency
+
+def test_healthy_evidence_gives_no_finding_and_names_the_generation():
+    diagnosis = diagnose(evidence())
+    assert diagnosis.findings == [] and diagnosis.ruled_out == []
+    assert (diagnosis.identity.api_generation, diagnosis.identity.mlflow_generation) == ("later", "3.x")
+    assert diagnosis.identity.api_version == "1.2.3" and diagnosis.identity.api_commit == "abc1234"
 
 
-def test_an_unknown_answer_is_unrecognised_with_its_evidence():
-    teapot = probe("read_with_key", 418, "I'm a teapot", AnswerKind.PLAIN_TEXT, ctype="text/plain", with_key=True)
-    [finding] = diagnose(RunEvidence(probes=healthy_probes(read_with_key=teapot, mlflow_mount=teapot)))
-    assert finding.id == "unrecognised"
-    assert any("418" in line for line in finding.evidence)
+def test_every_fact_a_catalog_entry_names_exists():
+    for entry in CATALOG:
+        for requirement in entry.requires + entry.refuted_by + entry.supports:
+            for name in requirement.split("|"):
+                assert name in FACTS, f"{entry.id} names the unknown fact {name}"
 
 
-def test_failed_scenario_without_matching_fault_is_unrecognised():
-    failing = [ScenarioOutcome("Registration", "A model registers", "failed", "the tag hokusai_token_id is wrong")]
-    [finding] = diagnose(RunEvidence(probes=healthy_probes(), scenarios=failing))
-    assert finding.id == "unrecognised" and "A model registers" in " ".join(finding.evidence)
+def test_the_diagnosis_reads_nothing_but_client_evidence():
+    """No rule may look at the embedded stack: the package imports nothing from it."""
+    import pathlib
+
+    import hokusai_acceptance.diagnosis as package
+
+    for path in pathlib.Path(package.__file__).parent.glob("*.py"):
+        text = path.read_text()
+        assert "stack" not in [part for line in text.splitlines() if line.startswith(("from", "import"))
+                               for part in line.replace(".", " ").split()], path.name
+        assert "auth_stats" not in text and "control_secret" not in text and "access_log" not in text
 
 
-def test_write_refusal_by_the_valid_key_is_missing_write_scope_but_not_for_read_only_keys():
-    forbidden = Exchange(method="POST", url="http://t/api/mlflow/api/2.0/mlflow/model-versions/create", status=403,
-                         body_prefix='{"error":"FORBIDDEN","required_scope":"model:write or mlflow:write"}')
-    by_read_only = Exchange(**{**forbidden.__dict__, "actor": "read-only"})
-    assert ids(RunEvidence(probes=healthy_probes(), exchanges=[by_read_only])) == []
-    by_valid = Exchange(**{**forbidden.__dict__, "actor": "valid"})
-    assert ids(RunEvidence(probes=healthy_probes(), exchanges=[by_valid])) == ["missing-write-scope"]
+# ------------------------------------------------------------------ who answered
+
+@pytest.mark.parametrize("exchange,who", [
+    (ex("x", "/health", 503, LB_PAGE.format(s=503, t="Service Temporarily Unavailable"), ctype="text/html",
+        server="awselb/2.0"), Who.LOAD_BALANCER),
+    (ex("x", "/health", 404, "Not Found", ctype="text/plain", server="awselb/2.0"), Who.LOAD_BALANCER),
+    (ex("x", SEARCH, 401, '{"detail":"API key required"}'), Who.API),
+    (ex("x", SEARCH, 404, '{"error_code":"RESOURCE_NOT_FOUND","message":"The requested resource was not found: a"}',
+        keyed=True), Who.MLFLOW_VIA_API),
+    (ex("x", SEARCH, 400, '{"error_code":"INVALID_PARAMETER_VALUE","message":"x"}', keyed=True), Who.MLFLOW),
+    (ex("x", SEARCH, 200, EXPERIMENTS, keyed=True), Who.MLFLOW),
+    (ex("x", SEARCH, None, error_kind="refused"), Who.NOTHING),
+    (ex("x", "/health", 418, "I'm a teapot", ctype="text/plain", server="nginx"), Who.OTHER),
+])
+def test_who_answered(exchange, who):
+    assert who_answered(exchange) == who
+
+
+# ------------------------------------------------------------------ catalog refinement and consistency
+
+def test_postgres_unhealthy_alone_is_the_apis_database_not_mlflows():
+    """The real API at 647aa28 reports postgres unhealthy while MLflow serves: MLflow's store is not the cause."""
+    health = dict(HEALTHY, status="degraded", services=dict(HEALTHY["services"], postgres="unhealthy"))
+    probes = healthy_probes(health=ex("health", "/health", 200, json.dumps(health)))
+    diagnosis = diagnose(evidence(probes))
+    assert "mlflow-db-auth" not in diagnosis.ids()
+    assert {"api-database-unhealthy", "health-lies"} <= set(diagnosis.ids())
+
+
+def test_mlflow_db_auth_needs_mlflow_silent_and_the_database_down():
+    health = dict(HEALTHY, status="degraded", services=dict(HEALTHY["services"], postgres="unhealthy",
+                                                             mlflow="unhealthy"))
+    refused = '{"detail":"Failed to connect to MLflow server at http://mlflow:5000"}'
+    probes = every_keyed_probe(502, refused, health=ex("health", "/health", 503, json.dumps(health)))
+    diagnosis = diagnose(evidence(probes))
+    top = diagnosis.findings[0]
+    assert top.id == "mlflow-db-auth" and top.alternatives == ["mlflow-dns-failure"] and top.confidence == "medium"
+    assert "api-database-unhealthy" in top.also_explains
+
+
+def test_a_single_answer_from_mlflow_rules_out_mlflow_being_down():
+    refused = '{"detail":"Failed to connect to MLflow server at http://mlflow:5000"}'
+    probes = healthy_probes(read_with_key=ex("read_with_key", SEARCH, 502, refused, keyed=True))
+    diagnosis = diagnose(evidence(probes))
+    assert "mlflow-dns-failure" not in diagnosis.ids()
+    assert any(r.id == "mlflow-dns-failure" and "MLflow answered" in r.because for r in diagnosis.ruled_out)
+
+
+def test_a_valid_key_refused_with_the_auth_service_accepting_it_leaves_two_explanations():
+    invalid = '{"detail":"Invalid or expired API key"}'
+    probes = every_keyed_probe(401, invalid, auth_direct=ex("auth_direct", "/api/v1/keys/validate", 200,
+                                                             '{"is_valid": true}', keyed=True, method="POST"))
+    [finding] = diagnose(evidence(probes)).findings
+    assert finding.id in ("auth-contract-mismatch", "auth-service-id-mismatch")
+    assert finding.confidence == "medium" and len(finding.alternatives) == 1
+
+
+def test_a_key_the_auth_service_refuses_too_is_the_key_not_the_api():
+    invalid = '{"detail":"Invalid or expired API key"}'
+    probes = every_keyed_probe(401, invalid, auth_direct=ex("auth_direct", "/api/v1/keys/validate", 401, invalid,
+                                                             keyed=True, method="POST"))
+    assert ids(evidence(probes)) == ["key-not-valid"]
+
+
+def test_mlflow_2_server_behind_mlflow_3_clients_explains_the_broken_registrations():
+    old = healthy_probes(mlflow_version=ex("mlflow_version", "/api/mlflow/version", 200, "2.9.2", keyed=True,
+                                           ctype="text/html"),
+                         server_info=ex("server_info", "/api/mlflow/api/3.0/mlflow/server-info", 404,
+                                        '{"error_code": "RESOURCE_NOT_FOUND", "message": "The requested resource was '
+                                        'not found: api/3.0/mlflow/server-info"}', keyed=True))
+    logged = ex("", "/api/mlflow/api/2.0/mlflow/logged-models", 404,
+                '{"error_code": "RESOURCE_NOT_FOUND", "message": "The requested resource was not found: '
+                'api/2.0/mlflow/logged-models"}', keyed=True, method="POST", scenario="A model registers")
+    diagnosis = diagnose(evidence(old, [logged], [failing("A model registers", "RegistryCallFailed: 404",
+                                                          "broken")]))
+    [finding] = diagnosis.findings
+    assert finding.id == "mlflow-generation-mismatch" and finding.explains == ["A model registers"]
+    assert diagnosis.identity.mlflow_generation == "2.x" and diagnosis.identity.mlflow_server_version == "2.9.2"
+
+
+def test_delete_bodies_dropped_by_the_proxy_explain_the_leftovers():
+    delete = ex("", "/api/mlflow/api/2.0/mlflow/registered-models/delete", 400,
+                '{"error_code": "INVALID_PARAMETER_VALUE", "message": "Missing value for required parameter \'name\'"}',
+                keyed=True, method="DELETE", scenario="cleanup", request_body='{"name": "hk-accept-x"}')
+    diagnosis = diagnose(evidence(exchanges=[delete], leftovers=["model hk-accept-x: INVALID_PARAMETER_VALUE"]))
+    [finding] = diagnosis.findings
+    assert finding.id == "proxy-drops-delete-body" and finding.also_explains == ["cleanup-incomplete"]
+
+
+def test_registry_data_without_a_key_is_a_security_finding():
+    probes = healthy_probes(ui_without_key=ex("ui_without_key", "/mlflow/", 200,
+                                              "<!doctype html><html><title>MLflow</title><div id=\"root\"></div>",
+                                              ctype="text/html"))
+    diagnosis = diagnose(evidence(probes))
+    [finding] = diagnosis.findings
+    assert finding.id == "registry-open-without-key" and finding.severity == "critical"
+
+
+def test_expected_version_is_compared():
+    diagnosis = diagnose(evidence(client={"expected_version": "1.2.4", "expected_commit": "abc"}))
+    assert diagnosis.ids() == ["unexpected-version"]
+    assert diagnosis.identity.version_matches is False and diagnosis.identity.commit_matches is True
 
 
 def test_deliberately_broken_exchanges_are_ignored():
-    broken = Exchange(method="PUT", url="http://t/api/mlflow/api/2.0/mlflow-artifacts/artifacts/x", status=500,
-                      body_prefix="Internal Server Error", actor="valid", deliberate=True)
-    assert ids(RunEvidence(probes=healthy_probes(), exchanges=[broken])) == []
+    broken = ex("", "/api/mlflow/api/2.0/mlflow-artifacts/artifacts/x", 500, "Internal Server Error", keyed=True,
+                ctype="text/plain", scenario="s")
+    broken.deliberate = True
+    assert ids(evidence(exchanges=[broken], scenarios=[failing("s")])) == ["unrecognised"]
 
 
-NOT_FOUND = '{"error_code":"RESOURCE_NOT_FOUND","message":"The requested resource was not found: %s"}'
+# ------------------------------------------------------------------ localisation beyond the catalog
+
+def test_an_unknown_answer_is_localised_to_who_gave_it():
+    teapot = ex("read_with_key", SEARCH, 418, "I'm a teapot", keyed=True, ctype="text/plain", server="nginx")
+    [finding] = diagnose(evidence(healthy_probes(read_with_key=teapot))).findings
+    assert finding.id.startswith("localised:an-unidentified-server") and "418" in finding.title
+    assert finding.components == ["an unidentified server"] and finding.recommendation
 
 
-def test_mlflow_2_server_behind_mlflow_3_clients_is_a_generation_mismatch():
-    info = probe("server_info", 404, NOT_FOUND % "/api/3.0/mlflow/server-info", with_key=True)
-    logged = Exchange(method="POST", url="http://t/api/mlflow/api/2.0/mlflow/logged-models", status=404,
-                      body_prefix=NOT_FOUND % "/api/2.0/mlflow/logged-models", actor="valid")
-    failing = [ScenarioOutcome("Registration", "A trained model appears", "broken",
-                               "RegistryCallFailed: ... /api/2.0/mlflow/logged-models")]
-    [finding] = diagnose(RunEvidence(probes=healthy_probes(server_info=info), exchanges=[logged], scenarios=failing))
-    assert finding.id == "mlflow-generation-mismatch" and finding.confidence == "high"
-    assert "register_model" in finding.recommendation and any("server-info" in e for e in finding.evidence)
+def test_a_load_balancer_page_is_localised_to_the_load_balancer_even_without_a_catalog_match():
+    page = ex("registry_read", "/api/mlflow/api/2.0/mlflow/registered-models/search", 502,
+              LB_PAGE.format(s=502, t="Bad Gateway"), keyed=True, ctype="text/html", server="awselb/2.0")
+    [finding] = diagnose(evidence(healthy_probes(registry_read=page))).findings
+    assert finding.component == "load balancer" and finding.owner == "infra team"
 
 
-def test_a_404_from_the_api_itself_is_not_taken_for_an_old_mlflow():
-    route_missing = probe("server_info", 404, '{"detail":"Not Found"}', AnswerKind.GATEWAY_JSON, with_key=True)
-    [finding] = diagnose(RunEvidence(probes=healthy_probes(server_info=route_missing)))
-    assert finding.id == "mlflow-generation-mismatch" and finding.confidence == "medium"
+def test_a_failing_scenario_with_nothing_localisable_is_unrecognised_with_its_message():
+    scenarios = [failing("A model registers", "the tag hokusai_token_id is wrong")]
+    [finding] = diagnose(evidence(scenarios=scenarios)).findings
+    assert finding.id == "unrecognised" and "A model registers" in finding.explains
+    assert any("hokusai_token_id" in line for line in finding.evidence)
 
 
-def test_generation_is_not_judged_when_the_mount_itself_fails():
-    broken = probe("read_with_key", 502, '{"detail":"Failed to connect to MLflow server at x"}',
-                   AnswerKind.GATEWAY_JSON, "Failed to connect to MLflow server at x", with_key=True)
-    info = probe("server_info", 502, '{"detail":"Failed to connect"}', AnswerKind.GATEWAY_JSON, with_key=True)
-    assert "mlflow-generation-mismatch" not in ids(RunEvidence(probes=healthy_probes(read_with_key=broken,
-                                                                                       server_info=info)))
+def test_normal_mlflow_lookups_of_absent_things_are_not_trouble():
+    lookup = ex("", "/api/mlflow/api/2.0/mlflow/experiments/get-by-name", 404,
+                '{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "Could not find experiment"}', keyed=True,
+                scenario="s")
+    broke = ex("", SEARCH, 500, '{"error_code": "INTERNAL_ERROR", "message": "database is locked"}', keyed=True,
+               scenario="s")
+    diagnosis = diagnose(evidence(exchanges=[lookup, broke], scenarios=[failing("s", status="broken")]))
+    [finding] = diagnosis.findings
+    assert finding.id == "localised:mlflow-server:500" and finding.explains == ["s"]
+
+
+def test_findings_in_other_groups_are_all_reported_no_early_return():
+    health = dict(HEALTHY, status="degraded", services=dict(HEALTHY["services"], redis="unhealthy"))
+    probes = healthy_probes(health=ex("health", "/health", 200, json.dumps(health)),
+                            ready=ex("ready", "/ready", 401, '{"detail":"API key required"}'))
+    assert set(ids(evidence(probes))) == {"health-lies", "redis-cache-down", "health-probes-need-key"}

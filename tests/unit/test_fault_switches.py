@@ -1,25 +1,44 @@
-"""Fault switches: names are checked, and each one sets only its own aspect of the stack."""
+"""Fault switches: one enum, every switch changes a real component, and names are checked."""
 import pytest
 
-from hokusai_acceptance.stack import faults
+from hokusai_acceptance.diagnosis.catalog import ENTRIES
+from hokusai_acceptance.stack.faults import AT_START_ONLY, EFFECTS, NOT_SWITCHABLE, Addresses, Fault, parse_all, \
+    plan_for
 from hokusai_acceptance.stack.launcher import mlflow_interpreter
+
+ADDRESSES = Addresses(gateway="http://127.0.0.1:1", mlflow="http://127.0.0.1:2", auth="http://127.0.0.1:3",
+                      redis="redis://127.0.0.1:4/0", mlflow_front="http://127.0.0.1:5", refused="http://127.0.0.1:6",
+                      hanging="http://127.0.0.1:7", blocked="http://127.0.0.1:8")
 
 
 def test_unknown_switch_names_the_known_ones():
-    with pytest.raises(ValueError, match="unknown fault switch.*known: alb-api-path-to-mlflow"):
-        faults.validate(["no-such-fault"])
+    with pytest.raises(ValueError, match="unknown fault switch 'no-such-fault'.*known: alb-api-path-to-mlflow"):
+        parse_all(["no-such-fault"])
 
 
-def test_each_switch_sets_its_own_aspect():
-    assert faults.auth_mode_for([]) == "ok" and faults.mlflow_generation_for([]) == "3"
-    assert faults.auth_mode_for(["health-lies", "auth-service-down"]) == "down"
-    assert faults.mlflow_generation_for(["auth-service-down"]) == "3"
-    assert faults.mlflow_generation_for(["mlflow-generation-mismatch"]) == "2.9"
+@pytest.mark.parametrize("fault", list(Fault))
+def test_every_switch_changes_the_stack(fault):
+    assert plan_for([fault], ADDRESSES) != plan_for([], ADDRESSES), f"{fault.value} changes nothing"
+    assert fault.how
 
 
-def test_every_switch_says_how_it_shows_and_none_is_also_unswitchable():
-    assert all(spec.get("how") for spec in faults.SWITCHES.values())
-    assert not set(faults.SWITCHES) & set(faults.NOT_SWITCHABLE)
+@pytest.mark.parametrize("fault", list(Fault))
+def test_every_switch_is_a_catalog_entry_the_diagnosis_can_name(fault):
+    assert fault.value in ENTRIES
+
+
+def test_every_switch_has_an_effect_and_none_is_also_unswitchable():
+    assert set(EFFECTS) == set(Fault)
+    assert not {f.value for f in Fault} & set(NOT_SWITCHABLE)
+    assert AT_START_ONLY <= set(Fault)
+
+
+def test_switches_break_components_rather_than_answers():
+    plan = plan_for([Fault.REDIS_CACHE_DOWN, Fault.AUTH_SERVICE_DOWN], ADDRESSES)
+    assert plan.stopped == {"redis", "auth"} and plan.gateway == {}
+    assert plan_for([Fault.MLFLOW_UNRESPONSIVE], ADDRESSES).gateway == {"mlflow_url": ADDRESSES.hanging}
+    assert plan_for([Fault.ALB_TO_API_BLOCKED], ADDRESSES).api_targets == [ADDRESSES.blocked]
+    assert plan_for([Fault.HEALTH_LIES], ADDRESSES).gateway["queue_url"].startswith("rediss://")
 
 
 def test_mlflow_3_runs_in_this_interpreter():

@@ -1,0 +1,221 @@
+"""What the target says it is: deployed version, commit and build, the MLflow server
+behind it, and which generation of the contract it follows.
+
+Two generations are told apart from what any client sees (``shared/contract.md``):
+the **2025 API** (probes need a key, every auth failure is a 401, /health answers 200
+when degraded, no scope checks, no /health/alb) and the **later API** (open probes,
+/health/alb, 503/429 with Retry-After, 403 for writes without write scope). The MLflow
+server is 2.x (the 2025 deployment) or 3.x. What the later contract adds and the target
+lacks is listed as *upgrade gaps*, apart from defects.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from ..answers import Who, detail, json_body, who_answered
+from .evidence import RunEvidence
+
+_MLFLOW_VERSION = re.compile(r"^\s*(\d+\.\d+(?:\.\d+)?\S*)\s*$")
+
+
+@dataclass
+class Gap:
+    item: str
+    status: str          # missing | present | not observed
+    evidence: str = ""
+
+
+@dataclass
+class TargetIdentity:
+    api_title: str | None = None
+    api_version: str | None = None
+    api_commit: str | None = None
+    api_build: str | None = None
+    mlflow_server_version: str | None = None
+    api_generation: str = "unknown"          # 2025 | later | unknown
+    api_generation_evidence: list[str] = field(default_factory=list)
+    mlflow_generation: str = "unknown"       # 2.x | 3.x | unknown
+    mlflow_generation_evidence: list[str] = field(default_factory=list)
+    expected_version: str | None = None
+    expected_commit: str | None = None
+    version_matches: bool | None = None
+    commit_matches: bool | None = None
+    gaps: list[Gap] = field(default_factory=list)
+
+    def expectation_note(self) -> str:
+        parts = []
+        if self.version_matches is False:
+            parts.append(f"version {self.api_version or 'not reported'}, expected {self.expected_version}")
+        if self.commit_matches is False:
+            parts.append(f"commit {self.api_commit or 'not reported'}, expected {self.expected_commit}")
+        return "; ".join(parts)
+
+    def generation_line(self) -> str:
+        api = {"2025": "the 2025 API contract", "later": "the later API contract"}.get(
+            self.api_generation, "an API contract generation the evidence does not settle")
+        mlflow = {"2.x": "an MLflow 2.x server", "3.x": "an MLflow 3.x server"}.get(
+            self.mlflow_generation, "an MLflow server of unknown generation")
+        return f"{api}, {mlflow}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _version_documents(evidence: RunEvidence) -> list[dict]:
+    docs = []
+    for name in ("version_keyed", "version"):
+        probe = evidence.probes.get(name)
+        data = json_body(probe) if probe is not None and probe.status == 200 else None
+        if isinstance(data, dict):
+            docs.append(data)
+    if isinstance(evidence.identity.get("version_document"), dict):
+        docs.append(evidence.identity["version_document"])
+    health = evidence.probes.get("health")
+    data = json_body(health) if health is not None and health.status is not None else None
+    if isinstance(data, dict):
+        docs.append(data)
+    openapi = evidence.identity.get("openapi")
+    if isinstance(openapi, dict):
+        docs.append({"version": openapi.get("version"), "title": openapi.get("title")})
+    return docs
+
+
+def _first(docs: list[dict], *keys: str) -> str | None:
+    for doc in docs:
+        for key in keys:
+            value = doc.get(key)
+            if isinstance(value, (str, int, float)) and str(value).strip() and str(value) != "unknown":
+                return str(value)
+    return None
+
+
+def _api_generation(evidence: RunEvidence) -> tuple[str, list[str]]:
+    old, new = [], []
+    probes = evidence.probes
+    alb = probes.get("health_alb")
+    if alb is not None and alb.status == 200:
+        new.append("/health/alb answers 200 without a key")
+    elif alb is not None and alb.status in (401, 404):
+        old.append(f"/health/alb is not served (HTTP {alb.status})")
+    openapi = evidence.identity.get("openapi") or {}
+    if isinstance(openapi, dict) and openapi.get("paths"):
+        (new if "/health/alb" in openapi["paths"] else old).append(
+            "the OpenAPI description " + ("lists" if "/health/alb" in openapi["paths"] else "does not list")
+            + " /health/alb")
+    for name in ("ready", "version", "api_health_mlflow"):
+        probe = probes.get(name)
+        if probe is not None and probe.status == 401:
+            old.append(f"{probe.route} needs a key (HTTP 401)")
+        elif probe is not None and probe.status in (200, 503):
+            new.append(f"{probe.route} answers without a key")
+    for e in evidence.all_exchanges():
+        if not e.keyed or e.status is None:
+            continue
+        wording = detail(e)
+        if wording.startswith("Authentication service") or wording == "Rate limit exceeded":
+            if e.status == 401:
+                old.append(f"'{wording}' is answered 401")
+            elif e.status in (429, 503) and e.response_headers.get("retry-after"):
+                new.append(f"'{wording}' is answered {e.status} with Retry-After")
+        if e.status == 403 and "required_scope" in e.body_prefix:
+            new.append("writes without write scope are refused 403")
+        if e.actor == "read-only" and e.method in ("POST", "PUT", "PATCH", "DELETE") and 200 <= e.status < 300 \
+                and "/search" not in e.route:
+            old.append("a read-only key's write is accepted")
+    old, new = sorted(set(old)), sorted(set(new))
+    if len(old) > len(new):
+        return "2025", old + [f"(against: {x})" for x in new]
+    if len(new) > len(old):
+        return "later", new + [f"(against: {x})" for x in old]
+    return "unknown", old + new
+
+
+def _mlflow_generation(evidence: RunEvidence) -> tuple[str | None, str, list[str]]:
+    probe = evidence.probes.get("mlflow_version")
+    version = None
+    if probe is not None and probe.status == 200 and who_answered(probe) == Who.MLFLOW:
+        match = _MLFLOW_VERSION.match(probe.body_prefix)
+        version = match.group(1) if match else None
+    if version:
+        return version, f"{version.split('.')[0]}.x", [f"MLflow's /version answers {version}"]
+    info = evidence.probes.get("server_info")
+    read = evidence.probes.get("read_with_key")
+    if info is not None and read is not None and read.status == 200:
+        if info.status == 200:
+            return None, "3.x", ["/api/3.0/mlflow/server-info answers 200"]
+        if info.status == 404 and who_answered(info) in (Who.MLFLOW, Who.MLFLOW_VIA_API):
+            return None, "2.x", ["MLflow has no /api/3.0/mlflow/server-info route (404) while reads work"]
+    return None, "unknown", []
+
+
+def _gaps(evidence: RunEvidence, mlflow_generation: str) -> list[Gap]:
+    from .facts import Facts
+
+    facts = Facts(evidence)
+
+    def line(name: str) -> str:
+        found = facts[name].evidence
+        return found[0].summary() if found else facts.meaning(name)
+
+    gaps = []
+    health = evidence.probes.get("health")
+    if facts.holds("health_200_while_not_healthy"):
+        gaps.append(Gap("/health answers 503 when unhealthy", "missing", line("health_200_while_not_healthy")))
+    elif health is not None and health.status == 503:
+        gaps.append(Gap("/health answers 503 when unhealthy", "present", health.summary()))
+    else:
+        gaps.append(Gap("/health answers 503 when unhealthy", "not observed", "the target was healthy"))
+    alb = evidence.probes.get("health_alb")
+    gaps.append(Gap("a dependency-free /health/alb probe", "present" if alb is not None and alb.status == 200 else
+                    ("missing" if alb is not None and alb.status is not None else "not observed"),
+                    alb.summary() if alb is not None else ""))
+    probes = facts["probes_need_key"]
+    gaps.append(Gap("monitoring probes answer without a key",
+                    "missing" if probes.holds else ("present" if probes.holds is False else "not observed"),
+                    line("probes_need_key") if probes.holds else ""))
+    auth = [e for e in evidence.all_exchanges() if e.keyed and detail(e).startswith("Authentication service")]
+    status = "not observed"
+    shown = ""
+    if any(e.status == 401 for e in auth):
+        status, shown = "missing", next(e for e in auth if e.status == 401).summary()
+    elif any(e.status == 503 and e.response_headers.get("retry-after") for e in auth):
+        status, shown = "present", next(e for e in auth if e.status == 503).summary()
+    gaps.append(Gap("auth-service trouble answered 503 with Retry-After", status, shown))
+    if facts.holds("auth_rate_limit_as_401"):
+        gaps.append(Gap("rate limits answered 429 with Retry-After", "missing", line("auth_rate_limit_as_401")))
+    elif facts.holds("key_over_its_limit"):
+        gaps.append(Gap("rate limits answered 429 with Retry-After", "present", line("key_over_its_limit")))
+    else:
+        gaps.append(Gap("rate limits answered 429 with Retry-After", "not observed"))
+    refused = [e for e in evidence.all_exchanges() if e.actor == "read-only" and e.status == 403]
+    if facts.holds("read_only_key_wrote"):
+        gaps.append(Gap("writes need write scope (403 otherwise)", "missing", line("read_only_key_wrote")))
+    elif refused:
+        gaps.append(Gap("writes need write scope (403 otherwise)", "present", refused[0].summary()))
+    else:
+        gaps.append(Gap("writes need write scope (403 otherwise)", "not observed", "no read-only key was used"))
+    gaps.append(Gap("an MLflow 3.x server (what today's MLflow clients expect)",
+                    {"2.x": "missing", "3.x": "present"}.get(mlflow_generation, "not observed")))
+    return gaps
+
+
+def identify(evidence: RunEvidence) -> TargetIdentity:
+    docs = _version_documents(evidence)
+    identity = TargetIdentity(api_title=_first(docs, "title", "service"), api_version=_first(docs, "version"),
+                              api_commit=_first(docs, "git_commit", "commit", "git_sha"),
+                              api_build=_first(docs, "build_date", "build", "build_id"))
+    identity.api_generation, identity.api_generation_evidence = _api_generation(evidence)
+    version, generation, why = _mlflow_generation(evidence)
+    identity.mlflow_server_version, identity.mlflow_generation, identity.mlflow_generation_evidence = \
+        version, generation, why
+    identity.expected_version = evidence.client.get("expected_version") or None
+    identity.expected_commit = evidence.client.get("expected_commit") or None
+    if identity.expected_version:
+        identity.version_matches = identity.api_version == identity.expected_version
+    if identity.expected_commit:
+        reported = (identity.api_commit or "").lower()
+        expected = identity.expected_commit.lower()
+        identity.commit_matches = bool(reported) and (reported.startswith(expected) or expected.startswith(reported))
+    identity.gaps = _gaps(evidence, generation)
+    return identity

@@ -1,0 +1,160 @@
+"""Verdicts in bounded time: once a component is pinned as down or hanging, stop waiting for it.
+
+The tracker watches every exchange with the target (deliberate ones excluded: a scenario
+that breaks something on purpose waits for it on purpose). When the same slow failure
+repeats -- calls that time out, the API waiting out its 5 s auth-service limit, the API's
+30 s MLflow limit, the load balancer waiting on its target -- the tracker *pins* the
+outage for the calls that need that component. Pinned calls are not sent: they fail at
+once with :class:`ComponentDown` (Allure: broken), which names the component and quotes
+the calls that pinned it, so the remaining scenarios reach their verdict in seconds
+instead of each waiting out its own timeout.
+
+Only what a client observes is used: status, who answered, the API's wording, and time.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .errors import InfrastructureError
+from .evidence import Exchange, add_guard, add_observer, carries_key, remove_guard, remove_observer
+
+#: a slow failure: at least this long (ms) before the failure arrived
+SLOW_MS = 3000
+#: a very slow failure: two in a row pin the outage; three slow ones are needed otherwise
+VERY_SLOW_MS = 9000
+PROXY_MOUNTS = ("/api/mlflow/", "/mlflow/")
+#: paths a key never needs (open on every generation of the API)
+OPEN_PATHS = ("/health", "/openapi.json", "/docs", "/redoc", "/favicon.ico")
+
+
+class Scope:
+    TARGET = "every call to the target"
+    REGISTRY = "registry calls made with a key"
+
+
+class ComponentDown(InfrastructureError):
+    """Not attempted: the component this call needs was pinned as down or hanging earlier in the run."""
+
+    component = "pinned"
+
+
+@dataclass
+class Pin:
+    scope: str
+    component: str
+    reason: str
+    evidence: list[str] = field(default_factory=list)
+    since: float = field(default_factory=time.time)
+
+    def describe(self) -> str:
+        return (f"not attempted: {self.component} {self.reason} ({len(self.evidence)} calls in a row), so the "
+                f"remaining {self.scope} are reported at once; the infrastructure report names the cause. "
+                f"Last of them: {self.evidence[-1] if self.evidence else 'n/a'}")
+
+
+def _slow_signature(exchange: Exchange) -> tuple[str, str, str] | None:
+    """(scope, component, reason) of a slow failure, or None for anything else."""
+    route = exchange.route
+    on_proxy = route.startswith(PROXY_MOUNTS)
+    elapsed = exchange.elapsed_ms
+    if exchange.status is None:
+        if exchange.error_kind not in ("connect-timeout", "read-timeout"):
+            return None
+        if exchange.keyed and on_proxy:
+            return (Scope.REGISTRY, "the registry (the API, or MLflow behind it)",
+                    f"did not answer within {elapsed / 1000:.0f} s")
+        if on_proxy or route not in OPEN_PATHS:
+            return (Scope.TARGET, "the target", f"did not answer within {elapsed / 1000:.0f} s")
+        return None
+    if elapsed < SLOW_MS:
+        return None
+    body = exchange.body_prefix
+    if "Authentication service timeout" in body and exchange.keyed:
+        return (Scope.REGISTRY, "the auth service", f"made the API wait out its validation limit "
+                                                    f"({elapsed / 1000:.1f} s, 'Authentication service timeout')")
+    if exchange.status == 504 and "MLflow server request timeout" in body and exchange.keyed:
+        return (Scope.REGISTRY, "the MLflow server", f"did not answer the API in time "
+                                                     f"({elapsed / 1000:.0f} s, 'MLflow server request timeout')")
+    if exchange.status in (502, 503, 504) and ("<center><h1>" in body or "awselb" in exchange.server.lower()):
+        return (Scope.TARGET, "the load balancer's target", f"kept the load balancer waiting "
+                                                            f"({elapsed / 1000:.0f} s, HTTP {exchange.status})")
+    return None
+
+
+class OutageTracker:
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.pins: dict[str, Pin] = {}
+        self._streaks: dict[str, list[Exchange]] = {}
+        self._lock = threading.Lock()
+
+    # -- wiring
+    def install(self) -> "OutageTracker":
+        add_guard(self.guard)
+        add_observer(self.observe)
+        return self
+
+    def uninstall(self) -> None:
+        remove_guard(self.guard)
+        remove_observer(self.observe)
+
+    # -- state
+    def _targets_us(self, url: str) -> bool:
+        return url.startswith(self.origin + "/") or url == self.origin
+
+    def pin(self, scope: str, component: str, reason: str, evidence: list[str]) -> Pin:
+        with self._lock:
+            pin = self.pins.setdefault(scope, Pin(scope, component, reason, evidence))
+        return pin
+
+    def pinned(self) -> list[Pin]:
+        with self._lock:
+            return list(self.pins.values())
+
+    def observe(self, exchange: Exchange) -> None:
+        if exchange.deliberate or exchange.error_kind == "not-attempted" or not self._targets_us(exchange.url):
+            return
+        signature = _slow_signature(exchange)
+        with self._lock:
+            if signature is None:
+                if exchange.status is not None and exchange.elapsed_ms < SLOW_MS:
+                    # a prompt answer in a scope ends its streak (the component works after all)
+                    scope = Scope.REGISTRY if exchange.keyed and exchange.route.startswith(PROXY_MOUNTS) \
+                        else Scope.TARGET
+                    self._streaks.pop(scope, None)
+                    if scope == Scope.REGISTRY:
+                        self._streaks.pop(Scope.TARGET, None)
+                return
+            scope, component, reason = signature
+            streak = self._streaks.setdefault(scope, [])
+            streak.append(exchange)
+            needed = 2 if all(e.elapsed_ms >= VERY_SLOW_MS for e in streak[-2:]) else 3
+            if len(streak) >= needed and scope not in self.pins:
+                self.pins[scope] = Pin(scope, component, reason, [e.summary() for e in streak[-needed:]])
+
+    def covering(self, url: str, keyed: bool) -> Pin | None:
+        if not self._targets_us(url):
+            return None
+        route = urlsplit(url).path
+        with self._lock:
+            target = self.pins.get(Scope.TARGET)
+            if target is not None:
+                return target
+            registry = self.pins.get(Scope.REGISTRY)
+            if registry is not None and keyed and route.startswith(PROXY_MOUNTS):
+                return registry
+        return None
+
+    def guard(self, request) -> None:  # type: ignore[no-untyped-def]
+        pin = self.covering(request.url or "", carries_key(request))
+        if pin is not None:
+            raise ComponentDown(pin.describe())
+
+    def clear(self) -> None:
+        with self._lock:
+            self.pins.clear()
+            self._streaks.clear()
