@@ -32,7 +32,7 @@ OPEN_PATHS = ("/health", "/openapi.json", "/docs", "/redoc", "/favicon.ico")
 
 class Scope:
     TARGET = "every call to the target"
-    REGISTRY = "registry calls made with a key"
+    REGISTRY = "calls made with a key"
 
 
 class ComponentDown(InfrastructureError):
@@ -124,7 +124,7 @@ class OutageTracker:
                 if exchange.status is not None and exchange.elapsed_ms < SLOW_MS:
                     # a prompt answer in a scope ends its streak (the component works after all)
                     scope = Scope.REGISTRY if exchange.keyed and exchange.route.startswith(PROXY_MOUNTS) \
-                        else Scope.TARGET
+                        else Scope.TARGET  # (keyed calls elsewhere may skip the component: not a sign either way)
                     self._streaks.pop(scope, None)
                     if scope == Scope.REGISTRY:
                         self._streaks.pop(Scope.TARGET, None)
@@ -145,7 +145,7 @@ class OutageTracker:
             if target is not None:
                 return target
             registry = self.pins.get(Scope.REGISTRY)
-            if registry is not None and keyed and route.startswith(PROXY_MOUNTS):
+            if registry is not None and keyed and route not in OPEN_PATHS:
                 return registry
         return None
 

@@ -28,7 +28,7 @@ def collect_evidence(run, scenarios: list[ScenarioOutcome], leftovers: list[str]
     settings = run.settings
     auth_url = run.stack.auth_url if run.stack is not None else settings.auth_url
     probes, identity = run_sweep(settings.api_url, run.keys.get("valid"), prefix=run.resources.prefix,
-                                 auth_url=auth_url, timeout=min(settings.read_timeout, 5.0))
+                                 auth_url=auth_url, timeout=min(settings.read_timeout, 8.0))
     client = {"mlflow": component_versions().get("mlflow", ""), "auth_url_given": bool(auth_url),
               "expected_version": settings.expected_version, "expected_commit": settings.expected_commit,
               "pins": [pin.describe() for pin in run.outages.pinned()] if run.outages is not None else []}

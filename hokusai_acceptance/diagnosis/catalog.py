@@ -162,6 +162,13 @@ CATALOG: list[Entry] = [
        "nothing on registration; queued work (notifications, pipelines) stalls",
        requires=("health_reports_message_queue_unhealthy",), refuted_by=("health_reports_redis_unhealthy",),
        group="queue"),
+    _E("health-check-blocks-api", "A health check stalls the whole API",
+       "While /health (or another dependency probe) waits on a dependency that does not answer, calls that are "
+       "otherwise answered at once stall too: the check runs synchronously on the API's event loop, so every "
+       "request waits for it", "Run dependency checks off the event loop (a worker thread) with short timeouts, "
+       "and cache their result; give the load balancer a dependency-free probe (/health/alb)", Owner.API,
+       ("Hokusai API",), 2, "@health", "calls that hang for tens of seconds whenever monitoring checks health",
+       requires=("health_stalls_the_api",), group="health-stall"),
     _E("health-misreports-mlflow", "The API's health check says MLflow is down while MLflow answers",
        "/health reports MLflow unhealthy (or /health/mlflow disconnected), yet MLflow served this run's calls "
        "through the proxy: the health check looks somewhere else (another URL, a path MLflow does not serve)",
@@ -255,7 +262,8 @@ CATALOG: list[Entry] = [
        "(overloaded, deadlocked on its database pool, or its database hangs)", "Restart MLflow and look at its "
        "database connections and worker count; size its database pool to at least twice its concurrent requests",
        Owner.INFRA, ("MLflow server",), 1, "@smoke and @proxy", "registry calls that hang for 30 s, then 504",
-       requires=("small_calls_time_out|registry_calls_hang",), refuted_by=("auth_service_timeout_reported",),
+       requires=("small_calls_time_out|registry_calls_hang",),
+       refuted_by=("auth_service_timeout_reported", "mlflow_unreachable_from_api", "health_stalls_the_api"),
        group="mlflow-hangs", supports=("health_probes_report_mlflow_down",)),
     _E("auth-headers-stripped", "MLflow wants credentials the proxy strips",
        "Writes that carry a valid key are refused 401 behind the API while reads with the same key work: MLflow "

@@ -75,6 +75,11 @@ class View:
         return [e for e in self.exchanges if e.keyed and e.actor == "valid" and on_proxy(e)]
 
     @cached_property
+    def valid_keyed_anywhere(self) -> list[Exchange]:
+        """The configured key's calls to any path (probes with a key included)."""
+        return [e for e in self.exchanges if e.keyed and e.actor == "valid" and not e.route.endswith("/validate")]
+
+    @cached_property
     def unkeyed(self) -> list[Exchange]:
         return [e for e in self.exchanges if not e.keyed]
 
@@ -144,8 +149,7 @@ def fact(name: str, meaning: str):
 
 @fact("nothing_accepts_connections", "no connection to the target could be opened (refused or no DNS name)")
 def _nothing_accepts(v: View) -> Fact:
-    health = v.probe("health")
-    if health is None:
+    if not v.probes and not v.exchanges:
         return UNKNOWN
     if any(e.status is not None for e in v.exchanges):
         return _no()
@@ -249,7 +253,8 @@ def _foreign(v: View) -> Fact:
 # ------------------------------------------------------------------ the API and its auth service
 
 def _valid_detail(v: View, wording: str, statuses: Iterable[int] = (401, 503)) -> list[Exchange]:
-    return [e for e in v.valid_keyed if e.status in statuses and v.who(e) == Who.API and detail(e) == wording]
+    return [e for e in v.valid_keyed_anywhere if e.status in statuses and v.who(e) == Who.API
+            and detail(e) == wording]
 
 
 @fact("no_key_refused_by_api", "a call without a key is refused by the API with 401 'API key required'")
@@ -297,7 +302,7 @@ def _rate_401(v: View) -> Fact:
 
 @fact("key_over_its_limit", "the configured key gets 429 'Rate limit exceeded': its hourly quota is used up")
 def _rate_429(v: View) -> Fact:
-    found = [e for e in v.valid_keyed if e.status == 429]
+    found = [e for e in v.valid_keyed_anywhere if e.status == 429]
     return _yes(found) if found else _no()
 
 
@@ -464,6 +469,32 @@ def _registry_hangs(v: View) -> Fact:
     silent = [e for e in v.valid_keyed if e.error_kind == "read-timeout"]
     prompt = [e for e in v.unkeyed if on_proxy(e) and e.status == 401 and e.elapsed_ms < 3000]
     return _yes(silent + prompt[:1]) if silent and prompt else _no()
+
+
+DEPENDENCY_PROBES = ("/health", "/health/mlflow", "/api/health/mlflow", "/ready")
+
+
+@fact("health_stalls_the_api", "while a health check waits on a dependency, calls that are normally prompt stall too")
+def _health_stalls(v: View) -> Fact:
+    slow_checks = [e for e in v.exchanges if e.route in DEPENDENCY_PROBES
+                   and (e.error_kind == "read-timeout" or e.elapsed_ms >= 5000)]
+    if not slow_checks:
+        return _no()
+    prompt_elsewhere: dict[tuple, float] = {}
+    for e in v.exchanges:
+        if e.status is not None and e.route not in DEPENDENCY_PROBES:
+            key = (e.method, e.route, e.keyed)
+            prompt_elsewhere[key] = min(prompt_elsewhere.get(key, 1e9), e.elapsed_ms)
+    stalled = []
+    for check in slow_checks:
+        start, end = check.started_at, check.started_at + check.elapsed_ms / 1000 + 30
+        for e in v.exchanges:
+            if e is check or e.route in DEPENDENCY_PROBES or not start <= e.started_at <= end:
+                continue
+            slow = e.error_kind == "read-timeout" or e.elapsed_ms >= 3000
+            if slow and prompt_elsewhere.get((e.method, e.route, e.keyed), 1e9) < 1000:
+                stalled.append(e)
+    return _yes(slow_checks + stalled) if stalled else _no()
 
 
 @fact("api_proxy_internal_error", "the API answers 500 'Internal server error while proxying to MLflow'")

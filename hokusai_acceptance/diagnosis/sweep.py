@@ -40,15 +40,13 @@ class ProbeSpec:
 
 def probe_plan(prefix: str) -> list[ProbeSpec]:
     search = f"{SEARCH_EXPERIMENTS}?{ONE}"
+    # cheap probes first; the ones that check dependencies (and on some deployments stall the API while
+    # they do) last, so a stall costs the sweep as little as possible
     return [
-        ProbeSpec("health", "/health", False),
+        ProbeSpec("read_without_key", f"/api/mlflow{search}", False),
         ProbeSpec("health_alb", "/health/alb", False),
-        ProbeSpec("health_mlflow", "/health/mlflow", False),
-        ProbeSpec("api_health_mlflow", "/api/health/mlflow", False),
-        ProbeSpec("ready", "/ready", False),
         ProbeSpec("version", "/version", False),
         ProbeSpec("openapi", "/openapi.json", False),
-        ProbeSpec("read_without_key", f"/api/mlflow{search}", False),
         ProbeSpec("read_with_key", f"/api/mlflow{search}", True),
         ProbeSpec("mount_without_key", f"/mlflow{search}", False),
         ProbeSpec("mlflow_mount", f"/mlflow{search}", True),
@@ -63,6 +61,10 @@ def probe_plan(prefix: str) -> list[ProbeSpec]:
         ProbeSpec("server_info", "/api/mlflow/api/3.0/mlflow/server-info", True),
         # MLflow's own /version, through the proxy
         ProbeSpec("mlflow_version", "/api/mlflow/version", True),
+        ProbeSpec("ready", "/ready", False),
+        ProbeSpec("health_mlflow", "/health/mlflow", False),
+        ProbeSpec("api_health_mlflow", "/api/health/mlflow", False),
+        ProbeSpec("health", "/health", False),
     ]
 
 
@@ -134,8 +136,8 @@ def run_sweep(base_url: str, key: str | None, *, prefix: str, auth_url: str | No
         if first is not None and first.status is None and first.error_kind in ("refused", "dns"):
             return probes, identity  # nothing listens: every other probe would say the same
         if first is not None and first.status is None:
-            # silent: one more look (an API path) tells a blocked API from a slow health check
-            second = probe(next(p for p in plan if p.name == "read_without_key"))
+            # silent: one more look (another path) before giving up on the target
+            second = probe(next(p for p in plan if p.name == "health_alb"))
             if second is not None and second.status is None:
                 return probes, identity
         for spec in plan[1:]:
