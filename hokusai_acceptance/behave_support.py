@@ -110,7 +110,10 @@ def preflight(settings) -> str | None:
     try:
         client.get(PROXIED_SEARCH)
     except InfrastructureError as exc:
-        return redact(str(exc))
+        try:  # one more look, at a path without dependencies, before calling the target down
+            client.get("/health/alb")
+        except InfrastructureError:
+            return redact(str(exc))
     finally:
         client.close()
     return None

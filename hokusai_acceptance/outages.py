@@ -31,7 +31,7 @@ OPEN_PATHS = ("/health", "/openapi.json", "/docs", "/redoc", "/favicon.ico")
 
 
 class Scope:
-    TARGET = "every call to the target"
+    TARGET = "calls to the target"
     REGISTRY = "calls made with a key"
 
 
@@ -50,8 +50,9 @@ class Pin:
     since: float = field(default_factory=time.time)
 
     def describe(self) -> str:
-        return (f"not attempted: {self.component} {self.reason} ({len(self.evidence)} calls in a row), so the "
-                f"remaining {self.scope} are reported at once; the infrastructure report names the cause. "
+        calls = f"{len(self.evidence)} call{'s' if len(self.evidence) != 1 else ''} in a row"
+        return (f"not attempted: {self.component} {self.reason} ({calls}), so the remaining {self.scope} are "
+                f"reported at once; the infrastructure report names the cause. "
                 f"Last of them: {self.evidence[-1] if self.evidence else 'n/a'}")
 
 

@@ -8,6 +8,7 @@ machine has it, so a child whose starting process dies is told to stop.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -34,8 +35,26 @@ QUIET_ENV = {
 SETPRIV = shutil.which("setpriv")
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = (int(x) for x in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port on 127.0.0.1 that nothing listens on right now, below the ephemeral range the kernel
+    hands out to outgoing connections (so no client connection takes it before the server binds it)."""
+    low, _ = _ephemeral_range()
+    for _ in range(200):
+        port = random.randint(max(10000, low - 12000), low - 1)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
