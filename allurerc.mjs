@@ -21,6 +21,24 @@ export default defineConfig({
       expand: true,
     },
     {
+      name: "Upgrade gaps: the target follows an older contract",
+      matchers: { message: /^Upgrade gap/ },
+      groupByMessage: true,
+      expand: true,
+    },
+    {
+      name: "Infrastructure: a component was pinned as down, remaining calls not attempted",
+      matchers: { statuses: ["broken"], message: /ComponentDown|not attempted/ },
+      groupByMessage: true,
+      expand: true,
+    },
+    {
+      name: "Infrastructure: a dependency behind the API failed (auth service, MLflow)",
+      matchers: { statuses: ["broken"], message: /DependencyFailed|reports that a dependency failed/ },
+      groupByMessage: true,
+      expand: true,
+    },
+    {
       name: "Infrastructure: target unreachable or not responding",
       matchers: { statuses: ["broken"], message: /TargetUnreachable|TargetNotResponding|cannot connect|no answer within/ },
       groupByMessage: true,
@@ -28,7 +46,7 @@ export default defineConfig({
     },
     {
       name: "Infrastructure: something other than the Hokusai API answered",
-      matchers: { statuses: ["broken"], message: /UnexpectedAnswer|did not come from the Hokusai API|non-JSON body/ },
+      matchers: { statuses: ["broken"], message: /UnexpectedAnswer|not the Hokusai API|non-JSON body/ },
       groupByMessage: true,
       expand: true,
     },

@@ -46,6 +46,12 @@ class UnexpectedAnswer(InfrastructureError):
     component = "routing"
 
 
+class DependencyFailed(InfrastructureError):
+    """The API answered, saying a dependency behind it failed (the auth service, MLflow)."""
+
+    component = "dependency"
+
+
 class RegistryCallFailed(InfrastructureError):
     """An MLflow client call through the registry failed; the evidence says how."""
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .answers import Who, who_answered
+from .answers import API_DETAIL_ABOUT_AUTH, API_DETAIL_ABOUT_MLFLOW, Who, detail, who_answered
 from .client import Reply
-from .errors import UnexpectedAnswer
+from .errors import DependencyFailed, UnexpectedAnswer
 from .evidence import Exchange
 
 #: Who may answer for the registry: anyone else answering is routing or platform trouble, not the product.
@@ -26,11 +26,22 @@ def who(reply: Reply) -> str:
     return who_answered(exchange)
 
 
-def expect_api_answer(reply: Reply) -> None:
-    """The answer must come from the Hokusai API (or MLflow behind it), not a load balancer or another server."""
+def expect_product_answer(reply: Reply) -> str:
+    """The answer must come from the registry (the Hokusai API, or MLflow behind it), not from a load balancer,
+    another server or nobody: otherwise the check could not be exercised (a typed error: broken)."""
     answerer = who(reply)
     if answerer not in _PRODUCT:
         raise UnexpectedAnswer(f"the answer came from {answerer}, not the Hokusai API: {reply.describe()}")
+    return answerer
+
+
+def expect_api_answer(reply: Reply) -> None:
+    """As :func:`expect_product_answer`; a server error from behind the API (MLflow, its stores) also means the
+    call could not be exercised."""
+    answerer = expect_product_answer(reply)
+    said = detail(reply.exchange) if reply.exchange is not None else str(reply.detail() or "")
+    if answerer == Who.API and said.startswith(API_DETAIL_ABOUT_AUTH + API_DETAIL_ABOUT_MLFLOW):
+        raise DependencyFailed(f"the API reports that a dependency failed ('{said}'): {reply.describe()}")
     if reply.status >= 500 and answerer != Who.API:
         # a server error behind the API (MLflow, its store): the call could not be exercised
         raise UnexpectedAnswer(f"{answerer} failed with HTTP {reply.status}: {reply.describe()}")

@@ -88,6 +88,66 @@ def add_infrastructure_result(reports: Path) -> bool:
     return True
 
 
+def identity_facts(report: dict) -> dict[str, str]:
+    """What the target says it is, in words, for the Allure overview (the same facts head the infra report)."""
+    identity = report.get("identity") or {}
+    version = identity.get("api_version") or "not reported"
+    if identity.get("version_matches") is False:
+        version += f" (expected {identity.get('expected_version')})"
+    commit = identity.get("api_commit") or "not reported"
+    if identity.get("commit_matches") is False:
+        commit += f" (expected {identity.get('expected_commit')})"
+    generation = {"2025": "the 2025 API contract", "later": "the later API contract"}.get(
+        identity.get("api_generation"), "not settled by the evidence")
+    mlflow = identity.get("mlflow_server_version") or "version not reported"
+    return {"Deployed API version": version, "Deployed API commit": commit,
+            "Deployed API build": identity.get("api_build") or "not reported",
+            "MLflow server": f"{mlflow} ({identity.get('mlflow_generation', 'unknown')})",
+            "Contract generation": generation}
+
+
+def add_identity(reports: Path) -> bool:
+    """Put the target's version, commit, MLflow server and contract generation on the Allure overview."""
+    source = reports / "infrastructure-report.json"
+    if not source.is_file():
+        return False
+    facts = identity_facts(json.loads(source.read_text()))
+    info_path = reports / "run-info.json"
+    info = json.loads(info_path.read_text()) if info_path.is_file() else {}
+    info.update(facts)
+    info_path.write_text(json.dumps(info, indent=2))
+    environment = reports / "allure-results" / "environment.properties"
+    lines = environment.read_text().splitlines() if environment.is_file() else []
+    lines = [line for line in lines if not line.startswith("target.")]
+    lines += [f"target.{k.lower().replace(' ', '_')}={v}" for k, v in facts.items()]
+    environment.write_text("\n".join(lines) + "\n")
+    return True
+
+
+def mark_upgrade_gaps(reports: Path) -> int:
+    """A scenario that fails only because the target follows an older contract is an upgrade gap, not a
+    defect of that generation: say so in its result, where the Allure category picks it up."""
+    source = reports / "infrastructure-report.json"
+    if not source.is_file():
+        return 0
+    data = json.loads(source.read_text())
+    gaps = {name: f for f in data.get("findings", []) if f.get("kind") == "upgrade gap" for name in f["explains"]}
+    marked = 0
+    for path in (reports / "allure-results").glob("*-result.json"):
+        result = json.loads(path.read_text())
+        finding = gaps.get(result.get("name"))
+        if finding is None or result.get("status") not in ("failed", "broken"):
+            continue
+        details = result.setdefault("statusDetails", {})
+        message = details.get("message", "")
+        if not message.startswith("Upgrade gap"):
+            details["message"] = (f"Upgrade gap ({finding['id']}): {finding['title']}. The target follows an older "
+                                  f"contract; the later one adds this.\n{message}")
+            path.write_text(json.dumps(result))
+            marked += 1
+    return marked
+
+
 def add_performance_result(reports: Path) -> bool:
     """Put the latest ``make bench`` run into the Allure report: one result whose steps are the
     performance targets (failed when missed), with the plots and performance.json attached."""
@@ -137,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     tidy_allure_labels(reports / "allure-results")
+    add_identity(reports)
+    mark_upgrade_gaps(reports)
     add_infrastructure_result(reports)
     add_performance_result(reports)
     apply_skip_reasons(reports)
