@@ -24,6 +24,27 @@ from .world import RegistryWorld, SuiteRun
 EMBEDDED_ONLY = "embedded_only"
 
 
+def register_parse_types() -> None:
+    """Custom parse types the step texts use, registered once: ``{nth:Ordinal}`` ("6th" -> 6) and
+    ``{form:KeyForm}`` (one of the four places a key can travel)."""
+    import parse
+    from behave import register_type
+
+    from .client import KeyForm
+
+    @parse.with_pattern(r"\d+(?:st|nd|rd|th)")
+    def ordinal(text: str) -> int:
+        return int(text[:-2])
+
+    forms = "|".join(sorted((f.value for f in KeyForm), key=len, reverse=True))
+
+    @parse.with_pattern(forms)
+    def key_form(text: str) -> KeyForm:
+        return KeyForm.parse(text)
+
+    register_type(Ordinal=ordinal, KeyForm=key_form)
+
+
 #: userdata names that are budgets (numbers), by their unit suffix
 BUDGET_SUFFIXES = ("_ms", "_seconds", "_ratio", "_mb", "_tolerance")
 

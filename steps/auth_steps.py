@@ -1,12 +1,10 @@
 """Authentication steps."""
 from behave import given, then, when
 
-from hokusai_acceptance.client import KeyForm
 
-
-@when("I call the registry with my key in the {form}")
+@when("I call the registry with my key in the {form:KeyForm}")
 def step_i_call_the_registry_with_my_key_in(context, form):
-    context.world.call_registry(KeyForm.parse(form))
+    context.world.call_registry(form)
 
 
 @when('I call the registry with my key after the scheme "{scheme}"')

@@ -47,9 +47,9 @@ def step_i_call_n_times_in_a_row(context, calls):
     context.world.call_until_limited(calls)
 
 
-@then("the first {allowed:d} calls succeed and the {nth} is refused with 429 and a Retry-After header")
+@then("the first {allowed:d} calls succeed and the {nth:Ordinal} is refused with 429 and a Retry-After header")
 def step_rate_limited_after(context, allowed, nth):
-    context.world.check_rate_limited_after(allowed)
+    context.world.check_rate_limited_after(allowed, refused_call=nth)
 
 
 @when("I create an experiment with the body '{body}' sent as \"{content_type}\"")

@@ -19,7 +19,7 @@ def step_the_experiment_can_be_read_back(context):
 
 @then('the metric history of "{key}" shows {first:g}, {second:g} and {third:g} in order')
 def step_the_metric_history_shows(context, key, first, second, third):
-    context.world.check_metric_history()
+    context.world.check_metric_history(key, [first, second, third])
 
 
 @when("I upload a {size:d} KB artifact through the proxy")
@@ -84,7 +84,7 @@ def step_i_search_with_a_limit(context, limit):
 
 @then("at most {limit:d} model is returned")
 def step_at_most_n_models_returned(context, limit):
-    context.world.check_limit_respected()
+    context.world.check_limit_respected(limit)
 
 
 @when('I list experiments under the "{mount}" mount')

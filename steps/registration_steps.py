@@ -40,7 +40,7 @@ def step_the_registration_is_refused_because(context, reason):
 
 @then('no model "{slug}" was created in the registry')
 def step_no_model_was_created(context, slug):
-    context.world.check_nothing_written()
+    context.world.check_nothing_written(slug)
 
 
 @then("the model appears in the registry with version {version:d}")

@@ -75,7 +75,12 @@ class ErrorChecks:
             self.call_registry()
             self.replies.append(self.reply)
 
-    def check_rate_limited_after(self, allowed: int) -> None:
+    def check_rate_limited_after(self, allowed: int, refused_call: int) -> None:
+        if refused_call != allowed + 1:
+            raise AssertionError(f"the scenario says call {refused_call} is refused after {allowed} allowed calls; "
+                                 f"the limit refuses call {allowed + 1}")
+        if len(self.replies) < refused_call:
+            raise AssertionError(f"only {len(self.replies)} calls were made; call {refused_call} was never made")
         for reply in self.replies:
             expect.expect_product_answer(reply)
         statuses = [r.status for r in self.replies]

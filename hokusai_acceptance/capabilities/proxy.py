@@ -24,7 +24,6 @@ class ProxyChecks:
     def log_metric_series(self, key: str, values: list[float]) -> None:
         for step, value in enumerate(values):
             expect.expect_success(self.rest.log_metric(self.run_id, key, value, step), "runs/log-metric")
-        self.logged = (key, values)
 
     def check_experiment_found(self) -> None:
         body = expect.expect_success(self.rest.get_experiment(self.experiment_id), "experiments/get")
@@ -34,8 +33,7 @@ class ProxyChecks:
         names = [e["name"] for e in found.get("experiments", [])]
         expect.expect_equal(names, [self.experiment_name], "experiments found by name")
 
-    def check_metric_history(self) -> None:
-        key, values = self.logged
+    def check_metric_history(self, key: str, values: list[float]) -> None:
         body = expect.expect_success(self.rest.metric_history(self.run_id, key), "metrics/get-history")
         got = [m["value"] for m in sorted(body.get("metrics", []), key=lambda m: m["step"])]
         expect.expect_equal(got, values, f"the history of {key}")
@@ -98,14 +96,13 @@ class ProxyChecks:
                             "the MLflow error code")
 
     def search_with_limit(self, limit: int) -> None:
-        self.limit = limit
         self.reply = self.client.get("/api/mlflow/api/2.0/mlflow/registered-models/search", key=self.key,
                                      params={"max_results": limit})
 
-    def check_limit_respected(self) -> None:
+    def check_limit_respected(self, limit: int) -> None:
         body = expect.expect_success(self.reply, "registered-models/search")
-        if len(body.get("registered_models", [])) > self.limit:
-            raise AssertionError(f"asked for at most {self.limit} models, got {len(body['registered_models'])}: "
+        if len(body.get("registered_models", [])) > limit:
+            raise AssertionError(f"asked for at most {limit} models, got {len(body['registered_models'])}: "
                                  f"the query string was not forwarded")
 
     def call_through_mount(self, mount: str) -> None:

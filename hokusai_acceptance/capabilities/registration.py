@@ -34,7 +34,6 @@ class RegistrationChecks:
             self.register_model(slug, token_id, metric, value)
         except HokusaiMetadataError as exc:
             self.refusal = str(exc)
-        self.attempted_name = self.run.resources.name(slug)
 
     def check_registration_refused(self, words: str) -> None:
         if self.refusal is None:
@@ -42,9 +41,10 @@ class RegistrationChecks:
         if words.lower() not in self.refusal.lower():
             raise AssertionError(f"the refusal says {self.refusal!r}; expected it to mention {words!r}")
 
-    def check_nothing_written(self) -> None:
-        if reg.find_registered_model(self.mlflow, self.attempted_name) is not None:
-            raise AssertionError(f"a refused registration still created {self.attempted_name} in the registry")
+    def check_nothing_written(self, slug: str) -> None:
+        name = self.run.resources.name(slug)
+        if reg.find_registered_model(self.mlflow, name) is not None:
+            raise AssertionError(f"a refused registration still created {name} in the registry")
 
     def check_model_in_registry(self, version: int) -> None:
         name = self.registration.name
