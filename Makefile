@@ -33,9 +33,10 @@ python-deps: $(VENV)/.installed
 node-deps: node_modules/.installed
 mlflow29-deps: $(VENV29)/.installed
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --no-input -r requirements.txt
+	$(PY) -m pip install --quiet --no-input --no-deps --no-build-isolation -e .
 	@touch $@
 
 $(VENV29)/.installed: requirements-mlflow29.txt
@@ -81,7 +82,7 @@ dry-run: python-deps
 
 # Performance in depth on the embedded stack (loopback only, bounded): reports/performance.json and plots.
 bench: python-deps
-	$(PY) -m hokusai_acceptance.perf.bench --reports $(REPORTS)
+	$(PY) -m hokusai_acceptance.perf.bench --reports $(REPORTS) $(BENCH_ARGS)
 
 # The seven field checks by name, against HOKUSAI_API_URL or the embedded stack.
 field-checks: python-deps
@@ -96,7 +97,7 @@ lock:
 	@rm -rf /tmp/hokusai-lock-venv && $(PYTHON) -m venv /tmp/hokusai-lock-venv
 	/tmp/hokusai-lock-venv/bin/pip install --quiet -r requirements.in
 	{ echo "# Full pinned dependency set (generated from requirements.in by \`make lock\`)."; \
-	  /tmp/hokusai-lock-venv/bin/pip freeze; } > requirements.txt
+	  /tmp/hokusai-lock-venv/bin/pip freeze --all --exclude-editable | grep -v '^pip=='; } > requirements.txt
 
 clean:
 	rm -rf $(REPORTS)/allure-results $(REPORTS)/allure-report $(REPORTS)/junit $(REPORTS)/infrastructure-report.*

@@ -18,8 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-ALLURE = ROOT / "node_modules" / ".bin" / "allure"
+from .paths import ALLURE, PROJECT_ROOT as ROOT
 #: the external tag loader, then the inline script that sets up ``dataLayer``/``gtag``
 ANALYTICS = re.compile(
     r"<script[^>]*\bsrc=\"https://www\.googletagmanager\.com/[^\"]*\"[^>]*>\s*</script>"
@@ -75,7 +74,8 @@ def generate(reports: Path, config: Path, timeout: float = 300.0) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hokusai_acceptance.allure_html", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m hokusai_acceptance.allure_html",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("reports", type=Path)
     parser.add_argument("--config", type=Path, default=ROOT / "allurerc.mjs")
     args = parser.parse_args(argv)

@@ -9,6 +9,7 @@ failure messages, and the HTTP exchanges of each step attached to the report.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from . import reporting
 from .errors import ConfigError, StackError
 from .evidence import EvidenceLog, install_recorder, recording, set_current
 from .outages import OutageTracker, Scope
+from .perf.targets import parse_budgets
 from .redaction import redact
 from .settings import load_settings
 from .world import RegistryWorld, SuiteRun
@@ -45,21 +47,6 @@ def register_parse_types() -> None:
     register_type(Ordinal=ordinal, KeyForm=key_form)
 
 
-#: userdata names that are budgets (numbers), by their unit suffix
-BUDGET_SUFFIXES = ("_ms", "_seconds", "_ratio", "_mb", "_tolerance")
-
-
-def userdata_budgets(userdata) -> dict[str, float]:
-    budgets = {}
-    for name, value in userdata.items():
-        if name.endswith(BUDGET_SUFFIXES):
-            try:
-                budgets[name] = float(value)
-            except ValueError:
-                raise ConfigError(f"budget {name} must be a number, not {value!r}") from None
-    return budgets
-
-
 def _stop_with_usage_error(message: str) -> None:
     sys.stdout.flush()
     print(f"hokusai-acceptance: {redact(message)}", file=sys.stderr, flush=True)
@@ -69,7 +56,7 @@ def _stop_with_usage_error(message: str) -> None:
 def before_all(context) -> None:
     try:
         settings = load_settings()
-        budgets = userdata_budgets(context.config.userdata)
+        budgets = parse_budgets(dict(context.config.userdata), where="behave.ini [behave.userdata] and -D")
     except ConfigError as exc:
         _stop_with_usage_error(f"configuration error: {exc}")
         return
@@ -116,6 +103,8 @@ def before_all(context) -> None:
         print(f"hokusai-acceptance: the target is not answering ({down}); every check will fail fast instead of "
               f"waiting", file=sys.stderr, flush=True)
     reporting.write_allure_environment(context.suite_run, _results_dir(context))
+    install_interrupt_handlers(context, context.suite_run)
+    context.suite_run.phase = "scenarios"
 
 
 def preflight(settings) -> str | None:
@@ -232,11 +221,44 @@ def _diagnose(context, run: SuiteRun, reports_dir: Path, leftovers: list[str]) -
     print(f"hokusai-acceptance: infrastructure report: {reports_dir / 'infrastructure-report.md'}", file=sys.stderr)
 
 
+def install_interrupt_handlers(context, run: SuiteRun) -> None:
+    """Ctrl-C (SIGINT) and SIGTERM (what CI sends on cancel) end the run the same way: while scenarios run, the
+    run is aborted; the cleanup of the run's registry entries always completes; the exit code is non-zero.
+    Installed explicitly, so an inherited "ignore SIGINT" (nohup, some CI runners) does not swallow Ctrl-C."""
+
+    def handle(signum, frame):  # pragma: no cover - exercised by the integration tests
+        run.interrupted = signum
+        print(f"hokusai-acceptance: {signal.Signals(signum).name} received during {run.phase}: "
+              f"{'cleaning up, then stopping' if run.phase != 'done' else 'stopping'}", file=sys.stderr, flush=True)
+        if run.phase == "scenarios":
+            raise KeyboardInterrupt  # behave aborts the run; after_all still cleans up
+        if run.phase == "done":
+            os._exit(128 + signum)  # everything is cleaned up and written already
+        # "finishing": the cleanup is under way; it completes, then the run ends non-zero
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handle)
+
+
+def _hold_before_cleanup(reports_dir: Path) -> None:
+    """For the tests of interrupts: announce the start of the cleanup and hold it for a moment, so a test can
+    interrupt the run exactly there (``HOKUSAI_HOLD_BEFORE_CLEANUP=<seconds>``; never set in normal runs)."""
+    seconds = float(os.environ.get("HOKUSAI_HOLD_BEFORE_CLEANUP", "0") or 0)
+    if seconds > 0:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        (reports_dir / ".cleanup-starting").write_text(str(os.getpid()))
+        deadline = time.monotonic() + min(seconds, 30)
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
 def after_all(context) -> None:
     run: SuiteRun | None = getattr(context, "suite_run", None)
     if run is None:
         return
+    run.phase = "finishing"
     reports_dir = Path(os.environ.get("HOKUSAI_REPORTS_DIR", "reports"))
+    _hold_before_cleanup(reports_dir)
     reporting.write_run_info(run, time.time() - getattr(context, "suite_started", time.time()), reports_dir)
     reporting.write_skip_reasons(run.skip_reasons, reports_dir)
     try:
@@ -254,3 +276,8 @@ def after_all(context) -> None:
             run.outages.uninstall()
         if run.stack is not None:
             run.stack.stop()
+        if run.interrupted:
+            print(f"hokusai-acceptance: interrupted by {signal.Signals(run.interrupted).name}; the run's entries "
+                  f"were cleaned up", file=sys.stderr, flush=True)
+            context._runner.aborted = True  # behave then exits 1
+        run.phase = "done"

@@ -260,10 +260,6 @@ class EvidenceLog:
     def as_text(self) -> str:
         return "\n\n".join(f"--- exchange {i + 1} ---\n{e.as_text()}" for i, e in enumerate(self.snapshot()))
 
-    def as_json(self) -> str:
-        return json.dumps([e.to_dict() for e in self.snapshot()], indent=2)
-
-
 # ------------------------------------------------------------------ recording
 
 _current: contextvars.ContextVar[EvidenceLog | None] = contextvars.ContextVar("hokusai_evidence_log", default=None)

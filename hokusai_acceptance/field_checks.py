@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from .diagnosis import RunEvidence, ScenarioOutcome, diagnose, run_sweep
 from .errors import ConfigError, InfrastructureError, SuiteError
 from .evidence import AnswerKind, EvidenceLog, recording
 from .hokusai_tags import readiness_problems, validate
+from .mlflow_paths import PROXIED_SEARCH, SEARCH_EXPERIMENTS
 from .redaction import redact
 from .reporting import component_versions
 from .rest_api import MlflowRest, register_via_rest
@@ -117,10 +117,10 @@ def check_auth_registration(t: Target, r: CheckResult, created: reg.CreatedResou
     r.step("authenticated tracking call with the MLflow client", True, f"{len(experiments)} experiment(s) listed")
     http = t.client()
     try:
-        reply = http.get("/api/mlflow/api/2.0/mlflow/experiments/search", key=t.key, params={"max_results": 1})
+        reply = http.get(PROXIED_SEARCH, key=t.key, params={"max_results": 1})
         ok, why = _classify(reply, {200})
         r.step("raw REST request with Authorization: Bearer", ok, why)
-        anonymous = http.get("/api/mlflow/api/2.0/mlflow/experiments/search", params={"max_results": 1})
+        anonymous = http.get(PROXIED_SEARCH, params={"max_results": 1})
         r.step("the same request without a key is refused with 401", anonymous.status == 401,
                f"HTTP {anonymous.status} {anonymous.detail()!r}")
     finally:
@@ -128,32 +128,14 @@ def check_auth_registration(t: Target, r: CheckResult, created: reg.CreatedResou
 
 
 def check_correct_registration(t: Target, r: CheckResult, created: reg.CreatedResources) -> None:
-    import mlflow
-    from mlflow.models import infer_signature
-
     session = t.session()
     trained = reg.train_classifier()
     first = reg.register_model(session, created, trained, created.name("via-log-model"),
                                validate("field-check", "accuracy", "0.5"))
     r.step("registration with log_model(registered_model_name=...)", True, f"version {first.version}")
     name = created.name("via-model-version")
-    created.add_model(name)
-    experiment_id = reg.ensure_experiment(session, created, "field-checks")
-
-    def explicit() -> str:
-        client = session.client()
-        with mlflow.start_run(experiment_id=experiment_id) as run, tempfile.TemporaryDirectory() as tmp:
-            mlflow.sklearn.save_model(trained.model, f"{tmp}/model", pip_requirements=trained.pip_requirements,
-                                      signature=infer_signature(trained.features, trained.predictions))
-            mlflow.log_artifacts(f"{tmp}/model", "model")
-            artifact_uri = run.info.artifact_uri
-        client.create_registered_model(name)
-        version = client.create_model_version(name, f"{artifact_uri}/model", run_id=run.info.run_id).version
-        for key, value in validate("field-check", "accuracy", "0.5").as_tags().items():
-            client.set_model_version_tag(name, version, key, value)
-        return str(version)
-
-    version = session.call(f"registering {name} explicitly", explicit)
+    version = reg.register_model(session, created, trained, name, validate("field-check", "accuracy", "0.5"),
+                                 experiment_slug="field-checks", path=reg.RegistrationPath.EXPLICIT_VERSION).version
     predicted, _ = reg.load_and_predict(session, f"models:/{name}/{version}", trained.features)
     r.step("registration with create_registered_model + create_model_version (works with MLflow 2.9 servers too)",
            bool(np.array_equal(predicted, trained.predictions)), f"version {version} loads and predicts")
@@ -181,11 +163,11 @@ def check_verify_model_registration(t: Target, r: CheckResult, created: reg.Crea
 ENDPOINTS = [  # (path, with key, statuses the contract allows)
     ("/health", False, {200}), ("/health/mlflow", False, {200}), ("/api/health/mlflow", False, {200}),
     ("/openapi.json", False, {200}), ("/ready", False, {200}), ("/live", False, {200}),
-    ("/version", True, {200}), ("/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1", True, {200}),
-    ("/mlflow/api/2.0/mlflow/experiments/search?max_results=1", True, {200}),
+    ("/version", True, {200}), (f"{PROXIED_SEARCH}?max_results=1", True, {200}),
+    (f"/mlflow{SEARCH_EXPERIMENTS}?max_results=1", True, {200}),
     ("/api/mlflow/api/2.0/mlflow/registered-models/search?max_results=1", True, {200}),
     ("/api/mlflow/api/2.0/mlflow-artifacts/artifacts", True, {200}),
-    ("/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1", False, {401}),
+    (f"{PROXIED_SEARCH}?max_results=1", False, {401}),
 ]
 
 
@@ -364,7 +346,7 @@ def main(check: str | None = None, argv: list[str] | None = None) -> int:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(redact(json.dumps(payload if not check else payload[0], indent=2)))
     if args.json:
-        print(redact(json.dumps(payload if check else payload, indent=2)))
+        print(redact(json.dumps(payload, indent=2)))
     else:
         print("\n\n".join(render(r) for r in results))
         if not check:

@@ -65,11 +65,6 @@ def register_secret(value: str | None) -> None:
         _secrets.update(_forms(value))
 
 
-def registered_forms() -> frozenset[str]:
-    with _lock:
-        return frozenset(_secrets)
-
-
 def forget_secrets() -> None:
     """Only for tests: start from an empty registry."""
     with _lock:
@@ -89,10 +84,6 @@ def redact(text: object) -> str:
     for pattern, replacement in _PATTERNS:
         out = pattern.sub(replacement, out)
     return out
-
-
-def redact_bytes(data: bytes) -> bytes:
-    return redact(data.decode("utf-8", errors="replace")).encode("utf-8")
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:

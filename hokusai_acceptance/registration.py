@@ -6,11 +6,11 @@ Everything created carries the run's prefix and is recorded in
 """
 from __future__ import annotations
 
-import os
 import tempfile
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -19,35 +19,10 @@ import numpy as np
 from .errors import InfrastructureError, RegistryCallFailed, TargetNotResponding, TargetUnreachable
 from .evidence import current_log
 from .hokusai_tags import HokusaiMetadata, check_meets_benchmark
+from .mlflow_client import configure, using_key
 from .redaction import redact
 
 T = TypeVar("T")
-
-def keep_server_answers() -> None:
-    """Make the MLflow client hand back the server's 5xx answer instead of a bare
-    "too many 503 error responses" retry error, so the evidence shows what answered.
-
-    MLflow builds its HTTP session with ``raise_on_status=True``; with retries off that
-    turns the first 5xx into an exception that has lost the status line and body.
-    """
-    from mlflow.utils import request_utils
-
-    original = request_utils._get_request_session
-    if getattr(original, "_keeps_server_answers", False):
-        return
-
-    def session(max_retries, backoff_factor, backoff_jitter, retry_codes, raise_on_status, *args, **kwargs):
-        return original(max_retries, backoff_factor, backoff_jitter, retry_codes, False, *args, **kwargs)
-
-    session._keeps_server_answers = True
-    request_utils._get_request_session = session
-
-
-# The MLflow client reads its token and retry policy from the environment at each
-# request, so switching keys means switching these variables; one lock keeps
-# concurrent registrations inside one process consistent.
-_ENV_LOCK = threading.RLock()
-
 
 @dataclass
 class TrainedModel:
@@ -132,35 +107,10 @@ class MlflowSession:
 
     @contextmanager
     def active(self) -> Iterator["MlflowSession"]:
-        import mlflow
-
-        keep_server_answers()
-        with _ENV_LOCK:
-            names = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_URI", "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
-                     "MLFLOW_HTTP_REQUEST_TIMEOUT", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",
-                     "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER")
-            saved = {name: os.environ.get(name) for name in names}
-            os.environ.update({
-                "MLFLOW_TRACKING_URI": self.tracking_uri,
-                "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(self.retries),
-                "MLFLOW_HTTP_REQUEST_TIMEOUT": str(int(self.timeout)),
-                "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
-                "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0",
-            })
-            if self.key:
-                os.environ["MLFLOW_TRACKING_TOKEN"] = self.key
-            else:
-                os.environ.pop("MLFLOW_TRACKING_TOKEN", None)
-            mlflow.set_tracking_uri(self.tracking_uri)
-            mlflow.set_registry_uri(self.tracking_uri)
-            try:
-                yield self
-            finally:
-                for name, value in saved.items():
-                    if value is None:
-                        os.environ.pop(name, None)
-                    else:
-                        os.environ[name] = value
+        """MLflow client calls in this block go to this session's target with its key (and only its key)."""
+        configure(self.tracking_uri, timeout=self.timeout, retries=self.retries)
+        with using_key(self.key):
+            yield self
 
     def client(self):
         from mlflow import MlflowClient
@@ -201,16 +151,6 @@ def _typed_failure(what: str, exc: Exception) -> Exception:
     return RegistryCallFailed(detail, evidence=evidence)
 
 
-def mlflow_error_status(exc: BaseException) -> int | None:
-    """The HTTP status behind a typed registry failure, when the message shows one."""
-    import re
-
-    match = re.search(r"error code (\d{3})|HTTP (\d{3})|(\d{3}) != 200", str(exc))
-    if match:
-        return int(next(g for g in match.groups() if g))
-    return None
-
-
 # ------------------------------------------------------------------ flows
 
 def ensure_experiment(session: MlflowSession, resources: CreatedResources, slug: str) -> str:
@@ -232,16 +172,26 @@ def ensure_experiment(session: MlflowSession, resources: CreatedResources, slug:
     return experiment_id
 
 
+class RegistrationPath(str, Enum):
+    """How the model gets into the registry.
+
+    ``LOG_MODEL``: MLflow 3's one call, ``log_model(..., registered_model_name=...)``; it needs the
+    logged-models API, which MLflow 2.x servers lack. ``RUN_FILES``: the model's files logged as run
+    artifacts, then ``register_model("runs:/<run>/model")`` -- works on every server generation.
+    ``EXPLICIT_VERSION``: the same files, then ``create_registered_model`` + ``create_model_version``
+    from the run's artifact URI (what MLflow 2.x-era scripts do)."""
+
+    LOG_MODEL = "log_model"
+    RUN_FILES = "run files"
+    EXPLICIT_VERSION = "explicit version"
+
+
 def register_model(session: MlflowSession, resources: CreatedResources, trained: TrainedModel, name: str,
                    metadata: HokusaiMetadata, *, description: str | None = None,
-                   experiment_slug: str = "registration", from_run_files: bool = False) -> Registration:
-    """Train-log-register: params and metrics on a run, the model logged and
-    registered under ``name``, then the three Hokusai tags on the new version.
-
-    ``from_run_files`` takes the path that works on every MLflow server generation: the
-    model's files are logged as run artifacts and registered with
-    ``register_model("runs:/<run>/model")``. MLflow 3's one-call ``log_model(...,
-    registered_model_name=...)`` needs the logged-models API, which MLflow 2.x servers lack."""
+                   experiment_slug: str = "registration",
+                   path: RegistrationPath = RegistrationPath.LOG_MODEL) -> Registration:
+    """Train-log-register: params and metrics on a run, the model registered under ``name`` the way
+    ``path`` says, then the three Hokusai tags (and the description) on the new version."""
     import mlflow
     from mlflow.models import infer_signature
 
@@ -251,23 +201,27 @@ def register_model(session: MlflowSession, resources: CreatedResources, trained:
     signature = infer_signature(trained.features, trained.predictions)
 
     def log_and_register() -> Registration:
+        client = session.client()
         with mlflow.start_run(experiment_id=experiment_id) as run:
             mlflow.log_params(trained.params)
             mlflow.log_metrics(trained.metrics)
-            if from_run_files:
+            if path is RegistrationPath.LOG_MODEL:
+                info = mlflow.sklearn.log_model(trained.model, name="model", registered_model_name=name,
+                                                signature=signature, pip_requirements=trained.pip_requirements)
+            else:
                 with tempfile.TemporaryDirectory(prefix="hokusai-model-") as tmp:
                     mlflow.sklearn.save_model(trained.model, f"{tmp}/model", signature=signature,
                                               pip_requirements=trained.pip_requirements)
                     mlflow.log_artifacts(f"{tmp}/model", "model")
-            else:
-                info = mlflow.sklearn.log_model(trained.model, name="model", registered_model_name=name,
-                                                signature=signature, pip_requirements=trained.pip_requirements)
-        if from_run_files:
+        if path is RegistrationPath.LOG_MODEL:
+            version = str(info.registered_model_version)
+        elif path is RegistrationPath.RUN_FILES:
             version = str(mlflow.register_model(f"runs:/{run.info.run_id}/model", name,
                                                 await_registration_for=30).version)
         else:
-            version = str(info.registered_model_version)
-        client = session.client()
+            client.create_registered_model(name)
+            version = str(client.create_model_version(name, f"{run.info.artifact_uri}/model",
+                                                      run_id=run.info.run_id).version)
         for tag, value in metadata.as_tags().items():
             client.set_model_version_tag(name, version, tag, value)
         if description:
@@ -275,7 +229,7 @@ def register_model(session: MlflowSession, resources: CreatedResources, trained:
         return Registration(name=name, version=version, run_id=run.info.run_id, experiment_id=experiment_id,
                             metadata=metadata)
 
-    return session.call(f"registering model {name}", log_and_register)
+    return session.call(f"registering model {name} ({path.value})", log_and_register)
 
 
 def registered_versions(session: MlflowSession, name: str) -> list[Any]:
@@ -384,6 +338,3 @@ def cleanup(session: MlflowSession, resources: CreatedResources) -> list[str]:
                     leftovers.append(f"experiment {name}: {redact(str(exc))[:120]}")
     return leftovers
 
-
-def artifact_dir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="hokusai-artifacts-"))

@@ -110,7 +110,7 @@ def apply_skip_reasons(reports_dir: Path) -> int:
         data = json.loads(path.read_text())
         if data.get("status") != "skipped":
             continue
-        feature = next((l["value"] for l in data.get("labels", []) if l.get("name") == "feature"), None)
+        feature = next((label["value"] for label in data.get("labels", []) if label.get("name") == "feature"), None)
         reason = reasons.get((feature, data.get("name")))
         if reason:
             data["statusDetails"] = {"message": f"Skipped: {reason}"}

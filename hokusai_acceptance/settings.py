@@ -68,33 +68,34 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d%H%M%S", time.gmtime()) + secrets.token_hex(3)
 
 
-def normalise_url(raw: str) -> tuple[str, list[str]]:
-    """Validate and normalise a base URL; returns the URL and notes on what was changed."""
+def normalise_url(raw: str, variable: str = "HOKUSAI_API_URL") -> tuple[str, list[str]]:
+    """Validate and normalise a base URL given in ``variable``; returns the URL and notes on what changed."""
     notes: list[str] = []
     value = raw.strip()
     if not value:
-        raise ConfigError("HOKUSAI_API_URL is empty; unset it to use the embedded stack")
+        hint = "; unset it to use the embedded stack" if variable == "HOKUSAI_API_URL" else ""
+        raise ConfigError(f"{variable} is empty{hint}")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https"):
-        raise ConfigError(f"HOKUSAI_API_URL must start with http:// or https:// (got {value!r})")
+        raise ConfigError(f"{variable} must start with http:// or https:// (got {value!r})")
     if not parts.hostname:
-        raise ConfigError(f"HOKUSAI_API_URL has no host name (got {value!r})")
+        raise ConfigError(f"{variable} has no host name (got {value!r})")
     if parts.username or parts.password:
-        raise ConfigError("HOKUSAI_API_URL must not carry credentials; put the key in HOKUSAI_API_KEY")
+        raise ConfigError(f"{variable} must not carry credentials; put the key in HOKUSAI_API_KEY")
     if parts.query or parts.fragment:
-        raise ConfigError("HOKUSAI_API_URL must not have a query string or fragment")
+        raise ConfigError(f"{variable} must not have a query string or fragment")
     try:
         parts.port
     except ValueError:
-        raise ConfigError(f"HOKUSAI_API_URL has an invalid port (got {value!r})") from None
+        raise ConfigError(f"{variable} has an invalid port (got {value!r})") from None
     path = parts.path.rstrip("/")
     for suffix in _KNOWN_SUFFIXES:
         if path.endswith(suffix):
             path = path[: -len(suffix)]
-            notes.append(f"HOKUSAI_API_URL ended in {suffix!r}; using the base URL without it")
+            notes.append(f"{variable} ended in {suffix!r}; using the base URL without it")
             break
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        notes.append("HOKUSAI_API_URL uses plain http: the production load balancer redirects to https")
+        notes.append(f"{variable} uses plain http: the production load balancer redirects to https")
     return f"{parts.scheme}://{parts.netloc}{path}", notes
 
 
@@ -158,7 +159,7 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: Path | None
 
     auth_url = None
     if (values.get("HOKUSAI_AUTH_URL") or "").strip():
-        auth_url, _ = normalise_url(values["HOKUSAI_AUTH_URL"])
+        auth_url, _ = normalise_url(values["HOKUSAI_AUTH_URL"], "HOKUSAI_AUTH_URL")
     readonly = (values.get("HOKUSAI_READONLY_API_KEY") or "").strip() or None
     revoked = (values.get("HOKUSAI_REVOKED_API_KEY") or "").strip() or None
     for key in (api_key, readonly, revoked):

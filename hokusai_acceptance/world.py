@@ -19,12 +19,13 @@ from .capabilities.health import HealthChecks
 from .capabilities.performance import PerformanceChecks
 from .capabilities.proxy import ProxyChecks
 from .capabilities.registration import RegistrationChecks
-from .client import HokusaiClient, Reply
+from .client import HokusaiClient
 from .errors import ConfigError, StackError
 from .evidence import EvidenceLog
 from .redaction import redact, register_secret
 from .rest_api import MlflowRest
 from .settings import Settings
+from .state import CallState, ErrorState, HealthState, PerformanceState, ProxyState, RegistrationState
 
 #: Key roles a scenario can act with, and the variable that configures each on a remote target.
 KEY_VARIABLES = {"valid": "HOKUSAI_API_KEY", "read-only": "HOKUSAI_READONLY_API_KEY",
@@ -43,6 +44,8 @@ class SuiteRun:
     skip_reasons: list[dict] = field(default_factory=list)
     exchanges: list = field(default_factory=list)   # every scenario's evidence, for the diagnosis
     outages: Any = None                               # OutageTracker: pinned outages fail calls at once
+    phase: str = "starting"                           # starting | scenarios | finishing | done
+    interrupted: int | None = None                    # the signal that interrupted the run, if one did
 
     def __post_init__(self) -> None:
         if self.resources is None:
@@ -84,11 +87,13 @@ class RegistryWorld(HealthChecks, AuthChecks, RegistrationChecks, ProxyChecks, E
                                     read_timeout=run.settings.read_timeout)
         self.key: str | None = None
         self.key_role = "none"
-        self.reply: Reply | None = None
-        self.replies: list[Reply] = []
-        self.trained: reg.TrainedModel | None = None
-        self.registration: reg.Registration | None = None
-        self.registrations: list[reg.Registration] = []
+        # what the steps hand to each other, one typed state object per capability
+        self.calls = CallState()
+        self.health = HealthState()
+        self.timing = ErrorState()
+        self.tracking = ProxyState()
+        self.registering = RegistrationState()
+        self.perf = PerformanceState()
         self.notes: list[str] = []
         self.cleanups: list[Callable[[], None]] = []
         self.skipped = False

@@ -1,11 +1,8 @@
 #!/usr/bin/env python3
-"""Field check `verify_model_registration`: see hokusai_acceptance.field_checks (exit 0 works, 1 fails, 2 usage)."""
+"""Field check `verify_model_registration` (hokusai_acceptance.field_checks): exit 0 works, 1 fails, 2 usage."""
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from hokusai_acceptance.field_checks import main  # noqa: E402
+from hokusai_acceptance.field_checks import main
 
 if __name__ == "__main__":
     sys.exit(main("verify_model_registration"))

@@ -22,7 +22,8 @@ def step_overhead_within_budget(context):
     context.world.check_overhead_within(context.world.run.budget("perf_overhead_ratio"))
 
 
-@when("{users:d} simulated callers read the registry for {seconds:d} seconds, through the gateway and straight to MLflow")
+@when("{users:d} simulated callers read the registry for {seconds:d} seconds, "
+      "through the gateway and straight to MLflow")
 def step_simulated_callers(context, users, seconds):
     context.world.measure_throughput(users, seconds)
 

@@ -20,7 +20,7 @@ def step_i_register_it_with_hokusai_metadata(context, slug, token_id, metric, va
 @when('I register it from its training run\'s files as model "{slug}" with token id "{token_id}" and benchmark '
       '"{metric}" of {value}')
 def step_i_register_it_from_run_files(context, slug, token_id, metric, value):
-    context.world.register_model(slug, token_id, metric, value, from_run_files=True)
+    context.world.register_model_from_run_files(slug, token_id, metric, value)
 
 
 @given('I have registered it as model "{slug}" with token id "{token_id}" and benchmark "{metric}" of {value}')

@@ -1,10 +1,1 @@
-"""Fixtures shared by the suite's own tests."""
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+"""Fixtures shared by the suite's own tests. The package is installed (editable) by `make`."""

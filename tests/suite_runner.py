@@ -18,11 +18,13 @@ def link_project(workdir: Path, extra: tuple[str, ...] = ()) -> None:
             link.symlink_to(ROOT / name)
 
 
-def run_behave(args, workdir: Path, env_extra=None, timeout=600, background=False):
+def run_behave(args, workdir: Path, env_extra=None, timeout=600, background=False, ignore_sigint=False):
     link_project(workdir)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOKUSAI_")}
-    env.update(CI="true", PYTHONPATH=str(ROOT), **(env_extra or {}))
+    env.update(CI="true", **(env_extra or {}))
     command = [sys.executable, "-m", "behave", *args]
+    if ignore_sigint:  # start the run the way a parent that ignores SIGINT does: the child inherits it
+        command = ["sh", "-c", "trap '' INT; exec \"$0\" \"$@\"", *command]
     if background:
         return subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, stdin=subprocess.DEVNULL)

@@ -5,41 +5,42 @@ import time
 
 from .. import expectations as expect
 from ..client import KeyForm
+from ..mlflow_paths import PROXIED_SEARCH
 
-EXPERIMENTS_SEARCH = "/api/mlflow/api/2.0/mlflow/experiments/search"
+EXPERIMENTS_SEARCH = PROXIED_SEARCH
 
 
 class AuthChecks:
     def call_registry(self, key_form: KeyForm | None = KeyForm.BEARER) -> None:
         """A harmless authenticated read: list one experiment."""
         key = self.key if key_form is not None else None
-        self.reply = self.client.get(EXPERIMENTS_SEARCH, params={"max_results": 1}, key=key,
+        self.calls.reply = self.client.get(EXPERIMENTS_SEARCH, params={"max_results": 1}, key=key,
                                      key_form=key_form or KeyForm.BEARER)
 
     def call_registry_with_scheme(self, scheme: str) -> None:
-        self.reply = self.client.get(EXPERIMENTS_SEARCH, params={"max_results": 1},
+        self.calls.reply = self.client.get(EXPERIMENTS_SEARCH, params={"max_results": 1},
                                      headers={"Authorization": f"{scheme} {self.key}"})
 
     def call_registry_repeatedly(self, times: int) -> None:
-        self.replies = []
+        self.calls.replies = []
         for _ in range(times):
             self.call_registry()
-            self.replies.append(self.reply)
+            self.calls.replies.append(self.calls.reply)
 
     def check_accepted(self) -> None:
-        body = expect.expect_success(self.reply, "the authenticated call")
+        body = expect.expect_success(self.calls.reply, "the authenticated call")
         expect.expect_json_keys(body, ["experiments"], "the experiment list")
 
     def check_all_accepted(self) -> None:
-        for reply in self.replies:
-            self.reply = reply
+        for reply in self.calls.replies:
+            self.calls.reply = reply
             self.check_accepted()
 
     def check_refused(self, status: int, detail: str) -> None:
-        expect.expect_refusal(self.reply, status, detail)
+        expect.expect_refusal(self.calls.reply, status, detail)
 
     def check_all_refused(self, status: int, detail: str) -> None:
-        for reply in self.replies:
+        for reply in self.calls.replies:
             expect.expect_refusal(reply, status, detail)
 
     # -- the validation cache (embedded stack: the auth stand-in counts its calls)
@@ -87,17 +88,17 @@ class AuthChecks:
 
     def try_to_create_experiment(self) -> None:
         name = self.run.resources.name(f"scope-probe-{int(time.time() * 1000)}")
-        self.reply = self.rest.create_experiment(name)
-        if self.reply.status == 200:  # the write went through: remember it so cleanup removes it
-            experiment_id = self.reply.json_or_none() or {}
+        self.calls.reply = self.rest.create_experiment(name)
+        if self.calls.reply.status == 200:  # the write went through: remember it so cleanup removes it
+            experiment_id = self.calls.reply.json_or_none() or {}
             if "experiment_id" in experiment_id:
                 self.run.resources.experiments[name] = experiment_id["experiment_id"]
 
     def check_write_forbidden(self) -> None:
-        if self.reply.status == 200:
+        if self.calls.reply.status == 200:
             raise AssertionError("a key without write scope created an experiment: the target does not enforce "
                                  "scopes (finding: missing-write-scope enforcement)")
-        expect.expect_status(self.reply, 403, "a write with a read-only key")
-        body = self.reply.json()
+        expect.expect_status(self.calls.reply, 403, "a write with a read-only key")
+        body = self.calls.reply.json()
         if "write" not in str(body.get("required_scope", "")) and "write" not in str(body):
             raise AssertionError(f"the refusal does not name the missing write scope: {body!r}")

@@ -8,6 +8,7 @@ from .. import expectations as expect
 from .. import registration as reg
 from ..client import HokusaiClient, Reply
 from ..errors import InfrastructureError
+from ..mlflow_paths import PROXIED_SEARCH
 
 #: Both generations of the API: 2025 answers 401 to every auth failure, later ones 503 (+ Retry-After).
 AUTH_UNAVAILABLE_STATUSES = (401, 503)
@@ -36,57 +37,59 @@ class ErrorChecks:
     def timed_call(self) -> None:
         started = time.monotonic()
         self.call_registry()
-        self.call_seconds = time.monotonic() - started
+        self.timing.call_seconds = time.monotonic() - started
 
     def check_refused_in_time(self, detail: str, max_seconds: float) -> None:
-        expect.expect_refusal(self.reply, AUTH_UNAVAILABLE_STATUSES, detail)
-        if self.call_seconds > max_seconds:
-            raise AssertionError(f"the refusal took {self.call_seconds:.1f} s; expected at most {max_seconds} s")
+        expect.expect_refusal(self.calls.reply, AUTH_UNAVAILABLE_STATUSES, detail)
+        if self.timing.call_seconds > max_seconds:
+            raise AssertionError(f"the refusal took {self.timing.call_seconds:.1f} s; expected at most {max_seconds} s")
 
     def check_gateway_error(self, status: int, detail_start: str, max_seconds: float) -> None:
-        expect.expect_status(self.reply, status, "the proxy error")
-        detail = self.reply.detail() or ""
+        expect.expect_status(self.calls.reply, status, "the proxy error")
+        detail = self.calls.reply.detail() or ""
         if not detail.startswith(detail_start):
             raise AssertionError(f"the proxy error says {detail!r}; expected it to start with {detail_start!r}")
-        if self.call_seconds > max_seconds:
-            raise AssertionError(f"the proxy error took {self.call_seconds:.1f} s; expected at most {max_seconds} s")
+        if self.timing.call_seconds > max_seconds:
+            raise AssertionError(f"the proxy error took {self.timing.call_seconds:.1f} s; expected at most "
+                                 f"{max_seconds} s")
 
     def try_mlflow_client_call(self) -> None:
         started = time.monotonic()
-        self.client_failure = None
+        self.timing.client_failure = None
         try:
             reg.find_registered_model(self.mlflow, self.run.resources.name("never-created"))
         except InfrastructureError as exc:
-            self.client_failure = exc
-        self.client_seconds = time.monotonic() - started
+            self.timing.client_failure = exc
+        self.timing.client_seconds = time.monotonic() - started
 
     def check_client_fails_fast(self, max_seconds: float) -> None:
-        if self.client_failure is None:
+        if self.timing.client_failure is None:
             raise AssertionError("the MLflow client call succeeded although MLflow is unreachable")
-        if self.client_seconds > max_seconds:
-            raise AssertionError(f"the MLflow client needed {self.client_seconds:.1f} s to give up; "
+        if self.timing.client_seconds > max_seconds:
+            raise AssertionError(f"the MLflow client needed {self.timing.client_seconds:.1f} s to give up; "
                                  f"expected at most {max_seconds} s")
-        self.note(f"MLflow client gave up after {self.client_seconds:.1f} s: {str(self.client_failure)[:160]}")
+        failure = str(self.timing.client_failure)[:160]
+        self.note(f"MLflow client gave up after {self.timing.client_seconds:.1f} s: {failure}")
 
     # -- rate limits
     def call_until_limited(self, calls: int) -> None:
-        self.replies: list[Reply] = []
+        self.calls.replies: list[Reply] = []
         for _ in range(calls):
             self.call_registry()
-            self.replies.append(self.reply)
+            self.calls.replies.append(self.calls.reply)
 
     def check_rate_limited_after(self, allowed: int, refused_call: int) -> None:
         if refused_call != allowed + 1:
             raise AssertionError(f"the scenario says call {refused_call} is refused after {allowed} allowed calls; "
                                  f"the limit refuses call {allowed + 1}")
-        if len(self.replies) < refused_call:
-            raise AssertionError(f"only {len(self.replies)} calls were made; call {refused_call} was never made")
-        for reply in self.replies:
+        if len(self.calls.replies) < refused_call:
+            raise AssertionError(f"only {len(self.calls.replies)} calls were made; call {refused_call} was never made")
+        for reply in self.calls.replies:
             expect.expect_product_answer(reply)
-        statuses = [r.status for r in self.replies]
+        statuses = [r.status for r in self.calls.replies]
         expect.expect_equal(statuses[:allowed], [200] * allowed, f"the first {allowed} calls")
-        limited = self.replies[allowed]
-        self.reply = limited
+        limited = self.calls.replies[allowed]
+        self.calls.reply = limited
         expect.expect_refusal(limited, 429, "Rate limit exceeded")
         retry_after = limited.headers.get("retry-after")
         if not retry_after or not retry_after.isdigit() or int(retry_after) <= 0:
@@ -97,26 +100,26 @@ class ErrorChecks:
 
     # -- malformed requests
     def send_malformed(self, body: str, content_type: str) -> None:
-        self.reply = self.client.post("/api/mlflow/api/2.0/mlflow/experiments/create", key=self.key,
+        self.calls.reply = self.client.post("/api/mlflow/api/2.0/mlflow/experiments/create", key=self.key,
                                       data=body.encode(), headers={"Content-Type": content_type})
 
     def check_client_error_with_code(self) -> None:
-        expect.expect_product_answer(self.reply)  # a server error from the registry itself is a defect
-        if self.reply.status >= 500:
-            raise AssertionError(f"a malformed request caused a server error: {self.reply.describe()}")
-        expect.expect_status(self.reply, range(400, 500), "a malformed request")
-        body = self.reply.json()
+        expect.expect_product_answer(self.calls.reply)  # a server error from the registry itself is a defect
+        if self.calls.reply.status >= 500:
+            raise AssertionError(f"a malformed request caused a server error: {self.calls.reply.describe()}")
+        expect.expect_status(self.calls.reply, range(400, 500), "a malformed request")
+        body = self.calls.reply.json()
         if not isinstance(body, dict) or not body.get("error_code"):
-            raise AssertionError(f"the refusal carries no MLflow error code: {self.reply.describe()}")
+            raise AssertionError(f"the refusal carries no MLflow error code: {self.calls.reply.describe()}")
 
     def call_unknown_route(self, path: str) -> None:
-        self.reply = self.client.get(path, key=self.key)
+        self.calls.reply = self.client.get(path, key=self.key)
 
     def check_not_found_json(self) -> None:
-        expect.expect_status(self.reply, 404, "an unknown route")
-        body = self.reply.json()
+        expect.expect_status(self.calls.reply, 404, "an unknown route")
+        body = self.calls.reply.json()
         if not isinstance(body, dict) or not (body.get("detail") or body.get("error_code")):
-            raise AssertionError(f"the 404 is not a JSON error: {self.reply.describe()}")
+            raise AssertionError(f"the 404 is not a JSON error: {self.calls.reply.describe()}")
 
     # -- concurrency
     def read_concurrently(self, count: int) -> None:
@@ -124,19 +127,20 @@ class ErrorChecks:
             client = HokusaiClient(self.run.base_url, connect_timeout=self.run.settings.connect_timeout,
                                    read_timeout=self.run.settings.read_timeout)
             try:
-                return client.get("/api/mlflow/api/2.0/mlflow/experiments/search", key=self.key,
+                return client.get(PROXIED_SEARCH, key=self.key,
                                   params={"max_results": 5})
             finally:
                 client.close()
 
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=count) as pool:
-            self.replies = list(pool.map(one, range(count)))
+            self.calls.replies = list(pool.map(one, range(count)))
         self.note(f"{count} concurrent reads finished in {time.monotonic() - started:.2f} s")
 
     def check_all_succeeded(self) -> None:
-        for reply in self.replies:
+        for reply in self.calls.replies:
             expect.expect_product_answer(reply)  # a load balancer's or another server's answer: not exercised
-        failed = [r.describe() for r in self.replies if r.status != 200]
+        failed = [r.describe() for r in self.calls.replies if r.status != 200]
         if failed:
-            raise AssertionError(f"{len(failed)} of {len(self.replies)} concurrent reads failed, e.g. {failed[0]}")
+            raise AssertionError(f"{len(failed)} of {len(self.calls.replies)} concurrent reads failed, "
+                                 f"e.g. {failed[0]}")

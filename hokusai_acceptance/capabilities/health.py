@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from .. import expectations as expect
-from ..client import Reply
 
 #: Probe paths monitoring uses, and whether the contract lets them answer without a key.
 PROBES = {"/health": "health", "/health/mlflow": "MLflow health", "/api/health/mlflow": "MLflow API health",
@@ -21,18 +20,17 @@ def check_state(value: object) -> str | None:
 
 
 class HealthChecks:
-    probe_replies: dict[str, Reply]
 
     def ask_health(self, with_key: bool = False) -> None:
-        self.reply = self.client.get("/health", key=self.key if with_key else None)
+        self.calls.reply = self.client.get("/health", key=self.key if with_key else None)
 
     def check_healthy(self) -> None:
-        body = expect.expect_success(self.reply, "GET /health")
+        body = expect.expect_success(self.calls.reply, "GET /health")
         expect.expect_json_keys(body, ["status", "services"], "the health report")
         expect.expect_equal(body["status"], "healthy", "the reported health")
 
     def check_health_names_services(self, *services: str) -> None:
-        body = self.reply.json()
+        body = self.calls.reply.json()
         reported = body.get("services") or {}
         missing = [s for s in services if s not in reported]
         if missing:
@@ -43,19 +41,19 @@ class HealthChecks:
             raise AssertionError(f"the health report shows unhealthy services: {unhealthy}")
 
     def ask_mlflow_health(self) -> None:
-        self.reply = self.client.get("/health/mlflow")
+        self.calls.reply = self.client.get("/health/mlflow")
 
     def check_mlflow_connected(self) -> None:
-        body = expect.expect_success(self.reply, "GET /health/mlflow")
+        body = expect.expect_success(self.calls.reply, "GET /health/mlflow")
         expect.expect_json_keys(body, ["circuit_breaker_state", "connected"], "the MLflow health report")
         expect.expect_equal(body["connected"], True, "MLflow connectivity reported by the API")
         expect.expect_equal(body["circuit_breaker_state"], "CLOSED", "the MLflow circuit breaker")
 
     def ask_mlflow_api_health(self) -> None:
-        self.reply = self.client.get("/api/health/mlflow", key=self.key)
+        self.calls.reply = self.client.get("/api/health/mlflow", key=self.key)
 
     def check_artifact_serving_enabled(self) -> None:
-        body = expect.expect_success(self.reply, "GET /api/health/mlflow")
+        body = expect.expect_success(self.calls.reply, "GET /api/health/mlflow")
         checks = body.get("checks") or {}
         for name, what in (("experiments_api", "the experiments API check"),
                            ("artifacts_api", "the artifact API check")):
@@ -65,21 +63,21 @@ class HealthChecks:
                                      f"{', '.join(sorted(HEALTHY_CHECK_STATES))}")
 
     def probe_without_key(self, path: str) -> None:
-        self.probe_path = path
-        self.reply = self.client.get(path)
-        self.probe_replies = {**getattr(self, "probe_replies", {}), path: self.reply}
+        self.health.probe_path = path
+        self.calls.reply = self.client.get(path)
+        self.health.probe_replies[path] = self.calls.reply
 
     def check_probe_answers_without_key(self) -> None:
-        path = self.probe_path
-        expect.expect_product_answer(self.reply)  # a load balancer's 503 is not the API answering "unhealthy"
-        if self.reply.status == 401:
+        path = self.health.probe_path
+        expect.expect_product_answer(self.calls.reply)  # a load balancer's 503 is not the API answering "unhealthy"
+        if self.calls.reply.status == 401:
             raise AssertionError(f"{path} asks monitoring for an API key (HTTP 401): probes without a key will "
                                  f"report a healthy API as down. Exclude probe paths from authentication.")
-        expect.expect_status(self.reply, {200, 503}, f"the {PROBES.get(path, path)} probe")
+        expect.expect_status(self.calls.reply, {200, 503}, f"the {PROBES.get(path, path)} probe")
 
     def check_probe_within_budget(self, budget_ms: float) -> None:
-        if self.reply.elapsed_ms > budget_ms:
-            raise AssertionError(f"the probe took {self.reply.elapsed_ms:.0f} ms; the monitoring budget is "
+        if self.calls.reply.elapsed_ms > budget_ms:
+            raise AssertionError(f"the probe took {self.calls.reply.elapsed_ms:.0f} ms; the monitoring budget is "
                                  f"{budget_ms:.0f} ms")
 
     def read_ecs_status(self) -> None:
@@ -90,13 +88,13 @@ class HealthChecks:
             self.skip(reason)
             return
         cluster, services = aws_status.configuration()
-        self.ecs_status = aws_status.read_status(cluster, services)
-        for service in self.ecs_status:
+        self.health.ecs_status = aws_status.read_status(cluster, services)
+        for service in self.health.ecs_status:
             self.note(f"{service.name}: {service.status}, {service.running}/{service.desired} tasks running, "
                       f"{service.pending} pending; target health {list(service.target_groups.values()) or 'n/a'}")
 
     def check_ecs_services_healthy(self) -> None:
-        problems = [p for service in self.ecs_status for p in service.problems]
+        problems = [p for service in self.health.ecs_status for p in service.problems]
         if problems:
             raise AssertionError("ECS is not running the registry as configured: " + "; ".join(problems))
 
@@ -105,16 +103,16 @@ class HealthChecks:
         self.probe_without_key("/openapi.json")
 
     def check_docs_published(self) -> None:
-        docs, spec = self.probe_replies["/docs"], self.probe_replies["/openapi.json"]
+        docs, spec = self.health.probe_replies["/docs"], self.health.probe_replies["/openapi.json"]
         expect.expect_status(docs, 200, "GET /docs")
         body = expect.expect_success(spec, "GET /openapi.json")
         expect.expect_json_keys(body, ["openapi", "paths"], "the OpenAPI document")
 
     def ask_version(self) -> None:
-        self.reply = self.client.get("/version", key=self.key)
+        self.calls.reply = self.client.get("/version", key=self.key)
 
     def check_version_reported(self) -> None:
-        body = expect.expect_success(self.reply, "GET /version")
+        body = expect.expect_success(self.calls.reply, "GET /version")
         version = body.get("version") if isinstance(body, dict) else None
         if not version:
             raise AssertionError(f"the API does not say which version is deployed: {body!r}")

@@ -15,109 +15,111 @@ class ProxyChecks:
     def create_experiment_and_run(self) -> None:
         name = self.run.resources.name(f"proxy-{int(time.time() * 1000)}")
         created = expect.expect_success(self.rest.create_experiment(name), "experiments/create")
-        self.experiment_id = created["experiment_id"]
-        self.run.resources.experiments[name] = self.experiment_id
-        self.experiment_name = name
-        run = expect.expect_success(self.rest.create_run(self.experiment_id, "proxy-check"), "runs/create")
-        self.run_id = run["run"]["info"]["run_id"]
+        self.tracking.experiment_id = created["experiment_id"]
+        self.run.resources.experiments[name] = self.tracking.experiment_id
+        self.tracking.experiment_name = name
+        run = expect.expect_success(self.rest.create_run(self.tracking.experiment_id, "proxy-check"), "runs/create")
+        self.tracking.run_id = run["run"]["info"]["run_id"]
 
     def log_metric_series(self, key: str, values: list[float]) -> None:
         for step, value in enumerate(values):
-            expect.expect_success(self.rest.log_metric(self.run_id, key, value, step), "runs/log-metric")
+            expect.expect_success(self.rest.log_metric(self.tracking.run_id, key, value, step), "runs/log-metric")
 
     def check_experiment_found(self) -> None:
-        body = expect.expect_success(self.rest.get_experiment(self.experiment_id), "experiments/get")
-        expect.expect_equal(body["experiment"]["name"], self.experiment_name, "the experiment read back")
+        body = expect.expect_success(self.rest.get_experiment(self.tracking.experiment_id), "experiments/get")
+        expect.expect_equal(body["experiment"]["name"], self.tracking.experiment_name, "the experiment read back")
         found = expect.expect_success(self.rest.search_experiments(
-            filter_string=f"name = '{self.experiment_name}'"), "experiments/search")
+            filter_string=f"name = '{self.tracking.experiment_name}'"), "experiments/search")
         names = [e["name"] for e in found.get("experiments", [])]
-        expect.expect_equal(names, [self.experiment_name], "experiments found by name")
+        expect.expect_equal(names, [self.tracking.experiment_name], "experiments found by name")
 
     def check_metric_history(self, key: str, values: list[float]) -> None:
-        body = expect.expect_success(self.rest.metric_history(self.run_id, key), "metrics/get-history")
+        body = expect.expect_success(self.rest.metric_history(self.tracking.run_id, key), "metrics/get-history")
         got = [m["value"] for m in sorted(body.get("metrics", []), key=lambda m: m["step"])]
         expect.expect_equal(got, values, f"the history of {key}")
 
     def upload_artifact(self, size_kb: int) -> None:
-        self.artifact_bytes = os.urandom(size_kb * 1024)
-        self.artifact_path = f"{self.run.resources.prefix}/proxy-check/{int(time.time() * 1000)}/blob.bin"
-        expect.expect_status(self.rest.upload_artifact(self.artifact_path, self.artifact_bytes), 200,
+        self.tracking.artifact_bytes = os.urandom(size_kb * 1024)
+        self.tracking.artifact_path = f"{self.run.resources.prefix}/proxy-check/{int(time.time() * 1000)}/blob.bin"
+        expect.expect_status(self.rest.upload_artifact(self.tracking.artifact_path, self.tracking.artifact_bytes), 200,
                              "the artifact upload")
 
     def check_artifact_listed_and_identical(self) -> None:
-        folder, filename = self.artifact_path.rsplit("/", 1)
+        folder, filename = self.tracking.artifact_path.rsplit("/", 1)
         listing = expect.expect_success(self.rest.list_artifacts(folder), "the artifact listing")
         files = {f["path"]: f.get("file_size") for f in listing.get("files", [])}
-        expect.expect_equal(files.get(filename), len(self.artifact_bytes), f"the listed size of {filename}")
-        reply = self.rest.download_artifact(self.artifact_path)
+        expect.expect_equal(files.get(filename), len(self.tracking.artifact_bytes), f"the listed size of {filename}")
+        reply = self.rest.download_artifact(self.tracking.artifact_path)
         expect.expect_status(reply, 200, "the artifact download")
-        expect.expect_equal(hashlib.sha256(reply.body).hexdigest(), hashlib.sha256(self.artifact_bytes).hexdigest(),
+        sent = hashlib.sha256(self.tracking.artifact_bytes).hexdigest()
+        expect.expect_equal(hashlib.sha256(reply.body).hexdigest(), sent,
                             "the checksum of the downloaded artifact")
 
     # -- registry operations on the run's own models
     def create_registered_model(self, slug: str) -> None:
-        self.model_name = self.run.resources.name(slug)
-        self.run.resources.add_model(self.model_name)
-        expect.expect_success(self.rest.create_registered_model(self.model_name), "registered-models/create")
+        self.tracking.model_name = self.run.resources.name(slug)
+        self.run.resources.add_model(self.tracking.model_name)
+        expect.expect_success(self.rest.create_registered_model(self.tracking.model_name), "registered-models/create")
 
     def check_model_searchable(self) -> None:
-        body = expect.expect_success(self.rest.search_registered_models(f"name = '{self.model_name}'"),
+        body = expect.expect_success(self.rest.search_registered_models(f"name = '{self.tracking.model_name}'"),
                                      "registered-models/search")
         names = [m["name"] for m in body.get("registered_models", [])]
-        expect.expect_equal(names, [self.model_name], "models found by name")
+        expect.expect_equal(names, [self.tracking.model_name], "models found by name")
 
     def update_description(self, text: str) -> None:
-        expect.expect_success(self.rest.update_registered_model(self.model_name, text), "registered-models/update")
-        self.description = text
+        expect.expect_success(self.rest.update_registered_model(self.tracking.model_name, text),
+                              "registered-models/update")
+        self.tracking.description = text
 
     def check_description(self) -> None:
-        body = expect.expect_success(self.rest.get_registered_model(self.model_name), "registered-models/get")
-        expect.expect_equal(body["registered_model"].get("description"), self.description, "the description")
+        body = expect.expect_success(self.rest.get_registered_model(self.tracking.model_name), "registered-models/get")
+        expect.expect_equal(body["registered_model"].get("description"), self.tracking.description, "the description")
 
     def delete_model(self) -> None:
-        expect.expect_success(self.rest.delete_registered_model(self.model_name), "registered-models/delete")
+        expect.expect_success(self.rest.delete_registered_model(self.tracking.model_name), "registered-models/delete")
 
     def check_model_gone(self) -> None:
-        reply = self.rest.get_registered_model(self.model_name)
+        reply = self.rest.get_registered_model(self.tracking.model_name)
         expect.expect_status(reply, 404, "reading a deleted model")
         expect.expect_equal(reply.json().get("error_code"), "RESOURCE_DOES_NOT_EXIST", "the MLflow error code")
 
     # -- pass-through rules
     def ask_for_missing_experiment(self) -> None:
-        self.reply = self.rest.get_experiment("987654321")
+        self.calls.reply = self.rest.get_experiment("987654321")
 
     def ask_for_unknown_mlflow_page(self) -> None:
-        self.reply = self.client.get("/api/mlflow/this/page/does/not/exist", key=self.key)
+        self.calls.reply = self.client.get("/api/mlflow/this/page/does/not/exist", key=self.key)
 
     def check_mlflow_error(self, status: int, error_code: str) -> None:
-        expect.expect_status(self.reply, status, "the proxied error")
-        body = self.reply.json()
+        expect.expect_status(self.calls.reply, status, "the proxied error")
+        body = self.calls.reply.json()
         expect.expect_equal(body.get("error_code") if isinstance(body, dict) else None, error_code,
                             "the MLflow error code")
 
     def search_with_limit(self, limit: int) -> None:
-        self.reply = self.client.get("/api/mlflow/api/2.0/mlflow/registered-models/search", key=self.key,
+        self.calls.reply = self.client.get("/api/mlflow/api/2.0/mlflow/registered-models/search", key=self.key,
                                      params={"max_results": limit})
 
     def check_limit_respected(self, limit: int) -> None:
-        body = expect.expect_success(self.reply, "registered-models/search")
+        body = expect.expect_success(self.calls.reply, "registered-models/search")
         if len(body.get("registered_models", [])) > limit:
             raise AssertionError(f"asked for at most {limit} models, got {len(body['registered_models'])}: "
                                  f"the query string was not forwarded")
 
     def call_through_mount(self, mount: str) -> None:
-        self.reply = MlflowRest(self.client, self.key, mount=mount).search_experiments(max_results=1)
+        self.calls.reply = MlflowRest(self.client, self.key, mount=mount).search_experiments(max_results=1)
 
     def call_without_key(self, path: str) -> None:
-        self.reply = self.client.get(path, params={"max_results": 1} if "/search" in path else None)
+        self.calls.reply = self.client.get(path, params={"max_results": 1} if "/search" in path else None)
 
     def check_refused_without_registry_data(self) -> None:
-        if self.reply.exchange is not None and looks_like_registry(self.reply.exchange):
-            raise AssertionError(f"registry data is served without any key: {self.reply.describe()}")
-        expect.expect_status(self.reply, {401, 403}, "a call without a key")
+        if self.calls.reply.exchange is not None and looks_like_registry(self.calls.reply.exchange):
+            raise AssertionError(f"registry data is served without any key: {self.calls.reply.describe()}")
+        expect.expect_status(self.calls.reply, {401, 403}, "a call without a key")
 
     def check_experiments_listed(self) -> None:
-        body = expect.expect_success(self.reply, "the experiment search")
+        body = expect.expect_success(self.calls.reply, "the experiment search")
         expect.expect_json_keys(body, ["experiments"], "the experiment search answer")
 
     # -- what the gateway forwards (embedded stack: an inspection upstream records it)
@@ -130,12 +132,12 @@ class ProxyChecks:
                                         headers={"X-API-Key": self.key, "X-Custom": "kept"},
                                         json_body={"probe": True} if method != "GET" else None)
             expect.expect_status(reply, 200, "the call through the inspection gateway")
-            self.forwarded = list(seen)
+            self.tracking.forwarded = list(seen)
 
     def check_forwarded_request(self, method: str) -> None:
-        if len(self.forwarded) != 1:
-            raise AssertionError(f"the upstream saw {len(self.forwarded)} requests, expected 1")
-        seen = self.forwarded[0]
+        if len(self.tracking.forwarded) != 1:
+            raise AssertionError(f"the upstream saw {len(self.tracking.forwarded)} requests, expected 1")
+        seen = self.tracking.forwarded[0]
         expect.expect_equal(seen["method"], method, "the method MLflow received")
         expect.expect_equal(seen["path"], "/api/2.0/mlflow/inspect/me?a=1&b=two", "the path and query MLflow received")
         headers = seen["headers"]

@@ -15,31 +15,36 @@ from ..rest_api import MlflowRest, register_via_rest
 
 class RegistrationChecks:
     def train_classifier(self, padding_mb: int = 0) -> None:
-        self.trained = reg.train_classifier(padding_bytes=padding_mb * 1024 * 1024)
+        self.registering.trained = reg.train_classifier(padding_bytes=padding_mb * 1024 * 1024)
 
-    def register_model(self, slug: str, token_id: str, metric: str, value: str, from_run_files: bool = False) -> None:
+    def register_model(self, slug: str, token_id: str, metric: str, value: str,
+                       path: reg.RegistrationPath = reg.RegistrationPath.LOG_MODEL) -> None:
         metadata = validate(token_id, metric, value)
         name = self.run.resources.name(slug)
         started = time.perf_counter()
-        self.registration = reg.register_model(self.mlflow, self.run.resources, self.trained, name, metadata,
-                                               description=f"Registered by the Hokusai acceptance suite "
-                                                           f"(run {self.run.settings.run_id})",
-                                               from_run_files=from_run_files)
-        self.registration_seconds = time.perf_counter() - started
-        self.registrations.append(self.registration)
+        description = f"Registered by the Hokusai acceptance suite (run {self.run.settings.run_id})"
+        self.registering.registration = reg.register_model(self.mlflow, self.run.resources, self.registering.trained,
+                                                           name, metadata, description=description,
+                                                           path=path)
+        self.registering.registration_seconds = time.perf_counter() - started
+        self.registering.registrations.append(self.registering.registration)
+
+    def register_model_from_run_files(self, slug: str, token_id: str, metric: str, value: str) -> None:
+        """The path that works on every MLflow server generation (see RegistrationPath)."""
+        self.register_model(slug, token_id, metric, value, path=reg.RegistrationPath.RUN_FILES)
 
     def try_to_register(self, slug: str, token_id: str, metric: str, value: str) -> None:
-        self.refusal = None
+        self.registering.refusal = None
         try:
             self.register_model(slug, token_id, metric, value)
         except HokusaiMetadataError as exc:
-            self.refusal = str(exc)
+            self.registering.refusal = str(exc)
 
     def check_registration_refused(self, words: str) -> None:
-        if self.refusal is None:
+        if self.registering.refusal is None:
             raise AssertionError(f"the registration was accepted; it should have been refused because {words}")
-        if words.lower() not in self.refusal.lower():
-            raise AssertionError(f"the refusal says {self.refusal!r}; expected it to mention {words!r}")
+        if words.lower() not in self.registering.refusal.lower():
+            raise AssertionError(f"the refusal says {self.registering.refusal!r}; expected it to mention {words!r}")
 
     def check_nothing_written(self, slug: str) -> None:
         name = self.run.resources.name(slug)
@@ -47,17 +52,18 @@ class RegistrationChecks:
             raise AssertionError(f"a refused registration still created {name} in the registry")
 
     def check_model_in_registry(self, version: int) -> None:
-        name = self.registration.name
+        name = self.registering.registration.name
         found = reg.find_registered_model(self.mlflow, name)
         if found is None:
             raise AssertionError(f"model {name} is not in the registry at {self.run.settings.tracking_uri}")
         versions = sorted(int(v.version) for v in reg.registered_versions(self.mlflow, name))
         if version not in versions:
             raise AssertionError(f"model {name} has versions {versions}, not version {version}")
-        expect.expect_equal(self.registration.version, str(version), "the version the registration returned")
+        expect.expect_equal(self.registering.registration.version, str(version),
+                            "the version the registration returned")
 
     def check_hokusai_tags(self, token_id: str, metric: str, value: str) -> None:
-        mv = reg.model_version(self.mlflow, self.registration.name, self.registration.version)
+        mv = reg.model_version(self.mlflow, self.registering.registration.name, self.registering.registration.version)
         tags = dict(mv.tags)
         problems = readiness_problems(tags)
         if problems:
@@ -67,45 +73,46 @@ class RegistrationChecks:
         expect.expect_equal(float(tags[VALUE_TAG]), float(value), "the benchmark_value tag")
 
     def check_loads_and_predicts(self, model_uri: str | None = None) -> None:
-        uri = model_uri or self.registration.model_uri
-        predicted, downloaded = reg.load_and_predict(self.mlflow, uri, self.trained.features)
-        self.downloaded_mb = downloaded / 2**20
-        original = np.asarray(self.trained.predictions)
+        uri = model_uri or self.registering.registration.model_uri
+        predicted, downloaded = reg.load_and_predict(self.mlflow, uri, self.registering.trained.features)
+        self.registering.downloaded_mb = downloaded / 2**20
+        original = np.asarray(self.registering.trained.predictions)
         if predicted.shape != original.shape or not np.array_equal(predicted, original):
             differing = int(np.sum(predicted != original)) if predicted.shape == original.shape else "all"
             raise AssertionError(f"the model loaded from {uri} predicts differently: {differing} of "
                                  f"{len(original)} predictions differ")
 
     def check_run_records_training(self) -> None:
-        metrics = reg.run_metrics(self.mlflow, self.registration.run_id)
-        for name, value in self.trained.metrics.items():
+        metrics = reg.run_metrics(self.mlflow, self.registering.registration.run_id)
+        for name, value in self.registering.trained.metrics.items():
             if name not in metrics:
                 raise AssertionError(f"the run does not record the metric {name}; it has {sorted(metrics)}")
             expect.expect_equal(round(metrics[name], 6), round(value, 6), f"the recorded {name}")
-        params = reg.run_params(self.mlflow, self.registration.run_id)
-        for name, value in self.trained.params.items():
+        params = reg.run_params(self.mlflow, self.registering.registration.run_id)
+        for name, value in self.registering.trained.params.items():
             expect.expect_equal(params.get(name), str(value), f"the recorded parameter {name}")
 
     def check_description_and_signature(self) -> None:
-        mv = reg.model_version(self.mlflow, self.registration.name, self.registration.version)
+        mv = reg.model_version(self.mlflow, self.registering.registration.name, self.registering.registration.version)
         if not (mv.description or "").startswith("Registered by the Hokusai acceptance suite"):
             raise AssertionError(f"the version's description did not survive: {mv.description!r}")
-        signature = reg.model_signature(self.mlflow, self.registration.model_uri)
+        signature = reg.model_signature(self.mlflow, self.registering.registration.model_uri)
         if signature is None or not signature.get("inputs"):
             raise AssertionError("the registered model has no input signature")
 
     # -- versions and aliases
 
     def set_alias(self, alias: str) -> None:
-        reg.set_alias(self.mlflow, self.registration.name, alias, self.registration.version)
+        reg.set_alias(self.mlflow, self.registering.registration.name, alias, self.registering.registration.version)
 
     def check_versions(self, *expected: int) -> None:
-        versions = sorted(int(v.version) for v in reg.registered_versions(self.mlflow, self.registration.name))
-        expect.expect_equal(versions, list(expected), f"the versions of {self.registration.name}")
+        name = self.registering.registration.name
+        versions = sorted(int(v.version) for v in reg.registered_versions(self.mlflow, name))
+        expect.expect_equal(versions, list(expected), f"the versions of {self.registering.registration.name}")
 
     def check_retrieval(self, reference: str) -> None:
         """Load by ``version N``, ``latest`` or ``alias X`` and compare with the newest registration."""
-        name = self.registration.name
+        name = self.registering.registration.name
         if reference == "latest":
             uri = f"models:/{name}/latest"
         elif reference.startswith("alias "):
@@ -113,7 +120,7 @@ class RegistrationChecks:
         else:
             uri = f"models:/{name}/{reference.split(' ', 1)[1]}"
         resolved = reg.resolve_version(self.mlflow, uri)
-        expect.expect_equal(resolved, self.registration.version, f"the version {uri} resolves to")
+        expect.expect_equal(resolved, self.registering.registration.version, f"the version {uri} resolves to")
         self.check_loads_and_predicts(uri)
 
     # -- raw REST and concurrency
@@ -123,12 +130,12 @@ class RegistrationChecks:
         name = self.run.resources.name(slug)
         self.run.resources.add_model(name)
         experiment = self.run.resources.name(f"{slug}-experiment")
-        self.rest_registration = register_via_rest(self.rest, experiment, name, metric, float(value),
+        self.registering.rest_registration = register_via_rest(self.rest, experiment, name, metric, float(value),
                                                    metadata.as_tags())
-        self.run.resources.experiments[experiment] = self.rest_registration.experiment_id
+        self.run.resources.experiments[experiment] = self.registering.rest_registration.experiment_id
 
     def check_rest_registration(self) -> None:
-        result = self.rest_registration
+        result = self.registering.rest_registration
         reply = self.rest.get_model_version(result.name, result.version)
         version = expect.expect_success(reply, "model-versions/get")["model_version"]
         tags = {t["key"]: t["value"] for t in version.get("tags", [])}
@@ -143,7 +150,7 @@ class RegistrationChecks:
         name = self.run.resources.name(slug)
         self.run.resources.add_model(name)
         expect.expect_success(self.rest.create_registered_model(name), "registered-models/create")
-        self.concurrent_name = name
+        self.registering.concurrent_name = name
         experiment = self.run.resources.name(f"{slug}-experiment")
         experiment_id = expect.expect_success(self.rest.create_experiment(experiment),
                                               "experiments/create")["experiment_id"]
@@ -156,7 +163,8 @@ class RegistrationChecks:
                                    read_timeout=self.run.settings.read_timeout)
             try:
                 rest = MlflowRest(client, self.key)
-                created = expect.expect_success(rest.create_model_version(name, f"runs:/{run_id}/model-{index}", run_id),
+                source = f"runs:/{run_id}/model-{index}"
+                created = expect.expect_success(rest.create_model_version(name, source, run_id),
                                                 "model-versions/create")
                 version = str(created["model_version"]["version"])
                 expect.expect_success(rest.set_model_version_tag(name, version, TOKEN_ID_TAG, f"worker-{index}"),
@@ -166,15 +174,15 @@ class RegistrationChecks:
                 client.close()
 
         with ThreadPoolExecutor(max_workers=count) as pool:
-            self.concurrent_results = list(pool.map(one, range(count)))
+            self.registering.concurrent_results = list(pool.map(one, range(count)))
 
     def check_concurrent_versions(self, count: int) -> None:
-        versions = [v for _, v in self.concurrent_results]
+        versions = [v for _, v in self.registering.concurrent_results]
         if len(set(versions)) != count:
             raise AssertionError(f"{count} concurrent registrations produced versions {sorted(versions)}")
         expect.expect_equal(sorted(int(v) for v in versions), list(range(1, count + 1)), "the version numbers")
-        for index, version in self.concurrent_results:
-            reply = self.rest.get_model_version(self.concurrent_name, version)
+        for index, version in self.registering.concurrent_results:
+            reply = self.rest.get_model_version(self.registering.concurrent_name, version)
             tags = {t["key"]: t["value"] for t in expect.expect_success(reply, "model-versions/get")
                     ["model_version"].get("tags", [])}
             expect.expect_equal(tags.get(TOKEN_ID_TAG), f"worker-{index}", f"the tag on version {version}")
@@ -182,8 +190,8 @@ class RegistrationChecks:
     def check_large_round_trip(self, min_mb: int) -> None:
         started = time.perf_counter()
         self.check_loads_and_predicts()
-        size = self.downloaded_mb
+        size = self.registering.downloaded_mb
         if size < min_mb:
             raise AssertionError(f"the model downloaded from the registry is {size:.1f} MB, not at least {min_mb} MB")
-        self.note(f"{size:.0f} MB model: registered in {self.registration_seconds:.1f} s, "
+        self.note(f"{size:.0f} MB model: registered in {self.registering.registration_seconds:.1f} s, "
                   f"downloaded and loaded in {time.perf_counter() - started:.1f} s")

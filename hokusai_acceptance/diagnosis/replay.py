@@ -18,11 +18,12 @@ import json
 import sys
 from pathlib import Path
 
+from ..paths import EVIDENCE_FIXTURES
 from ..redaction import redact
 from .engine import diagnose
 from .evidence import RunEvidence
 
-FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "evidence"
+FIXTURES = EVIDENCE_FIXTURES
 EXPECTED = FIXTURES / "expected.json"
 
 

@@ -19,8 +19,8 @@ from ..errors import ConfigError
 from ..hokusai_tags import validate
 from ..rest_api import MlflowRest, register_via_rest
 from ..stack.launcher import EmbeddedStack
-from .measure import (LocustWindows, ResourceSampler, TimingClient, combine_loads, gateway_and_mlflow, paired,
-                      run_locust, sample, stats)
+from .measure import (LocustWindows, ResourceSampler, TimingClient, cache_effect, combine_loads, gateway_and_mlflow,
+                      paired, run_locust, sample, stats)
 from .operations import OPERATIONS, SEARCH, RegistryOperations, warmup_for
 from .targets import evaluate, read_budgets
 
@@ -51,7 +51,7 @@ class Bench:
         return quick if self.quick else full
 
     # -- helpers
-    def get(self, url: str, headers: dict | None = None) -> bool:
+    def answers_ok(self, url: str, headers: dict | None = None) -> bool:
         return self.client.ok(url, headers)
 
     # -- measurements
@@ -64,8 +64,8 @@ class Bench:
         lat["authenticated read"] = sample("authenticated read", ops.action("authenticated read"),
                                            count=self.n(*LATENCY_COUNTS["authenticated read"]), max_seconds=30)
         through, straight = paired(
-            ("experiment search (gateway)", lambda: self.get(f"{gw}{SEARCH}?max_results=20", self.auth)),
-            ("experiment search (direct MLflow)", lambda: self.get(f"{direct}{SEARCH}?max_results=20")),
+            ("experiment search (gateway)", lambda: self.answers_ok(f"{gw}{SEARCH}?max_results=20", self.auth)),
+            ("experiment search (direct MLflow)", lambda: self.answers_ok(f"{direct}{SEARCH}?max_results=20")),
             count=self.n(300, 60), max_seconds=40)
         lat[through.operation], lat[straight.operation] = through, straight
         for operation in OPERATIONS:
@@ -78,16 +78,12 @@ class Bench:
 
     def cache_effect(self) -> None:
         progress("cache: validated request with the cache warm vs cold")
-        gw = f"{self.stack.api_url}/api/mlflow{SEARCH}?max_results=1"
-
-        def cold() -> bool:
-            self.stack.flush_cache()
-            return self.get(gw, self.auth)
-
-        self.results["cache"]["cold"] = sample("validated read, cache cold", cold, count=self.n(80, 20),
-                                               max_seconds=30)
-        self.results["cache"]["warm"] = sample("validated read, cache warm", lambda: self.get(gw, self.auth),
-                                               count=self.n(80, 20), max_seconds=30)
+        effect = cache_effect(f"{self.stack.api_url}/api/mlflow{SEARCH}?max_results=1", self.auth,
+                              flush=self.stack.flush_cache,
+                              validations=lambda: self.stack.auth_stats()["calls"].get("key-load", 0),
+                              cold_count=self.n(80, 20), warm_count=self.n(80, 20), max_seconds=30)
+        self.results["cache"]["cold"], self.results["cache"]["warm"] = effect.cold, effect.warm
+        self.results["cache_validations"] = effect.validations
 
     def throughput(self) -> None:
         """Locust at each concurrency level through the gateway; at 1 and 32 callers also straight
@@ -131,12 +127,12 @@ class Bench:
         locust_ms: list[float] = []
         suite_errors = locust_errors = 0
         for _ in range(20):  # a fresh server's first answers are slower than any later ones
-            self.get(url, self.auth)
+            self.answers_ok(url, self.auth)
         with LocustWindows(self.stack.api_url, key=self.key) as locust:
             locust.window(1)  # likewise for Locust's first connection
             for window in range(windows):
                 if window % 4 in (0, 3):
-                    part = sample("suite window", lambda: self.get(url, self.auth), count=100000,
+                    part = sample("suite window", lambda: self.answers_ok(url, self.auth), count=100000,
                                   max_seconds=seconds, warmup=1)
                     suite_ms += part.raw_ms
                     suite_errors += part.errors
@@ -272,9 +268,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     parser.add_argument("--quick", action="store_true", help="fewer samples and shorter loads (for tests)")
+    parser.add_argument("-D", dest="define", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a budget of behave.ini [behave.userdata], as behave -D does")
     args = parser.parse_args(argv)
     try:
-        budgets = read_budgets()
+        overrides = dict(item.split("=", 1) for item in args.define if "=" in item)
+        if len(overrides) != len(args.define):
+            raise ConfigError(f"-D takes NAME=VALUE, got {[d for d in args.define if '=' not in d]}")
+        budgets = read_budgets(overrides=overrides)
     except ConfigError as exc:
         print(f"make bench: configuration error: {exc}", file=sys.stderr)
         return 2

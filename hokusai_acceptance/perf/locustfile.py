@@ -14,6 +14,8 @@ import time
 
 from locust import FastHttpUser, constant, events, task
 
+from hokusai_acceptance.mlflow_paths import SEARCH_EXPERIMENTS
+
 KEY = os.environ.get("HOKUSAI_LOAD_KEY", "")
 MOUNT = os.environ.get("HOKUSAI_LOAD_MOUNT", "/api/mlflow")
 OPERATION = os.environ.get("HOKUSAI_LOAD_OPERATION", "read")
@@ -39,7 +41,7 @@ class RegistryUser(FastHttpUser):
     @task
     def operation(self):
         if OPERATION == "read":
-            self.client.get(f"{MOUNT}/api/2.0/mlflow/experiments/search?max_results=5", headers=self.headers,
+            self.client.get(f"{MOUNT}{SEARCH_EXPERIMENTS}?max_results=5", headers=self.headers,
                             name="experiment search")
         else:
             self.client.post(f"{MOUNT}/api/2.0/mlflow/runs/create", headers=self.headers, name="run create",

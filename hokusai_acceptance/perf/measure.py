@@ -22,6 +22,8 @@ import psutil
 import urllib3
 
 from ..errors import ConfigError, RegistryCallFailed, StackError
+from ..paths import PROJECT_ROOT
+from ..mlflow_paths import SEARCH_EXPERIMENTS
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -120,8 +122,9 @@ def _timed(action: Callable[[], bool]) -> tuple[bool, float]:
 
 
 def sample(operation: str, action: Callable[[], bool], *, count: int, max_seconds: float,
-           warmup: int = 3) -> LatencyStats:
-    """Time ``action`` up to ``count`` times (or until ``max_seconds``); it returns True on success."""
+           warmup: int = 3, before_each: Callable[[], object] | None = None) -> LatencyStats:
+    """Time ``action`` up to ``count`` times (or until ``max_seconds``); it returns True on success.
+    ``before_each`` runs before every timed call and is not timed (emptying a cache, say)."""
     for _ in range(warmup):
         _attempt(action)
     durations, errors = [], 0
@@ -129,6 +132,8 @@ def sample(operation: str, action: Callable[[], bool], *, count: int, max_second
     for _ in range(count):
         if time.monotonic() > deadline:
             break
+        if before_each is not None:
+            before_each()
         ok, elapsed = _timed(action)
         if ok:
             durations.append(elapsed)
@@ -243,7 +248,7 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
         with open(f"{prefix}_stats.csv", newline="") as handle:
             rows = list(csv.DictReader(handle))
         reasons = read_failures(f"{prefix}_failures.csv")
-    recovery = wait_until_quiet(f"{base_url}{mount}{RECOVERY_PROBE}",
+    recovery = seconds_until_prompt(f"{base_url}{mount}{RECOVERY_PROBE}",
                                 headers={"Authorization": f"Bearer {key}"} if key else None)
     row = next((r for r in rows if r["Name"] == "Aggregated"), rows[-1])
     requests_ = int(row["Request Count"])
@@ -286,7 +291,7 @@ class LocustWindows:
         env = _locust_env(key, mount, operation)
         self.proc = subprocess.Popen([sys.executable, "-m", "hokusai_acceptance.perf.locust_windows", base_url],
                                      env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+                                     stderr=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
         try:
             self._read(start_timeout)
         except BaseException:
@@ -332,15 +337,44 @@ class LocustWindows:
 # ------------------------------------------------------------------ resources
 
 #: the read that tells whether the registry answers again after a load run
-RECOVERY_PROBE = "/api/2.0/mlflow/experiments/search?max_results=1"
+@dataclass
+class CacheEffect:
+    cold: LatencyStats
+    warm: LatencyStats
+    validations: dict[str, int]   # auth-service validations during the cold and the warm samples
+
+
+def cache_effect(url: str, headers: dict[str, str], *, flush: Callable[[], object],
+                 validations: Callable[[], int], cold_count: int, warm_count: int,
+                 max_seconds: float = 60) -> CacheEffect:
+    """The same validated read with the validation cache emptied before each call (the emptying not timed),
+    then with it warm; and how many validations the auth service made during each."""
+    client = TimingClient(timeout=10)
+    try:
+        def read() -> bool:
+            return client.ok(url, headers)
+
+        read()  # the warm-up validation is not counted
+        before = validations()
+        cold = sample("validated read, cache cold", read, count=cold_count, max_seconds=max_seconds, warmup=0,
+                      before_each=flush)
+        middle = validations()
+        warm = sample("validated read, cache warm", read, count=warm_count, max_seconds=max_seconds, warmup=0)
+        after = validations()
+    finally:
+        client.close()
+    return CacheEffect(cold, warm, {"cold": middle - before, "warm": after - middle})
+
+
+RECOVERY_PROBE = f"{SEARCH_EXPERIMENTS}?max_results=1"
 #: how long, at most, to wait for it
 RECOVERY_WAIT_SECONDS = 60
 
 
-def wait_until_quiet(url: str, headers: dict | None = None, max_seconds: float = RECOVERY_WAIT_SECONDS,
+def seconds_until_prompt(url: str, headers: dict | None = None, max_seconds: float = RECOVERY_WAIT_SECONDS,
                      fast_ms: float = 500.0) -> float | None:
-    """After a load run, wait (bounded) until a read answers 200 within ``fast_ms``; returns the
-    seconds waited, or None when it did not within ``max_seconds``."""
+    """How long after a load run the registry takes to answer a read with 200 within ``fast_ms`` again (its
+    recovery), waiting at most ``max_seconds``; None when it did not recover in that time."""
     require_loopback(url)
     client = TimingClient(timeout=10)
     started = time.monotonic()

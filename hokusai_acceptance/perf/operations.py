@@ -10,9 +10,10 @@ from typing import Callable
 
 from .. import registration as reg
 from ..hokusai_tags import validate
+from ..mlflow_paths import SEARCH_EXPERIMENTS
 from .measure import TimingClient, require_loopback
 
-SEARCH = "/api/2.0/mlflow/experiments/search"
+SEARCH = SEARCH_EXPERIMENTS
 ARTIFACT_SIZES = {"1 KB": 1024, "1 MB": 2**20, "50 MB": 50 * 2**20}
 #: every operation, in the order they are timed
 OPERATIONS = ("authenticated read", "experiment search", "run create + metric log", "model-version create",

@@ -9,31 +9,42 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..paths import BEHAVE_INI
 from .measure import RECOVERY_WAIT_SECONDS
 
-BEHAVE_INI = Path(__file__).resolve().parents[2] / "behave.ini"
+#: userdata names that are budgets (numbers), by their unit suffix
+BUDGET_SUFFIXES = ("_ms", "_seconds", "_ratio", "_mb", "_tolerance")
 #: the budgets the benchmark checks
 BENCH_BUDGETS = ("perf_overhead_ratio", "perf_min_throughput_ratio", "perf_agreement_tolerance",
                  "perf_max_memory_growth_mb", "perf_max_recovery_seconds")
 
 
-def read_budgets(path: Path = BEHAVE_INI) -> dict[str, float]:
+def parse_budgets(values: dict[str, str], required: tuple[str, ...] = (),
+                  where: str = "the budgets") -> dict[str, float]:
+    """Every budget-named value as a number (one parser for behave's userdata and ``make bench``)."""
+    budgets = {}
+    for name, value in values.items():
+        if name.endswith(BUDGET_SUFFIXES):
+            try:
+                budgets[name] = float(value)
+            except ValueError:
+                raise ConfigError(f"budget {name} must be a number, not {value!r} ({where})") from None
+    missing = [name for name in required if name not in budgets]
+    if missing:
+        raise ConfigError(f"{where} lack {', '.join(missing)}")
+    return budgets
+
+
+def read_budgets(path: Path = BEHAVE_INI, overrides: dict[str, str] | None = None) -> dict[str, float]:
+    """The budgets in ``[behave.userdata]``, with ``-D name=value`` overrides as behave applies them."""
     parser = configparser.ConfigParser(interpolation=None)
     parser.optionxform = str  # keep the names as written
     if not parser.read(path):
         raise ConfigError(f"cannot read the budgets: {path} is missing")
     if not parser.has_section("behave.userdata"):
         raise ConfigError(f"{path} has no [behave.userdata] section with the performance budgets")
-    values = dict(parser.items("behave.userdata"))
-    budgets = {}
-    for name in BENCH_BUDGETS:
-        if name not in values:
-            raise ConfigError(f"{path} [behave.userdata] has no {name}")
-        try:
-            budgets[name] = float(values[name])
-        except ValueError:
-            raise ConfigError(f"{path} [behave.userdata] {name} must be a number, not {values[name]!r}") from None
-    return budgets
+    values = {**dict(parser.items("behave.userdata")), **(overrides or {})}
+    return parse_budgets(values, BENCH_BUDGETS, f"{path.name} [behave.userdata]")
 
 
 @dataclass
@@ -83,7 +94,9 @@ def _number(value) -> float | None:
 
 
 def evaluate(results: dict, budgets: dict[str, float]) -> list[Target]:
-    """The issue's four targets plus the three correctness conditions of the load tests."""
+    """Every target the bench checks: the gateway's latency overhead and throughput share, the suite's agreement
+    with Locust (p50 and p95), the gateway's memory growth, the 50 MB round trip, the concurrent developers, and
+    the registry's recovery after load."""
     summary = results.get("summary", {})
     agreement = results.get("agreement", {})
     tolerance = budgets["perf_agreement_tolerance"]

@@ -33,12 +33,12 @@ from pathlib import Path
 import requests
 
 from ..errors import StackError
+from ..paths import MLFLOW29_VENV
 from ..redaction import register_secret
 from .faults import Addresses, Fault, Plan, parse_all, plan_for
 from .processes import ManagedProcess, free_port, http_ready, tcp_ready
 
 _ALPHABET = string.ascii_letters + string.digits
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def new_key(kind: str = "live") -> str:
@@ -77,8 +77,6 @@ class StackOptions:
     keep_dir: bool = False
 
 
-#: The MLflow 2.9 server (the 2025 generation) runs from a venv of its own (`make mlflow29-deps`).
-MLFLOW29_VENV = PROJECT_ROOT / ".venv-mlflow29"
 
 
 def mlflow_interpreter(generation: str) -> str:
@@ -311,8 +309,6 @@ class EmbeddedStack:
             "balancer": ManagedProcess("load balancer", [], logs / "balancer.log", tcp_ready(self.ports["lb"]),
                                        prepare=balancer_config),
         }
-        for process in self.processes.values():
-            process.env["PYTHONPATH"] = str(PROJECT_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")
 
     @property
     def database_url(self) -> str:

@@ -62,7 +62,7 @@ def test_correctness_under_load_and_with_a_large_model(bench):
     assert data["large_artifact"]["bytes"] == 50 * 2**20 and data["large_artifact"]["round_trip_identical"]
     assert data["concurrent_users"]["users"] == data["concurrent_users"]["succeeded"] == 8
     peaks = data["resources"]["peak_rss_mb"]
-    assert set(peaks) == {"redis", "auth", "mlflow", "gateway", "suite"} and all(v > 0 for v in peaks.values())
+    assert set(peaks) == {"redis", "auth", "mlflow", "gateway", "balancer", "suite"} and all(v > 0 for v in peaks.values())
 
 
 def test_targets_verdicts_and_exit_code_follow_the_numbers(bench):

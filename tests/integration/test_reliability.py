@@ -152,20 +152,38 @@ def test_writes_use_the_run_prefix_and_leave_other_entries_alone(tmp_path):
         assert created, "the @writes selection made no write at all"
 
 
-def test_cleanup_runs_after_a_failure_and_after_ctrl_c(tmp_path):
+@pytest.mark.parametrize("sig,moment,inherited_ignore", [
+    (signal.SIGINT, "scenarios", False), (signal.SIGTERM, "scenarios", False),
+    (signal.SIGINT, "cleanup", False), (signal.SIGTERM, "cleanup", False),
+    (signal.SIGINT, "scenarios", True),   # a parent that ignores SIGINT (nohup, some CI runners)
+])
+def test_an_interrupt_cleans_up_and_exits_non_zero(tmp_path, sig, moment, inherited_ignore):
+    """Ctrl-C or SIGTERM while scenarios run, or while the cleanup runs: the run's registry entries are removed
+    and the exit code is non-zero. The moment is fixed, not raced: scenarios are interrupted once they have
+    registered something; the cleanup is held (HOKUSAI_HOLD_BEFORE_CLEANUP) and interrupted while held."""
+    run_id = f"intr{sig.value}{moment[0]}{int(inherited_ignore)}x"
     with EmbeddedStack() as stack:
-        env = {"HOKUSAI_API_URL": stack.url, "HOKUSAI_API_KEY": stack.keys.valid, "HOKUSAI_RUN_ID": "interrupted1"}
+        env = {"HOKUSAI_API_URL": stack.url, "HOKUSAI_API_KEY": stack.keys.valid, "HOKUSAI_RUN_ID": run_id,
+               "HOKUSAI_HOLD_BEFORE_CLEANUP": "20" if moment == "cleanup" else "0"}
         proc = run_behave(["--tags=@registration and @writes and not @slow", "-f", "null"], tmp_path, env,
-                          background=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not any(n.startswith("hk-accept-interrupted1")
-                                                      for n in _registered_names(stack)):
+                          background=True, ignore_sigint=inherited_ignore)
+        deadline = time.monotonic() + 120
+        prefix = f"hk-accept-{run_id}"
+        marker = tmp_path / "reports" / ".cleanup-starting"
+        while time.monotonic() < deadline:
+            if moment == "scenarios" and any(n.startswith(prefix) for n in _registered_names(stack)):
+                break
+            if moment == "cleanup" and marker.exists():
+                break
+            assert proc.poll() is None, "the run ended before it could be interrupted"
             time.sleep(0.2)
-        assert any(n.startswith("hk-accept-interrupted1") for n in _registered_names(stack)), "nothing registered"
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=120)
-        assert proc.returncode != 0
-        assert not [n for n in _registered_names(stack) if n.startswith("hk-accept-interrupted1")]
+        else:
+            pytest.fail(f"the run never reached the {moment}")
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode != 0, (out + err)[-2000:]
+        assert signal.Signals(sig).name in err
+        assert not [n for n in _registered_names(stack) if n.startswith(prefix)]
 
 
 def test_readonly_selection_makes_no_write_call(tmp_path):

@@ -139,7 +139,7 @@ class _Answers:
 def test_recovery_is_the_wait_until_a_read_answers_200():
     answers = _Answers(slow=2)
     try:
-        waited = measure.wait_until_quiet(answers.url, max_seconds=10)
+        waited = measure.seconds_until_prompt(answers.url, max_seconds=10)
         assert waited is not None and 0.9 <= waited < 5 and answers.calls == 3
     finally:
         answers.close()
@@ -149,7 +149,7 @@ def test_no_recovery_within_the_bounded_wait_is_none_not_a_number():
     answers = _Answers(slow=10_000)
     try:
         started = time.monotonic()
-        assert measure.wait_until_quiet(answers.url, max_seconds=1.2) is None
+        assert measure.seconds_until_prompt(answers.url, max_seconds=1.2) is None
         assert time.monotonic() - started < 5
     finally:
         answers.close()

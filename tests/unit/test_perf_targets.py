@@ -105,13 +105,25 @@ def test_runs_at_one_level_are_combined_before_the_ratio():
 
 
 def test_behave_userdata_budgets_must_be_numbers():
-    from hokusai_acceptance.behave_support import userdata_budgets
+    from hokusai_acceptance.perf.targets import parse_budgets
 
-    assert userdata_budgets({"perf_read_p95_ms": "250", "perf_max_memory_growth_mb": "100",
+    assert parse_budgets({"perf_read_p95_ms": "250", "perf_max_memory_growth_mb": "100",
                              "AllureFormatter.hide_excluded": "true"}) == {"perf_read_p95_ms": 250.0,
                                                                           "perf_max_memory_growth_mb": 100.0}
     with pytest.raises(ConfigError, match="probe_budget_ms must be a number"):
-        userdata_budgets({"probe_budget_ms": "fast"})
+        parse_budgets({"probe_budget_ms": "fast"})
+
+
+def test_make_bench_takes_the_same_overrides_as_behave(tmp_path):
+    from hokusai_acceptance.perf.targets import read_budgets
+
+    ini = tmp_path / "behave.ini"
+    ini.write_text("[behave.userdata]\n" + "\n".join(f"{name} = 1" for name in targets.BENCH_BUDGETS) + "\n")
+    assert read_budgets(ini)["perf_overhead_ratio"] == 1.0
+    assert read_budgets(ini, {"perf_overhead_ratio": "1.5"})["perf_overhead_ratio"] == 1.5
+    with pytest.raises(ConfigError, match="lack perf_max_recovery_seconds"):
+        ini.write_text("[behave.userdata]\nperf_overhead_ratio = 1\n")
+        read_budgets(ini)
 
 
 def test_yes_no_and_counts_read_as_words():

@@ -1,0 +1,110 @@
+"""What a scenario's steps hand to each other, declared per capability with types.
+
+Each capability has a small state object; the world composes them. A field that no earlier step
+has set yet cannot be read: reading it raises :class:`ScenarioOrderError`, which names the step
+that sets it -- so a scenario whose steps are reordered fails with a sentence, not an
+``AttributeError`` deep inside a check.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+from .errors import SuiteError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import Reply
+    from .perf.measure import LatencyStats
+    from .registration import Registration, TrainedModel
+    from .rest_api import RestRegistration
+
+
+class ScenarioOrderError(SuiteError):
+    """A step read something that no earlier step of the scenario produced."""
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<not set yet>"
+
+
+UNSET: Any = _Unset()
+
+
+def needs(step: str) -> Any:
+    """A field that starts unset; ``step`` says which Gherkin step sets it."""
+    return field(default=UNSET, metadata={"set_by": step})
+
+
+class StepState:
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if value is UNSET:
+            setter = next((f.metadata.get("set_by", "") for f in fields(self) if f.name == name), "")
+            raise ScenarioOrderError(f"this step needs {name.replace('_', ' ')}, which no earlier step of the "
+                                     f"scenario produced; it comes from {setter}")
+        return value
+
+    def has(self, name: str) -> bool:
+        return object.__getattribute__(self, name) is not UNSET
+
+
+@dataclass
+class CallState(StepState):
+    """The registry's latest answers (every capability)."""
+
+    reply: Reply = needs("a step that calls the registry ('When I call ...', 'When monitoring asks ...')")
+    replies: list[Reply] = needs("a step that calls the registry several times")
+
+
+@dataclass
+class HealthState(StepState):
+    probe_path: str = needs("'When monitoring calls \"<path>\" without a key'")
+    probe_replies: dict[str, Reply] = field(default_factory=dict)
+    ecs_status: list = needs("'When I read the ECS status of the registry's services'")
+
+
+@dataclass
+class ErrorState(StepState):
+    call_seconds: float = needs("'When I call the registry and time the answer'")
+    client_failure: Exception | None = needs("'When I use the MLflow client against the registry'")
+    client_seconds: float = needs("'When I use the MLflow client against the registry'")
+
+
+@dataclass
+class ProxyState(StepState):
+    experiment_id: str = needs("'When I create an experiment and a run through the proxy'")
+    experiment_name: str = needs("'When I create an experiment and a run through the proxy'")
+    run_id: str = needs("'When I create an experiment and a run through the proxy'")
+    artifact_bytes: bytes = needs("'When I upload a <size> KB artifact through the proxy'")
+    artifact_path: str = needs("'When I upload a <size> KB artifact through the proxy'")
+    model_name: str = needs("'When I create the registered model \"<name>\" through the proxy'")
+    description: str = needs("'When I change its description to \"<text>\"'")
+    forwarded: list[dict] = needs("'When I send a <method> call through a gateway whose upstream records ...'")
+
+
+@dataclass
+class RegistrationState(StepState):
+    trained: TrainedModel = needs("'Given a scikit-learn classifier trained on a sample data set'")
+    registration: Registration = needs("a step that registers the model ('When I register it as model ...')")
+    registration_seconds: float = needs("a step that registers the model")
+    registrations: list[Registration] = field(default_factory=list)
+    refusal: str | None = needs("'When I try to register it as model ...'")
+    rest_registration: RestRegistration = needs("'When I register model \"<name>\" through the REST API ...'")
+    concurrent_name: str = needs("'When <n> developers register versions of model \"<name>\" at the same time'")
+    concurrent_results: list[tuple[int, str]] = needs("'When <n> developers register versions ... at the same time'")
+    downloaded_mb: float = needs("a step that loads the registered model back")
+
+
+@dataclass
+class PerformanceState(StepState):
+    latency: LatencyStats = needs("'When I time <n> authenticated reads'")
+    overhead: dict = needs("'When I time <n> experiment searches through the gateway and straight to MLflow'")
+    load: dict = needs("a step that puts simulated callers on the registry")
+    direct_load: dict = needs("'When <n> simulated callers read the registry ... and straight to MLflow'")
+    requested: dict = needs("a step that puts simulated callers on the registry")
+    operation_stats: dict = needs("'When I time these registry operations through the gateway'")
+    cache_cold: LatencyStats = needs("'When I time <n> validated reads with the cache emptied before each ...'")
+    cache_warm: LatencyStats = needs("'When I time <n> validated reads with the cache emptied before each ...'")
+    cache_validations: dict = needs("'When I time <n> validated reads with the cache emptied before each ...'")
+    resources: dict = needs("'When <n> simulated callers read the registry ... while resource use is sampled'")
