@@ -23,7 +23,7 @@ def good_results():
 
 def test_project_budgets_are_read_from_behave_ini():
     budgets = targets.read_budgets()
-    assert set(budgets) == set(targets.BENCH_BUDGETS)
+    assert set(targets.BENCH_BUDGETS) <= set(budgets)  # and the scenarios' budgets beside them
     assert budgets["perf_overhead_ratio"] == 1.2 and budgets["perf_min_throughput_ratio"] == 0.8
 
 
@@ -121,7 +121,7 @@ def test_make_bench_takes_the_same_overrides_as_behave(tmp_path):
     ini.write_text("[behave.userdata]\n" + "\n".join(f"{name} = 1" for name in targets.BENCH_BUDGETS) + "\n")
     assert read_budgets(ini)["perf_overhead_ratio"] == 1.0
     assert read_budgets(ini, {"perf_overhead_ratio": "1.5"})["perf_overhead_ratio"] == 1.5
-    with pytest.raises(ConfigError, match="lack perf_max_recovery_seconds"):
+    with pytest.raises(ConfigError, match="lack .*perf_max_recovery_seconds"):
         ini.write_text("[behave.userdata]\nperf_overhead_ratio = 1\n")
         read_budgets(ini)
 
