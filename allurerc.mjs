@@ -1,6 +1,7 @@
 // Allure 3 configuration for the Hokusai registry acceptance suite.
-// Categories split infrastructure problems (the suite could not exercise the target: "broken")
-// from product defects (the target answered against the contract: "failed").
+// The run's status and the diagnosis's findings come first; then categories split infrastructure
+// problems (the suite could not exercise the target: "broken") from product defects (the target
+// answered against the contract: "failed").
 import { defineConfig } from "allure";
 import { existsSync, readFileSync } from "node:fs";
 
@@ -15,9 +16,15 @@ export default defineConfig({
   variables: runInfo,
   categories: [
     {
-      name: "Infrastructure diagnosis (root causes and recommendations)",
-      matchers: { message: /^Infrastructure diagnosis:/ },
+      name: "Run status: the verdict, the totals, what did not run",
+      matchers: { message: /^Run status:/ },
       groupByMessage: false,
+      expand: true,
+    },
+    {
+      name: "Findings: what is wrong, who acts, and what to do first",
+      matchers: { message: /^Finding:/ },
+      groupByMessage: true,
       expand: true,
     },
     {

@@ -181,16 +181,22 @@ def after_scenario(context, scenario) -> None:
         context.world = None
 
 
-def scenario_outcomes(context) -> list:
+def scenario_outcomes(context) -> tuple[list, list[dict]]:
+    """Every scenario that ran or was skipped with a reason, and those the tag selection left out."""
     from .diagnosis import ScenarioOutcome
 
-    outcomes = []
+    outcomes, not_selected = [], []
+    given = [str(t) for t in (getattr(context.config, "tags", None) or []) if str(t).strip()]
+    selection = " and ".join(f"({t})" if " " in t and len(given) > 1 else t for t in given) or "the default selection"
     for feature in getattr(context._runner, "features", []):
         for scenario in feature.walk_scenarios():
             status = scenario.status.name if hasattr(scenario.status, "name") else str(scenario.status)
-            if status == "untested":
+            tags = [str(t) for t in scenario.effective_tags]
+            if status == "untested" or (status == "skipped" and not scenario.skip_reason):
+                # excluded by the tag selection, not skipped by the suite
+                not_selected.append({"name": scenario.name, "tags": tags, "selection": selection})
                 continue
-            message = ""
+            message = f"Skipped: {redact(scenario.skip_reason)}" if status == "skipped" else ""
             failing = next((s for s in scenario.all_steps if getattr(s.status, "name", "") in ("failed", "error")),
                            None)
             if failing is not None:
@@ -200,25 +206,25 @@ def scenario_outcomes(context) -> list:
                 message = redact(f"{type(exc).__name__}: {exc}" if exc is not None else failing.error_message or "")
             elif status in ("error", "hook_error"):
                 status = "broken"
-            if status == "skipped" and not scenario.skip_reason:
-                continue  # excluded by the tag selection, not skipped by the suite
             outcomes.append(ScenarioOutcome(feature=feature.name, name=scenario.name, status=status,
-                                            message=message, tags=[str(t) for t in scenario.effective_tags]))
-    return outcomes
+                                            message=message, tags=tags))
+    return outcomes, not_selected
 
 
 def _diagnose(context, run: SuiteRun, reports_dir: Path, leftovers: list[str]) -> None:
     from .diagnosis import diagnose_run
 
     try:
-        report = diagnose_run(run, scenario_outcomes(context), reports_dir, leftovers)
+        outcomes, not_selected = scenario_outcomes(context)
+        report = diagnose_run(run, outcomes, reports_dir, leftovers, not_selected)
     except Exception as exc:  # never lose the run's verdict because the report failed
         print(f"hokusai-acceptance: the infrastructure report could not be written: {redact(exc)}",
               file=sys.stderr)
         return
-    for line in report["executive_summary"]:
+    print("", file=sys.stderr)
+    for line in report["status_lines"]:
         print(f"hokusai-acceptance: {line}", file=sys.stderr)
-    print(f"hokusai-acceptance: infrastructure report: {reports_dir / 'infrastructure-report.md'}", file=sys.stderr)
+    print(f"hokusai-acceptance: infrastructure report: {reports_dir / 'infrastructure-report.html'}", file=sys.stderr)
 
 
 def install_interrupt_handlers(context, run: SuiteRun) -> None:

@@ -14,6 +14,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from .diagnosis.report import PLOT_TITLES, load_performance
+from . import status
+from .diagnosis.catalog import Owner
 from .reporting import apply_skip_reasons, scrub_tree
 
 
@@ -28,16 +30,23 @@ def junit_totals(junit_dir: Path) -> dict[str, int]:
     return totals
 
 
+#: labels allure-behave adds that say nothing to a reader
+NOISE_LABELS = {"framework", "language", "host", "thread"}
+#: the report's severities in Allure's words
+SEVERITY = {"critical": "blocker", "high": "critical", "medium": "normal", "low": "minor"}
+
+
 def tidy_allure_labels(results_dir: Path) -> None:
-    """Gherkin tags cannot hold spaces: show ``Model_registration`` as ``Model registration``."""
+    """Gherkin tags cannot hold spaces: show ``Model_registration`` as ``Model registration``; drop labels that only
+    name the tooling."""
     for path in results_dir.glob("*-result.json"):
         data = json.loads(path.read_text())
-        changed = False
-        for label in data.get("labels", []):
+        labels = [label for label in data.get("labels", []) if label.get("name") not in NOISE_LABELS]
+        for label in labels:
             if label.get("name") in ("epic", "story") and "_" in label.get("value", ""):
                 label["value"] = label["value"].replace("_", " ")
-                changed = True
-        if changed:
+        if labels != data.get("labels", []):
+            data["labels"] = labels
             path.write_text(json.dumps(data))
 
 
@@ -53,39 +62,108 @@ def _write_result(results: Path, result: dict) -> None:
     (results / f"{result['uuid']}-result.json").write_text(json.dumps(result))
 
 
-def add_infrastructure_result(reports: Path) -> bool:
-    """Put the infrastructure report into the Allure report as its own result, with the
-    findings as steps and the report attached (Markdown and HTML)."""
+def _attach(reports: Path, results: Path, files: list[tuple[str, str, str]]) -> list[dict]:
+    attachments = []
+    for filename, title, mime in files:
+        path = reports / filename
+        if path.is_file():
+            name = f"{uuid.uuid4()}-attachment{Path(filename).suffix}"
+            shutil.copyfile(path, results / name)
+            attachments.append({"name": title, "source": name, "type": mime})
+    return attachments
+
+
+def finding_status(finding: dict) -> str:
+    """Failed when the product misbehaves (its code, its contract, its security); broken when something around
+    it failed (a service down, a route missing, the configuration)."""
+    if finding["kind"] in ("security", "upgrade gap") or finding["owner"] == Owner.API:
+        return "failed"
+    return "broken"
+
+
+def add_status_and_findings(reports: Path) -> int:
+    """The run's status block as the "Run status" result, and each finding as a result of its own (severity,
+    owner, evidence and reproduction in the description, no attachment to open), in the findings category."""
     source = reports / "infrastructure-report.json"
-    if not source.is_file():
-        return False
+    run_status = status.read(reports)
+    if not source.is_file() or run_status is None:
+        return 0
     data = json.loads(source.read_text())
     results = reports / "allure-results"
     now = int(time.time() * 1000)
-    attachments = []
-    for suffix, mime in (("html", "text/html"), ("md", "text/markdown")):
-        path = reports / f"infrastructure-report.{suffix}"
-        if path.is_file():
-            name = f"{uuid.uuid4()}-attachment.{suffix}"
-            shutil.copyfile(path, results / name)
-            attachments.append({"name": f"Infrastructure report ({suffix.upper()})", "source": name, "type": mime})
-    steps = [{"name": f"#{i + 1} {f['id']}: {f['title']} (owner: {f['owner']})", "status": "failed",
-              "stage": "finished", "start": now, "stop": now,
-              "statusDetails": {"message": f"{f['root_cause']}\nRecommendation: {f['recommendation']}"}}
-             for i, f in enumerate(data["findings"])]
-    summary = " ".join(data["executive_summary"])
-    result = {
-        "uuid": str(uuid.uuid4()), "historyId": "hokusai-infrastructure-diagnosis",
-        "name": "Infrastructure diagnosis: what works, what fails and why",
-        "fullName": "hokusai.infrastructure.diagnosis", "status": "passed" if data["healthy"] else "broken",
-        "statusDetails": {"message": f"Infrastructure diagnosis: {summary}"}, "stage": "finished",
-        "start": now, "stop": now, "steps": steps, "attachments": attachments,
-        "description": summary,
-        "labels": [{"name": "epic", "value": "Infrastructure report"}, {"name": "feature", "value": "Diagnosis"},
-                   {"name": "severity", "value": "critical"}, {"name": "suite", "value": "Infrastructure report"}],
-    }
-    _write_result(results, result)
-    return True
+    findings = data.get("findings", [])
+    description = "\n".join(f"- {line}" for line in run_status.lines())
+    description += (f"\n\nAllure's own totals also count the {len(findings)} finding(s) below (one result each) and "
+                    f"this summary, besides the scenarios.")
+    _write_result(results, {
+        "uuid": str(uuid.uuid4()), "historyId": "hokusai-run-status", "fullName": "hokusai.run.status",
+        "name": f"Run status: {run_status.verdict_sentence}",
+        "status": "passed" if run_status.verdict == "works" else "unknown",  # a summary, not a test
+        "statusDetails": {"message": f"Run status: {run_status.verdict_sentence}. {run_status.totals_sentence()}."},
+        "stage": "finished", "start": now, "stop": now, "description": description,
+        "attachments": _attach(reports, results, [("infrastructure-report.html", "Infrastructure report", "text/html"),
+                                                  ("status.json", "Status (machine-readable)", "application/json")]),
+        "labels": [{"name": "epic", "value": "Run status"}, {"name": "suite", "value": "Run status"}]})
+    for old in results.glob("*-result.json"):  # findings of an earlier finishing step
+        if json.loads(old.read_text()).get("fullName", "").startswith("hokusai.finding."):
+            old.unlink()
+    for index, finding in enumerate(findings, 1):
+        action = status.first_action(finding["recommendation"])
+        lines = [f"**Owner:** {finding['owner']}  ", f"**First action:** {finding['recommendation']}  ",
+                 f"**Component:** {', '.join(finding['components']) or 'unknown'}  ",
+                 f"**Root cause:** {finding['root_cause']}  ", f"**A developer sees:** {finding['developer_sees']}  ",
+                 f"**Confidence:** {finding['confidence']}" + (f" (the evidence also fits: "
+                                                               f"{', '.join(finding['alternatives'])})"
+                                                               if finding["alternatives"] else "") + "  ",
+                 f"**Verify the fix:** `behave --tags=\"{finding['verify_tags']}\"`", ""]
+        if finding["explains"]:
+            explained = sorted(set(finding["explains"]))
+            lines += ["**Explains these failing scenarios:**", ""] + [f"- {n}" for n in explained]
+            lines.append("")
+        lines += ["**Evidence:**", "", "```"] + finding["evidence"] + ["```"]
+        if finding["reproduce"]:
+            lines += ["", "**Reproduce** (the key comes from your environment):", "", "```"]
+            lines += finding["reproduce"] + ["```"]
+        _write_result(results, {
+            "uuid": str(uuid.uuid4()), "historyId": f"hokusai-finding-{finding['id']}",
+            "fullName": f"hokusai.finding.{finding['id']}", "name": f"Finding {index}: {finding['title']}",
+            "status": finding_status(finding),
+            "statusDetails": {"message": f"Finding: {finding['title']}. Owner: {finding['owner']}. "
+                                         f"First action: {action}"},
+            "stage": "finished", "start": now, "stop": now, "description": "\n".join(lines),
+            "parameters": [{"name": "owner", "value": finding["owner"]},
+                           {"name": "component", "value": ", ".join(finding["components"]) or "unknown"}],
+            "labels": [{"name": "epic", "value": "Findings: what is wrong and who acts"},
+                       {"name": "feature", "value": ", ".join(finding["components"]) or "unknown"},
+                       {"name": "owner", "value": finding["owner"]},
+                       {"name": "severity", "value": SEVERITY.get(finding["severity"], "normal")},
+                       {"name": "suite", "value": "Findings"}]})
+    return len(findings)
+
+
+def point_failures_at_findings(reports: Path) -> int:
+    """Each failing scenario names its owner and the finding that explains it, in its own message."""
+    run_status = status.read(reports)
+    if run_status is None:
+        return 0
+    by_name = {f.name: f for f in run_status.failing}
+    pointed = 0
+    for path in (reports / "allure-results").glob("*-result.json"):
+        result = json.loads(path.read_text())
+        failing = by_name.get(result.get("name"))
+        if failing is None or result.get("status") not in ("failed", "broken") or \
+                result.get("fullName", "").startswith("hokusai."):
+            continue
+        details = result.setdefault("statusDetails", {})
+        message = details.get("message", "")
+        if "Owner: " not in message:
+            explained = f"Explained by: {failing.finding}. " if failing.finding else ""
+            details["message"] = f"{message}\n\n{explained}Owner: {failing.owner}. First action: {failing.first_action}"
+        labels = [label for label in result.get("labels", []) if label.get("name") != "owner"]
+        result["labels"] = labels + [{"name": "owner", "value": failing.owner}]
+        path.write_text(json.dumps(result))
+        pointed += 1
+    return pointed
 
 
 def identity_facts(report: dict) -> dict[str, str]:
@@ -112,9 +190,14 @@ def add_identity(reports: Path) -> bool:
     if not source.is_file():
         return False
     facts = identity_facts(json.loads(source.read_text()))
+    run_status = status.read(reports)
+    if run_status is not None:
+        facts = {"Target": run_status.target_words, "Verdict": run_status.verdict_sentence,
+                 "Totals": run_status.totals_sentence(),
+                 "Not run": "; ".join(f"{i['count']} {i['why']}" for i in run_status.not_run) or "nothing", **facts}
     info_path = reports / "run-info.json"
-    info = json.loads(info_path.read_text()) if info_path.is_file() else {}
-    info.update(facts)
+    earlier = json.loads(info_path.read_text()) if info_path.is_file() else {}
+    info = {**facts, **{k: v for k, v in earlier.items() if k not in facts}}  # the status block first
     info_path.write_text(json.dumps(info, indent=2))
     environment = reports / "allure-results" / "environment.properties"
     lines = environment.read_text().splitlines() if environment.is_file() else []
@@ -199,17 +282,22 @@ def main(argv: list[str] | None = None) -> int:
     tidy_allure_labels(reports / "allure-results")
     add_identity(reports)
     mark_upgrade_gaps(reports)
-    add_infrastructure_result(reports)
+    add_status_and_findings(reports)
+    point_failures_at_findings(reports)
     add_performance_result(reports)
     apply_skip_reasons(reports)
     scrubbed = scrub_tree(reports)
     if scrubbed:
         print(f"finish_report: masked credential-shaped text in {scrubbed} output file(s)", file=sys.stderr)
-    totals = junit_totals(reports / "junit") if (reports / "junit").is_dir() else None
-    if totals:
+    run_status = status.read(reports)
+    if run_status is not None:
+        for line in run_status.lines():
+            print(line)
+    elif (reports / "junit").is_dir():  # the run ended before its status block was written
+        totals = junit_totals(reports / "junit")
         passed = totals["tests"] - totals["failures"] - totals["errors"] - totals["skipped"]
         print(f"scenarios: {passed} passed, {totals['failures']} failed, {totals['errors']} broken, "
-              f"{totals['skipped']} skipped")
+              f"{totals['skipped']} skipped (the run did not finish: no status block)")
     return 0
 
 

@@ -83,8 +83,8 @@ def check_meets_benchmark(metadata: HokusaiMetadata, measured: dict[str, float])
             f"the model has no measured {metadata.benchmark_metric!r}; measured: {sorted(measured)}")
     score = measured[metadata.benchmark_metric]
     if score < metadata.value:
-        raise HokusaiMetadataError(
-            f"the model's {metadata.benchmark_metric} is {score:.4f}, below its benchmark of {metadata.value}")
+        raise HokusaiMetadataError(f"the model's {metadata.benchmark_metric} is below its benchmark of "
+                                   f"{metadata.value} (it measured {score:.4f})")
 
 
 def readiness_problems(tags: dict[str, str]) -> list[str]:

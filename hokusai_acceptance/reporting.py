@@ -67,7 +67,8 @@ def write_allure_environment(run, results_dir: Path | None) -> None:
     props = {
         "target": settings.api_url,
         "tracking_uri": settings.tracking_uri,
-        "target_kind": "embedded reference stack" if run.stack is not None else "remote deployment",
+        "target_kind": "local reference stack (a test copy on this machine)" if run.stack is not None
+        else "remote deployment",
         "run_id": settings.run_id,
         **{f"client.{k}": v for k, v in component_versions().items()},
     }
@@ -83,9 +84,7 @@ def write_run_info(run, seconds: float, reports_dir: Path) -> None:
     import json
 
     reports_dir.mkdir(parents=True, exist_ok=True)
-    info = {"Target": run.settings.api_url or "",
-            "Target kind": "embedded reference stack" if run.stack is not None else "remote deployment",
-            "Run id": run.settings.run_id, "Suite seconds": f"{seconds:.1f}",
+    info = {"Target": run.settings.api_url or "", "Run id": run.settings.run_id, "Suite seconds": f"{seconds:.1f}",
             "MLflow client": component_versions().get("mlflow", "")}
     (reports_dir / "run-info.json").write_text(redact(json.dumps(info, indent=2)))
 
@@ -98,24 +97,34 @@ def write_skip_reasons(reasons: list[dict], reports_dir: Path) -> None:
 
 
 def apply_skip_reasons(reports_dir: Path) -> int:
-    """allure-behave drops the reason a scenario was skipped: put it back into the results."""
+    """Say why each scenario that did not run did not run, in its description (allure-behave drops the reason,
+    and a message would show as an error box): skipped by the suite with its reason, or not selected."""
     import json
 
+    from .status import NOT_SELECTED_PERFORMANCE
+
     source = reports_dir / "skip-reasons.json"
-    if not source.is_file():
-        return 0
-    reasons = {(r["feature"], r["scenario"]): r["reason"] for r in json.loads(source.read_text())}
+    reasons = {(r["feature"], r["scenario"]): r["reason"]
+               for r in (json.loads(source.read_text()) if source.is_file() else [])}
     patched = 0
     for path in (reports_dir / "allure-results").glob("*-result.json"):
         data = json.loads(path.read_text())
-        if data.get("status") != "skipped":
+        if data.get("status") != "skipped" or data.get("fullName", "").startswith("hokusai."):
             continue
-        feature = next((label["value"] for label in data.get("labels", []) if label.get("name") == "feature"), None)
+        labels = data.get("labels", [])
+        feature = next((label["value"] for label in labels if label.get("name") == "feature"), None)
+        tags = {label["value"] for label in labels if label.get("name") == "tag"}
         reason = reasons.get((feature, data.get("name")))
         if reason:
-            data["statusDetails"] = {"message": f"Skipped: {reason}"}
-            path.write_text(json.dumps(data))
-            patched += 1
+            why = f"Not run: skipped by the suite: {reason}."
+        elif "performance" in tags:
+            why = f"Not run: not selected: performance scenarios {NOT_SELECTED_PERFORMANCE}."
+        else:
+            why = "Not run: not selected: outside this run's tag selection."
+        data["description"] = why
+        data.pop("statusDetails", None)
+        path.write_text(json.dumps(data))
+        patched += 1
     return patched
 
 

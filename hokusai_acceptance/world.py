@@ -65,6 +65,20 @@ class SuiteRun:
             raise ConfigError(f"no budget {name!r}: set it in behave.ini [behave.userdata] or pass -D {name}=...")
         return self.budgets[name]
 
+    def stated_budget(self, name: str, stated: float) -> float:
+        """The limit a scenario states in its text. It must agree with behave.ini (which ``make bench`` reads):
+        one number, written twice, checked. A ``-D name=value`` on the command line wins over both."""
+        from .perf.targets import read_budgets
+
+        configured = self.budget(name)
+        in_file = read_budgets().get(name)
+        if configured != in_file:
+            return configured  # overridden for this run with -D
+        if float(stated) != configured:
+            raise ConfigError(f"the scenario states {stated:g} but behave.ini [behave.userdata] {name} is "
+                              f"{configured:g}: make the two agree")
+        return configured
+
     def cleanup(self) -> list[str]:
         key = self.keys.get("valid")
         if not (self.resources.models or self.resources.experiments) or not key:

@@ -7,12 +7,12 @@ def step_the_auth_service_is_slow(context, seconds):
     context.world.make_auth_service_slow(seconds)
 
 
-@given("MLflow stops answering and the gateway waits at most {seconds:d} seconds for it")
+@given("MLflow stops answering and the API waits at most {seconds:d} seconds for it")
 def step_mlflow_stops_answering(context, seconds):
     context.world.make_mlflow_unresponsive(seconds)
 
 
-@given("the gateway cannot reach the MLflow server")
+@given("the API cannot reach the MLflow server")
 def step_the_gateway_cannot_reach_mlflow(context):
     context.world.inject_fault("mlflow-dns-failure")
 

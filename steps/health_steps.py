@@ -32,7 +32,7 @@ def step_monitoring_asks_whether_mlflow_is_connected(context):
     context.world.ask_mlflow_health()
 
 
-@then("the API reports MLflow connected with its circuit breaker closed")
+@then("the API reports MLflow connected and taking requests")
 def step_the_api_reports_mlflow_connected(context):
     context.world.check_mlflow_connected()
 
@@ -42,24 +42,24 @@ def step_i_ask_the_api_to_check_mlflow_in_depth(context):
     context.world.ask_mlflow_api_health()
 
 
-@then("the experiment and artifact APIs are both reported healthy")
+@then("the experiment and artifact services are both reported working")
 def step_experiment_and_artifact_apis_healthy(context):
     context.world.check_artifact_serving_enabled()
 
 
-@when('monitoring calls "{path}" without a key')
-def step_monitoring_calls_path_without_a_key(context, path):
-    context.world.probe_without_key(path)
+@when("monitoring calls the {check} check without a key")
+def step_monitoring_calls_the_check_without_a_key(context, check):
+    context.world.probe_check_without_key(check)
 
 
-@then("the probe answers without asking for a key")
+@then("the check answers without asking for a key")
 def step_the_probe_answers_without_asking_for_a_key(context):
     context.world.check_probe_answers_without_key()
 
 
-@then("the probe answers within the monitoring budget")
-def step_the_probe_answers_within_budget(context):
-    context.world.check_probe_within_budget(context.world.run.budget("probe_budget_ms"))
+@then("the check answers within {ms:d} milliseconds")
+def step_the_check_answers_within(context, ms):
+    context.world.check_probe_within_budget(context.world.run.stated_budget("probe_budget_ms", ms))
 
 
 @when("a developer opens the API documentation")
@@ -67,7 +67,7 @@ def step_a_developer_opens_the_api_documentation(context):
     context.world.read_docs()
 
 
-@then("the interactive docs and the OpenAPI description are available")
+@then("the interactive docs and the machine-readable API description are available")
 def step_docs_and_openapi_available(context):
     context.world.check_docs_published()
 
@@ -82,11 +82,11 @@ def step_the_api_names_its_version(context):
     context.world.check_version_reported()
 
 
-@when("I read the ECS status of the registry's services")
+@when("I read the registry's service status from AWS")
 def step_i_read_the_ecs_status(context):
     context.world.read_ecs_status()
 
 
-@then("every service runs its desired number of tasks with healthy load-balancer targets")
+@then("every service runs as many tasks as it should, each a healthy load balancer target")
 def step_every_service_runs_its_desired_tasks(context):
     context.world.check_ecs_services_healthy()

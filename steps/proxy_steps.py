@@ -2,7 +2,7 @@
 from behave import then, when
 
 
-@when("I create an experiment and a run through the proxy")
+@when("I create an experiment and a run through the registry")
 def step_i_create_an_experiment_and_run(context):
     context.world.create_experiment_and_run()
 
@@ -22,17 +22,17 @@ def step_the_metric_history_shows(context, key, first, second, third):
     context.world.check_metric_history(key, [first, second, third])
 
 
-@when("I upload a {size:d} KB artifact through the proxy")
+@when("I upload a {size:d} KB file to the run's artifact store through the registry")
 def step_i_upload_an_artifact(context, size):
     context.world.upload_artifact(size)
 
 
-@then("the artifact is listed with its size and downloads byte for byte identical")
+@then("the file is listed with its size and downloads byte for byte identical")
 def step_the_artifact_is_listed_and_identical(context):
     context.world.check_artifact_listed_and_identical()
 
 
-@when('I create the registered model "{slug}" through the proxy')
+@when('I create the registered model "{slug}" through the registry')
 def step_i_create_the_registered_model(context, slug):
     context.world.create_registered_model(slug)
 
@@ -62,12 +62,12 @@ def step_the_registry_no_longer_has_the_model(context):
     context.world.check_model_gone()
 
 
-@when("I ask the proxy for an experiment that does not exist")
+@when("I ask the registry for an experiment that does not exist")
 def step_i_ask_for_a_missing_experiment(context):
     context.world.ask_for_missing_experiment()
 
 
-@when("I ask the proxy for an MLflow page that does not exist")
+@when("I ask the registry for an MLflow page that does not exist")
 def step_i_ask_for_a_missing_page(context):
     context.world.ask_for_unknown_mlflow_page()
 
@@ -87,9 +87,9 @@ def step_at_most_n_models_returned(context, limit):
     context.world.check_limit_respected(limit)
 
 
-@when('I list experiments under the "{mount}" mount')
-def step_i_list_experiments_under_mount(context, mount):
-    context.world.call_through_mount(mount)
+@when('I list experiments under "{path}"')
+def step_i_list_experiments_under(context, path):
+    context.world.call_through_mount(path)
 
 
 @when('someone without a key calls "{path}"')
@@ -102,11 +102,11 @@ def step_refused_without_registry_data(context):
     context.world.check_refused_without_registry_data()
 
 
-@when("I send a {method} call through a gateway whose upstream records what it receives")
+@when("I send a {method} call through an API whose MLflow side records what it receives")
 def step_i_send_through_inspection_gateway(context, method):
     context.world.send_through_inspection_gateway(method)
 
 
-@then("the upstream received the {method} call with its path and query unchanged, no credentials and my identity")
+@then("MLflow received the {method} call with its path and query unchanged, no credentials and my identity")
 def step_the_upstream_received_the_call(context, method):
     context.world.check_forwarded_request(method)

@@ -28,6 +28,12 @@ def step_i_have_registered_it(context, slug, token_id, metric, value):
     context.world.register_model(slug, token_id, metric, value)
 
 
+@when('I register it as model "{slug}" with token id "{token_id}", benchmark "{metric}" of {value} and the '
+      'description "{description}"')
+def step_i_register_it_with_a_description(context, slug, token_id, metric, value, description):
+    context.world.register_model(slug, token_id, metric, value, description=description)
+
+
 @when('I try to register it as model "{slug}" with token id "{token_id}" and benchmark "{metric}" of {value}')
 def step_i_try_to_register_it(context, slug, token_id, metric, value):
     context.world.try_to_register(slug, token_id, metric, value)
@@ -68,9 +74,9 @@ def step_the_run_records_training(context):
     context.world.check_run_records_training()
 
 
-@then("the model version keeps its description and input signature")
-def step_the_version_keeps_description_and_signature(context):
-    context.world.check_description_and_signature()
+@then('the model version keeps the description "{description}" and its input signature')
+def step_the_version_keeps_description_and_signature(context, description):
+    context.world.check_description_and_signature(description)
 
 
 @when('I point the alias "{alias}" at the new version')

@@ -79,3 +79,58 @@ def test_step_definitions_are_one_liners_into_the_world(path, node):
     body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
     assert len(body) == 1 and not isinstance(body[0], (ast.If, ast.For, ast.While, ast.With, ast.Try)), \
         f"{path.name}:{node.lineno} {node.name} has logic; move it into hokusai_acceptance"
+
+
+def test_every_step_definition_is_used(tmp_path):
+    proc, _ = run_behave(["--dry-run", "--no-junit", "-f", "steps.usage", "--tags=@performance or not @performance"],
+                         tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "UNUSED STEP DEFINITIONS" not in proc.stdout, proc.stdout.split("UNUSED STEP DEFINITIONS")[-1][:1500]
+
+
+#: the limits scenarios state in their text, and the budget in behave.ini each must agree with
+STATED_LIMITS = {
+    r"95 out of 100 of them answer within (\d+) milliseconds": "perf_read_p95_ms",
+    r"the check answers within (\d+) milliseconds": "probe_budget_ms",
+    r"at most ([\d.]+) times MLflow's own": "perf_overhead_ratio",
+    r"at least ([\d.]+) times MLflow's own requests per second": "perf_min_throughput_ratio",
+    r"within (\d+) seconds once the load stopped": "perf_max_recovery_seconds",
+}
+
+
+def test_limits_stated_in_the_features_agree_with_behave_ini():
+    """One number, written where a reader sees it and where `make bench` reads it: they must agree."""
+    import re
+
+    from hokusai_acceptance.perf.targets import read_budgets
+
+    budgets = read_budgets()
+    seen = set()
+    for path in FEATURES:
+        text = path.read_text()
+        for pattern, name in STATED_LIMITS.items():
+            for stated in re.findall(pattern, text):
+                seen.add(name)
+                assert float(stated) == budgets[name], f"{path.name} states {stated} for {name}: {budgets[name]}"
+    assert seen == set(STATED_LIMITS.values())
+
+
+def test_every_tag_is_explained_in_the_glossary_and_the_readme():
+    from hokusai_acceptance.glossary import TAGS
+
+    explained = {tag for key in TAGS for tag in key.split()}
+    readme = (ROOT / "README.md").read_text()
+    used = set()
+    for path in FEATURES:
+        feature = parse_file(str(path))
+        used |= {f"@{t}" for t in feature.tags if not t.startswith("allure.")}
+        for scenario in feature.walk_scenarios():
+            used |= {f"@{t}" for t in scenario.effective_tags if not t.startswith("allure.")}
+    assert used <= explained, f"tags without an explanation: {sorted(used - explained)}"
+    assert all(f"`{tag}`" in readme for tag in explained), "the README's glossary is behind glossary.py"
+
+
+def test_scenario_names_are_unique_within_a_feature():
+    for path in FEATURES:
+        names = [s.name for s in parse_file(str(path)).walk_scenarios()]
+        assert len(names) == len(set(names)), f"{path.name}: {[n for n in names if names.count(n) > 1]}"

@@ -1,9 +1,9 @@
 @errors @allure.label.epic:Error_handling
 Feature: The registry fails clearly and quickly when something is wrong
-  When a dependency is slow or down, a limit is reached or a request is malformed,
-  callers get a prompt answer that says what happened, never a hang and never an
-  unexplained server error. The dependency failures are injected into the embedded
-  stack; this feature names statuses and messages because they are the behaviour.
+  When a service behind the API is slow or down, a limit is reached or a request is
+  malformed, callers get a prompt answer that says what happened: never a hang and never an
+  unexplained server error. The failures are caused in the local reference stack. This
+  feature is about the HTTP contract itself, so it names status codes and messages.
 
   Background:
     Given a valid Hokusai API key
@@ -15,14 +15,14 @@ Feature: The registry fails clearly and quickly when something is wrong
     Then the call is refused with "Authentication service timeout" within 6.5 seconds
 
   @readonly @embedded_only @destructive
-  Scenario: An unresponsive MLflow server gives a gateway timeout
-    Given MLflow stops answering and the gateway waits at most 2 seconds for it
+  Scenario: An MLflow server that stops answering gives a gateway timeout
+    Given MLflow stops answering and the API waits at most 2 seconds for it
     When I call the registry and time the answer
     Then the answer is 504 saying "MLflow server request timeout" within 5 seconds
 
   @readonly @embedded_only
-  Scenario: An unreachable MLflow server gives a bad-gateway answer, and the MLflow client fails fast
-    Given the gateway cannot reach the MLflow server
+  Scenario: An MLflow server the API cannot reach gives a bad-gateway answer, and the MLflow client fails fast
+    Given the API cannot reach the MLflow server
     When I call the registry and time the answer
     Then the answer is 502 saying "Failed to connect to MLflow server at" within 3 seconds
     When I use the MLflow client against the registry
@@ -35,26 +35,21 @@ Feature: The registry fails clearly and quickly when something is wrong
     Then the first 5 calls succeed and the 6th is refused with 429 and a Retry-After header
 
   @writes
-  Scenario Outline: A malformed request is refused with an MLflow error code, not a server error
+  Scenario Outline: A malformed request (<what>) is refused with an MLflow error code, not a server error
     When I create an experiment with the body '<body>' sent as "<content type>"
     Then the request is refused as a client error with an MLflow error code
 
     Examples:
-      | body                       | content type                      |
-      | {not json                  | application/json                  |
-      | {"name": 5}                | application/json                  |
-      | hello                      | text/plain                        |
-      | name=hk-accept-malformed   | application/x-www-form-urlencoded |
+      | what                    | body                     | content type                      |
+      | broken JSON             | {not json                | application/json                  |
+      | a number for a name     | {"name": 5}              | application/json                  |
+      | plain text              | hello                    | text/plain                        |
+      | a form instead of JSON  | name=hk-accept-malformed | application/x-www-form-urlencoded |
 
   @readonly
-  Scenario Outline: An unknown route gives a JSON "not found"
-    When I call the unknown route "<path>"
+  Scenario: An unknown API route gives a JSON "not found"
+    When I call the unknown route "/api/no-such-service"
     Then the answer is a JSON 404
-
-    Examples:
-      | path                                    |
-      | /api/mlflow/api/2.0/mlflow/no-such-call |
-      | /api/no-such-service                    |
 
   @readonly
   Scenario: Fifty concurrent reads all succeed

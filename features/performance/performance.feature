@@ -1,33 +1,27 @@
 @performance @allure.label.epic:Performance
 Feature: The registry stays fast while many developers use it
-  Latency and throughput are measured on the embedded stack (all load stays on
-  this machine). Budgets come from behave.ini ([behave.userdata] perf_*), never from
-  the scenarios; `make bench` measures everything in depth and plots it.
+  Latency and throughput are measured on the local reference stack, and all load stays on
+  this machine. Each scenario states its limit; `make bench` checks the same limits in more
+  depth and draws the plots. These scenarios run only when asked for (--tags=@performance).
 
   @readonly @embedded_only
-  Scenario: Authenticated reads stay within the latency budget
+  Scenario: Authenticated reads answer within 250 milliseconds, 95 times out of 100
     When I time 200 authenticated reads
-    Then their 95th percentile stays within the read latency budget
+    Then 95 out of 100 of them answer within 250 milliseconds
 
   @readonly @embedded_only
-  Scenario: The gateway adds little latency to MLflow's own
-    When I time 150 experiment searches through the gateway and straight to MLflow
-    Then the gateway's median stays within the overhead budget
+  Scenario: The API adds at most a fifth to MLflow's own answer time
+    When I time 150 experiment searches through the API and straight to MLflow
+    Then the API's median answer time is at most 1.2 times MLflow's own
 
   @readonly @embedded_only @slow
-  Scenario: Under 32 concurrent callers the gateway keeps up with MLflow
-    When 32 simulated callers read the registry for 5 seconds, through the gateway and straight to MLflow
-    Then the gateway serves at least the budgeted share of MLflow's throughput without failures
-
-  @writes @embedded_only
-  Scenario: Eight developers registering at once all succeed
-    Given a valid Hokusai API key
-    When 8 developers register versions of model "perf-concurrent" at the same time
-    Then the model has 8 distinct versions, each with its own tags
+  Scenario: Under 32 concurrent callers the API serves at least 80% of what MLflow serves alone
+    When 32 simulated callers read the registry for 5 seconds, through the API and straight to MLflow
+    Then the API serves at least 0.8 times MLflow's own requests per second, without failures
 
   @writes @embedded_only @slow
   Scenario: Every registry operation a developer uses is timed
-    When I time these registry operations through the gateway
+    When I time these registry operations through the API
       | operation               | times |
       | authenticated read      | 60    |
       | experiment search       | 60    |
@@ -40,13 +34,13 @@ Feature: The registry stays fast while many developers use it
       | artifact upload 50 MB   | 2     |
       | artifact download 50 MB | 2     |
       | register and load       | 2     |
-    Then every timed operation succeeded every time, with its p50, p95 and p99 in the report
+    Then every timed operation succeeded every time, with its median and slowest times in the report
 
   @readonly @embedded_only
   Scenario Outline: Reads keep being served at <users> concurrent callers
-    When <users> simulated callers read the registry for 4 seconds through the gateway
+    When <users> simulated callers read the registry for 4 seconds through the API
     Then every request was served, with the requests per second in the report
-    And the registry answered a read promptly again within the recovery budget once the load stopped
+    And the registry answered a read promptly again within 5 seconds once the load stopped
 
     Examples:
       | users |
@@ -61,11 +55,11 @@ Feature: The registry stays fast while many developers use it
 
   @writes @embedded_only
   Scenario Outline: Writes keep being served at <users> concurrent callers
-    A request still stuck when the load stops is not counted as failed by the load generator, so
-    the registry must also answer a read promptly soon after: a stalled registry fails here.
-    When <users> simulated callers write the registry for 4 seconds through the gateway
+    A request still stuck when the load stops is not counted as failed by the load generator,
+    so the registry must also answer a read promptly soon after: a stalled registry fails here.
+    When <users> simulated callers write the registry for 4 seconds through the API
     Then every request was served, with the requests per second in the report
-    And the registry answered a read promptly again within the recovery budget once the load stopped
+    And the registry answered a read promptly again within 5 seconds once the load stopped
 
     Examples:
       | users |
@@ -79,9 +73,10 @@ Feature: The registry stays fast while many developers use it
       | 64    |
 
   @readonly @embedded_only
-  Scenario: The validation cache spares the auth service and is timed
-    When I time 30 validated reads with the cache emptied before each, then 30 with it warm
-    Then the auth service validated the key for every cold read and for none of the warm ones
+  Scenario: A read the validation cache answers is faster than one the auth service must check
+    When I time 30 reads with the validation cache emptied before each, then 30 with it warm
+    Then the auth service checked the key for every cold read and for none of the warm ones
+    And the warm reads' median answer time is below the cold reads'
 
   @readonly @embedded_only @slow
   Scenario: Resource use of every stack process and of the suite is sampled under load

@@ -8,6 +8,8 @@ from ..client import KeyForm
 from ..mlflow_paths import PROXIED_SEARCH
 
 EXPERIMENTS_SEARCH = PROXIED_SEARCH
+#: a refused key (missing, unknown, revoked, expired) is a 401 in every generation of the contract
+AUTH_REFUSAL_STATUS = 401
 
 
 class AuthChecks:
@@ -36,12 +38,12 @@ class AuthChecks:
             self.calls.reply = reply
             self.check_accepted()
 
-    def check_refused(self, status: int, detail: str) -> None:
-        expect.expect_refusal(self.calls.reply, status, detail)
+    def check_refused(self, detail: str) -> None:
+        expect.expect_refusal(self.calls.reply, AUTH_REFUSAL_STATUS, detail)
 
-    def check_all_refused(self, status: int, detail: str) -> None:
+    def check_all_refused(self, detail: str) -> None:
         for reply in self.calls.replies:
-            expect.expect_refusal(reply, status, detail)
+            expect.expect_refusal(reply, AUTH_REFUSAL_STATUS, detail)
 
     # -- the validation cache (embedded stack: the auth stand-in counts its calls)
 

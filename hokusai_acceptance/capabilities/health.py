@@ -62,6 +62,13 @@ class HealthChecks:
                 raise AssertionError(f"{what} reports {checks.get(name)!r}; expected one of "
                                      f"{', '.join(sorted(HEALTHY_CHECK_STATES))}")
 
+    def probe_check_without_key(self, check: str) -> None:
+        """One of the monitoring checks, by the name the feature gives it."""
+        paths = {name: path for path, name in PROBES.items()}
+        if check not in paths:
+            raise AssertionError(f"no monitoring check is called {check!r}; the checks are {', '.join(paths)}")
+        self.probe_without_key(paths[check])
+
     def probe_without_key(self, path: str) -> None:
         self.health.probe_path = path
         self.calls.reply = self.client.get(path)

@@ -36,14 +36,21 @@ def collect_evidence(run, scenarios: list[ScenarioOutcome], leftovers: list[str]
                        client=client, leftovers=list(leftovers))
 
 
-def diagnose_run(run, scenarios: list[ScenarioOutcome], reports_dir: Path, leftovers: list[str]) -> dict:
-    """Sweep the target, diagnose the run and write the infrastructure report; returns the report as a dict."""
+def diagnose_run(run, scenarios: list[ScenarioOutcome], reports_dir: Path, leftovers: list[str],
+                 not_selected: list[dict] | None = None) -> dict:
+    """Sweep the target, diagnose the run, write the status block and the infrastructure report; returns the
+    report as a dict (with the status block's lines)."""
+    from .. import status
+
     evidence = collect_evidence(run, scenarios, leftovers)
     evidence.write(reports_dir / EVIDENCE_FILE)
     diagnosis = diagnose(evidence)
     settings = run.settings
+    run_status = status.build(target=settings.api_url, embedded=run.stack is not None, identity=diagnosis.identity,
+                              findings=diagnosis.findings, outcomes=scenarios, not_selected=not_selected or [])
+    run_status.write(reports_dir)
     report = build(evidence, diagnosis, target=settings.api_url,
-                   target_kind="embedded reference stack" if run.stack is not None else "remote deployment",
-                   run_id=settings.run_id, notes=list(settings.notes))
+                   target_kind=run_status.target_words, run_id=settings.run_id, notes=list(settings.notes),
+                   status=run_status)
     write(report, reports_dir)
-    return report.to_dict()
+    return {**report.to_dict(), "status_lines": run_status.lines()}

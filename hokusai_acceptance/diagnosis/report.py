@@ -2,7 +2,6 @@
 fixes it and how to check the fix -- written for the infra team on every run."""
 from __future__ import annotations
 
-import html
 import json
 import re
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from ..redaction import redact
 from .catalog import COMPONENTS, UNRECOGNISED
+from ..status import RunStatus
 from .engine import Diagnosis, Finding
 from .evidence import RunEvidence, ScenarioOutcome
 
@@ -48,6 +48,7 @@ class Report:
     evidence: RunEvidence
     components: dict[str, dict] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    status: RunStatus | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -71,7 +72,8 @@ class Report:
                 "fix_priority": fix_priority(self), "follow_up": follow_up(self),
                 "probes": {k: v.to_dict() for k, v in self.evidence.probes.items()},
                 "leftovers": self.evidence.leftovers,
-                "scenarios": [s.__dict__ for s in self.scenarios], "notes": self.notes}
+                "scenarios": [s.__dict__ for s in self.scenarios], "notes": self.notes,
+                "status": self.status.to_dict() if self.status is not None else None}
 
 
 def capability_of(outcome: ScenarioOutcome) -> str:
@@ -104,8 +106,12 @@ def assess_components(report: Report) -> dict[str, dict]:
                 state, why = "not checked", "no probe or scenario exercised it in this run"
         elif counts.get("failed", 0) + counts.get("broken", 0):
             state = "affected"
-            why = (f"{counts.get('failed', 0) + counts.get('broken', 0)} scenario(s) failed or broken, "
-                   f"{counts.get('passed', 0)} passed; no finding names this component as the cause")
+            bad = counts.get("failed", 0) + counts.get("broken", 0)
+            causes = sorted({f.title for f in report.findings for name in f.explains
+                             if any(s.name == name and capability_of(s) in COMPONENT_CAPABILITIES[component]
+                                    for s in report.scenarios)})
+            why = (f"{bad} scenario(s) failed or broken, {counts.get('passed', 0)} passed; "
+                   + (f"affected by: {'; '.join(causes)}" if causes else "no finding names a cause"))
         else:
             state = "working"
             parts = [f"{counts.get('passed', 0)} scenario(s) passed"] if ran else []
@@ -166,10 +172,10 @@ def follow_up(report: Report) -> list[str]:
 
 
 def build(evidence: RunEvidence, diagnosis: Diagnosis, *, target: str, target_kind: str, run_id: str,
-          notes: list[str] | None = None) -> Report:
+          notes: list[str] | None = None, status: RunStatus | None = None) -> Report:
     report = Report(target=redact(target), target_kind=target_kind, run_id=run_id,
                     generated=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), scenarios=evidence.scenarios,
-                    diagnosis=diagnosis, evidence=evidence, notes=notes or [])
+                    diagnosis=diagnosis, evidence=evidence, notes=notes or [], status=status)
     report.components = assess_components(report)
     return report
 
@@ -271,7 +277,10 @@ def _finding_lines(i: int, f: Finding) -> list[str]:
 
 def to_markdown(report: Report, performance: dict | None = None) -> str:
     counts = report.counts
-    lines = ["# Hokusai registry - infrastructure report", ""] + identity_lines(report)
+    lines = ["# Hokusai registry - infrastructure report", ""]
+    if report.status is not None:
+        lines += [f"- {line}" for line in report.status.lines()] + [""]
+    lines += identity_lines(report)
     lines += ["## Executive summary", ""] + executive_summary(report) + [""]
     if report.healthy:
         lines += [f"Checks: {counts.get('passed', 0)} passed, {counts.get('skipped', 0)} skipped.", ""]
@@ -330,60 +339,35 @@ def _component_table(report: Report) -> list[str]:
     return lines + [""]
 
 
-def to_html(markdown_text: str) -> str:
-    """A small, dependency-free rendering of the report's markdown for browsers and Allure."""
-    out = ["<!doctype html><html><head><meta charset='utf-8'><title>Hokusai infrastructure report</title>",
-           "<style>body{font-family:system-ui,sans-serif;max-width:70em;margin:2em auto;line-height:1.45}"
-           "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}"
-           "code{background:#f3f3f3;padding:0 .2em}h1{font-size:1.6em}</style></head><body>"]
-    in_table = in_list = False
-    for raw in markdown_text.splitlines():
-        line = html.escape(raw)
-        line = _inline(line)
-        if raw.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if set(raw.replace("|", "").strip()) <= {"-"}:
-                continue
-            if not in_table:
-                out.append("<table>")
-                in_table = True
-                out.append("<tr>" + "".join(f"<th>{c}</th>" for c in cells) + "</tr>")
-                continue
-            out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-            continue
-        if in_table:
-            out.append("</table>")
-            in_table = False
-        if raw.lstrip().startswith("- "):
-            if not in_list:
-                out.append("<ul>")
-                in_list = True
-            out.append(f"<li>{line.lstrip()[2:]}</li>")
-            continue
-        if in_list:
-            out.append("</ul>")
-            in_list = False
-        if raw.startswith("### "):
-            out.append(f"<h3>{line[4:]}</h3>")
-        elif raw.startswith("## "):
-            out.append(f"<h2>{line[3:]}</h2>")
-        elif raw.startswith("# "):
-            out.append(f"<h1>{line[2:]}</h1>")
-        elif raw.strip():
-            out.append(f"<p>{line}</p>")
-    if in_table:
-        out.append("</table>")
-    if in_list:
-        out.append("</ul>")
-    out.append("</body></html>")
-    return "\n".join(out)
+def render_html(report: Report, performance: dict | None, reports_dir: Path) -> str:
+    """The report as one self-contained page (inline style, plots embedded), from the Jinja2 template."""
+    import base64
 
+    import jinja2
 
-def _inline(text: str) -> str:
-    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
-    text = re.sub(r"!\[([^\]]*)\]\(([^)\s]+)\)", r"<img src='\2' alt='\1' style='max-width:100%'>", text)
-    text = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r"<a href='\2'>\1</a>", text)
-    return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+    from ..glossary import TAGS, TERMS
+    from ..status import first_action
+
+    plots = []
+    for relative in (performance or {}).get("plots", []):
+        path = reports_dir / relative
+        if path.is_file():
+            plots.append({"title": PLOT_TITLES.get(path.name, path.name),
+                          "data": "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()})
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
+    status = report.status
+    verdict_class = {"works": "works", "works, with findings": "findings"}.get(status.verdict, status.verdict) \
+        if status is not None else "works"
+    html = env.get_template("report.html.j2").render(
+        run_id=report.run_id, generated=report.generated, status=status, verdict_class=verdict_class,
+        identity=report.diagnosis.identity, findings=report.findings, components=report.components,
+        ruled_out=report.diagnosis.ruled_out, performance=performance, plots=plots,
+        missed=[t for t in (performance or {}).get("targets", []) if not t.get("met")],
+        leftovers=report.evidence.leftovers, follow_up=follow_up(report), notes=report.notes, terms=TERMS,
+        tags=TAGS, first_action=first_action)
+    return redact(html)
+
 
 
 def write(report: Report, reports_dir: Path) -> dict[str, Path]:
@@ -394,5 +378,5 @@ def write(report: Report, reports_dir: Path) -> dict[str, Path]:
              "html": reports_dir / "infrastructure-report.html"}
     paths["md"].write_text(markdown_text)
     paths["json"].write_text(redact(json.dumps({**report.to_dict(), "performance": performance}, indent=2)))
-    paths["html"].write_text(to_html(markdown_text))
+    paths["html"].write_text(render_html(report, performance, reports_dir))
     return paths

@@ -62,7 +62,8 @@ def test_correctness_under_load_and_with_a_large_model(bench):
     assert data["large_artifact"]["bytes"] == 50 * 2**20 and data["large_artifact"]["round_trip_identical"]
     assert data["concurrent_users"]["users"] == data["concurrent_users"]["succeeded"] == 8
     peaks = data["resources"]["peak_rss_mb"]
-    assert set(peaks) == {"redis", "auth", "mlflow", "gateway", "balancer", "suite"} and all(v > 0 for v in peaks.values())
+    assert set(peaks) == {"redis", "auth", "mlflow", "gateway", "balancer", "suite"}
+    assert all(v > 0 for v in peaks.values())
 
 
 def test_targets_verdicts_and_exit_code_follow_the_numbers(bench):
@@ -92,7 +93,7 @@ def test_benchmark_reaches_the_infrastructure_report_and_allure(bench, tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     markdown = (workdir / "reports" / "infrastructure-report.md").read_text()
     assert "## Performance" in markdown and "(performance/latency.png)" in markdown
-    assert "<img src='performance/throughput.png'" in (workdir / "reports" / "infrastructure-report.html").read_text()
+    assert "data:image/png;base64," in (workdir / "reports" / "infrastructure-report.html").read_text()
     assert finish_report(workdir).returncode == 0
     results = [json.loads(p.read_text()) for p in (workdir / "reports" / "allure-results").glob("*-result.json")]
     [benchmark] = [r for r in results if r["fullName"] == "hokusai.performance.benchmark"]
@@ -107,11 +108,13 @@ def test_budgets_decide_the_performance_scenarios(tmp_path):
                           "-D", "perf_min_throughput_ratio=0.01"], tmp_path, timeout=900)
     assert proc.returncode == 1, proc.stdout[-3000:]
     results = [json.loads(p.read_text()) for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")]
+    results = [r for r in results if r["status"] != "skipped"]  # the other features: not selected
     statuses = {r["name"]: (r["status"], r.get("statusDetails", {}).get("message", "")) for r in results}
-    assert len(results) == 15, sorted(statuses)
-    status, message = statuses.pop("Authenticated reads stay within the latency budget")
+    assert len(results) == 14, sorted(statuses)
+    status, message = statuses.pop("Authenticated reads answer within 250 milliseconds, 95 times out of 100")
     assert status == "failed" and "the budget is 0 ms" in message
     assert {name: status for name, (status, _) in statuses.items() if status != "passed"} == {}
-    for name in ("The gateway adds little latency to MLflow's own", "Every registry operation a developer uses is timed",
-                 "The validation cache spares the auth service and is timed"):
+    for name in ("The API adds at most a fifth to MLflow's own answer time",
+                 "Every registry operation a developer uses is timed",
+                 "A read the validation cache answers is faster than one the auth service must check"):
         assert name in statuses

@@ -1,6 +1,6 @@
-"""A person's view: the generated Allure report and the infrastructure report, opened in
-headless Chromium, show the scenarios, the categories and the diagnosis. Screenshots land in
-reports/screenshots/ for people to look at."""
+"""A person's view: the reports of a failing run (a field fault injected), opened in headless
+Chromium, show what ran and what did not, what is broken, who must act and what to do first,
+without opening an attachment. Screenshots land in reports/screenshots/ for people to look at."""
 import json
 import os
 import shutil
@@ -86,41 +86,77 @@ def wait_for_text(page, text: str) -> str:
     return page.inner_text("body")
 
 
-def test_allure_report_shows_capabilities_scenarios_and_diagnosis(generated, browser):
+def top_of(page) -> None:
+    page.evaluate("document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0 }); "
+                  "window.scrollTo(0, 0)")
+
+
+def test_allure_overview_says_what_ran_what_did_not_and_the_verdict(generated, browser):
+    """A reader of the overview alone sees the target in words, the verdict and the totals, and that the
+    local stack is not a deployment, without opening anything."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = open_page(browser, generated / "allure-report" / "index.html", "Infrastructure report")
+    page = open_page(browser, generated / "allure-report" / "index.html", "Run status")
+    top_of(page)
+    page.screenshot(path=str(SHOTS / "allure-overview.png"), full_page=False)
     text = page.inner_text("body")
-    page.screenshot(path=str(SHOTS / "allure-overview.png"), full_page=True)
-    for words in ("Authentication", "Infrastructure health", "Model registration", "Infrastructure report"):
-        assert words in text, f"{words!r} is not visible in the Allure report"
-    page.get_by_placeholder("Search tests").fill("Infrastructure diagnosis")
-    text = wait_for_text(page, "Infrastructure diagnosis: what works")
-    page.screenshot(path=str(SHOTS / "allure-diagnosis.png"), full_page=True)
-    assert "Infrastructure diagnosis" in text
+    for words in ("Verdict", "third-party model registration does not work", "Totals", "scenarios in the features",
+                  "Not run", "not a Hokusai deployment", "Authentication", "Model registration",
+                  "Findings: what is wrong and who acts"):
+        assert words in text, f"{words!r} is not visible on the Allure overview"
     page.close()
 
 
-def test_allure_report_shows_the_categories(generated, browser):
+def test_allure_finding_names_component_owner_and_first_action(generated, browser):
+    page = open_page(browser, generated / "allure-report" / "index.html", "Run status")
+    page.get_by_placeholder("Search tests").fill("Artifact storage is switched off")
+    page.get_by_text("Finding 1: Artifact storage is switched off").first.click()
+    # Allure shows a result's description in a frame of its own
+    page.frame_locator("iframe").first.get_by_text("Explains these failing scenarios").first.wait_for(timeout=15000)
+    text = "\n".join(frame.inner_text("body") for frame in page.frames)
+    page.screenshot(path=str(SHOTS / "allure-finding.png"), full_page=False)
+    for words in ("Owner: infra team", "artifact storage", "--serve-artifacts", "Explains these failing scenarios",
+                  "A trained model appears in the registry with its benchmark"):
+        assert words in text, f"{words!r} is not on the finding's page"
+    page.close()
+
+
+def test_allure_failed_scenario_points_at_its_finding_and_owner(generated, browser):
+    page = open_page(browser, generated / "allure-report" / "index.html", "Run status")
+    page.get_by_placeholder("Search tests").fill("A trained model appears")
+    page.get_by_text("A trained model appears in the registry with its benchmark").first.click()
+    text = wait_for_text(page, "Explained by")
+    page.screenshot(path=str(SHOTS / "allure-failed-scenario.png"), full_page=False)
+    assert "Artifact storage is switched off" in text and "Owner: infra team" in text
+    assert "First action: Deploy MLflow with --serve-artifacts" in text
+    page.close()
+
+
+def test_allure_categories_put_status_and_findings_first(generated, browser):
     page = open_page(browser, generated / "allure-report" / "index.html", "Categories")
     page.get_by_text("Categories").first.click()  # the "Categories" tab of the Awesome report
-    text = wait_for_text(page, "Infrastructure diagnosis (root causes and recommendations)")
+    text = wait_for_text(page, "Findings: what is wrong, who acts, and what to do first")
     page.screenshot(path=str(SHOTS / "allure-categories.png"), full_page=True)
-    assert "Infrastructure diagnosis (root causes and recommendations)" in text
+    assert text.index("Run status") < text.index("Findings: what is wrong, who acts")
     page.close()
 
 
-def test_infrastructure_report_reads_as_a_document(generated, browser):
-    page = open_page(browser, generated / "infrastructure-report.html", "Executive summary")
-    text = page.inner_text("body")
+def test_infrastructure_report_shows_the_failing_component_owner_and_first_action(generated, browser):
+    page = open_page(browser, generated / "infrastructure-report.html", "Verdict")
     page.screenshot(path=str(SHOTS / "infrastructure-report.png"), full_page=True)
-    assert "Executive summary" in text and "Fix first" in text and "Components" in text
-    assert "artifacts-disabled" in text and "--serve-artifacts" in text
-    assert "Follow-up testing plan" in text
+    visible = page.inner_text("body")  # collapsed evidence is not visible text
+    for words in ("Verdict: third-party model registration does not work", "not a Hokusai deployment",
+                  "Who acts first", "Artifact storage is switched off", "infra team",
+                  "Deploy MLflow with --serve-artifacts", "Components", "failing", "Failing scenarios and who acts",
+                  "How to read this report", "Upgrade gaps"):
+        assert words in visible, f"{words!r} is not visible in the infrastructure report"
+    assert page.locator("details").count() >= 1 and "ARTIFACTS_DISABLED" in page.content()
+    colours = page.evaluate("getComputedStyle(document.querySelector('.pill.failing')).backgroundColor")
+    assert colours == "rgb(207, 34, 46)", colours
     page.close()
 
 
 def test_benchmark_shows_in_both_reports(generated, browser):
-    page = open_page(browser, generated / "allure-report" / "index.html", "Infrastructure report")
+    page = open_page(browser, generated / "allure-report" / "index.html", "Run status")
     page.get_by_placeholder("Search tests").fill("Performance benchmark")
     text = wait_for_text(page, "Performance benchmark (make bench")
     page.get_by_text("Performance benchmark (make bench").first.click()
@@ -131,7 +167,7 @@ def test_benchmark_shows_in_both_reports(generated, browser):
     page.close()
     page = open_page(browser, generated / "infrastructure-report.html", "Performance")
     text = page.inner_text("body")
-    assert "1 of 2 targets not met" in text
+    assert "1 of 2 targets not met" in text and "performance/throughput.png" not in page.content()
     widths = page.evaluate("Array.from(document.images).map(i => i.naturalWidth)")
     assert widths and all(w > 0 for w in widths), "a plot does not load in the infrastructure report"
     page.close()

@@ -49,7 +49,8 @@ def test_remote_target_with_mlflow_killed_is_broken_quickly(tmp_path):
     assert seconds < 60
     statuses = [json.loads(p.read_text())["status"]
                 for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")]
-    assert len(statuses) == 2 and set(statuses) == {"broken"}  # both registration paths of the smoke selection
+    ran = [s for s in statuses if s != "skipped"]  # the rest were not selected
+    assert len(ran) == 2 and set(ran) == {"broken"}  # both registration paths of the smoke selection
     assert stack.keys.valid not in proc.stdout + proc.stderr
 
 
@@ -70,9 +71,10 @@ def test_whole_suite_against_a_url_and_key(tmp_path):
     passed = [r for r in results if r["status"] == "passed"]
     assert len(passed) >= 40 and skipped, (len(passed), len(skipped))
     for result in skipped:
-        message = result.get("statusDetails", {}).get("message", "")
-        assert any(reason in message for reason in ("embedded reference stack", "no revoked key",
-                                                    "ECS status is not configured")), (result["name"], message)
+        why = result.get("description", "")
+        assert why.startswith("Not run: ") and any(reason in why for reason in (
+            "embedded reference stack", "no revoked key", "ECS status is not configured",
+            "performance scenarios run only when asked for")), (result["name"], why)
     written = proc.stdout + proc.stderr + finish.stdout + finish.stderr + everything_written(tmp_path)
     assert find_leaks(written, [stack.keys.valid, stack.keys.readonly]) == []
     assert f"Bearer {stack.keys.valid}" not in written

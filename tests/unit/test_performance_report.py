@@ -42,8 +42,23 @@ def test_section_names_missed_and_unmeasured_targets_and_links_the_plots(tmp_pat
     assert "| gateway overhead | 1.61x | <= 1.2x | **missed** |" in lines
     assert "| memory growth | n/a | <= 100 MB | **not measured** |" in lines
     assert "[Latency per operation](performance/latency.png)" in lines
-    html = report_mod.to_html(lines)
-    assert "<img src='performance/latency.png'" in html and "<a href='performance.json'>" in html
+    (tmp_path / "performance").mkdir(exist_ok=True)
+    (tmp_path / "performance" / "latency.png").write_bytes(b"\x89PNG fake")
+    html = report_mod.render_html(empty_report(), report_mod.load_performance(tmp_path), tmp_path)
+    assert "data:image/png;base64," in html and "2 of 3 targets not met" in html  # one file, plots inside
+    assert "performance/latency.png" not in html.split("<figure>")[-1]
+
+
+def empty_report():
+    from hokusai_acceptance import status
+    from hokusai_acceptance.diagnosis import RunEvidence, build, diagnose
+
+    evidence = RunEvidence()
+    diagnosis = diagnose(evidence)
+    run_status = status.build(target="http://127.0.0.1:1", embedded=True, identity=diagnosis.identity, findings=[],
+                              outcomes=[], not_selected=[])
+    return build(evidence, diagnosis, target="http://127.0.0.1:1", target_kind=run_status.target_words,
+                 run_id="r1", status=run_status)
 
 
 def test_benchmark_becomes_an_allure_result_with_its_plots(tmp_path):

@@ -1,0 +1,38 @@
+"""The words a reader of the features and reports meets, explained once.
+
+The README's glossary and the reports' "How to read this report" section are both written from
+these tables; a test keeps every tag the features use explained here and in the README.
+"""
+from __future__ import annotations
+
+TAGS = {
+    "@smoke": "the short end-to-end selection: is the registry basically working?",
+    "@readonly": "makes no write: safe against production",
+    "@writes": "creates experiments and models, named with this run's prefix and deleted at the end",
+    "@critical": "a check whose failure blocks third-party registration (shown as its severity)",
+    "@embedded_only": "needs the local reference stack (it breaks something on purpose, or counts what a "
+                      "service did); skipped, with the reason, against a remote deployment",
+    "@destructive": "freezes or breaks a part of the local reference stack for the scenario, then restores it",
+    "@slow": "moves large amounts of data or load (the 50 MB model, 32 and 64 concurrent callers)",
+    "@aws": "reads the registry's ECS services and load balancer from AWS (needs AWS credentials)",
+    "@performance": "timing and load; runs only when asked for (--tags=@performance)",
+    "@health @auth @registration @proxy @errors": "the capability a feature belongs to (its folder)",
+}
+
+TERMS = {
+    "Hokusai API": "the service in front of the model registry: it checks keys and forwards MLflow calls",
+    "MLflow": "the model registry and experiment tracker the API forwards to",
+    "auth service": "the service that says whether an API key is valid",
+    "validation cache": "where the API remembers, for a few minutes, that a key was valid (Redis)",
+    "load balancer": "what receives the registry's traffic first and routes it (an AWS ALB in production)",
+    "local reference stack": "a copy of the registry the suite starts on this machine (real MLflow, Redis, a "
+                             "load balancer, an API reproducing Hokusai's); not a Hokusai deployment",
+    "Hokusai tags": "token id, benchmark metric and benchmark value on a registered model version",
+    "failed": "the registry answered, but against its contract: a product defect",
+    "broken": "the check could not be exercised: something else answered, or a service behind the API failed",
+    "finding": "a diagnosed cause, with the component, the owner, the evidence and what to do first",
+    "upgrade gap": "something the later contract adds that the target's (older) contract lacks; not a defect "
+                   "of that contract",
+    "confidence": "how many explanations the evidence leaves: high one, medium two, low more",
+    "median / 95 out of 100": "half of the answers came faster than the median; 95 in 100 within the other",
+}

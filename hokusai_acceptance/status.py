@@ -1,0 +1,154 @@
+"""The run's status block: one account of a run, the same wherever it is read.
+
+The console's last lines, the top of the infrastructure report and the Allure report's overview
+and "Run status" result are all written from this block: what the target is (in words), the
+verdict, one set of totals, what was not run and why, and who acts on each failure.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .redaction import redact
+
+STATUS_FILE = "status.json"
+NOT_SELECTED_PERFORMANCE = ("run only when asked for (--tags=@performance): timing on a shared machine is not a "
+                            "verdict on the product")
+
+
+@dataclass
+class FailingScenario:
+    name: str
+    feature: str
+    status: str
+    owner: str
+    finding: str        # the finding that explains it ("" when none does)
+    first_action: str
+
+
+@dataclass
+class RunStatus:
+    target: str                     # the URL
+    target_words: str               # what the target is, in words
+    generation: str
+    version: str | None
+    verdict: str                    # works | works, with findings | impaired | blocked
+    verdict_sentence: str
+    totals: dict[str, int]
+    not_run: list[dict] = field(default_factory=list)      # {"count", "why"}
+    failing: list[FailingScenario] = field(default_factory=list)
+    findings: list[dict] = field(default_factory=list)     # {"id", "title", "owner", "severity", "first_action"}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RunStatus":
+        data = dict(data)
+        data["failing"] = [FailingScenario(**f) for f in data.get("failing", [])]
+        return cls(**data)
+
+    def totals_sentence(self) -> str:
+        t = self.totals
+        ran = t["passed"] + t["failed"] + t["broken"]
+        return (f"{t['in_features']} scenarios in the features: {ran} ran ({t['passed']} passed, {t['failed']} failed, "
+                f"{t['broken']} could not be exercised), {t['skipped'] + t['not_selected']} did not run")
+
+    def lines(self) -> list[str]:
+        """The block as plain text lines (the console, and the head of every report)."""
+        out = [f"Target: {self.target_words}", f"Contract: {self.generation}"
+               + (f"; deployed API version {self.version}" if self.version else ""),
+               f"Verdict: {self.verdict_sentence}", f"Totals: {self.totals_sentence()}."]
+        for item in self.not_run:
+            out.append(f"Not run: {item['count']} - {item['why']}")
+        for finding in self.findings[:6]:
+            out.append(f"To act: {finding['owner']} - {finding['title']}: {finding['first_action']}")
+        return out
+
+    def write(self, reports_dir: Path) -> Path:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        path = reports_dir / STATUS_FILE
+        path.write_text(redact(json.dumps(self.to_dict(), indent=2)))
+        return path
+
+
+def read(reports_dir: Path) -> RunStatus | None:
+    try:
+        return RunStatus.from_dict(json.loads((reports_dir / STATUS_FILE).read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def target_in_words(url: str, embedded: bool) -> str:
+    if embedded:
+        return (f"the local reference stack at {url}: a test copy running on this machine, not a Hokusai "
+                f"deployment")
+    return f"the remote deployment at {url}"
+
+
+def first_action(recommendation: str) -> str:
+    """The recommendation's first sentence (or clause): what to do first."""
+    first = recommendation.split(". ")[0].split("; ")[0].strip().rstrip(".")
+    return first + "."
+
+
+def build(*, target: str, embedded: bool, identity, findings: list, outcomes: list, not_selected: list[dict],
+          ) -> RunStatus:
+    """``outcomes``: every scenario that ran or was skipped with a reason; ``not_selected``: scenarios the tag
+    selection left out, each {"name", "tags", "selection"}."""
+    counts = Counter(o.status for o in outcomes)
+    explained_by: dict[str, object] = {}
+    for finding in findings:
+        for name in finding.explains:
+            explained_by.setdefault(name, finding)
+    failing = []
+    for outcome in outcomes:
+        if outcome.status not in ("failed", "broken"):
+            continue
+        finding = explained_by.get(outcome.name)
+        failing.append(FailingScenario(
+            name=outcome.name, feature=outcome.feature, status=outcome.status,
+            owner=finding.owner if finding is not None else "suite maintainers",
+            finding=f"{finding.title} ({finding.id})" if finding is not None else "",
+            first_action=first_action(finding.recommendation) if finding is not None else
+            "Read the scenario's message and its HTTP exchanges."))
+    skipped = [o for o in outcomes if o.status == "skipped"]
+    not_run = []
+    for why, count in Counter(_skip_reason(o) for o in skipped).most_common():
+        not_run.append({"count": count, "why": f"skipped: {why}"})
+    for why, count in Counter(_not_selected_reason(n) for n in not_selected).most_common():
+        not_run.append({"count": count, "why": f"not selected: {why}"})
+    totals = {"in_features": len(outcomes) + len(not_selected), "passed": counts.get("passed", 0),
+              "failed": counts.get("failed", 0), "broken": counts.get("broken", 0), "skipped": len(skipped),
+              "not_selected": len(not_selected)}
+    registration = [o for o in outcomes if "registration" in o.tags and o.status != "skipped"]
+    blocked = bool(registration) and not any(o.status == "passed" for o in registration)
+    bad = totals["failed"] + totals["broken"]
+    if bad and blocked:
+        verdict, sentence = "blocked", f"third-party model registration does not work: {bad} checks failed"
+    elif bad:
+        verdict, sentence = "impaired", f"third-party model registration works in part: {bad} checks failed"
+    elif findings:
+        verdict, sentence = ("works, with findings", f"every check that ran passed, but the diagnosis found "
+                                                      f"{len(findings)} problem(s)")
+    else:
+        verdict, sentence = "works", "every check that ran passed and the diagnosis found no problem"
+    return RunStatus(
+        target=redact(target), target_words=redact(target_in_words(target, embedded)),
+        generation=identity.generation_line(), version=identity.api_version, verdict=verdict,
+        verdict_sentence=sentence, totals=totals, not_run=not_run, failing=failing,
+        findings=[{"id": f.id, "title": f.title, "owner": f.owner, "severity": f.severity,
+                   "first_action": first_action(f.recommendation)} for f in findings])
+
+
+def _skip_reason(outcome) -> str:
+    message = outcome.message or ""
+    return message.split("Skipped: ", 1)[-1] or "no reason given"
+
+
+def _not_selected_reason(item: dict) -> str:
+    if "performance" in item.get("tags", ()):
+        return f"performance scenarios {NOT_SELECTED_PERFORMANCE}"
+    return f"outside the tag selection ({item.get('selection') or 'the default selection'})"

@@ -1,0 +1,46 @@
+"""The status block: one account of a run, the same in every report."""
+from hokusai_acceptance import status
+from hokusai_acceptance.diagnosis import RunEvidence, ScenarioOutcome, diagnose
+from hokusai_acceptance.diagnosis.engine import Finding
+
+
+def finding(**kw):
+    base = dict(id="auth-service-down", title="The auth service is failing", kind="defect", severity="critical",
+                confidence="high", components=["auth service"], owner="auth service team",
+                root_cause="x", recommendation="Restart or scale the auth service and alarm on it; check the ARNs",
+                developer_sees="y", verify_tags="@auth", impact=1, explains=["A key is accepted"])
+    base.update(kw)
+    return Finding(**base)
+
+
+def test_totals_agree_and_say_what_did_not_run_and_who_acts():
+    outcomes = [ScenarioOutcome("Auth", "A key is accepted", "broken", "DependencyFailed", ["auth", "smoke"]),
+                ScenarioOutcome("Auth", "No key is refused", "passed", "", ["auth"]),
+                ScenarioOutcome("Auth", "An expired key is refused", "skipped",
+                                "Skipped: needs the embedded reference stack", ["auth", "embedded_only"]),
+                ScenarioOutcome("Registration", "A model registers", "failed", "AssertionError", ["registration"])]
+    not_selected = [{"name": "Reads are fast", "tags": ["performance"], "selection": "not @performance"}]
+    identity = diagnose(RunEvidence()).identity
+    run = status.build(target="https://registry.example", embedded=False, identity=identity,
+                       findings=[finding()], outcomes=outcomes, not_selected=not_selected)
+    assert run.totals == {"in_features": 5, "passed": 1, "failed": 1, "broken": 1, "skipped": 1, "not_selected": 1}
+    assert run.totals_sentence() == ("5 scenarios in the features: 3 ran (1 passed, 1 failed, 1 could not be "
+                                     "exercised), 2 did not run")
+    assert run.verdict == "blocked" and run.target_words == "the remote deployment at https://registry.example"
+    lines = run.lines()
+    assert any(line.startswith("Not run: 1 - skipped: needs the embedded reference stack") for line in lines)
+    assert any("performance scenarios run only when asked for" in line for line in lines)
+    assert "To act: auth service team - The auth service is failing: Restart or scale the auth service and alarm " \
+           "on it." in lines
+    [explained, unexplained] = run.failing
+    assert explained.owner == "auth service team" and "auth-service-down" in explained.finding
+    assert unexplained.owner == "suite maintainers" and unexplained.finding == ""
+
+
+def test_the_local_stack_is_never_mistaken_for_a_deployment(tmp_path):
+    run = status.build(target="http://127.0.0.1:9", embedded=True, identity=diagnose(RunEvidence()).identity,
+                       findings=[], outcomes=[ScenarioOutcome("F", "s", "passed", "", [])], not_selected=[])
+    assert "test copy running on this machine, not a Hokusai deployment" in run.target_words
+    assert run.verdict == "works"
+    run.write(tmp_path)
+    assert status.read(tmp_path).lines() == run.lines()
