@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 import requests
 
 from ..errors import StackError
@@ -141,12 +142,34 @@ class Tarpits:
                 pass
 
 
+OWNER_FILE = "owner.pid"
+
+
+def reclaim_abandoned_dirs(base: Path) -> list[Path]:
+    """Remove the working directories of stacks whose starting process is gone (killed with SIGKILL, the one
+    signal that cannot be cleaned up after). Only directories that name their owner are touched."""
+    removed = []
+    for candidate in base.glob("hokusai-stack-*"):
+        owner = candidate / OWNER_FILE
+        try:
+            pid = int(owner.read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if pid == os.getpid() or psutil.pid_exists(pid):
+            continue
+        shutil.rmtree(candidate, ignore_errors=True)
+        removed.append(candidate)
+    return removed
+
+
 class EmbeddedStack:
     def __init__(self, options: StackOptions | None = None, base_dir: Path | None = None):
         self.options = options or StackOptions()
         self.start_faults = parse_all(self.options.faults)
         self.active_faults: tuple[Fault, ...] = ()
+        reclaim_abandoned_dirs(Path(base_dir or tempfile.gettempdir()))
         self.dir = Path(tempfile.mkdtemp(prefix="hokusai-stack-", dir=base_dir))
+        (self.dir / OWNER_FILE).write_text(str(os.getpid()))
         self.control_secret = secrets.token_urlsafe(24)
         register_secret(self.control_secret)
         self.keys = StackKeys(valid=new_key(), readonly=new_key(), revoked=new_key(), expired=new_key("test"),
@@ -379,8 +402,13 @@ class EmbeddedStack:
         handler = self._previous_handlers.get(signum)
         if callable(handler):
             handler(signum, frame)
+        elif handler == signal.SIG_IGN:
+            return
         else:
-            raise SystemExit(128 + signum)
+            # end the way the signal would have without us, whoever hosts the stack (a test runner
+            # would catch SystemExit and carry on)
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
 
     def stop(self) -> None:
         if self._stopped:

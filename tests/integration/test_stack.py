@@ -122,3 +122,58 @@ def test_mlflow_down_gives_502_quickly():
         assert reply.status_code == 502
         assert reply.json()["detail"].startswith("Failed to connect to MLflow server at")
         assert time.monotonic() - started < 10
+
+
+HOST_SCRIPT = """
+import json, sys, time
+from hokusai_acceptance.stack.launcher import EmbeddedStack
+stack = EmbeddedStack().start()
+print(json.dumps({"dir": str(stack.dir), "pids": list(stack.pids().values())}), flush=True)
+time.sleep(120)
+"""
+
+
+def _host_a_stack():
+    import json
+    import subprocess
+    import sys
+
+    host = subprocess.Popen([sys.executable, "-c", HOST_SCRIPT], stdout=subprocess.PIPE, text=True)
+    line = host.stdout.readline()
+    assert line, "the host process printed nothing: the stack did not start"
+    return host, json.loads(line)
+
+
+def _gone(pids, within=10.0):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        alive = [pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+        if not alive:
+            return []
+        time.sleep(0.2)
+    return alive
+
+
+def test_sigterm_stops_the_stack_and_ends_its_host_as_the_signal_would():
+    import signal
+
+    host, started = _host_a_stack()
+    host.send_signal(signal.SIGTERM)
+    assert host.wait(timeout=30) == -signal.SIGTERM
+    assert _gone(started["pids"]) == []
+    assert not os.path.exists(started["dir"])
+
+
+def test_after_sigkill_the_processes_die_with_their_host_and_the_next_stack_reclaims_the_directory():
+    import signal
+
+    host, started = _host_a_stack()
+    host.send_signal(signal.SIGKILL)
+    host.wait(timeout=10)
+    assert _gone(started["pids"]) == []
+    assert os.path.exists(started["dir"])  # nothing can clean up at SIGKILL time
+    stack = EmbeddedStack()
+    try:
+        assert not os.path.exists(started["dir"])
+    finally:
+        stack.stop()

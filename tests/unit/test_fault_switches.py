@@ -1,4 +1,6 @@
 """Fault switches: one enum, every switch changes a real component, and names are checked."""
+import os
+
 import pytest
 
 from hokusai_acceptance.diagnosis.catalog import ENTRIES
@@ -45,3 +47,28 @@ def test_mlflow_3_runs_in_this_interpreter():
     import sys
 
     assert mlflow_interpreter("3") == sys.executable
+
+
+def test_abandoned_stack_directories_are_reclaimed_and_live_ones_kept(tmp_path):
+    import subprocess
+    import sys
+
+    from hokusai_acceptance.stack.launcher import OWNER_FILE, reclaim_abandoned_dirs
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    abandoned = tmp_path / "hokusai-stack-abandoned"
+    alive = tmp_path / "hokusai-stack-alive"
+    unowned = tmp_path / "hokusai-stack-unowned"
+    other = tmp_path / "something-else"
+    for directory in (abandoned, alive, unowned, other):
+        (directory / "logs").mkdir(parents=True)
+    (abandoned / OWNER_FILE).write_text(str(gone.pid))
+    (alive / OWNER_FILE).write_text(str(os.getppid()))
+    (other / OWNER_FILE).write_text(str(gone.pid))
+
+    removed = reclaim_abandoned_dirs(tmp_path)
+
+    assert removed == [abandoned]
+    assert not abandoned.exists()
+    assert alive.exists() and unowned.exists() and other.exists()
