@@ -274,6 +274,8 @@ _observers: list[Callable[[Exchange], None]] = []
 
 
 def _recording_send(self, request, **kwargs):  # type: ignore[no-untyped-def]
+    if getattr(self, "hokusai_unrecorded", False):  # the stack's own housekeeping, not a client's call
+        return _original_send(self, request, **kwargs)
     log = _current.get() or _fallback
     started_wall = time.time()
     for guard in list(_guards):
@@ -311,6 +313,14 @@ def _recording_send(self, request, **kwargs):  # type: ignore[no-untyped-def]
     if not streamed:
         _notify(exchange)
     return response
+
+
+def unrecorded_session() -> requests.Session:
+    """A session whose calls are neither recorded as evidence nor stopped by outage guards: for the embedded
+    stack's readiness polls and control calls, which say nothing about the target a client sees."""
+    session = requests.Session()
+    session.hokusai_unrecorded = True  # type: ignore[attr-defined]
+    return session
 
 
 def _notify(exchange: Exchange) -> None:

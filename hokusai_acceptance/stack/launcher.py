@@ -34,6 +34,7 @@ import psutil
 import requests
 
 from ..errors import StackError
+from ..evidence import unrecorded_session
 from ..paths import MLFLOW29_VENV
 from ..redaction import register_secret
 from .faults import Addresses, Fault, Plan, parse_all, plan_for
@@ -494,8 +495,9 @@ class EmbeddedStack:
 
     def _control(self, method: str, base: str, path: str, payload: dict | None = None) -> dict:
         try:
-            reply = requests.request(method, f"{base}{path}", json=payload, timeout=5,
-                                     headers={"X-Stack-Control": self.control_secret})
+            with unrecorded_session() as session:
+                reply = session.request(method, f"{base}{path}", json=payload, timeout=5,
+                                        headers={"X-Stack-Control": self.control_secret})
         except requests.RequestException as exc:
             raise StackError(f"stack control {path} did not answer: {type(exc).__name__}") from None
         if reply.status_code != 200:

@@ -22,6 +22,7 @@ import psutil
 import requests
 
 from ..errors import StackError
+from ..evidence import unrecorded_session
 
 #: Environment every process of the stack gets: nothing calls out of the machine.
 QUIET_ENV = {
@@ -62,10 +63,11 @@ def free_port() -> int:
 
 def http_ready(url: str) -> Callable[[], bool]:
     def check() -> bool:
-        try:
-            return requests.get(url, timeout=1.0).status_code < 500
-        except requests.RequestException:
-            return False
+        with unrecorded_session() as session:
+            try:
+                return session.get(url, timeout=1.0).status_code < 500
+            except requests.RequestException:
+                return False
     return check
 
 

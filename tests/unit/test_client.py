@@ -8,7 +8,8 @@ import pytest
 
 from hokusai_acceptance.client import MAX_BODY, HokusaiClient, KeyForm
 from hokusai_acceptance.errors import TargetNotResponding, TargetUnreachable, UnexpectedAnswer
-from hokusai_acceptance.evidence import AnswerKind, EvidenceLog, recording
+from hokusai_acceptance.evidence import AnswerKind, EvidenceLog, add_guard, recording, remove_guard
+from hokusai_acceptance.stack.processes import http_ready
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -168,3 +169,21 @@ def test_fifty_concurrent_calls_each_keep_their_own_body():
         assert reply.exchange is not None and reply.exchange.url.endswith(f"/slow-echo/{i}")
         assert reply.exchange.body_prefix == f'{{"caller": {i}}}', reply.exchange.body_prefix
     assert sorted(e.body_prefix for e in log.snapshot()) == sorted(f'{{"caller": {i}}}' for i in range(50))
+
+
+def test_the_stacks_own_readiness_polls_are_not_evidence_and_pass_outage_guards(server, log):
+    """A readiness poll of a helper process is housekeeping: it must not show up as a call to the target
+    (a refused poll once read as 'nothing answers /health/alb') nor be stopped by a pinned outage."""
+    def refuse_everything(request):
+        raise RuntimeError("an outage is pinned")
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{sock.getsockname()[1]}/health/alb"
+    add_guard(refuse_everything)
+    try:
+        assert http_ready(f"{server}/json")() is True
+        assert http_ready(refused)() is False
+    finally:
+        remove_guard(refuse_everything)
+    assert log.snapshot() == []
