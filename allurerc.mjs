@@ -58,8 +58,8 @@ export default defineConfig({
       expand: true,
     },
     {
-      name: "Infrastructure: registry call failed",
-      matchers: { statuses: ["broken"], message: /RegistryCallFailed|failed: / },
+      name: "Infrastructure: a registry call got an answer the client could not use",
+      matchers: { statuses: ["broken"], message: /RegistryCallFailed|failed: |failed \(the registry answered/ },
       groupByMessage: true,
       expand: true,
     },
@@ -75,7 +75,7 @@ export default defineConfig({
       expand: true,
     },
     {
-      name: "Product defects: the registry broke its contract",
+      name: "Contract failures: the registry answered, but not as the contract says (its finding names who acts)",
       matchers: { statuses: ["failed"] },
       groupBy: ["severity"],
       groupByMessage: true,

@@ -53,7 +53,8 @@ def configuration(env: dict[str, str] | None = None) -> tuple[str, list[str]] | 
 def why_not_configured(env: dict[str, str] | None = None) -> str | None:
     values = os.environ if env is None else env
     if configuration(values) is None:
-        return "ECS status is not configured (set HOKUSAI_ECS_CLUSTER and HOKUSAI_ECS_SERVICES)"
+        return ("the check of the AWS services (ECS) is not configured: infra staff set HOKUSAI_ECS_CLUSTER and "
+                "HOKUSAI_ECS_SERVICES to run it")
     has_credentials = values.get("AWS_ACCESS_KEY_ID") or values.get("AWS_PROFILE") or values.get(
         "AWS_WEB_IDENTITY_TOKEN_FILE") or values.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
     if not has_credentials:

@@ -156,14 +156,22 @@ class Exchange:
                 f"{server} [{self.answered_by}] in {self.elapsed_ms:.0f} ms: {body}")
 
     def curl(self) -> str:
-        header = " -H 'Authorization: Bearer $HOKUSAI_API_KEY'" if self.keyed else ""
+        """The call as a command a person can paste: the key comes from their own environment (double quotes,
+        so the shell fills it in); a body that is not plain text is left out rather than pasted as garbage."""
+        header = ' -H "Authorization: Bearer $HOKUSAI_API_KEY"' if self.keyed else ""
         method = "" if self.method == "GET" else f" -X {self.method}"
         body = ""
-        if self.request_body_prefix and not self.request_body_prefix.startswith("<"):
-            quoted = self.request_body_prefix.replace("'", "'\\''")
+        text = self.request_body_prefix
+        if text and _printable_lines(text):
+            quoted = text.replace("'", "'\\''")
             body = f" -H 'Content-Type: application/json' --data '{quoted}'"
-        url = self.url.replace("api_key=***", "api_key=$HOKUSAI_API_KEY")
-        return f"curl -sS -i --max-time 10{method}{header}{body} '{url}'"
+        elif text:
+            body = " --data-binary @<your-file>"
+        if "api_key=***" in self.url:
+            url = '"' + self.url.replace("api_key=***", "api_key=$HOKUSAI_API_KEY") + '"'
+        else:
+            url = f"'{self.url}'"
+        return f"curl -sS -i --max-time 10{method}{header}{body} {url}"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -193,6 +201,12 @@ class Exchange:
         self.body_prefix = _text_prefix(body)
         self.answered_by = classify_answer(self.status, self.content_type, self.body_prefix)
         _notify(self)
+
+
+def _printable_lines(text: str) -> bool:
+    """Text a person can paste into a shell: not a placeholder, no undecodable bytes, no control characters."""
+    return (not text.startswith("<") and "\ufffd" not in text
+            and all(line.isprintable() for line in text.splitlines()))
 
 
 def _text_prefix(data: bytes | str | None, limit: int = BODY_PREFIX) -> str:

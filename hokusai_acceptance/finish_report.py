@@ -192,8 +192,10 @@ def add_identity(reports: Path) -> bool:
     facts = identity_facts(json.loads(source.read_text()))
     run_status = status.read(reports)
     if run_status is not None:
+        findings = len(json.loads(source.read_text()).get("findings", []))
         facts = {"Target": run_status.target_words, "Verdict": run_status.verdict_sentence,
-                 "Totals": run_status.totals_sentence(),
+                 "Totals": run_status.totals_sentence()
+                 + f" (Allure's count adds 1 run status and {findings} finding result(s))",
                  "Not run": "; ".join(f"{i['count']} {i['why']}" for i in run_status.not_run) or "nothing", **facts}
     info_path = reports / "run-info.json"
     earlier = json.loads(info_path.read_text()) if info_path.is_file() else {}

@@ -139,8 +139,12 @@ def _typed_failure(what: str, exc: Exception) -> Exception:
         cause = cause.__cause__ or cause.__context__
     message = redact(str(exc))
     log = current_log()
-    evidence = [e.summary() for e in log.failures()[-3:]] if log is not None else []
-    detail = f"{what} failed: {message[:500]}"
+    failures = log.failures()[-3:] if log is not None else []
+    evidence = [e.summary() for e in failures]
+    answered = [e.status for e in failures if e.status is not None]
+    # the MLflow client labels any answer it does not know (a 403 from the API, say) INTERNAL_ERROR: say what came
+    detail = (f"{what} failed (the registry answered HTTP {answered[-1]}): {message[:500]}" if answered else
+              f"{what} failed: {message[:500]}")
     if evidence:
         detail += "\nLast failing exchanges:\n  " + "\n  ".join(evidence)
     lowered = message.lower()

@@ -65,6 +65,11 @@ class RunStatus:
             out.append(f"Not run: {item['count']} - {item['why']}")
         for finding in self.findings[:6]:
             out.append(f"To act: {finding['owner']} - {finding['title']}: {finding['first_action']}")
+        if not self.findings and not self.failing:
+            out.append("To act: nobody - no action is needed.")
+        elif not self.findings:
+            owners = sorted({f.owner for f in self.failing})
+            out.append(f"To act: {', '.join(owners)} - read the failing scenarios' messages; no finding explains them.")
         return out
 
     def write(self, reports_dir: Path) -> Path:
@@ -81,10 +86,14 @@ def read(reports_dir: Path) -> RunStatus | None:
         return None
 
 
-def target_in_words(url: str, embedded: bool) -> str:
+def target_in_words(url: str, embedded: bool, faults: tuple[str, ...] = ()) -> str:
     if embedded:
-        return (f"the local reference stack at {url}: a test copy running on this machine, not a Hokusai "
-                f"deployment")
+        words = (f"the local reference stack at {url}: a test copy running on this machine, not a Hokusai "
+                 f"deployment")
+        if faults:
+            words += (f", with a known field failure switched on deliberately ({', '.join(faults)}) to show how the "
+                      f"suite reports it")
+        return words
     return f"the remote deployment at {url}"
 
 
@@ -95,7 +104,7 @@ def first_action(recommendation: str) -> str:
 
 
 def build(*, target: str, embedded: bool, identity, findings: list, outcomes: list, not_selected: list[dict],
-          ) -> RunStatus:
+          faults: tuple[str, ...] = ()) -> RunStatus:
     """``outcomes``: every scenario that ran or was skipped with a reason; ``not_selected``: scenarios the tag
     selection left out, each {"name", "tags", "selection"}."""
     counts = Counter(o.status for o in outcomes)
@@ -123,20 +132,23 @@ def build(*, target: str, embedded: bool, identity, findings: list, outcomes: li
     totals = {"in_features": len(outcomes) + len(not_selected), "passed": counts.get("passed", 0),
               "failed": counts.get("failed", 0), "broken": counts.get("broken", 0), "skipped": len(skipped),
               "not_selected": len(not_selected)}
-    registration = [o for o in outcomes if "registration" in o.tags and o.status != "skipped"]
-    blocked = bool(registration) and not any(o.status == "passed" for o in registration)
+    # registration is blocked when no scenario that registers a model got through (refusals passing do not count)
+    registering = [o for o in outcomes if {"registration", "writes"} <= set(o.tags) and o.status != "skipped"]
+    blocked = bool(registering) and not any(o.status == "passed" for o in registering)
     bad = totals["failed"] + totals["broken"]
+    did_not_pass = f"{bad} scenario(s) failed or could not be exercised"
     if bad and blocked:
-        verdict, sentence = "blocked", f"third-party model registration does not work: {bad} checks failed"
+        verdict, sentence = "blocked", f"third-party model registration does not work (no model could be " \
+                                       f"registered): {did_not_pass}"
     elif bad:
-        verdict, sentence = "impaired", f"third-party model registration works in part: {bad} checks failed"
+        verdict, sentence = "impaired", f"third-party model registration works in part: {did_not_pass}"
     elif findings:
-        verdict, sentence = ("works, with findings", f"every check that ran passed, but the diagnosis found "
+        verdict, sentence = ("works, with findings", f"every scenario that ran passed, but the diagnosis found "
                                                       f"{len(findings)} problem(s)")
     else:
-        verdict, sentence = "works", "every check that ran passed and the diagnosis found no problem"
+        verdict, sentence = "works", "every scenario that ran passed and the diagnosis found no problem"
     return RunStatus(
-        target=redact(target), target_words=redact(target_in_words(target, embedded)),
+        target=redact(target), target_words=redact(target_in_words(target, embedded, faults)),
         generation=identity.generation_line(), version=identity.api_version, verdict=verdict,
         verdict_sentence=sentence, totals=totals, not_run=not_run, failing=failing,
         findings=[{"id": f.id, "title": f.title, "owner": f.owner, "severity": f.severity,

@@ -67,7 +67,7 @@ def step_the_auth_service_revokes_my_key(context):
     context.world.revoke_my_key()
 
 
-@then("the registry still accepts my key, for at most {seconds:d} seconds")
+@then("the registry still accepts my key, and its cached check is set to expire within {seconds:d} seconds")
 def step_the_registry_still_accepts_my_key(context, seconds):
     context.world.check_still_accepted_within_window(seconds)
 

@@ -1,5 +1,5 @@
 @proxy @allure.label.epic:MLflow_proxy
-Feature: The registry gives callers with a key the whole MLflow API
+Feature: The registry passes MLflow calls of callers with a key through to MLflow
   The Hokusai API forwards every MLflow call under /api/mlflow (and /mlflow) to the MLflow
   server: all methods, paths and query strings, with the caller's credentials removed and
   the caller's identity added. MLflow's own JSON errors pass through; an HTML "not found"

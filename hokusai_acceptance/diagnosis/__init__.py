@@ -47,7 +47,8 @@ def diagnose_run(run, scenarios: list[ScenarioOutcome], reports_dir: Path, lefto
     diagnosis = diagnose(evidence)
     settings = run.settings
     run_status = status.build(target=settings.api_url, embedded=run.stack is not None, identity=diagnosis.identity,
-                              findings=diagnosis.findings, outcomes=scenarios, not_selected=not_selected or [])
+                              findings=diagnosis.findings, outcomes=scenarios, not_selected=not_selected or [],
+                              faults=tuple(f.value for f in run.stack.start_faults) if run.stack is not None else ())
     run_status.write(reports_dir)
     report = build(evidence, diagnosis, target=settings.api_url,
                    target_kind=run_status.target_words, run_id=settings.run_id, notes=list(settings.notes),

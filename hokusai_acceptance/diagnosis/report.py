@@ -114,11 +114,21 @@ def assess_components(report: Report) -> dict[str, dict]:
                    + (f"affected by: {'; '.join(causes)}" if causes else "no finding names a cause"))
         else:
             state = "working"
-            parts = [f"{counts.get('passed', 0)} scenario(s) passed"] if ran else []
-            parts += [f"{p.route} HTTP {p.status}" for p in answered][:2]
-            why = ", ".join(parts) or "probes answered as expected"
+            parts = [f"{counts.get('passed', 0)} scenario(s) that go through it passed"] if ran else []
+            parts += [_probe_words(p) for p in answered][:2]
+            if not ran:
+                parts.append("no scenario exercises it directly")
+            why = "; ".join(parts) or "probes answered as expected"
         table[component] = {"state": state, "evidence": redact(why)}
     return table
+
+
+def _probe_words(probe) -> str:
+    if probe.status in (401, 403) and not probe.keyed:
+        return f"{probe.route} refused a call without a key (HTTP {probe.status}), as it should"
+    if probe.route.startswith("/health") and probe.status == 200:
+        return f"{probe.route} reports it healthy (HTTP 200)"
+    return f"{probe.route} answered HTTP {probe.status}"
 
 
 def executive_summary(report: Report) -> list[str]:
@@ -128,16 +138,16 @@ def executive_summary(report: Report) -> list[str]:
     who = (f"{report.target} ({identity.generation_line()}"
            + (f", API version {identity.api_version}" if identity.api_version else "") + ")")
     if report.healthy:
-        return [f"All {ran} checks that ran against {who} passed; no infrastructure problem was found."]
+        return [f"All {ran} scenarios that ran against {who} passed; no infrastructure problem was found."]
     failing = [c for c, v in report.components.items() if v["state"] == "failing"]
     top = report.findings[0] if report.findings else None
     bad = counts.get('failed', 0) + counts.get('broken', 0)
     if bad:
         state = "blocked" if _blocked(report) else "impaired"
-        first = (f"Third-party model registration through {who} is {state}: {bad} of {ran} checks failed"
-                 + (f"; failing components: {', '.join(failing)}." if failing else "."))
+        first = (f"Third-party model registration through {who} is {state}: {bad} of the {ran} scenarios that ran "
+                 f"did not pass" + (f"; failing components: {', '.join(failing)}." if failing else "."))
     else:
-        first = (f"All {ran} checks that ran against {who} passed, but the diagnosis found {len(report.findings)} "
+        first = (f"All {ran} scenarios that ran against {who} passed, but the diagnosis found {len(report.findings)} "
                  f"problem(s)" + (f" in {', '.join(failing)}." if failing else "."))
     if top is not None and top.id != UNRECOGNISED:
         second = (f"Most urgent: {top.title} ({top.id}, confidence {top.confidence}). "
@@ -152,8 +162,10 @@ def executive_summary(report: Report) -> list[str]:
 
 
 def _blocked(report: Report) -> bool:
-    registration = [s for s in report.scenarios if capability_of(s) == "registration" and s.status != "skipped"]
-    return bool(registration) and not any(s.status == "passed" for s in registration)
+    if report.status is not None:
+        return report.status.verdict == "blocked"
+    registering = [s for s in report.scenarios if {"registration", "writes"} <= set(s.tags) and s.status != "skipped"]
+    return bool(registering) and not any(s.status == "passed" for s in registering)
 
 
 def fix_priority(report: Report) -> list[dict]:
@@ -267,7 +279,7 @@ def _finding_lines(i: int, f: Finding) -> list[str]:
     if f.also_explains:
         lines.append(f"- **Also explains:** {', '.join(f.also_explains)}")
     if f.explains:
-        lines.append(f"- **Explains the failing scenarios:** {'; '.join(sorted(set(f.explains))[:10])}")
+        lines.append(f"- **Explains {len(set(f.explains))} failing scenario(s):** {'; '.join(sorted(set(f.explains)))}")
     if f.evidence:
         lines += ["- **Evidence:**"] + [f"  - `{e}`" for e in f.evidence]
     if f.reproduce:
@@ -283,7 +295,6 @@ def to_markdown(report: Report, performance: dict | None = None) -> str:
     lines += identity_lines(report)
     lines += ["## Executive summary", ""] + executive_summary(report) + [""]
     if report.healthy:
-        lines += [f"Checks: {counts.get('passed', 0)} passed, {counts.get('skipped', 0)} skipped.", ""]
         lines += _component_table(report) + _gap_lines(report) + performance_lines(performance)
         return redact("\n".join(lines) + "\n")
     lines += ["## Fix first", "", "| # | problem | owner | fix | verify with |", "|---|---|---|---|---|"]
@@ -300,13 +311,14 @@ def to_markdown(report: Report, performance: dict | None = None) -> str:
     lines += _gap_lines(report)
     lines += ["## What a third-party developer sees", ""]
     lines += [f"- {f.developer_sees} ({f.id})" for f in report.findings] + [""]
-    lines += ["## Checks", "", f"{counts.get('passed', 0)} passed, {counts.get('failed', 0)} failed (product "
-              f"defects), {counts.get('broken', 0)} broken (could not be exercised), {counts.get('skipped', 0)} "
-              f"skipped.", ""]
     failing = [s for s in report.scenarios if s.status in ("failed", "broken")]
+    lines += ["## Scenarios that did not pass", "",
+              f"{counts.get('failed', 0)} failed (the registry answered, but not as the contract says) and "
+              f"{counts.get('broken', 0)} could not be exercised (a call got no usable answer).", ""]
     if failing:
         lines += ["| status | capability | scenario |", "|---|---|---|"]
-        lines += [f"| {s.status} | {capability_of(s)} | {s.name} |" for s in failing[:40]] + [""]
+        lines += [f"| {'failed' if s.status == 'failed' else 'could not be exercised'} | {capability_of(s)} | "
+                  f"{s.name} |" for s in failing[:40]] + [""]
     if report.evidence.leftovers:
         lines += ["## Left in the registry", "", "Cleanup could not remove these (they carry the run's prefix):", ""]
         lines += [f"- {x}" for x in report.evidence.leftovers[:40]] + [""]
@@ -320,7 +332,7 @@ def to_markdown(report: Report, performance: dict | None = None) -> str:
 def _gap_lines(report: Report) -> list[str]:
     identity = report.diagnosis.identity
     missing = [g for g in identity.gaps if g.status == "missing"]
-    if not identity.gaps:
+    if not missing:  # nothing an upgrade would bring: the section would only restate the contract
         return []
     lines = ["## Upgrade gaps: what the later contract adds", "",
              f"The target follows {identity.generation_line()}. These are not defects of that generation; they are "

@@ -186,6 +186,8 @@ def _gaps(evidence: RunEvidence, mlflow_generation: str) -> list[Gap]:
         gaps.append(Gap("rate limits answered 429 with Retry-After", "missing", line("auth_rate_limit_as_401")))
     elif facts.holds("key_over_its_limit"):
         gaps.append(Gap("rate limits answered 429 with Retry-After", "present", line("key_over_its_limit")))
+    elif limited := [e for e in evidence.all_exchanges() if e.status == 429 and e.response_headers.get("retry-after")]:
+        gaps.append(Gap("rate limits answered 429 with Retry-After", "present", limited[0].summary()))
     else:
         gaps.append(Gap("rate limits answered 429 with Retry-After", "not observed"))
     refused = [e for e in evidence.all_exchanges() if e.actor == "read-only" and e.status == 403]

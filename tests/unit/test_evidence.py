@@ -38,3 +38,16 @@ def test_exchange_text_is_redacted_and_readable():
 
 def test_deeply_nested_garbage_is_not_a_crash():
     assert classify_answer(200, "application/json", "[" * 5000) in (AnswerKind.OTHER_JSON, AnswerKind.JSON)
+
+
+def test_reproduction_commands_take_the_key_from_the_shell_and_leave_binary_bodies_out():
+    keyed = Exchange(method="POST", url="https://registry.example/api/mlflow/x", status=403, keyed=True,
+                     request_body_prefix='{"name": "it\'s"}')
+    command = keyed.curl()
+    assert '-H "Authorization: Bearer $HOKUSAI_API_KEY"' in command  # double quotes: the shell fills the key in
+    assert "--data '{\"name\": \"it'\\''s\"}'" in command
+    binary = Exchange(method="PUT", url="https://registry.example/a/blob.bin", status=403, keyed=True,
+                      request_body_prefix="\x00\x01\ufffd\ufffd")
+    assert "--data-binary @<your-file>" in binary.curl() and "\ufffd" not in binary.curl()
+    in_query = Exchange(method="GET", url="https://registry.example/h?api_key=***", status=200)
+    assert in_query.curl().endswith('"https://registry.example/h?api_key=$HOKUSAI_API_KEY"')

@@ -18,15 +18,21 @@ def test_totals_agree_and_say_what_did_not_run_and_who_acts():
                 ScenarioOutcome("Auth", "No key is refused", "passed", "", ["auth"]),
                 ScenarioOutcome("Auth", "An expired key is refused", "skipped",
                                 "Skipped: needs the embedded reference stack", ["auth", "embedded_only"]),
-                ScenarioOutcome("Registration", "A model registers", "failed", "AssertionError", ["registration"])]
+                ScenarioOutcome("Registration", "A model registers", "failed", "AssertionError",
+                                ["registration", "writes"]),
+                ScenarioOutcome("Registration", "A read-only key cannot register", "passed", "",
+                                ["registration", "readonly"])]
     not_selected = [{"name": "Reads are fast", "tags": ["performance"], "selection": "not @performance"}]
     identity = diagnose(RunEvidence()).identity
     run = status.build(target="https://registry.example", embedded=False, identity=identity,
                        findings=[finding()], outcomes=outcomes, not_selected=not_selected)
-    assert run.totals == {"in_features": 5, "passed": 1, "failed": 1, "broken": 1, "skipped": 1, "not_selected": 1}
-    assert run.totals_sentence() == ("5 scenarios in the features: 3 ran (1 passed, 1 failed, 1 could not be "
+    assert run.totals == {"in_features": 6, "passed": 2, "failed": 1, "broken": 1, "skipped": 1, "not_selected": 1}
+    assert run.totals_sentence() == ("6 scenarios in the features: 4 ran (2 passed, 1 failed, 1 could not be "
                                      "exercised), 2 did not run")
+    # a refusal that passes is not a registration: no model got through, so registration is blocked
     assert run.verdict == "blocked" and run.target_words == "the remote deployment at https://registry.example"
+    assert run.verdict_sentence == ("third-party model registration does not work (no model could be registered): "
+                                    "2 scenario(s) failed or could not be exercised")
     lines = run.lines()
     assert any(line.startswith("Not run: 1 - skipped: needs the embedded reference stack") for line in lines)
     assert any("performance scenarios run only when asked for" in line for line in lines)
@@ -41,6 +47,10 @@ def test_the_local_stack_is_never_mistaken_for_a_deployment(tmp_path):
     run = status.build(target="http://127.0.0.1:9", embedded=True, identity=diagnose(RunEvidence()).identity,
                        findings=[], outcomes=[ScenarioOutcome("F", "s", "passed", "", [])], not_selected=[])
     assert "test copy running on this machine, not a Hokusai deployment" in run.target_words
-    assert run.verdict == "works"
+    assert "switched on deliberately" not in run.target_words
+    assert run.verdict == "works" and "To act: nobody - no action is needed." in run.lines()
+    faulty = status.build(target="http://127.0.0.1:9", embedded=True, identity=diagnose(RunEvidence()).identity,
+                          findings=[], outcomes=[], not_selected=[], faults=("missing-write-scope",))
+    assert "known field failure switched on deliberately (missing-write-scope)" in faulty.target_words
     run.write(tmp_path)
     assert status.read(tmp_path).lines() == run.lines()
