@@ -31,8 +31,8 @@ class ErrorChecks:
 
     def inject_fault(self, fault: str) -> None:
         self.breaking_on_purpose()
-        self.stack.set_faults(fault)
-        self.cleanups.append(lambda: self.stack.set_faults())
+        self.stack.add_fault(fault)  # a run started under a fault stays under it
+        self.cleanups.append(self.stack.restore_start_faults)
 
     def timed_call(self) -> None:
         started = time.monotonic()

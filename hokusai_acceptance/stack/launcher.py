@@ -438,8 +438,16 @@ class EmbeddedStack:
 
     # ---------------------------------------------------------------- faults at run time
 
+    def add_fault(self, name: str | Fault) -> None:
+        """Switch one more field fault on, keeping those the stack was started with."""
+        self.set_faults(*self.start_faults, *parse_all([name]))
+
+    def restore_start_faults(self) -> None:
+        """Back to the faults the stack was started with (none, or those of `make report FAULT=...`)."""
+        self.set_faults(*self.start_faults)
+
     def set_faults(self, *names: str | Fault) -> None:
-        """Switch the given field faults on (and every other one off), on the running components."""
+        """Switch exactly the given field faults on (and every other one off), on the running components."""
         faults = parse_all(names)
         early = [f for f in set(faults) ^ set(self.start_faults) if f.at_start_only]
         if early:

@@ -6,7 +6,7 @@ import psutil
 import pytest
 import requests
 
-from hokusai_acceptance.stack.launcher import EmbeddedStack
+from hokusai_acceptance.stack.launcher import EmbeddedStack, StackOptions
 
 pytestmark = pytest.mark.integration
 SEARCH = "/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"
@@ -124,9 +124,21 @@ def test_mlflow_down_gives_502_quickly():
         assert time.monotonic() - started < 10
 
 
+def test_a_scenario_that_injects_a_fault_leaves_the_runs_own_fault_on():
+    """`make report FAULT=...` must stay under its fault after a scenario switches another one on and off
+    (a reset to 'no fault' once turned the rest of such a run into a clean bill of health)."""
+    with EmbeddedStack(StackOptions(faults=("redis-cache-down",))) as stack:
+        assert not stack.processes["redis"].alive()
+        stack.add_fault("auth-service-down")
+        assert not stack.processes["auth"].alive() and not stack.processes["redis"].alive()
+        stack.restore_start_faults()
+        assert stack.processes["auth"].alive() and not stack.processes["redis"].alive()
+        assert [f.value for f in stack.active_faults] == ["redis-cache-down"]
+
+
 HOST_SCRIPT = """
 import json, sys, time
-from hokusai_acceptance.stack.launcher import EmbeddedStack
+from hokusai_acceptance.stack.launcher import EmbeddedStack, StackOptions
 stack = EmbeddedStack().start()
 print(json.dumps({"dir": str(stack.dir), "pids": list(stack.pids().values())}), flush=True)
 time.sleep(120)
