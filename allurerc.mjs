@@ -1,17 +1,22 @@
 // Allure 3 configuration for the Hokusai registry acceptance suite.
 // The run's status and the diagnosis's findings come first; then categories split infrastructure
-// problems (the suite could not exercise the target: "broken") from product defects (the target
-// answered against the contract: "failed").
+// problems (the suite could not exercise the target: "broken") from contract failures (the target
+// answered, but not as the contract says: "failed").
 import { defineConfig } from "allure";
 import { existsSync, readFileSync } from "node:fs";
 
 const runInfoPath = "./reports/run-info.json";
 const runInfo = existsSync(runInfoPath) ? JSON.parse(readFileSync(runInfoPath, "utf-8")) : {};
+// One history per target (and per injected fault): a run with a fault switched on deliberately must not
+// mark the scenarios of healthy runs flaky.
+const statusPath = "./reports/status.json";
+const historyKey = existsSync(statusPath) ? JSON.parse(readFileSync(statusPath, "utf-8")).history_key : undefined;
+const historyName = /^[a-z0-9.-]+$/.test(historyKey ?? "") ? historyKey : "history";
 
 export default defineConfig({
   name: "Hokusai model registry - acceptance report",
   output: "./reports/allure-report",
-  historyPath: "./reports/history/history.jsonl",
+  historyPath: `./reports/history/${historyName}.jsonl`,
   historyLimit: 30,
   variables: runInfo,
   categories: [

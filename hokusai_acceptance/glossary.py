@@ -28,11 +28,12 @@ TERMS = {
     "local reference stack": "a copy of the registry the suite starts on this machine (real MLflow, Redis, a "
                              "load balancer, an API reproducing Hokusai's); not a Hokusai deployment",
     "Hokusai tags": "token id, benchmark metric and benchmark value on a registered model version",
-    "failed": "the registry answered, but against its contract: a product defect",
+    "failed": "the registry answered, but not as its contract says; the finding that explains it names who acts",
     "broken": "the check could not be exercised: something else answered, or a service behind the API failed",
     "finding": "a diagnosed cause, with the component, the owner, the evidence and what to do first",
     "upgrade gap": "something the later contract adds that the target's (older) contract lacks; not a defect "
                    "of that contract",
     "confidence": "how many explanations the evidence leaves: high one, medium two, low more",
+    "reported healthy": "a component only the API's own /health speaks for: no scenario exercised it",
     "median / 95 out of 100": "half of the answers came faster than the median; 95 in 100 within the other",
 }

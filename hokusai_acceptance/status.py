@@ -7,9 +7,11 @@ verdict, one set of totals, what was not run and why, and who acts on each failu
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .redaction import redact
 
@@ -40,6 +42,7 @@ class RunStatus:
     not_run: list[dict] = field(default_factory=list)      # {"count", "why"}
     failing: list[FailingScenario] = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)     # {"id", "title", "owner", "severity", "first_action"}
+    history_key: str = "history"    # runs of one target (and one injected fault) share an Allure history
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -66,7 +69,9 @@ class RunStatus:
         for finding in self.findings[:6]:
             out.append(f"To act: {finding['owner']} - {finding['title']}: {finding['first_action']}")
         if not self.findings and not self.failing:
-            out.append("To act: nobody - no action is needed.")
+            out.append("To act: nobody - no action is needed." if not self.history_key.startswith("local-stack") else
+                       "To act: nobody - no problem in this test copy. It says nothing about a Hokusai deployment: "
+                       "set HOKUSAI_API_URL and HOKUSAI_API_KEY to check one.")
         elif not self.findings:
             owners = sorted({f.owner for f in self.failing})
             out.append(f"To act: {', '.join(owners)} - read the failing scenarios' messages; no finding explains them.")
@@ -152,7 +157,17 @@ def build(*, target: str, embedded: bool, identity, findings: list, outcomes: li
         generation=identity.generation_line(), version=identity.api_version, verdict=verdict,
         verdict_sentence=sentence, totals=totals, not_run=not_run, failing=failing,
         findings=[{"id": f.id, "title": f.title, "owner": f.owner, "severity": f.severity,
-                   "first_action": first_action(f.recommendation)} for f in findings])
+                   "first_action": first_action(f.recommendation)} for f in findings],
+        history_key=history_key(target, embedded, faults))
+
+
+def history_key(target: str, embedded: bool, faults: tuple[str, ...] = ()) -> str:
+    """Which Allure history a run joins: a run with a fault injected on purpose must not make the scenarios of
+    healthy runs look flaky, nor one deployment's results another's."""
+    if embedded:
+        return "local-stack" + "".join(f"-{f}" for f in sorted(faults))
+    host = urlsplit(target).hostname or "remote"
+    return "remote-" + re.sub(r"[^a-z0-9.-]+", "-", host.lower())
 
 
 def _skip_reason(outcome) -> str:

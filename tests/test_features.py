@@ -134,3 +134,24 @@ def test_scenario_names_are_unique_within_a_feature():
     for path in FEATURES:
         names = [s.name for s in parse_file(str(path)).walk_scenarios()]
         assert len(names) == len(set(names)), f"{path.name}: {[n for n in names if names.count(n) > 1]}"
+
+
+def _effective_tags(feature, scenario) -> set[str]:
+    return set(feature.tags) | set(scenario.effective_tags if hasattr(scenario, "effective_tags") else scenario.tags)
+
+
+def _verify_selections():
+    from hokusai_acceptance.diagnosis.catalog import CATALOG
+
+    return sorted({e.verify_tags for e in CATALOG} | {"@smoke"})
+
+
+@pytest.mark.parametrize("selection", _verify_selections())
+def test_every_verify_the_fix_selection_runs_scenarios(selection):
+    """A finding's 'verify the fix' command must select scenarios: a selection matching nothing passes
+    vacuously, which a reader takes for a fix."""
+    from behave.tag_expression import make_tag_expression
+
+    expression = make_tag_expression(selection)
+    matched = [s.name for _, feature, s in scenarios() if expression.check(_effective_tags(feature, s))]
+    assert matched, f"behave --tags=\"{selection}\" selects no scenario"

@@ -97,7 +97,7 @@ CATALOG: list[Entry] = [
        "MLflow's own HTML 404 answers /api/mlflow/* with or without a key, and the API never refuses a keyless "
        "call there: the load balancer rule for /api/mlflow/* forwards to the MLflow target group",
        "Point the /api/mlflow/* rule at the API target group", Owner.INFRA, ("load balancer",), 1,
-       "@smoke and @proxy", "MLflow client: '404 != 200. Response body: <!doctype html>...'",
+       "@smoke or @proxy", "MLflow client: '404 != 200. Response body: <!doctype html>...'",
        requires=("mlflow_pages_on_api_mount",), refuted_by=("no_key_refused_on_api_mount",),
        group="wrong-upstream"),
     _E("harness-false-result", "The URL does not point at a Hokusai API",
@@ -222,7 +222,7 @@ CATALOG: list[Entry] = [
     _E("rate-limit-misreported", "Rate limiting is reported as an authentication failure",
        "The auth service's 429 is mapped to 401 'Rate limit exceeded' with no hint when to retry, and the API's "
        "own limiter runs before authentication so it never answers 429", "Map it to 429 with Retry-After; order "
-       "the middleware auth-first", Owner.API, ("Hokusai API", "auth service"), 2, "@errors and @auth",
+       "the middleware auth-first", Owner.API, ("Hokusai API", "auth service"), 2, "@errors or @auth",
        "401 'Rate limit exceeded' with no hint when to retry", requires=("auth_rate_limit_as_401",),
        group="rate-401", supports=("auth_service_rate_limits_directly",)),
     _E("key-over-its-limit", "The configured key has used up its hourly request quota",
@@ -239,21 +239,21 @@ CATALOG: list[Entry] = [
     _E("redis-cache-down", "The validation cache (Redis) is unreachable",
        "/health reports Redis unhealthy: the API cannot reach its cache (wrong URL, or TLS/auth mismatch: "
        "rediss:// with a token), so every request pays a full auth round trip", "Fix the Redis URL (rediss:// "
-       "and the auth token); alarm on cache misses", Owner.INFRA, ("validation cache",), 3, "@health and @auth",
+       "and the auth token); alarm on cache misses", Owner.INFRA, ("validation cache",), 3, "@health or @auth",
        "every call slower by an auth round trip", requires=("health_reports_redis_unhealthy",), group="cache"),
     # ------------------------------------------------------------ MLflow behind the API
     _E("mlflow-db-auth", "MLflow cannot log in to its database",
        "MLflow never answers (the API cannot connect to it) and /health reports the database unhealthy: the MLflow "
        "server does not start because the database user or password in its backend store URI is wrong",
        "Pass the database password as a secret and URL-encode it in the backend store URI", Owner.INFRA,
-       ("MLflow server", "model registry"), 1, "@smoke and @proxy", "502/503 errors on every registry call",
+       ("MLflow server", "model registry"), 1, "@smoke or @proxy", "502/503 errors on every registry call",
        requires=("mlflow_unreachable_from_api|lb_503_pages", "health_reports_postgres_unhealthy"),
        refuted_by=("mlflow_answered",), group="mlflow-down", supports=("health_probes_report_mlflow_down",)),
     _E("mlflow-dns-failure", "The API cannot connect to the MLflow server",
        "The API answers 502 'Failed to connect to MLflow server': it cannot resolve or connect to MLflow (service "
        "discovery entry missing, wrong namespace, or MLflow not running)",
        "Register MLflow in service discovery; check MLFLOW_SERVER_URL and that MLflow runs", Owner.INFRA,
-       ("MLflow server", "model registry"), 1, "@smoke and @proxy", "502 'Failed to connect to MLflow server at ...'",
+       ("MLflow server", "model registry"), 1, "@smoke or @proxy", "502 'Failed to connect to MLflow server at ...'",
        requires=("mlflow_unreachable_from_api",), refuted_by=("mlflow_answered",), group="mlflow-down",
        supports=("health_probes_report_mlflow_down",)),
     _E("mlflow-unresponsive", "MLflow accepts connections but does not answer",
@@ -261,7 +261,7 @@ CATALOG: list[Entry] = [
        "own timeout, while keyless calls are refused at once: the API is up and MLflow behind it hangs "
        "(overloaded, deadlocked on its database pool, or its database hangs)", "Restart MLflow and look at its "
        "database connections and worker count; size its database pool to at least twice its concurrent requests",
-       Owner.INFRA, ("MLflow server",), 1, "@smoke and @proxy", "registry calls that hang for 30 s, then 504",
+       Owner.INFRA, ("MLflow server",), 1, "@smoke or @proxy", "registry calls that hang for 30 s, then 504",
        requires=("small_calls_time_out|registry_calls_hang",),
        refuted_by=("auth_service_timeout_reported", "mlflow_unreachable_from_api", "health_stalls_the_api"),
        group="mlflow-hangs", supports=("health_probes_report_mlflow_down",)),
@@ -276,21 +276,21 @@ CATALOG: list[Entry] = [
        "Artifact calls are refused with ARTIFACTS_DISABLED: MLflow was not started with --serve-artifacts or the "
        "API's artifact gate is off, so model upload fails", "Deploy MLflow with --serve-artifacts and the artifact "
        "store; set MLFLOW_SERVE_ARTIFACTS=true in the API", Owner.INFRA, ("artifact storage",), 2,
-       "@registration and @proxy", "503 ARTIFACTS_DISABLED (or 404) when the model files upload",
+       "@registration or @proxy", "503 ARTIFACTS_DISABLED (or 404) when the model files upload",
        requires=("artifacts_disabled_answer",), group="artifacts-off",
        supports=("health_reports_artifacts_unhealthy",)),
     _E("artifact-route-hairpin", "Artifact calls loop through the public load balancer",
        "Artifact calls get 404 for an ajax-api path while tracking works: the proxy points at the public MLflow "
        "URL, so artifact paths are rewritten to the public ajax-api form that the internal route does not serve",
        "Point the proxy at the internal MLflow URL and keep artifact paths as /api/2.0/mlflow-artifacts",
-       Owner.API, ("artifact storage", "Hokusai API"), 2, "@registration and @proxy",
+       Owner.API, ("artifact storage", "Hokusai API"), 2, "@registration or @proxy",
        "log_model fails with 404 on .../mlflow-artifacts/artifacts/...", requires=("artifact_calls_404_ajax",),
        refuted_by=("artifact_calls_work",), group="artifact-route", supports=("health_reports_artifacts_unhealthy",)),
     _E("artifact-store-permission", "MLflow cannot use its artifact store",
        "Artifact upload/download fails with server errors from MLflow while tracking calls work: the MLflow task "
        "cannot read or write its artifact store (IAM role lacks s3:PutObject / s3:ListBucket, or a volume is "
        "read-only)", "Fix the artifact store's permissions (IAM policy)", Owner.INFRA, ("artifact storage",), 2,
-       "@registration and @proxy", "500 errors while the model files upload or download",
+       "@registration or @proxy", "500 errors while the model files upload or download",
        requires=("artifact_calls_fail_5xx", "tracking_works"), refuted_by=("artifact_calls_work",),
        group="artifact-store", supports=("health_reports_artifacts_unhealthy",)),
     _E("proxy-buffering-limits", "Large models time out in the proxy",

@@ -113,7 +113,8 @@ def assess_components(report: Report) -> dict[str, dict]:
             why = (f"{bad} scenario(s) failed or broken, {counts.get('passed', 0)} passed; "
                    + (f"affected by: {'; '.join(causes)}" if causes else "no finding names a cause"))
         else:
-            state = "working"
+            # only what a scenario exercised is "working"; a component known only from a health report is not tested
+            state = "working" if ran else "reported healthy"
             parts = [f"{counts.get('passed', 0)} scenario(s) that go through it passed"] if ran else []
             parts += [_probe_words(p) for p in answered][:2]
             if not ran:
@@ -345,7 +346,8 @@ def _gap_lines(report: Report) -> list[str]:
 
 def _component_table(report: Report) -> list[str]:
     lines = ["## Components", "", "| component | state | evidence |", "|---|---|---|"]
-    marks = {"working": "working", "failing": "**FAILING**", "affected": "affected", "not checked": "not checked"}
+    marks = {"working": "working", "failing": "**FAILING**", "affected": "affected", "not checked": "not checked",
+             "reported healthy": "reported healthy (not tested)"}
     for name, row in report.components.items():
         lines.append(f"| {name} | {marks[row['state']]} | {row['evidence']} |")
     return lines + [""]

@@ -48,9 +48,16 @@ def test_the_local_stack_is_never_mistaken_for_a_deployment(tmp_path):
                        findings=[], outcomes=[ScenarioOutcome("F", "s", "passed", "", [])], not_selected=[])
     assert "test copy running on this machine, not a Hokusai deployment" in run.target_words
     assert "switched on deliberately" not in run.target_words
-    assert run.verdict == "works" and "To act: nobody - no action is needed." in run.lines()
+    assert run.verdict == "works" and any(line.startswith("To act: nobody - no problem in this test copy. It says "
+                                                          "nothing about a Hokusai deployment") for line in run.lines())
     faulty = status.build(target="http://127.0.0.1:9", embedded=True, identity=diagnose(RunEvidence()).identity,
                           findings=[], outcomes=[], not_selected=[], faults=("missing-write-scope",))
     assert "known field failure switched on deliberately (missing-write-scope)" in faulty.target_words
     run.write(tmp_path)
     assert status.read(tmp_path).lines() == run.lines()
+
+
+def test_runs_with_a_fault_on_purpose_keep_a_history_of_their_own():
+    assert status.history_key("http://127.0.0.1:4321", True) == "local-stack"
+    assert status.history_key("http://127.0.0.1:5555", True, ("redis-cache-down",)) == "local-stack-redis-cache-down"
+    assert status.history_key("https://Registry.Hokus.ai:443/api", False) == "remote-registry.hokus.ai"
