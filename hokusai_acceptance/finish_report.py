@@ -109,7 +109,9 @@ def add_status_and_findings(reports: Path) -> int:
             old.unlink()
     for index, finding in enumerate(findings, 1):
         action = status.first_action(finding["recommendation"])
+        allure_severity = SEVERITY.get(finding["severity"], "normal")
         lines = [f"**Owner:** {finding['owner']}  ", f"**First action:** {finding['recommendation']}  ",
+                 f"**Severity:** {finding['severity']} (shown as '{allure_severity}' on Allure's own scale)  ",
                  f"**Component:** {', '.join(finding['components']) or 'unknown'}  ",
                  f"**Root cause:** {finding['root_cause']}  ", f"**A developer sees:** {finding['developer_sees']}  ",
                  f"**Confidence:** {finding['confidence']}" + (f" (the evidence also fits: "
@@ -136,7 +138,7 @@ def add_status_and_findings(reports: Path) -> int:
             "labels": [{"name": "epic", "value": "Findings: what is wrong and who acts"},
                        {"name": "feature", "value": ", ".join(finding["components"]) or "unknown"},
                        {"name": "owner", "value": finding["owner"]},
-                       {"name": "severity", "value": SEVERITY.get(finding["severity"], "normal")},
+                       {"name": "severity", "value": allure_severity},
                        {"name": "suite", "value": "Findings"}]})
     return len(findings)
 
