@@ -14,6 +14,7 @@ from .errors import SuiteError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import Reply
+    from .developer_view import DeveloperAttempt
     from .perf.measure import LatencyStats
     from .registration import Registration, TrainedModel
     from .rest_api import RestRegistration
@@ -94,6 +95,8 @@ class RegistrationState(StepState):
     concurrent_name: str = needs("'When <n> developers register versions of model \"<name>\" at the same time'")
     concurrent_results: list[tuple[int, str]] = needs("'When <n> developers register versions ... at the same time'")
     downloaded_mb: float = needs("a step that loads the registered model back")
+    developer_attempt: DeveloperAttempt = needs("'When I start registering model \"<name>\" with the plain MLflow "
+                                                "client, set up as the quick start says'")
 
 
 @dataclass

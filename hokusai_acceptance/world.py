@@ -27,6 +27,10 @@ from .rest_api import MlflowRest
 from .settings import Settings
 from .state import CallState, ErrorState, HealthState, PerformanceState, ProxyState, RegistrationState
 
+#: How a feature names the key a developer set up, and the role it stands for.
+KEY_WORDS = {"no key at all": "none", "my key with one character mistyped": "mistyped",
+             "a revoked key": "revoked", "a read-only key": "read-only"}
+
 #: Key roles a scenario can act with, and the variable that configures each on a remote target.
 KEY_VARIABLES = {"valid": "HOKUSAI_API_KEY", "read-only": "HOKUSAI_READONLY_API_KEY",
                  "revoked": "HOKUSAI_REVOKED_API_KEY"}
@@ -148,11 +152,22 @@ class RegistryWorld(HealthChecks, AuthChecks, RegistrationChecks, ProxyChecks, E
     def rest(self) -> MlflowRest:
         return MlflowRest(self.client, self.key)
 
+    def use_key_described(self, words: str) -> None:
+        """Act with the key a developer describes in words (see KEY_WORDS)."""
+        if words not in KEY_WORDS:
+            raise ConfigError(f"unknown key description {words!r}; known: {', '.join(KEY_WORDS)}")
+        self.use_key(KEY_WORDS[words])
+
     def use_key(self, role: str) -> None:
         """Act with a key of the given role: valid, read-only, revoked, expired, revocable,
-        rate-limited, never issued, or none. A role the target has no key for skips the scenario."""
+        rate-limited, never issued, mistyped (the valid key with one character changed), or none.
+        A role the target has no key for skips the scenario."""
         if role == "never issued":
             self.key = never_issued_key()
+        elif role == "mistyped":
+            valid = self.run.keys.get("valid") or never_issued_key()
+            self.key = valid[:-1] + ("x" if valid[-1] != "x" else "y")
+            register_secret(self.key)
         elif role == "none":
             self.key = None
         else:

@@ -112,3 +112,18 @@ def step_developers_register_concurrently(context, count, slug):
 @then("the model has {count:d} distinct versions, each with its own tags")
 def step_the_model_has_distinct_versions(context, count):
     context.world.check_concurrent_versions(count)
+
+
+@given("I set up MLflow with {key} instead of my valid one")
+def step_i_set_up_mlflow_with_another_key(context, key):
+    context.world.use_key_described(key)
+
+
+@when('I start registering model "{slug}" with the plain MLflow client, set up as the quick start says')
+def step_i_start_registering_as_a_developer(context, slug):
+    context.world.start_registering_as_developer(slug)
+
+
+@then('MLflow gives up within {seconds:d} seconds with an error that says "{words}"')
+def step_mlflow_tells_the_developer(context, seconds, words):
+    context.world.check_developer_told(seconds, words)

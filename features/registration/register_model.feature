@@ -48,6 +48,20 @@ Feature: A third-party developer registers a model with Hokusai metadata
       | a model that misses its own benchmark  | below-bench | iris-demo | accuracy | 0.999 | the model's accuracy is below its benchmark of 0.999              |
 
   @writes
+  Scenario Outline: A developer who set up MLflow with <key> is told by MLflow what is wrong
+    Given I set up MLflow with <key> instead of my valid one
+    When I start registering model "wrong-key" with the plain MLflow client, set up as the quick start says
+    Then MLflow gives up within 45 seconds with an error that says "<what MLflow says>"
+    And no model "wrong-key" was created in the registry
+
+    Examples:
+      | key                                | what MLflow says           |
+      | no key at all                      | API key required           |
+      | my key with one character mistyped | Invalid or expired API key |
+      | a revoked key                      | Invalid or expired API key |
+      | a read-only key                    | model:write                |
+
+  @writes
   Scenario: Registering the same model again creates version 2, retrievable by number, as the latest and by alias
     Given a scikit-learn classifier trained on a sample data set
     And I have registered it as model "iris-versioned" with token id "iris-versioned" and benchmark "accuracy" of 0.9

@@ -9,6 +9,7 @@ import numpy as np
 from .. import expectations as expect
 from .. import registration as reg
 from ..client import HokusaiClient
+from ..developer_view import DEVELOPER_PATIENCE_SECONDS, attempt_registration
 from ..hokusai_tags import METRIC_TAG, TOKEN_ID_TAG, VALUE_TAG, HokusaiMetadataError, readiness_problems, validate
 from ..rest_api import MlflowRest, register_via_rest
 
@@ -47,9 +48,29 @@ class RegistrationChecks:
             raise AssertionError(f"the refusal says {self.registering.refusal!r}; expected it to mention {words!r}")
 
     def check_nothing_written(self, slug: str) -> None:
+        """Read back with the run's own valid key: the scenario's key may be one that cannot read."""
         name = self.run.resources.name(slug)
-        if reg.find_registered_model(self.mlflow, name) is not None:
+        if reg.find_registered_model(self.run.session(self.run.keys.get("valid")), name) is not None:
             raise AssertionError(f"a refused registration still created {name} in the registry")
+
+    # -- what a developer sees, through the plain MLflow client with its own defaults
+    def start_registering_as_developer(self, slug: str) -> None:
+        attempt = attempt_registration(self.run.settings.tracking_uri, self.key, self.run.resources.name(slug),
+                                       wait_seconds=DEVELOPER_PATIENCE_SECONDS)
+        self.registering.developer_attempt = attempt
+        self.note(f"with the {self.key_role} key: {attempt.describe()}")
+
+    def check_developer_told(self, max_seconds: int, words: str) -> None:
+        attempt = self.registering.developer_attempt
+        if attempt.registered:
+            raise AssertionError(f"MLflow registered the model with the {self.key_role} key; the registry should "
+                                 f"have refused it saying {words!r}")
+        if attempt.gave_up or attempt.seconds > max_seconds:
+            raise AssertionError(f"the developer waited: {attempt.describe()}; expected an error within "
+                                 f"{max_seconds} s")
+        if words.lower() not in attempt.message.lower():
+            raise AssertionError(f"MLflow's error does not say {words!r}, so the developer is not told what to "
+                                 f"fix; they read: {attempt.message[:500]}")
 
     def check_model_in_registry(self, version: int) -> None:
         name = self.registering.registration.name

@@ -344,8 +344,12 @@ def create_app(config: GatewayConfig) -> Gateway:
             return limited, {}, entry
         if (config.scopes_enforced and is_write(request.method, path) and _is_mlflow_path(path)
                 and not _has_write_scope(info)):
-            return JSONResponse({"error": "FORBIDDEN", "message": "This API key cannot write to the model registry",
-                                 "required_scope": "model:write or mlflow:write"}, status_code=403), {}, entry
+            scopes = list(info.get("scopes") or [])
+            return JSONResponse({"detail": "Insufficient permissions for this operation", "error": "FORBIDDEN",
+                                 "message": f"This operation requires write permissions. Your API key has scopes: "
+                                            f"{scopes}. Required: 'model:write' or 'mlflow:write'",
+                                 "required_scope": "model:write or mlflow:write", "current_scopes": scopes},
+                                status_code=403), {}, entry
         request.state.identity = info
         return None, extra_headers, entry
 
