@@ -235,7 +235,16 @@ CATALOG: list[Entry] = [
        "model:write / mlflow:write", "Issue keys with write scope; document which scopes registration needs",
        Owner.AUTH, ("auth service", "model registry"), 2, "@registration and @writes",
        "403 FORBIDDEN on model registration while reads work", requires=("writes_refused_for_scope",),
-       group="scope"),
+       refuted_by=("registry_reads_refused_403",), group="scope"),
+    _E("registry-closed-to-developer-keys", "The configured key is not let into the model registry at all",
+       "The API accepts the key (no 401) but refuses reads of the registry with 403 as well as writes: this API "
+       "admits to /api/mlflow only keys with a registry role it does not grant to this key (later Hokusai "
+       "versions answer 'Admin access required for the model registry')",
+       "Decide who may register models: grant third-party developers' keys the registry role in the auth "
+       "service, or let keys with model:write into /api/mlflow again; then tell developers which key they need",
+       Owner.API, ("Hokusai API", "auth service", "model registry"), 1, "@registration or @proxy",
+       "403 on every registry call, reads included, with a key that is otherwise valid",
+       requires=("registry_reads_refused_403",), supports=("writes_refused_for_scope",), group="scope"),
     _E("redis-cache-down", "The validation cache (Redis) is unreachable",
        "/health reports Redis unhealthy: the API cannot reach its cache (wrong URL, or TLS/auth mismatch: "
        "rediss:// with a token), so every request pays a full auth round trip", "Fix the Redis URL (rediss:// "

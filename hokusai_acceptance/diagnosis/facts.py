@@ -428,6 +428,12 @@ def _scope(v: View) -> Fact:
     return _yes(found) if found else _no()
 
 
+@fact("registry_reads_refused_403", "reads of the registry with the configured key are refused 403 by the API")
+def _registry_reads_refused(v: View) -> Fact:
+    found = [e for e in v.valid_keyed if not is_write(e) and e.status == 403 and on_proxy(e) and v.who(e) == Who.API]
+    return _yes(found) if found else _no()
+
+
 @fact("reads_work_with_key", "reads with the configured key are served by MLflow")
 def _reads_work(v: View) -> Fact:
     found = [e for e in v.valid_keyed if not is_write(e) and e.status == 200 and v.who(e) == Who.MLFLOW]

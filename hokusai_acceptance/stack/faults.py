@@ -34,6 +34,7 @@ class Fault(str, Enum):
     AUTH_SERVICE_DOWN = "auth-service-down"
     AUTH_SERVICE_UNREACHABLE = "auth-service-unreachable"
     MISSING_WRITE_SCOPE = "missing-write-scope"
+    REGISTRY_CLOSED_TO_DEVELOPER_KEYS = "registry-closed-to-developer-keys"
     # cache
     REDIS_CACHE_DOWN = "redis-cache-down"
     # API <-> MLflow
@@ -181,6 +182,9 @@ EFFECTS: dict[Fault, tuple[str, Callable[[Plan, Addresses], None]]] = {
     Fault.AUTH_SERVICE_UNREACHABLE: ("the API's auth service URL points where nothing listens", _auth_unreachable),
     Fault.MISSING_WRITE_SCOPE: ("the auth service issues the developer's key with read scope only",
                                 _set(readonly_valid_key=True)),
+    Fault.REGISTRY_CLOSED_TO_DEVELOPER_KEYS: ("the API admits to /api/mlflow only keys with a registry admin "
+                                              "role, which developers' keys do not have",
+                                              _gateway(registry_role="registry-admin")),
     Fault.REDIS_CACHE_DOWN: ("the Redis server is stopped", _stop("redis")),
     Fault.MLFLOW_DNS_FAILURE: ("the API's MLflow URL points where nothing listens", _mlflow_refused),
     Fault.MLFLOW_DB_AUTH: ("MLflow gets a PostgreSQL backend store with a wrong password (it cannot start); the "

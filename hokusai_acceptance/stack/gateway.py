@@ -82,6 +82,7 @@ class GatewayConfig:
     health_200_when_degraded: bool | None = None
     map_auth_429_to_401: bool | None = None
     enforce_scopes: bool | None = None
+    registry_role: str | None = None    # later API versions: only keys with this role reach /api/mlflow at all
 
     def _by_profile(self, value: bool | None, in_2025: bool) -> bool:
         return (self.profile == "2025") == in_2025 if value is None else value
@@ -342,6 +343,9 @@ def create_app(config: GatewayConfig) -> Gateway:
         limited, extra_headers = await rate_limit(state, info, request)
         if limited is not None:
             return limited, {}, entry
+        if config.registry_role and _is_mlflow_path(path) and config.registry_role not in (info.get("roles") or []):
+            return JSONResponse({"detail": "Admin access required for the model registry",
+                                 "error": "REGISTRY_ADMIN_REQUIRED"}, status_code=403), {}, entry
         if (config.scopes_enforced and is_write(request.method, path) and _is_mlflow_path(path)
                 and not _has_write_scope(info)):
             scopes = list(info.get("scopes") or [])

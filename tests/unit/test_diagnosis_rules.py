@@ -258,3 +258,21 @@ def test_findings_in_other_groups_are_all_reported_no_early_return():
     probes = healthy_probes(health=ex("health", "/health", 200, json.dumps(health)),
                             ready=ex("ready", "/ready", 401, '{"detail":"API key required"}'))
     assert set(ids(evidence(probes))) == {"health-lies", "redis-cache-down", "health-probes-need-key"}
+
+
+def test_a_registry_closed_to_the_key_is_not_mistaken_for_a_missing_write_scope():
+    """Later Hokusai versions let only keys with a registry role into /api/mlflow: reads are refused 403 too,
+    so 'the key lacks write scope' would send the auth team after the wrong fix."""
+    refusal = '{"detail":"Admin access required for the model registry","error":"REGISTRY_ADMIN_REQUIRED"}'
+    broken = [failing("A trained model appears in the registry with its benchmark", "RegistryCallFailed: x",
+                      "broken")]
+    writes = [ex("x", "/api/mlflow/api/2.0/mlflow/experiments/create", 403, refusal, keyed=True, method="POST",
+                 scenario=broken[0].name)]
+    diagnosis = diagnose(evidence(every_keyed_probe(403, refusal), writes, broken))
+    assert diagnosis.ids() == ["registry-closed-to-developer-keys"]
+    [finding] = diagnosis.findings
+    assert finding.owner == "API team" and broken[0].name in finding.explains
+    scope_only = '{"error":"FORBIDDEN","message":"Required: \'model:write\' or \'mlflow:write\'"}'
+    writes = [ex("x", "/api/mlflow/api/2.0/mlflow/experiments/create", 403, scope_only, keyed=True, method="POST",
+                 scenario=broken[0].name)]
+    assert ids(evidence(healthy_probes(), writes, broken)) == ["missing-write-scope"]
