@@ -1,8 +1,9 @@
 """The Hokusai metadata rules for a registered model (contract section 6).
 
 The proxy validates none of this, so the suite must: a model is "Hokusai-ready"
-only when its version carries a valid ``hokusai_token_id``, a
-``benchmark_metric`` and a ``benchmark_value`` that parses as a float.
+only when its version carries a valid ``hokusai_token_id``, a ``benchmark_metric``
+Hokusai benchmarks on (:data:`METRICS`) and a ``benchmark_value`` that parses as a
+number within that metric's range (0 to 1).
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ TOKEN_ID_TAG = "hokusai_token_id"
 METRIC_TAG = "benchmark_metric"
 VALUE_TAG = "benchmark_value"
 _TOKEN_ID = re.compile(r"^[a-z0-9-]+$")
-_METRIC = re.compile(r"^[A-Za-z0-9_.\-/ ]+$")
+#: The metrics Hokusai benchmarks models on (the list its SDK accepts); each is a share, from 0 to 1.
+METRICS = ("accuracy", "auroc", "f1_score", "precision", "recall")
 
 
 class HokusaiMetadataError(ValueError):
@@ -47,21 +49,23 @@ def token_id_problem(token_id: str) -> str | None:
     return None
 
 
-def benchmark_value_problem(value: str) -> str | None:
+def benchmark_value_problem(value: str, metric: str | None = None) -> str | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
         return f"the benchmark value {value!r} is not a number"
     if math.isnan(number) or math.isinf(number):
         return f"the benchmark value {value!r} is not a finite number"
+    if metric in METRICS and not 0.0 <= number <= 1.0:
+        return f"the benchmark value {value} is outside 0 to 1, the range of {metric}"
     return None
 
 
 def metric_problem(metric: str) -> str | None:
     if not metric or not metric.strip():
         return "the benchmark metric is empty"
-    if not _METRIC.match(metric):
-        return f"the benchmark metric {metric!r} is not a valid metric name"
+    if metric not in METRICS:
+        return f"the benchmark metric {metric!r} is not one Hokusai benchmarks on ({', '.join(METRICS)})"
     return None
 
 
@@ -70,7 +74,7 @@ def validate(token_id: str, benchmark_metric: str, benchmark_value: object) -> H
     value_text = benchmark_value if isinstance(benchmark_value, str) else repr(benchmark_value) \
         if not isinstance(benchmark_value, (int, float)) else str(benchmark_value)
     problems = [p for p in (token_id_problem(token_id), metric_problem(benchmark_metric),
-                            benchmark_value_problem(value_text)) if p]
+                            benchmark_value_problem(value_text, benchmark_metric)) if p]
     if problems:
         raise HokusaiMetadataError("; ".join(problems))
     return HokusaiMetadata(token_id, benchmark_metric, value_text)
@@ -97,6 +101,6 @@ def readiness_problems(tags: dict[str, str]) -> list[str]:
         problems.append(p)
     if METRIC_TAG in tags and (p := metric_problem(tags[METRIC_TAG])):
         problems.append(p)
-    if VALUE_TAG in tags and (p := benchmark_value_problem(tags[VALUE_TAG])):
+    if VALUE_TAG in tags and (p := benchmark_value_problem(tags[VALUE_TAG], tags.get(METRIC_TAG))):
         problems.append(p)
     return problems

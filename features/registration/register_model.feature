@@ -36,6 +36,9 @@ Feature: A third-party developer registers a model with Hokusai metadata
 
   @readonly
   Scenario Outline: A registration with <problem> is refused before anything is written
+    The rules: a token id of lower-case letters, digits and '-', at most 64 characters, not starting
+    or ending with '-'; a benchmark metric Hokusai benchmarks on (accuracy, auroc, f1_score, precision
+    or recall); a benchmark value that is a number from 0 to 1; a model that meets its own benchmark.
     Given a scikit-learn classifier trained on a sample data set
     When I try to register it as model "<model>" with token id "<token id>" and benchmark "<metric>" of <value>
     Then the registration is refused because <reason>
@@ -46,6 +49,8 @@ Feature: A third-party developer registers a model with Hokusai metadata
       | capital letters in its token id        | bad-token   | Iris_Demo | accuracy | 0.9   | the token id may contain only lower-case letters, digits and '-' |
       | a benchmark value that is not a number | bad-value   | iris-demo | accuracy | high  | the benchmark value 'high' is not a number                        |
       | a model that misses its own benchmark  | below-bench | iris-demo | accuracy | 0.999 | the model's accuracy is below its benchmark of 0.999              |
+      | an accuracy above 1                    | over-one    | iris-demo | accuracy | 1.5   | the benchmark value 1.5 is outside 0 to 1, the range of accuracy  |
+      | a metric Hokusai does not benchmark on | odd-metric  | iris-demo | vibes    | 0.5   | the benchmark metric 'vibes' is not one Hokusai benchmarks on     |
 
   @writes
   Scenario Outline: A developer who set up MLflow with <key> is told by MLflow what is wrong

@@ -18,9 +18,21 @@ def test_invalid_token_ids(token_id, reason):
         validate(token_id, "accuracy", "0.9")
 
 
-@pytest.mark.parametrize("value", ["0.9", "1", "-0.5", "1e-3", 0.9, 1])
+@pytest.mark.parametrize("value", ["0.9", "1", "0", "1e-3", 0.9, 1])
 def test_numeric_benchmark_values(value):
     assert isinstance(validate("t", "accuracy", value).value, float)
+
+
+@pytest.mark.parametrize("metric,value", [("accuracy", "1.5"), ("recall", "-0.5"), ("f1_score", "95")])
+def test_a_share_outside_0_to_1_is_refused_with_its_range(metric, value):
+    with pytest.raises(HokusaiMetadataError, match=f"outside 0 to 1, the range of {metric}"):
+        validate("t", metric, value)
+
+
+@pytest.mark.parametrize("metric", ["auc", "loss", "Accuracy", "vibes"])
+def test_only_the_metrics_hokusai_benchmarks_on_are_accepted(metric):
+    with pytest.raises(HokusaiMetadataError, match="not one Hokusai benchmarks on"):
+        validate("t", metric, "0.5")
 
 
 @pytest.mark.parametrize("value", ["high", "", "nan", "inf", "0.9.1"])
@@ -45,7 +57,7 @@ def test_model_below_benchmark_is_refused():
 
 def test_missing_metric_is_refused():
     with pytest.raises(HokusaiMetadataError, match="no measured"):
-        check_meets_benchmark(validate("t", "auc", "0.5"), {"accuracy": 0.9})
+        check_meets_benchmark(validate("t", "auroc", "0.5"), {"accuracy": 0.9})
 
 
 def test_readiness_lists_missing_and_invalid_tags():
