@@ -57,7 +57,7 @@ def attempt_registration(tracking_uri: str, key: str | None, model_name: str, wa
     started = time.monotonic()
     try:
         done = subprocess.run([sys.executable, "-c", _ATTEMPT, model_name], env=env, capture_output=True,
-                              text=True, timeout=wait_seconds)
+                              text=True, timeout=wait_seconds, check=False)
     except subprocess.TimeoutExpired:
         return DeveloperAttempt(False, None, "", time.monotonic() - started, gave_up=True)
     seconds = time.monotonic() - started

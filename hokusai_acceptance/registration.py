@@ -24,6 +24,25 @@ from .redaction import redact
 
 T = TypeVar("T")
 
+class ModelKind(str, Enum):
+    """The kinds of model a developer registers, as a feature names them."""
+
+    SKLEARN = "scikit-learn"
+    XGBOOST = "gradient-boosting (XGBoost)"
+    PYFUNC = "custom Python (mlflow.pyfunc)"
+
+    @classmethod
+    def named(cls, words: str) -> ModelKind:
+        for kind in cls:
+            if kind.value == words:
+                return kind
+        raise ValueError(f"unknown model kind {words!r}; known: {', '.join(k.value for k in cls)}")
+
+
+#: the custom pyfunc model's own code, stored with the model and run when it is loaded
+CENTROID_CODE = Path(__file__).parent / "model_code" / "centroid_classifier.py"
+
+
 @dataclass
 class TrainedModel:
     model: Any
@@ -33,6 +52,78 @@ class TrainedModel:
     metrics: dict[str, float]
     predictions: Any
     pip_requirements: list[str]
+    kind: ModelKind = ModelKind.SKLEARN
+
+    def log(self, signature: Any, **registration: Any) -> Any:
+        """``mlflow.<flavor>.log_model`` for this kind (``registration``: e.g. registered_model_name)."""
+        import mlflow
+
+        common = {"name": "model", "signature": signature, "pip_requirements": self.pip_requirements, **registration}
+        if self.kind is ModelKind.XGBOOST:
+            return mlflow.xgboost.log_model(self.model, **common)
+        if self.kind is ModelKind.PYFUNC:
+            with tempfile.TemporaryDirectory(prefix="hokusai-centroids-") as tmp:
+                centroids = f"{tmp}/centroids.npy"
+                np.save(centroids, self.model)
+                return mlflow.pyfunc.log_model(python_model=str(CENTROID_CODE), artifacts={"centroids": centroids},
+                                               **common)
+        return mlflow.sklearn.log_model(self.model, **common)
+
+    def save(self, path: str, signature: Any) -> None:
+        """The same model written to ``path`` (for registration from the run's files)."""
+        import mlflow
+
+        common = {"signature": signature, "pip_requirements": self.pip_requirements}
+        if self.kind is ModelKind.XGBOOST:
+            mlflow.xgboost.save_model(self.model, path, **common)
+        elif self.kind is ModelKind.PYFUNC:
+            with tempfile.TemporaryDirectory(prefix="hokusai-centroids-") as tmp:
+                np.save(f"{tmp}/centroids.npy", self.model)
+                mlflow.pyfunc.save_model(path, python_model=str(CENTROID_CODE),
+                                         artifacts={"centroids": f"{tmp}/centroids.npy"}, **common)
+        else:
+            mlflow.sklearn.save_model(self.model, path, **common)
+
+
+def _iris_split(seed: int):
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import train_test_split
+
+    data = load_iris()
+    return train_test_split(data.data, data.target, test_size=0.3, random_state=seed, stratify=data.target)
+
+
+def _scores(labels: Any, predictions: Any) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    return {"accuracy": float(accuracy_score(labels, predictions)),
+            "f1_macro": float(f1_score(labels, predictions, average="macro"))}
+
+
+def train(kind: ModelKind, seed: int = 7) -> TrainedModel:
+    """A classifier of the given kind on the iris data set shipped with scikit-learn."""
+    if kind is ModelKind.SKLEARN:
+        return train_classifier(seed)
+    x_train, x_test, y_train, y_test = _iris_split(seed)
+    if kind is ModelKind.XGBOOST:
+        from importlib.metadata import version
+
+        import xgboost
+
+        params = {"n_estimators": 25, "max_depth": 3, "learning_rate": 0.3, "random_state": seed, "n_jobs": 1}
+        model = xgboost.XGBClassifier(**params).fit(x_train, y_train)
+        predictions = model.predict(x_test)
+        requirements = [f"xgboost-cpu=={version('xgboost-cpu')}"]
+    else:
+        classes = np.unique(y_train)
+        model = np.stack([x_train[y_train == c].mean(axis=0) for c in classes])   # the centroids
+        params = {"classes": len(classes), "rule": "nearest centroid"}
+        distances = ((x_test[:, None, :] - model[None, :, :]) ** 2).sum(axis=2)
+        predictions = classes[distances.argmin(axis=1)]
+        requirements = [f"numpy=={np.__version__}"]
+    return TrainedModel(model=model, features=x_test, labels=y_test, params=params,
+                        metrics=_scores(y_test, predictions), predictions=predictions,
+                        pip_requirements=requirements, kind=kind)
 
 
 def train_classifier(seed: int = 7, padding_bytes: int = 0) -> TrainedModel:
@@ -42,19 +133,13 @@ def train_classifier(seed: int = 7, padding_bytes: int = 0) -> TrainedModel:
     large model for upload tests without changing its predictions.
     """
     import sklearn
-    from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import accuracy_score, f1_score
-    from sklearn.model_selection import train_test_split
 
-    data = load_iris()
-    x_train, x_test, y_train, y_test = train_test_split(data.data, data.target, test_size=0.3, random_state=seed,
-                                                        stratify=data.target)
+    x_train, x_test, y_train, y_test = _iris_split(seed)
     params = {"C": 1.0, "max_iter": 300, "solver": "lbfgs", "random_state": seed}
     model = LogisticRegression(**params).fit(x_train, y_train)
     predictions = model.predict(x_test)
-    metrics = {"accuracy": float(accuracy_score(y_test, predictions)),
-               "f1_macro": float(f1_score(y_test, predictions, average="macro"))}
+    metrics = _scores(y_test, predictions)
     if padding_bytes:
         model.hokusai_padding_ = np.random.default_rng(seed).integers(0, 255, padding_bytes, dtype=np.uint8)
     return TrainedModel(model=model, features=x_test, labels=y_test, params=params, metrics=metrics,
@@ -119,9 +204,8 @@ class MlflowSession:
 
     def call(self, what: str, fn: Callable[[], T]) -> T:
         """Run one MLflow client operation, turning client errors into typed, evidenced failures."""
-        from mlflow.exceptions import MlflowException
-
         import requests
+        from mlflow.exceptions import MlflowException
 
         with self.active():
             try:
@@ -210,12 +294,10 @@ def register_model(session: MlflowSession, resources: CreatedResources, trained:
             mlflow.log_params(trained.params)
             mlflow.log_metrics(trained.metrics)
             if path is RegistrationPath.LOG_MODEL:
-                info = mlflow.sklearn.log_model(trained.model, name="model", registered_model_name=name,
-                                                signature=signature, pip_requirements=trained.pip_requirements)
+                info = trained.log(signature, registered_model_name=name)
             else:
                 with tempfile.TemporaryDirectory(prefix="hokusai-model-") as tmp:
-                    mlflow.sklearn.save_model(trained.model, f"{tmp}/model", signature=signature,
-                                              pip_requirements=trained.pip_requirements)
+                    trained.save(f"{tmp}/model", signature)
                     mlflow.log_artifacts(f"{tmp}/model", "model")
         if path is RegistrationPath.LOG_MODEL:
             version = str(info.registered_model_version)

@@ -7,6 +7,11 @@ def step_a_trained_scikit_learn_classifier(context):
     context.world.train_classifier()
 
 
+@given("a {kind} model trained on a sample data set")
+def step_a_model_of_a_kind(context, kind):
+    context.world.train_model_of_kind(kind)
+
+
 @given("a scikit-learn classifier trained on a sample data set, padded to {size:d} MB")
 def step_a_trained_padded_classifier(context, size):
     context.world.train_classifier(padding_mb=size)

@@ -28,6 +28,19 @@ Feature: A third-party developer registers a model with Hokusai metadata
     And the registered model loads back and makes the same predictions
 
   @writes
+  Scenario Outline: A <kind> model is registered, tagged, loaded back and predicts the same
+    Given a <kind> model trained on a sample data set
+    When I register it as model "<model>" with token id "<model>" and benchmark "accuracy" of 0.8
+    Then the model appears in the registry with version 1
+    And its Hokusai tags name token "<model>", metric "accuracy" and value 0.8
+    And the registered model loads back and makes the same predictions
+
+    Examples:
+      | kind                          | model        |
+      | gradient-boosting (XGBoost)   | iris-xgboost |
+      | custom Python (mlflow.pyfunc) | iris-pyfunc  |
+
+  @writes
   Scenario: The training run, the description and the input signature travel with the model
     Given a scikit-learn classifier trained on a sample data set
     When I register it as model "iris-documented" with token id "iris-documented", benchmark "accuracy" of 0.8 and the description "Iris classifier, logistic regression"

@@ -18,6 +18,9 @@ class RegistrationChecks:
     def train_classifier(self, padding_mb: int = 0) -> None:
         self.registering.trained = reg.train_classifier(padding_bytes=padding_mb * 1024 * 1024)
 
+    def train_model_of_kind(self, kind: str) -> None:
+        self.registering.trained = reg.train(reg.ModelKind.named(kind))
+
     def register_model(self, slug: str, token_id: str, metric: str, value: str,
                        path: reg.RegistrationPath = reg.RegistrationPath.LOG_MODEL,
                        description: str | None = None) -> None:
