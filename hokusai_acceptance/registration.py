@@ -385,6 +385,11 @@ def set_alias(session: MlflowSession, name: str, alias: str, version: str) -> No
     session.call(f"setting alias {alias} on {name}", lambda: client.set_registered_model_alias(name, alias, version))
 
 
+def delete_version(session: MlflowSession, name: str, version: str) -> None:
+    client = session.client()
+    session.call(f"deleting version {version} of {name}", lambda: client.delete_model_version(name, version))
+
+
 def resolve_version(session: MlflowSession, model_uri: str) -> str:
     """Which version a ``models:/`` URI (number, ``latest`` or ``@alias``) points at, as the registry says."""
     client = session.client()

@@ -84,6 +84,31 @@ def step_the_version_keeps_description_and_signature(context, description):
     context.world.check_description_and_signature(description)
 
 
+@given('I have pointed the alias "{alias}" at version {version:d}')
+def step_i_have_pointed_the_alias(context, alias, version):
+    context.world.set_alias(alias, version)
+
+
+@when('I move the alias "{alias}" back to version {version:d}')
+def step_i_move_the_alias_back(context, alias, version):
+    context.world.set_alias(alias, version)
+
+
+@when("I delete version {version:d}")
+def step_i_delete_version(context, version):
+    context.world.delete_version(version)
+
+
+@then("the registry holds only version {version:d} of the model")
+def step_the_registry_holds_only(context, version):
+    context.world.check_versions(version)
+
+
+@then('"{reference}" retrieves version {version:d}')
+def step_reference_retrieves_version(context, reference, version):
+    context.world.check_retrieval(reference, version)
+
+
 @when('I point the alias "{alias}" at the new version')
 def step_i_point_the_alias(context, alias):
     context.world.set_alias(alias)

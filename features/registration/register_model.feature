@@ -91,6 +91,18 @@ Feature: A third-party developer registers a model with Hokusai metadata
     And "alias champion" retrieves the new version
 
   @writes
+  Scenario: A developer rolls back: the alias goes back to version 1 and version 2 is deleted
+    Given a scikit-learn classifier trained on a sample data set
+    And I have registered it as model "iris-rollback" with token id "iris-rollback" and benchmark "accuracy" of 0.9
+    And I have registered it as model "iris-rollback" with token id "iris-rollback" and benchmark "accuracy" of 0.9
+    And I have pointed the alias "champion" at version 2
+    When I move the alias "champion" back to version 1
+    And I delete version 2
+    Then the registry holds only version 1 of the model
+    And "alias champion" retrieves version 1
+    And "latest" retrieves version 1
+
+  @writes
   Scenario: A model registered call by call through the REST API carries valid Hokusai tags
     When I register model "iris-rest" through the REST API with token id "iris-rest" and benchmark "accuracy" of 0.93
     Then the REST-registered version carries valid Hokusai tags and its benchmark metric

@@ -125,16 +125,22 @@ class RegistrationChecks:
 
     # -- versions and aliases
 
-    def set_alias(self, alias: str) -> None:
-        reg.set_alias(self.mlflow, self.registering.registration.name, alias, self.registering.registration.version)
+    def set_alias(self, alias: str, version: int | None = None) -> None:
+        """Point ``alias`` at ``version`` (default: the newest registration)."""
+        target = str(version) if version is not None else self.registering.registration.version
+        reg.set_alias(self.mlflow, self.registering.registration.name, alias, target)
+
+    def delete_version(self, version: int) -> None:
+        reg.delete_version(self.mlflow, self.registering.registration.name, str(version))
 
     def check_versions(self, *expected: int) -> None:
         name = self.registering.registration.name
         versions = sorted(int(v.version) for v in reg.registered_versions(self.mlflow, name))
         expect.expect_equal(versions, list(expected), f"the versions of {self.registering.registration.name}")
 
-    def check_retrieval(self, reference: str) -> None:
-        """Load by ``version N``, ``latest`` or ``alias X`` and compare with the newest registration."""
+    def check_retrieval(self, reference: str, version: int | None = None) -> None:
+        """Load by ``version N``, ``latest`` or ``alias X``; it must resolve to ``version`` (default: the newest
+        registration) and predict as the trained model does."""
         name = self.registering.registration.name
         if reference == "latest":
             uri = f"models:/{name}/latest"
@@ -143,7 +149,8 @@ class RegistrationChecks:
         else:
             uri = f"models:/{name}/{reference.split(' ', 1)[1]}"
         resolved = reg.resolve_version(self.mlflow, uri)
-        expect.expect_equal(resolved, self.registering.registration.version, f"the version {uri} resolves to")
+        wanted = str(version) if version is not None else self.registering.registration.version
+        expect.expect_equal(resolved, wanted, f"the version {uri} resolves to")
         self.check_loads_and_predicts(uri)
 
     # -- raw REST and concurrency
