@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass
 
+from .errors import SuiteError
 from .redaction import redact
 
 #: the first write of a registration: the registered model itself
@@ -28,7 +29,8 @@ else:
 DEVELOPER_PATIENCE_SECONDS = 45.0
 
 #: what a developer's shell passes on; nothing of the suite's own MLflow or Hokusai settings
-_KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")
+_KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+         "http_proxy", "https_proxy", "no_proxy", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
 
 
 @dataclass
@@ -62,8 +64,12 @@ def attempt_registration(tracking_uri: str, key: str | None, model_name: str, wa
         return DeveloperAttempt(False, None, "", time.monotonic() - started, gave_up=True)
     seconds = time.monotonic() - started
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        return DeveloperAttempt(False, "crash", redact(done.stderr[-800:]), seconds, gave_up=False)
-    outcome = json.loads(lines[-1])
+    try:
+        outcome = json.loads(lines[-1]) if done.returncode == 0 and lines else None
+    except ValueError:
+        outcome = None
+    if outcome is None:  # the developer's interpreter itself failed: the suite's problem, not the registry's
+        raise SuiteError(f"the MLflow client could not be run as a developer runs it (exit {done.returncode}): "
+                         f"{redact(done.stderr[-800:])}")
     return DeveloperAttempt(outcome["raised"] is None, outcome["raised"], redact(outcome["message"]), seconds,
                             gave_up=False)

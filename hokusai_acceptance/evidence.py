@@ -166,7 +166,7 @@ class Exchange:
             quoted = text.replace("'", "'\\''")
             body = f" -H 'Content-Type: application/json' --data '{quoted}'"
         elif text:
-            body = " --data-binary @<your-file>"
+            body = " --data-binary @YOUR_FILE"
         if "api_key=***" in self.url:
             url = '"' + self.url.replace("api_key=***", "api_key=$HOKUSAI_API_KEY") + '"'
         else:

@@ -63,11 +63,14 @@ class TrainedModel:
             return mlflow.xgboost.log_model(self.model, **common)
         if self.kind is ModelKind.PYFUNC:
             with tempfile.TemporaryDirectory(prefix="hokusai-centroids-") as tmp:
-                centroids = f"{tmp}/centroids.npy"
-                np.save(centroids, self.model)
-                return mlflow.pyfunc.log_model(python_model=str(CENTROID_CODE), artifacts={"centroids": centroids},
-                                               **common)
+                return mlflow.pyfunc.log_model(python_model=str(CENTROID_CODE),
+                                               artifacts={"centroids": self._centroids_file(tmp)}, **common)
         return mlflow.sklearn.log_model(self.model, **common)
+
+    def _centroids_file(self, folder: str) -> str:
+        centroids, classes = self.model
+        np.savez(f"{folder}/centroids.npz", centroids=centroids, classes=classes)
+        return f"{folder}/centroids.npz"
 
     def save(self, path: str, signature: Any) -> None:
         """The same model written to ``path`` (for registration from the run's files)."""
@@ -78,9 +81,8 @@ class TrainedModel:
             mlflow.xgboost.save_model(self.model, path, **common)
         elif self.kind is ModelKind.PYFUNC:
             with tempfile.TemporaryDirectory(prefix="hokusai-centroids-") as tmp:
-                np.save(f"{tmp}/centroids.npy", self.model)
                 mlflow.pyfunc.save_model(path, python_model=str(CENTROID_CODE),
-                                         artifacts={"centroids": f"{tmp}/centroids.npy"}, **common)
+                                         artifacts={"centroids": self._centroids_file(tmp)}, **common)
         else:
             mlflow.sklearn.save_model(self.model, path, **common)
 
@@ -116,9 +118,10 @@ def train(kind: ModelKind, seed: int = 7) -> TrainedModel:
         requirements = [f"xgboost-cpu=={version('xgboost-cpu')}"]
     else:
         classes = np.unique(y_train)
-        model = np.stack([x_train[y_train == c].mean(axis=0) for c in classes])   # the centroids
+        centroids = np.stack([x_train[y_train == c].mean(axis=0) for c in classes])
+        model = (centroids, classes)
         params = {"classes": len(classes), "rule": "nearest centroid"}
-        distances = ((x_test[:, None, :] - model[None, :, :]) ** 2).sum(axis=2)
+        distances = ((x_test[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
         predictions = classes[distances.argmin(axis=1)]
         requirements = [f"numpy=={np.__version__}"]
     return TrainedModel(model=model, features=x_test, labels=y_test, params=params,
@@ -207,15 +210,17 @@ class MlflowSession:
         import requests
         from mlflow.exceptions import MlflowException
 
+        log = current_log()
+        before = len(log.snapshot()) if log is not None else 0
         with self.active():
             try:
                 return fn()
             except (MlflowException, requests.RequestException) as exc:
                 # the artifact repository raises plain HTTP errors, the tracking client MlflowException
-                raise _typed_failure(what, exc) from None
+                raise _typed_failure(what, exc, since=before) from None
 
 
-def _typed_failure(what: str, exc: Exception) -> Exception:
+def _typed_failure(what: str, exc: Exception, since: int = 0) -> Exception:
     cause: BaseException | None = exc
     while cause is not None:  # a call the outage guard refused, wrapped by the MLflow client
         if isinstance(cause, InfrastructureError):
@@ -225,7 +230,8 @@ def _typed_failure(what: str, exc: Exception) -> Exception:
     log = current_log()
     failures = log.failures()[-3:] if log is not None else []
     evidence = [e.summary() for e in failures]
-    answered = [e.status for e in failures if e.status is not None]
+    own = log.snapshot()[since:] if log is not None else []  # this call's exchanges only
+    answered = [own[-1].status] if own and own[-1].status is not None and own[-1].status >= 400 else []
     # the MLflow client labels any answer it does not know (a 403 from the API, say) INTERNAL_ERROR: say what came
     detail = (f"{what} failed (the registry answered HTTP {answered[-1]}): {message[:500]}" if answered else
               f"{what} failed: {message[:500]}")

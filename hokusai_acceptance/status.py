@@ -68,7 +68,10 @@ class RunStatus:
             out.append(f"Not run: {item['count']} - {item['why']}")
         for finding in self.findings[:6]:
             out.append(f"To act: {finding['owner']} - {finding['title']}: {finding['first_action']}")
-        if not self.findings and not self.failing:
+        if not self.findings and not self.failing and self.history_key.startswith("local-stack-"):
+            out.append("To act: suite maintainers - a known failure was switched on deliberately, yet nothing failed "
+                       "and no finding names it.")
+        elif not self.findings and not self.failing:
             out.append("To act: nobody - no action is needed." if not self.history_key.startswith("local-stack") else
                        "To act: nobody - no problem in this test copy. It says nothing about a Hokusai deployment: "
                        "set HOKUSAI_API_URL and HOKUSAI_API_KEY to check one.")
@@ -138,7 +141,8 @@ def build(*, target: str, embedded: bool, identity, findings: list, outcomes: li
               "failed": counts.get("failed", 0), "broken": counts.get("broken", 0), "skipped": len(skipped),
               "not_selected": len(not_selected)}
     # registration is blocked when no scenario that registers a model got through (refusals passing do not count)
-    registering = [o for o in outcomes if {"registration", "writes"} <= set(o.tags) and o.status != "skipped"]
+    registering = [o for o in outcomes if {"registration", "writes"} <= set(o.tags) and "refusal" not in o.tags
+                   and o.status != "skipped"]
     blocked = bool(registering) and not any(o.status == "passed" for o in registering)
     bad = totals["failed"] + totals["broken"]
     did_not_pass = f"{bad} scenario(s) failed or could not be exercised"

@@ -65,7 +65,7 @@ Feature: A third-party developer registers a model with Hokusai metadata
       | an accuracy above 1                    | over-one    | iris-demo | accuracy | 1.5   | the benchmark value 1.5 is outside 0 to 1, the range of accuracy  |
       | a metric Hokusai does not benchmark on | odd-metric  | iris-demo | vibes    | 0.5   | the benchmark metric 'vibes' is not one Hokusai benchmarks on     |
 
-  @writes
+  @writes @refusal
   Scenario Outline: A developer who set up MLflow with <key> is told by MLflow what is wrong
     Given I set up MLflow with <key> instead of my valid one
     When I start registering model "wrong-key" with the plain MLflow client, set up as the quick start says

@@ -10,6 +10,7 @@ from .. import expectations as expect
 from .. import registration as reg
 from ..client import HokusaiClient
 from ..developer_view import DEVELOPER_PATIENCE_SECONDS, attempt_registration
+from ..errors import ConfigError
 from ..hokusai_tags import METRIC_TAG, TOKEN_ID_TAG, VALUE_TAG, HokusaiMetadataError, readiness_problems, validate
 from ..rest_api import MlflowRest, register_via_rest
 
@@ -53,18 +54,28 @@ class RegistrationChecks:
     def check_nothing_written(self, slug: str) -> None:
         """Read back with the run's own valid key: the scenario's key may be one that cannot read."""
         name = self.run.resources.name(slug)
-        if reg.find_registered_model(self.run.session(self.run.keys.get("valid")), name) is not None:
+        acting, self.evidence.actor = self.evidence.actor, "valid"
+        try:
+            found = reg.find_registered_model(self.run.session(self.run.keys.get("valid")), name)
+        finally:
+            self.evidence.actor = acting
+        if found is not None:
             raise AssertionError(f"a refused registration still created {name} in the registry")
 
     # -- what a developer sees, through the plain MLflow client with its own defaults
     def start_registering_as_developer(self, slug: str) -> None:
-        attempt = attempt_registration(self.run.settings.tracking_uri, self.key, self.run.resources.name(slug),
+        name = self.run.resources.name(slug)
+        self.run.resources.add_model(name)  # removed at the end should the registry wrongly accept the attempt
+        attempt = attempt_registration(self.run.settings.tracking_uri, self.key, name,
                                        wait_seconds=DEVELOPER_PATIENCE_SECONDS)
         self.registering.developer_attempt = attempt
         self.note(f"with the {self.key_role} key: {attempt.describe()}")
 
     def check_developer_told(self, max_seconds: int, words: str) -> None:
         attempt = self.registering.developer_attempt
+        if max_seconds > DEVELOPER_PATIENCE_SECONDS:
+            raise ConfigError(f"the suite watches a developer's attempt for {DEVELOPER_PATIENCE_SECONDS:.0f} s; a "
+                              f"feature cannot ask for {max_seconds} s")
         if attempt.registered:
             raise AssertionError(f"MLflow registered the model with the {self.key_role} key; the registry should "
                                  f"have refused it saying {words!r}")

@@ -430,7 +430,7 @@ def _scope(v: View) -> Fact:
 
 @fact("registry_reads_refused_403", "reads of the registry with the configured key are refused 403 by the API")
 def _registry_reads_refused(v: View) -> Fact:
-    found = [e for e in v.valid_keyed if not is_write(e) and e.status == 403 and on_proxy(e) and v.who(e) == Who.API]
+    found = [e for e in v.valid_keyed if e.method == "GET" and e.status == 403 and on_proxy(e) and v.who(e) == Who.API]
     return _yes(found) if found else _no()
 
 

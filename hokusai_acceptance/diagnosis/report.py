@@ -165,7 +165,8 @@ def executive_summary(report: Report) -> list[str]:
 def _blocked(report: Report) -> bool:
     if report.status is not None:
         return report.status.verdict == "blocked"
-    registering = [s for s in report.scenarios if {"registration", "writes"} <= set(s.tags) and s.status != "skipped"]
+    registering = [s for s in report.scenarios if {"registration", "writes"} <= set(s.tags)
+                   and "refusal" not in s.tags and s.status != "skipped"]
     return bool(registering) and not any(s.status == "passed" for s in registering)
 
 

@@ -247,7 +247,8 @@ class EmbeddedStack:
                     "upstream_timeout": opts.upstream_timeout, "service_id": "platform", "serve_artifacts": True,
                     "mount_mlflow": True, "key_in_body": False, "forward_delete_body": True,
                     "public_artifact_form": False, "probes_need_key": None, "health_200_when_degraded": None,
-                    "map_auth_429_to_401": None, "enforce_scopes": None}
+                    "map_auth_429_to_401": None, "enforce_scopes": None,
+                    "registry_role": None}
         if plan is not None:
             settings.update(plan.gateway)
         return settings

@@ -1,6 +1,7 @@
 """The onboarding guide works as written: docs/quickstart.md's Python blocks run exactly as printed, in
-order, in a fresh interpreter configured only by the two environment variables the guide sets, against
-the local reference stack; the registry is then read back independently of the guide's own checks."""
+order, in a fresh interpreter configured by the two variables the guide sets (plus the switches that keep a
+test run quiet and bounded), against the local reference stack; the registry is then read back independently
+of the guide's own checks, and what the guide says about errors and tags is checked against the code."""
 import os
 import re
 import subprocess
@@ -11,7 +12,7 @@ import pytest
 import requests
 from packaging.requirements import Requirement
 
-from hokusai_acceptance.hokusai_tags import readiness_problems
+from hokusai_acceptance.hokusai_tags import METRICS, readiness_problems
 
 from ..suite_runner import ROOT
 
@@ -54,12 +55,27 @@ def test_the_guide_registers_a_hokusai_ready_model_as_printed(stack, tmp_path):
     assert re.search(r"my-iris-classifier version \d+ is Hokusai-ready", run.stdout), run.stdout
     # read back without the guide's code: the newest version carries three valid Hokusai tags
     headers = {"Authorization": f"Bearer {stack.keys.valid}"}
-    found = requests.get(f"{stack.url}/api/mlflow/api/2.0/mlflow/registered-models/get",
-                         params={"name": "my-iris-classifier"}, headers=headers, timeout=10)
-    assert found.status_code == 200, found.text
-    newest = max(found.json()["registered_model"]["latest_versions"], key=lambda v: int(v["version"]))
-    tags = {t["key"]: t["value"] for t in newest.get("tags", [])}
-    assert readiness_problems(tags) == [], tags
-    deleted = requests.delete(f"{stack.url}/api/mlflow/api/2.0/mlflow/registered-models/delete",
-                              json={"name": "my-iris-classifier"}, headers=headers, timeout=10)
-    assert deleted.status_code == 200, deleted.text
+    try:
+        found = requests.get(f"{stack.url}/api/mlflow/api/2.0/mlflow/registered-models/get",
+                             params={"name": "my-iris-classifier"}, headers=headers, timeout=10)
+        assert found.status_code == 200, found.text
+        newest = max(found.json()["registered_model"]["latest_versions"], key=lambda v: int(v["version"]))
+        tags = {t["key"]: t["value"] for t in newest.get("tags", [])}
+        assert readiness_problems(tags) == [], tags
+    finally:
+        requests.delete(f"{stack.url}/api/mlflow/api/2.0/mlflow/registered-models/delete",
+                        json={"name": "my-iris-classifier"}, headers=headers, timeout=10)
+
+
+def test_what_the_guide_says_about_errors_and_tags_is_what_the_registry_and_the_rules_say(stack):
+    guide = GUIDE.read_text()
+    for metric in METRICS:
+        assert f"`{metric}`" in guide, f"the guide does not list the metric {metric}"
+    search = f"{stack.url}/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"
+    assert requests.get(search, timeout=10).json()["detail"] in guide          # no key
+    wrong = {"Authorization": "Bearer hk_live_" + "0" * 32}
+    assert requests.get(search, headers=wrong, timeout=10).json()["detail"] in guide
+    refused = requests.post(f"{stack.url}/api/mlflow/api/2.0/mlflow/experiments/create", json={"name": "x"},
+                            headers={"Authorization": f"Bearer {stack.keys.readonly}"}, timeout=10).json()
+    assert refused["message"].startswith("This operation requires write permissions")
+    assert "This operation requires write permissions" in guide and "'model:write' or 'mlflow:write'" in guide

@@ -48,6 +48,6 @@ def test_reproduction_commands_take_the_key_from_the_shell_and_leave_binary_bodi
     assert "--data '{\"name\": \"it'\\''s\"}'" in command
     binary = Exchange(method="PUT", url="https://registry.example/a/blob.bin", status=403, keyed=True,
                       request_body_prefix="\x00\x01\ufffd\ufffd")
-    assert "--data-binary @<your-file>" in binary.curl() and "\ufffd" not in binary.curl()
+    assert "--data-binary @YOUR_FILE" in binary.curl() and "\ufffd" not in binary.curl()
     in_query = Exchange(method="GET", url="https://registry.example/h?api_key=***", status=200)
     assert in_query.curl().endswith('"https://registry.example/h?api_key=$HOKUSAI_API_KEY"')

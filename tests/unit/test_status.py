@@ -61,3 +61,19 @@ def test_runs_with_a_fault_on_purpose_keep_a_history_of_their_own():
     assert status.history_key("http://127.0.0.1:4321", True) == "local-stack"
     assert status.history_key("http://127.0.0.1:5555", True, ("redis-cache-down",)) == "local-stack-redis-cache-down"
     assert status.history_key("https://Registry.Hokus.ai:443/api", False) == "remote-registry.hokus.ai"
+
+
+def test_a_deliberate_fault_that_nothing_noticed_is_the_suite_maintainers_business():
+    run = status.build(target="http://127.0.0.1:9", embedded=True, identity=diagnose(RunEvidence()).identity,
+                       findings=[], outcomes=[ScenarioOutcome("F", "s", "passed", "", [])], not_selected=[],
+                       faults=("artifacts-disabled",))
+    assert "To act: suite maintainers - a known failure was switched on deliberately, yet nothing failed and no " \
+           "finding names it." in run.lines()
+
+
+def test_a_passing_refusal_is_no_sign_that_registration_works():
+    outcomes = [ScenarioOutcome("R", "a model registers", "broken", "x", ["registration", "writes"]),
+                ScenarioOutcome("R", "a wrong key is refused", "passed", "", ["registration", "writes", "refusal"])]
+    run = status.build(target="https://registry.example", embedded=False, identity=diagnose(RunEvidence()).identity,
+                       findings=[], outcomes=outcomes, not_selected=[])
+    assert run.verdict == "blocked"
