@@ -155,3 +155,17 @@ def test_every_verify_the_fix_selection_runs_scenarios(selection):
     expression = make_tag_expression(selection)
     matched = [s.name for _, feature, s in scenarios() if expression.check(_effective_tags(feature, s))]
     assert matched, f"behave --tags=\"{selection}\" selects no scenario"
+
+
+def test_the_readme_counts_the_scenarios_each_feature_folder_has():
+    """The README's table of what the features cover states a count per folder; it must stay true."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    stated = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| [^|]+ \| `features/(\w+)` \| (\d+) \|", readme,
+                                                                 flags=re.M)}
+    counted: dict[str, int] = {}
+    for path, _, _ in scenarios():
+        folder = path.parent.name
+        counted[folder] = counted.get(folder, 0) + 1
+    assert stated == counted
