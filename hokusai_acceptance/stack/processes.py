@@ -44,18 +44,27 @@ def _ephemeral_range() -> tuple[int, int]:
         return 32768, 60999
 
 
+#: ports this process has handed out: a port is free until its server binds it, seconds later, so two
+#: components of one stack (or two stacks in a row) must never be given the same one
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now, below the ephemeral range the kernel
-    hands out to outgoing connections (so no client connection takes it before the server binds it)."""
+    """A TCP port on 127.0.0.1 that nothing listens on right now and that this process has not handed out
+    before, below the ephemeral range the kernel hands out to outgoing connections (so no client connection
+    takes it before the server binds it)."""
     low, _ = _ephemeral_range()
     for _ in range(200):
         port = random.randint(max(10000, low - 12000), low - 1)
+        if port in _handed_out:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
+        _handed_out.add(port)
+        return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

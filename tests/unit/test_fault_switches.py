@@ -72,3 +72,17 @@ def test_abandoned_stack_directories_are_reclaimed_and_live_ones_kept(tmp_path):
     assert removed == [abandoned]
     assert not abandoned.exists()
     assert alive.exists() and unowned.exists() and other.exists()
+
+
+def test_a_port_is_never_handed_out_twice(monkeypatch):
+    """A port is free until its server binds it, seconds later: two components given the same one collide
+    ('address already in use' at start-up), so the stack never hands a port out twice."""
+    import random
+
+    from hokusai_acceptance.stack import processes
+
+    draws = iter([20001, 20001, 20002])
+    monkeypatch.setattr(processes, "_ephemeral_range", lambda: (32768, 60999))
+    monkeypatch.setattr(processes, "_handed_out", set())
+    monkeypatch.setattr(random, "randint", lambda low, high: next(draws))
+    assert [processes.free_port(), processes.free_port()] == [20001, 20002]
