@@ -140,10 +140,7 @@ def build(*, target: str, embedded: bool, identity, findings: list, outcomes: li
     totals = {"in_features": len(outcomes) + len(not_selected), "passed": counts.get("passed", 0),
               "failed": counts.get("failed", 0), "broken": counts.get("broken", 0), "skipped": len(skipped),
               "not_selected": len(not_selected)}
-    # registration is blocked when no scenario that registers a model got through (refusals passing do not count)
-    registering = [o for o in outcomes if {"registration", "writes"} <= set(o.tags) and "refusal" not in o.tags
-                   and o.status != "skipped"]
-    blocked = bool(registering) and not any(o.status == "passed" for o in registering)
+    blocked = registration_blocked(outcomes)
     bad = totals["failed"] + totals["broken"]
     did_not_pass = f"{bad} scenario(s) failed or could not be exercised"
     if bad and blocked:
@@ -172,6 +169,13 @@ def history_key(target: str, embedded: bool, faults: tuple[str, ...] = ()) -> st
         return "local-stack" + "".join(f"-{f}" for f in sorted(faults))
     host = urlsplit(target).hostname or "remote"
     return "remote-" + re.sub(r"[^a-z0-9.-]+", "-", host.lower())
+
+
+def registration_blocked(outcomes) -> bool:
+    """No scenario that registers a model got through (a refusal that passes does not count)."""
+    registering = [o for o in outcomes if {"registration", "writes"} <= set(o.tags) and "refusal" not in o.tags
+                   and o.status != "skipped"]
+    return bool(registering) and not any(o.status == "passed" for o in registering)
 
 
 def _skip_reason(outcome) -> str:

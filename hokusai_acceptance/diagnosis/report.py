@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..redaction import redact
 from .catalog import COMPONENTS, UNRECOGNISED
-from ..status import RunStatus
+from ..status import RunStatus, registration_blocked
 from .engine import Diagnosis, Finding
 from .evidence import RunEvidence, ScenarioOutcome
 
@@ -165,9 +165,7 @@ def executive_summary(report: Report) -> list[str]:
 def _blocked(report: Report) -> bool:
     if report.status is not None:
         return report.status.verdict == "blocked"
-    registering = [s for s in report.scenarios if {"registration", "writes"} <= set(s.tags)
-                   and "refusal" not in s.tags and s.status != "skipped"]
-    return bool(registering) and not any(s.status == "passed" for s in registering)
+    return registration_blocked(report.scenarios)
 
 
 def fix_priority(report: Report) -> list[dict]:
