@@ -84,12 +84,15 @@ def before_all(context) -> None:
             raise
         print(f"hokusai-acceptance: embedded stack ready in {stack.start_seconds:.1f} s at {stack.url}",
               file=sys.stderr, flush=True)
-        settings = settings.with_target(stack.url, stack.keys.valid, stack.keys.readonly, stack.keys.revoked)
+        settings = settings.with_target(stack.url, stack.keys.valid, stack.keys.readonly, stack.keys.revoked,
+                                        stack.keys.second, stack.keys.rotated)
         keys = {"valid": stack.keys.valid, "read-only": stack.keys.readonly, "revoked": stack.keys.revoked,
                 "expired": stack.keys.expired, "rate-limited": stack.keys.limited,
-                "revocable": stack.keys.revocable}
+                "revocable": stack.keys.revocable, "second developer": stack.keys.second,
+                "rotated": stack.keys.rotated}
     else:
-        keys = {"valid": settings.api_key, "read-only": settings.readonly_key, "revoked": settings.revoked_key}
+        keys = {"valid": settings.api_key, "read-only": settings.readonly_key, "revoked": settings.revoked_key,
+                "second developer": settings.second_key, "rotated": settings.rotated_key}
     outages = OutageTracker(settings.api_url).install()
     context.suite_run = SuiteRun(settings=settings, keys=keys, stack=stack, budgets=budgets, outages=outages)
     context.suite_started = time.time()

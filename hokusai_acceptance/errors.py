@@ -56,6 +56,7 @@ class RegistryCallFailed(InfrastructureError):
     """An MLflow client call through the registry failed; the evidence says how."""
 
     component = "registry"
+    status: int | None = None  # the HTTP status of the registry's refusal, when it answered one
 
 
 class StackError(SuiteError):

@@ -33,6 +33,10 @@ KEPT_REQUEST_HEADERS = ("content-type", "authorization", "x-api-key", "user-agen
 CREDENTIAL_HEADERS = ("authorization", "x-api-key")
 
 
+#: the actor of calls one developer makes on another developer's model, run or experiment
+ON_ANOTHERS_MODEL = "another developer, on the first developer's model"
+
+
 class AnswerKind:
     """What kind of answer came back, judged only from what a client can see."""
 

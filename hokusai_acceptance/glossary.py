@@ -14,6 +14,7 @@ TAGS = {
                       "service did); skipped, with the reason, against a remote deployment",
     "@destructive": "freezes or breaks a part of the local reference stack for the scenario, then restores it",
     "@refusal": "checks that the registry refuses something; its passing is no sign that registration works",
+    "@security": "who may do what in the shared registry; a failure is a security defect",
     "@slow": "moves large amounts of data or load (the 50 MB model, 32 and 64 concurrent callers)",
     "@aws": "reads the registry's ECS services and load balancer from AWS (needs AWS credentials)",
     "@performance": "timing and load; runs only when asked for (--tags=@performance)",

@@ -169,6 +169,9 @@ class CreatedResources:
     prefix: str
     experiments: dict[str, str] = field(default_factory=dict)   # name -> id
     models: set[str] = field(default_factory=set)
+    #: the key that created a model or experiment, when it is not the run's own: only that key's owner may
+    #: delete it where the registry enforces ownership
+    created_with: dict[str, str] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def name(self, slug: str) -> str:
@@ -177,11 +180,13 @@ class CreatedResources:
     def owns(self, name: str) -> bool:
         return name.startswith(self.prefix + "-")
 
-    def add_model(self, name: str) -> None:
+    def add_model(self, name: str, key: str | None = None) -> None:
         if not self.owns(name):
             raise ValueError(f"refusing to track {name!r}: it does not carry this run's prefix {self.prefix!r}")
         with self._lock:
             self.models.add(name)
+            if key is not None:
+                self.created_with.setdefault(name, key)
 
 
 class MlflowSession:
@@ -199,6 +204,9 @@ class MlflowSession:
         configure(self.tracking_uri, timeout=self.timeout, retries=self.retries)
         with using_key(self.key):
             yield self
+
+    def with_key(self, key: str | None) -> "MlflowSession":
+        return MlflowSession(self.tracking_uri, key, timeout=self.timeout, retries=self.retries)
 
     def client(self):
         from mlflow import MlflowClient
@@ -235,6 +243,7 @@ def _typed_failure(what: str, exc: Exception, since: int = 0) -> Exception:
     # the MLflow client labels any answer it does not know (a 403 from the API, say) INTERNAL_ERROR: say what came
     detail = (f"{what} failed (the registry answered HTTP {answered[-1]}): {message[:500]}" if answered else
               f"{what} failed: {message[:500]}")
+    status = answered[-1] if answered else None
     if evidence:
         detail += "\nLast failing exchanges:\n  " + "\n  ".join(evidence)
     lowered = message.lower()
@@ -242,7 +251,9 @@ def _typed_failure(what: str, exc: Exception, since: int = 0) -> Exception:
         if "timed out" in lowered or "read timeout" in lowered:
             return TargetNotResponding(detail, evidence=evidence)
         return TargetUnreachable(detail, evidence=evidence)
-    return RegistryCallFailed(detail, evidence=evidence)
+    failure = RegistryCallFailed(detail, evidence=evidence)
+    failure.status = status
+    return failure
 
 
 # ------------------------------------------------------------------ flows
@@ -263,6 +274,8 @@ def ensure_experiment(session: MlflowSession, resources: CreatedResources, slug:
     experiment_id = session.call(f"creating experiment {name}", create)
     with resources._lock:
         resources.experiments[name] = experiment_id
+        if session.key is not None:
+            resources.created_with.setdefault(name, session.key)
     return experiment_id
 
 
@@ -290,7 +303,7 @@ def register_model(session: MlflowSession, resources: CreatedResources, trained:
     from mlflow.models import infer_signature
 
     check_meets_benchmark(metadata, trained.metrics)
-    resources.add_model(name)
+    resources.add_model(name, session.key)
     experiment_id = ensure_experiment(session, resources, experiment_slug)
     signature = infer_signature(trained.features, trained.predictions)
 
@@ -322,6 +335,36 @@ def register_model(session: MlflowSession, resources: CreatedResources, trained:
                             metadata=metadata)
 
     return session.call(f"registering model {name} ({path.value})", log_and_register)
+
+
+def log_model_files(session: MlflowSession, resources: CreatedResources, trained: TrainedModel,
+                    experiment_slug: str = "registration") -> str:
+    """A training run with the model's files as run artifacts (nothing registered yet); returns the run id."""
+    import mlflow
+    from mlflow.models import infer_signature
+
+    experiment_id = ensure_experiment(session, resources, experiment_slug)
+    signature = infer_signature(trained.features, trained.predictions)
+
+    def log() -> str:
+        with mlflow.start_run(experiment_id=experiment_id) as run:
+            mlflow.log_params(trained.params)
+            mlflow.log_metrics(trained.metrics)
+            with tempfile.TemporaryDirectory(prefix="hokusai-model-") as tmp:
+                trained.save(f"{tmp}/model", signature)
+                mlflow.log_artifacts(f"{tmp}/model", "model")
+        return run.info.run_id
+
+    return session.call("logging the model's files to a training run", log)
+
+
+def register_run_files(session: MlflowSession, name: str, run_id: str) -> str:
+    """``mlflow.register_model`` of a run's model files under ``name``; returns the new version."""
+    import mlflow
+
+    return session.call(f"registering runs:/{run_id}/model as {name}",
+                        lambda: str(mlflow.register_model(f"runs:/{run_id}/model", name,
+                                                          await_registration_for=30).version))
 
 
 def registered_versions(session: MlflowSession, name: str) -> list[Any]:
@@ -411,25 +454,33 @@ def resolve_version(session: MlflowSession, model_uri: str) -> str:
 
 
 def cleanup(session: MlflowSession, resources: CreatedResources) -> list[str]:
-    """Delete exactly what this run created; returns what could not be deleted."""
+    """Delete exactly what this run created, each entry with the key that created it (``session``'s key when
+    none was recorded); returns what could not be deleted."""
     from mlflow.exceptions import MlflowException
 
-    client = session.client()
     leftovers = []
-    with session.active():
-        for name in sorted(resources.models):
-            if not resources.owns(name):
-                continue
+
+    def as_creator(name: str) -> MlflowSession:
+        key = resources.created_with.get(name)
+        return session if key is None or key == session.key else session.with_key(key)
+
+    for name in sorted(resources.models):
+        if not resources.owns(name):
+            continue
+        creator = as_creator(name)
+        with creator.active():
             try:
-                client.delete_registered_model(name)
+                creator.client().delete_registered_model(name)
             except MlflowException as exc:
                 if "RESOURCE_DOES_NOT_EXIST" not in str(exc):
                     leftovers.append(f"model {name}: {redact(str(exc))[:120]}")
-        for name, experiment_id in sorted(resources.experiments.items()):
-            if not resources.owns(name):
-                continue
+    for name, experiment_id in sorted(resources.experiments.items()):
+        if not resources.owns(name):
+            continue
+        creator = as_creator(name)
+        with creator.active():
             try:
-                client.delete_experiment(experiment_id)
+                creator.client().delete_experiment(experiment_id)
             except MlflowException as exc:
                 if "RESOURCE_DOES_NOT_EXIST" not in str(exc) and "deleted" not in str(exc).lower():
                     leftovers.append(f"experiment {name}: {redact(str(exc))[:120]}")

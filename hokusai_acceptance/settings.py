@@ -35,6 +35,8 @@ class Settings:
     api_key: str | None = field(default=None, repr=False)
     readonly_key: str | None = field(default=None, repr=False)
     revoked_key: str | None = field(default=None, repr=False)
+    second_key: str | None = field(default=None, repr=False)   # another developer's key (another user)
+    rotated_key: str | None = field(default=None, repr=False)  # a second key of the developer of api_key
     connect_timeout: float = 3.0
     read_timeout: float = 15.0
     mlflow_timeout: float = 30.0
@@ -56,11 +58,12 @@ class Settings:
         return f"{self.api_url}/api/mlflow"
 
     def with_target(self, api_url: str, api_key: str, readonly_key: str | None = None,
-                    revoked_key: str | None = None) -> "Settings":
-        for key in (api_key, readonly_key, revoked_key):
+                    revoked_key: str | None = None, second_key: str | None = None,
+                    rotated_key: str | None = None) -> "Settings":
+        for key in (api_key, readonly_key, revoked_key, second_key, rotated_key):
             register_secret(key)
         return replace(self, api_url=api_url, api_key=api_key, readonly_key=readonly_key,
-                       revoked_key=revoked_key)
+                       revoked_key=revoked_key, second_key=second_key, rotated_key=rotated_key)
 
 
 def new_run_id() -> str:
@@ -162,7 +165,13 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: Path | None
         auth_url, _ = normalise_url(values["HOKUSAI_AUTH_URL"], "HOKUSAI_AUTH_URL")
     readonly = (values.get("HOKUSAI_READONLY_API_KEY") or "").strip() or None
     revoked = (values.get("HOKUSAI_REVOKED_API_KEY") or "").strip() or None
-    for key in (api_key, readonly, revoked):
+    second = (values.get("HOKUSAI_SECOND_API_KEY") or "").strip() or None
+    rotated = (values.get("HOKUSAI_ROTATED_API_KEY") or "").strip() or None
+    for key in (api_key, readonly, revoked, second, rotated):
         register_secret(key)
+    if second is not None and second in (api_key, rotated):
+        raise ConfigError("HOKUSAI_SECOND_API_KEY is one of your own keys: it must be a key of another developer")
+    if rotated is not None and rotated == api_key:
+        raise ConfigError("HOKUSAI_ROTATED_API_KEY is HOKUSAI_API_KEY itself: it must be your other key")
     return Settings(api_url=api_url, api_key=api_key, readonly_key=readonly, revoked_key=revoked,
-                    run_id=run_id, notes=tuple(notes), auth_url=auth_url, **timeouts, **expected)
+                    second_key=second, rotated_key=rotated, run_id=run_id, notes=tuple(notes), auth_url=auth_url, **timeouts, **expected)

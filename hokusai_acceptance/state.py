@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import SuiteError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .capabilities.isolation import Attempt, Snapshot
     from .client import Reply
     from .developer_view import DeveloperAttempt
     from .perf.measure import LatencyStats
@@ -97,6 +98,15 @@ class RegistrationState(StepState):
     downloaded_mb: float = needs("a step that loads the registered model back")
     developer_attempt: DeveloperAttempt = needs("'When I start registering model \"<name>\" with the plain MLflow "
                                                 "client, set up as the quick start says'")
+
+
+@dataclass
+class IsolationState(StepState):
+    other_key: str = field(default=UNSET, repr=False, metadata={"set_by": "'Given another developer with their "
+                                                                           "own Hokusai API key'"})
+    before: Snapshot = needs("a step in which the other developer tries a change")
+    attempt: Attempt = needs("a step in which the other developer tries a change")
+    other_registration: Registration = needs("'Given the other developer has registered their own model ...'")
 
 
 @dataclass

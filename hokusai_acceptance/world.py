@@ -16,6 +16,7 @@ from . import registration as reg
 from .capabilities.auth import AuthChecks
 from .capabilities.errors import ErrorChecks
 from .capabilities.health import HealthChecks
+from .capabilities.isolation import IsolationChecks
 from .capabilities.performance import PerformanceChecks
 from .capabilities.proxy import ProxyChecks
 from .capabilities.registration import RegistrationChecks
@@ -25,7 +26,8 @@ from .evidence import EvidenceLog
 from .redaction import redact, register_secret
 from .rest_api import MlflowRest
 from .settings import Settings
-from .state import CallState, ErrorState, HealthState, PerformanceState, ProxyState, RegistrationState
+from .state import (CallState, ErrorState, HealthState, IsolationState, PerformanceState, ProxyState,
+                    RegistrationState)
 
 #: How a feature names the key a developer set up, and the role it stands for.
 KEY_WORDS = {"no key at all": "none", "my key with one character mistyped": "mistyped",
@@ -33,7 +35,8 @@ KEY_WORDS = {"no key at all": "none", "my key with one character mistyped": "mis
 
 #: Key roles a scenario can act with, and the variable that configures each on a remote target.
 KEY_VARIABLES = {"valid": "HOKUSAI_API_KEY", "read-only": "HOKUSAI_READONLY_API_KEY",
-                 "revoked": "HOKUSAI_REVOKED_API_KEY"}
+                 "revoked": "HOKUSAI_REVOKED_API_KEY", "second developer": "HOKUSAI_SECOND_API_KEY",
+                 "rotated": "HOKUSAI_ROTATED_API_KEY"}
 
 
 @dataclass
@@ -96,7 +99,8 @@ def never_issued_key() -> str:
     return key
 
 
-class RegistryWorld(HealthChecks, AuthChecks, RegistrationChecks, ProxyChecks, ErrorChecks, PerformanceChecks):
+class RegistryWorld(HealthChecks, AuthChecks, RegistrationChecks, IsolationChecks, ProxyChecks, ErrorChecks,
+                    PerformanceChecks):
     def __init__(self, run: SuiteRun, skip: Callable[[str], None] | None = None, scenario: str = ""):
         self.run = run
         self._skip = skip
@@ -111,6 +115,7 @@ class RegistryWorld(HealthChecks, AuthChecks, RegistrationChecks, ProxyChecks, E
         self.timing = ErrorState()
         self.tracking = ProxyState()
         self.registering = RegistrationState()
+        self.isolation = IsolationState()
         self.perf = PerformanceState()
         self.notes: list[str] = []
         self.cleanups: list[Callable[[], None]] = []

@@ -129,6 +129,12 @@ def step_i_register_through_rest(context, slug, token_id, metric, value):
     context.world.register_via_rest(slug, token_id, metric, value)
 
 
+@given('I have registered model "{slug}" through the REST API with token id "{token_id}" and benchmark "{metric}" '
+       'of {value}')
+def step_i_have_registered_via_rest(context, slug, token_id, metric, value):
+    context.world.register_via_rest(slug, token_id, metric, value)
+
+
 @then("the REST-registered version carries valid Hokusai tags and its benchmark metric")
 def step_the_rest_version_is_hokusai_ready(context):
     context.world.check_rest_registration()

@@ -103,6 +103,25 @@ Feature: A third-party developer registers a model with Hokusai metadata
     And "latest" retrieves version 1
 
   @writes
+  Scenario: The registry records who registered the model and each of its versions
+    Given a scikit-learn classifier trained on a sample data set
+    And I have registered it as model "iris-owned" with token id "iris-owned" and benchmark "accuracy" of 0.9
+    When I register it as model "iris-owned" with token id "iris-owned" and benchmark "accuracy" of 0.9
+    Then the model and each of its 2 versions name the same owner
+
+  @writes
+  Scenario: After a key rotation my new key still manages the model I registered with the old one
+    A second key of the same developer (HOKUSAI_ROTATED_API_KEY on a remote target) stands for the
+    key issued at a rotation; without it the scenario is skipped with that reason.
+    Given a scikit-learn classifier trained on a sample data set
+    And I have registered it as model "iris-rotated" with token id "iris-rotated" and benchmark "accuracy" of 0.9
+    When I switch to my new key, as after a key rotation
+    And I point the alias "champion" at the new version
+    And I register it as model "iris-rotated" with token id "iris-rotated" and benchmark "accuracy" of 0.9
+    Then the registry holds versions 1 and 2 of the model
+    And "alias champion" retrieves version 1
+
+  @writes
   Scenario: A model registered call by call through the REST API carries valid Hokusai tags
     When I register model "iris-rest" through the REST API with token id "iris-rest" and benchmark "accuracy" of 0.93
     Then the REST-registered version carries valid Hokusai tags and its benchmark metric

@@ -30,7 +30,7 @@ class RegistrationChecks:
         started = time.perf_counter()
         self.registering.registration = reg.register_model(self.mlflow, self.run.resources, self.registering.trained,
                                                            name, metadata, description=description,
-                                                           path=path)
+                                                           path=path, experiment_slug=f"{slug}-experiment")
         self.registering.registration_seconds = time.perf_counter() - started
         self.registering.registrations.append(self.registering.registration)
 
@@ -171,9 +171,12 @@ class RegistrationChecks:
         name = self.run.resources.name(slug)
         self.run.resources.add_model(name)
         experiment = self.run.resources.name(f"{slug}-experiment")
-        self.registering.rest_registration = register_via_rest(self.rest, experiment, name, metric, float(value),
-                                                   metadata.as_tags())
-        self.run.resources.experiments[experiment] = self.registering.rest_registration.experiment_id
+        result = register_via_rest(self.rest, experiment, name, metric, float(value), metadata.as_tags())
+        self.registering.rest_registration = result
+        self.run.resources.experiments[experiment] = result.experiment_id
+        self.registering.registration = reg.Registration(name=result.name, version=result.version,
+                                                         run_id=result.run_id, experiment_id=result.experiment_id,
+                                                         metadata=metadata)
 
     def check_rest_registration(self) -> None:
         result = self.registering.rest_registration

@@ -143,6 +143,16 @@ CATALOG: list[Entry] = [
        "read-only keys to people who must not write", Owner.API, ("Hokusai API", "model registry"), 2,
        "@auth and @writes", "nothing: writes succeed with any valid key", requires=("read_only_key_wrote",),
        group="ro-wrote", kind=Kind.SECURITY),
+    _E("developers-not-isolated", "Any developer can change or delete another developer's models",
+       "A write by one developer's key to a model, version, run or experiment another developer created was "
+       "accepted: the API records no owner and checks none (the 2025 API forwards the caller's identity to MLflow, "
+       "which ignores it)", "Record the caller's user id as the owner of every model, version, experiment and run "
+       "created through the API; refuse writes by anyone else with 403, and let each token id be claimed by one "
+       "model only. Until then, treat every registered model as changeable by any key holder",
+       Owner.API, ("Hokusai API", "model registry"), 2, "@registration and @security",
+       "nothing: another developer's change or deletion succeeds", requires=("foreign_write_accepted",),
+       group="isolation", kind=Kind.SECURITY,
+       look_alikes=("the second key belongs to the same user as the first (check HOKUSAI_SECOND_API_KEY)",)),
     _E("registry-open-without-key", "The registry is served without a key",
        "Registry data or the MLflow web UI answers on a public path without any key: anyone can read (and through "
        "the UI, change) models", "Route every public MLflow path through the API's authentication, or put the "

@@ -327,7 +327,12 @@ def diagnose(evidence: RunEvidence) -> Diagnosis:
 
     explained = {id(e) for _, exchanges in found for e in exchanges}
     explained_shapes = {_shape(e) for _, exchanges in found for e in exchanges}
-    trouble = [e for e in view.trouble() if id(e) not in explained and _shape(e) not in explained_shapes]
+    # MLflow's own 4xx on the way (a lookup of what is gone, a name that exists) in a scenario a finding
+    # already explains are that finding's consequences, not trouble of their own
+    explained_scenarios = {e.scenario for _, exchanges in found for e in exchanges}
+    trouble = [e for e in view.trouble() if id(e) not in explained and _shape(e) not in explained_shapes
+               and not (e.scenario in explained_scenarios and e.status is not None and e.status < 500
+                        and view.who(e) == Who.MLFLOW)]
     found += localise(trouble, view.who)
 
     by_scenario: dict[str, list[Exchange]] = defaultdict(list)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable
 
-from ..evidence import AnswerKind, Exchange
+from ..evidence import ON_ANOTHERS_MODEL, AnswerKind, Exchange
 from ..answers import REWRITTEN_404, Who, detail, error_code, json_body, looks_like_registry, message, on_proxy, \
     who_answered
 from .evidence import RunEvidence
@@ -449,6 +449,13 @@ def _writes_401(v: View) -> Fact:
 @fact("read_only_key_wrote", "a read-only key's write was accepted (no scope enforcement)")
 def _ro_wrote(v: View) -> Fact:
     found = [e for e in v.exchanges if e.actor == "read-only" and e.keyed and on_proxy(e) and is_write(e)
+             and e.status is not None and 200 <= e.status < 300]
+    return _yes(found) if found else _no()
+
+
+@fact("foreign_write_accepted", "a developer's write to another developer's model, run or experiment was accepted")
+def _foreign_write(v: View) -> Fact:
+    found = [e for e in v.exchanges if e.actor == ON_ANOTHERS_MODEL and e.keyed and on_proxy(e) and is_write(e)
              and e.status is not None and 200 <= e.status < 300]
     return _yes(found) if found else _no()
 

@@ -28,6 +28,7 @@ class Fault(str, Enum):
     HEALTH_LIES = "health-lies"
     RATE_LIMIT_MISREPORTED = "rate-limit-misreported"
     PROXY_DROPS_DELETE_BODY = "proxy-drops-delete-body"
+    DEVELOPERS_NOT_ISOLATED = "developers-not-isolated"
     # API <-> auth service
     AUTH_CONTRACT_MISMATCH = "auth-contract-mismatch"
     AUTH_SERVICE_ID_MISMATCH = "auth-service-id-mismatch"
@@ -174,6 +175,8 @@ EFFECTS: dict[Fault, tuple[str, Callable[[Plan, Addresses], None]]] = {
                                    _rate_limited),
     Fault.PROXY_DROPS_DELETE_BODY: ("the proxy forwards bodies for POST, PUT and PATCH only (2025)",
                                     _gateway(forward_delete_body=False)),
+    Fault.DEVELOPERS_NOT_ISOLATED: ("the API records no owner and checks none: any key may change any model (2025)",
+                                    _gateway(enforce_ownership=False)),
     Fault.AUTH_CONTRACT_MISMATCH: ("the API sends the key in the JSON body, not the Authorization header",
                                    _gateway(key_in_body=True)),
     Fault.AUTH_SERVICE_ID_MISMATCH: ("the API validates keys for service 'ml-platform'",

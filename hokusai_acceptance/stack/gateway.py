@@ -41,6 +41,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from yarl import URL
 
+from . import ownership
+
 VERSION = "1.0.0-reference"
 COMMIT = "reference"
 BUILD = "embedded"
@@ -83,6 +85,7 @@ class GatewayConfig:
     map_auth_429_to_401: bool | None = None
     enforce_scopes: bool | None = None
     registry_role: str | None = None    # later API versions: only keys with this role reach /api/mlflow at all
+    enforce_ownership: bool | None = None  # default: the profile's (current: owners recorded and enforced)
 
     def _by_profile(self, value: bool | None, in_2025: bool) -> bool:
         return (self.profile == "2025") == in_2025 if value is None else value
@@ -102,6 +105,10 @@ class GatewayConfig:
     @property
     def scopes_enforced(self) -> bool:
         return self._by_profile(self.enforce_scopes, False)
+
+    @property
+    def ownership_enforced(self) -> bool:
+        return self._by_profile(self.enforce_ownership, False)
 
     @property
     def current(self) -> bool:
@@ -128,6 +135,18 @@ class GatewayState:
                                  timeout=aiohttp.ClientTimeout(total=timeout)) as reply:
             await reply.read()
             return reply.status
+
+    async def mlflow_json(self, path: str, params: dict, timeout: float = 10.0) -> dict | None:
+        """MLflow's JSON answer to a small GET, or None when it does not answer 200 with JSON."""
+        try:
+            async with self.http.get(self.config.mlflow_url + path, params=params,
+                                     timeout=aiohttp.ClientTimeout(total=timeout)) as reply:
+                if reply.status != 200:
+                    return None
+                answer = json.loads(await reply.read())
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            return None
+        return answer if isinstance(answer, dict) else None
 
     async def reconnect_redis(self) -> None:
         if self.redis is not None:
@@ -354,6 +373,10 @@ def create_app(config: GatewayConfig) -> Gateway:
                                             f"{scopes}. Required: 'model:write' or 'mlflow:write'",
                                  "required_scope": "model:write or mlflow:write", "current_scopes": scopes},
                                 status_code=403), {}, entry
+        if config.ownership_enforced and _is_mlflow_path(path) and is_write(request.method, path):
+            refused = await guard_ownership(state, request, info)
+            if refused is not None:
+                return refused, {}, entry
         request.state.identity = info
         return None, extra_headers, entry
 
@@ -510,6 +533,42 @@ def database_answers(url: str) -> bool:
         return False
 
 
+def _refusal(status: int, message: str, error: str) -> JSONResponse:
+    """A refusal both an HTTP client (``detail``) and the MLflow client (``message``) show in full."""
+    return JSONResponse({"detail": message, "error": error, "message": message}, status_code=status)
+
+
+async def guard_ownership(state: GatewayState, request: Request, info: dict) -> Response | None:
+    """Refuse a write to another developer's resource or token id; tag what the caller creates with its owner."""
+    sub = _sub_path(request.scope)
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    body: dict = {}
+    length = request.headers.get("content-length")
+    if ownership.ARTIFACTS not in sub and length is not None and length.isdigit() and int(length) <= SMALL_BODY:
+        body = ownership.parse_body(await request.body())
+    user = str(info.get("user_id") or "")
+    if ownership.touches_owner_tag(sub, body, query):
+        return _refusal(403, f"The tag '{ownership.OWNER_TAG}' is recorded by the registry and cannot be changed",
+                        "OWNER_TAG_READ_ONLY")
+    target = ownership.guarded_target(sub, body, query)
+    if target is not None:
+        lookup_path, parameter = ownership.LOOKUPS[target.kind]
+        answer = await state.mlflow_json(lookup_path, {parameter: target.ident})
+        owner = ownership.owner_from(target.kind, answer or {})
+        if owner and owner != user:
+            return _refusal(403, ownership.refusal_message(target), "NOT_OWNER")
+    token = ownership.claimed_token_id(sub, body)
+    if token and "'" not in token:
+        answer = await state.mlflow_json("/api/2.0/mlflow/model-versions/search",
+                                         {"filter": f"tags.`{ownership.TOKEN_ID_TAG}` = '{token}'",
+                                          "max_results": "50"})
+        holders = {ownership.version_owner(v) for v in (answer or {}).get("model_versions") or []}
+        if holders - {None, user}:
+            return _refusal(409, ownership.token_message(token), "TOKEN_ID_TAKEN")
+    request.state.body_override = ownership.with_owner(sub, body, user)
+    return None
+
+
 def _is_mlflow_path(path: str) -> bool:
     return path.startswith("/api/mlflow/") or path.startswith("/mlflow/")
 
@@ -583,7 +642,13 @@ async def proxy(state: GatewayState, request: Request, send) -> None:
     headers.append(("X-Hokusai-API-Key-Id", str(identity.get("key_id", ""))))
     method = request.method
     carries_body = ("POST", "PUT", "PATCH", "DELETE") if cfg.forward_delete_body else ("POST", "PUT", "PATCH")
-    body = await _request_body(request, method in carries_body)
+    override = getattr(request.state, "body_override", None)
+    if override is not None:  # a create, tagged with its owner
+        headers = [(k, v) for k, v in headers if k not in ("content-length", "transfer-encoding")]
+        headers.append(("content-length", str(len(override))))
+        body = override
+    else:
+        body = await _request_body(request, method in carries_body)
     if body is None:  # a body that is not forwarded must not be announced either
         headers = [(k, v) for k, v in headers if k not in ("content-length", "transfer-encoding")]
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=cfg.upstream_timeout, sock_read=cfg.upstream_timeout)

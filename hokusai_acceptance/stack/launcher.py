@@ -58,9 +58,12 @@ class StackKeys:
     limited: str = field(repr=False)     # a valid key with a low hourly limit
     revocable: str = field(repr=False)   # valid at start; scenarios revoke it
     load: str = field(repr=False)        # a valid key with a limit high enough for benchmarks
+    second: str = field(repr=False)      # another developer's key
+    rotated: str = field(repr=False)     # a second key of the developer who holds ``valid``
 
     def all(self) -> list[str]:
-        return [self.valid, self.readonly, self.revoked, self.expired, self.limited, self.revocable, self.load]
+        return [self.valid, self.readonly, self.revoked, self.expired, self.limited, self.revocable, self.load,
+                self.second, self.rotated]
 
 
 #: the auth stand-in's key id for each role (what scenarios count validations by)
@@ -174,7 +177,8 @@ class EmbeddedStack:
         self.control_secret = secrets.token_urlsafe(24)
         register_secret(self.control_secret)
         self.keys = StackKeys(valid=new_key(), readonly=new_key(), revoked=new_key(), expired=new_key("test"),
-                              limited=new_key(), revocable=new_key(), load=new_key())
+                              limited=new_key(), revocable=new_key(), load=new_key(),
+                              second=new_key(), rotated=new_key())
         for key in self.keys.all():
             register_secret(key)
         self.ports = {name: free_port() for name in ("redis", "auth", "mlflow", "gateway", "lb", "lb_auth",
@@ -275,7 +279,9 @@ class EmbeddedStack:
         logs = self.dir / "logs"
         now = time.time()
         keys = {
-            self.keys.valid: {"key_id": "key-rw", "user_id": "user-developer", "scopes": ["read", "write"]},
+            # a default run makes about 1,050 calls with the developer's key: more than the usual 1,000 an hour
+            self.keys.valid: {"key_id": "key-rw", "user_id": "user-developer", "scopes": ["read", "write"],
+                              "rate_limit_per_hour": 5000},
             self.keys.readonly: {"key_id": "key-ro", "user_id": "user-viewer", "scopes": ["read"]},
             self.keys.revoked: {"key_id": "key-revoked", "user_id": "user-former", "scopes": ["read", "write"],
                                 "revoked": True},
@@ -286,6 +292,8 @@ class EmbeddedStack:
             self.keys.revocable: {"key_id": "key-revocable", "user_id": "user-leaver", "scopes": ["read", "write"]},
             self.keys.load: {"key_id": "key-load", "user_id": "user-benchmark", "scopes": ["read", "write"],
                              "rate_limit_per_hour": 100_000_000},
+            self.keys.second: {"key_id": "key-colleague", "user_id": "user-colleague", "scopes": ["read", "write"]},
+            self.keys.rotated: {"key_id": "key-rw-rotated", "user_id": "user-developer", "scopes": ["read", "write"]},
         }
         mlflow_dir = self.dir / "mlflow"
         mlflow_dir.mkdir(exist_ok=True)

@@ -1,0 +1,259 @@
+"""Developers share one registry: each reads everything and changes only their own models.
+
+The other developer acts with their own key (``HOKUSAI_SECOND_API_KEY`` on a remote target). Their calls
+that aim at the first developer's model, run or experiment are recorded under the actor
+:data:`ON_ANOTHERS_MODEL`, so the diagnosis can tell an accepted trespass from their own work.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from .. import registration as reg
+from ..errors import ConfigError, RegistryCallFailed
+from ..evidence import ON_ANOTHERS_MODEL
+from ..hokusai_tags import TOKEN_ID_TAG, validate
+
+OTHER = "another developer"
+OWNER_TAG = "hokusai.owner"
+REFUSED = 403
+
+
+@dataclass
+class Attempt:
+    """What happened when the other developer tried a change."""
+
+    change: str
+    accepted: bool
+    status: int | None = None
+    message: str = ""
+
+    def describe(self) -> str:
+        if self.accepted:
+            return f"the registry accepted: {self.change}"
+        return f"the registry answered HTTP {self.status}: {self.message[:300]}"
+
+
+@dataclass
+class Snapshot:
+    """The first developer's model as they can read it, to compare before and after an attempt."""
+
+    exists: bool
+    versions: list[int]
+    version_tags: dict[str, str]
+    model_tags: dict[str, str]
+    aliases: dict[str, str]
+    description: str
+    run_active: bool
+    experiment_active: bool
+
+
+def _add_version(client: Any, registration: reg.Registration) -> Any:
+    """A new version made from version 1 (a registered-model source: the server resolves its files)."""
+    return client.create_model_version(registration.name, f"models:/{registration.name}/1", await_creation_for=10)
+
+
+def _changes() -> dict[str, Callable[[Any, reg.Registration], Any]]:
+    """What the other developer tries, as the feature names it, through the plain MLflow client."""
+    return {
+        "delete": lambda c, r: c.delete_registered_model(r.name),
+        "rename": lambda c, r: c.rename_registered_model(r.name, f"{r.name}-taken"),
+        "change the description of": lambda c, r: c.update_registered_model(r.name, description="changed by "
+                                                                                                "someone else"),
+        "tag": lambda c, r: c.set_registered_model_tag(r.name, "reviewed_by", "someone else"),
+        "change the token id on version 1 of": lambda c, r: c.set_model_version_tag(r.name, "1", TOKEN_ID_TAG,
+                                                                                      "someone-elses-token"),
+        "point an alias at version 1 of": lambda c, r: c.set_registered_model_alias(r.name, "hijacked", "1"),
+        "add a version to": _add_version,
+        "delete version 1 of": lambda c, r: c.delete_model_version(r.name, "1"),
+        "delete the training run of": lambda c, r: c.delete_run(r.run_id),
+        "delete the experiment of": lambda c, r: c.delete_experiment(r.experiment_id),
+    }
+
+
+CHANGES = tuple(_changes())
+
+
+class IsolationChecks:
+    # -- who acts
+
+    def meet_other_developer(self) -> None:
+        key = self.run.keys.get("second developer")
+        if not key:
+            self.skip("no second developer's key for this target (set HOKUSAI_SECOND_API_KEY to a key of another "
+                      "user to run it)")
+            return
+        if key in (self.run.keys.get("valid"), self.run.keys.get("rotated")):
+            raise ConfigError("the second developer's key is one of the first developer's keys")
+        self.isolation.other_key = key
+
+    @property
+    def other_session(self) -> reg.MlflowSession:
+        return self.run.session(self.isolation.other_key)
+
+    @contextmanager
+    def acting_as(self, actor: str) -> Iterator[None]:
+        before, self.evidence.actor = self.evidence.actor, actor
+        try:
+            yield
+        finally:
+            self.evidence.actor = before
+
+    # -- the first developer's model, as they see it
+
+    def snapshot(self) -> Snapshot:
+        registration = self.registering.registration
+        session = self.run.session(self.run.keys.get("valid"))
+        client = session.client()
+        with self.acting_as("valid"):
+            model = reg.find_registered_model(session, registration.name)
+            versions = sorted(int(v.version) for v in reg.registered_versions(session, registration.name)) \
+                if model is not None else []
+            version_tags = dict(reg.model_version(session, registration.name, "1").tags) if 1 in versions else {}
+            run = session.call("reading the training run", lambda: client.get_run(registration.run_id))
+            experiment = session.call("reading the experiment",
+                                      lambda: client.get_experiment(registration.experiment_id))
+        return Snapshot(exists=model is not None, versions=versions, version_tags=version_tags,
+                        model_tags=dict(model.tags) if model is not None else {},
+                        aliases=dict(getattr(model, "aliases", None) or {}) if model is not None else {},
+                        description=(model.description or "") if model is not None else "",
+                        run_active=run.info.lifecycle_stage == "active",
+                        experiment_active=experiment.lifecycle_stage == "active")
+
+    # -- what the other developer does
+
+    def other_tries(self, change: str) -> None:
+        changes = _changes()
+        if change not in changes:
+            raise ConfigError(f"unknown change {change!r}; the feature may use: {', '.join(CHANGES)}")
+        registration = self.registering.registration
+        if change == "rename":  # should the registry wrongly allow it, the renamed model is still this run's
+            self.run.resources.add_model(f"{registration.name}-taken", self.isolation.other_key)
+        self.isolation.before = self.snapshot()
+        session = self.other_session
+        client = session.client()
+        self._attempt(change, lambda: session.call(f"another developer trying to {change} {registration.name}",
+                                                   lambda: changes[change](client, registration)))
+
+    def _attempt(self, change: str, act: Callable[[], Any]) -> None:
+        with self.acting_as(ON_ANOTHERS_MODEL):
+            try:
+                act()
+            except RegistryCallFailed as exc:
+                if exc.status is None or exc.status >= 500:
+                    raise  # not an answer about ownership: the registry itself failed
+                self.isolation.attempt = Attempt(change, accepted=False, status=exc.status, message=str(exc))
+            else:
+                self.isolation.attempt = Attempt(change, accepted=True)
+        self.note(f"{change}: {self.isolation.attempt.describe()}")
+
+    def other_registers_under_my_name(self) -> None:
+        """Their own run and files in their own experiment, then a registration under the first developer's name."""
+        registration = self.registering.registration
+        session = self.other_session
+        with self.acting_as(OTHER):
+            run_id = reg.log_model_files(session, self.run.resources, self.registering.trained,
+                                         experiment_slug="registration-other-developer")
+        self.isolation.before = self.snapshot()
+        self._attempt("register a model under the first developer's name",
+                      lambda: reg.register_run_files(session, registration.name, run_id))
+
+    def other_registers_own_model(self, slug: str, token_id: str, metric: str, value: str) -> None:
+        metadata = validate(token_id, metric, value)
+        with self.acting_as(OTHER):
+            self.isolation.other_registration = reg.register_model(
+                self.other_session, self.run.resources, self.registering.trained, self.run.resources.name(slug),
+                metadata, experiment_slug="registration-other-developer")
+
+    def other_claims_token(self, token_id: str) -> None:
+        theirs = self.isolation.other_registration
+        session = self.other_session
+        client = session.client()
+        self.isolation.before = self.snapshot()
+        self._attempt(f"tag their version with token id {token_id}",
+                      lambda: session.call("another developer claiming a token id",
+                                           lambda: client.set_model_version_tag(theirs.name, theirs.version,
+                                                                                TOKEN_ID_TAG, token_id)))
+
+    # -- checks
+
+    def check_refused_as_not_theirs(self) -> None:
+        attempt = self.isolation.attempt
+        if attempt.accepted:
+            raise AssertionError(f"the registry let another developer {attempt.change} the first developer's "
+                                 f"model: any developer can change anyone's models (a security defect)")
+        if attempt.status != REFUSED:
+            raise AssertionError(f"another developer's attempt to {attempt.change} the model was answered HTTP "
+                                 f"{attempt.status}, not 403 Forbidden: {attempt.message[:300]}")
+
+    def check_told_name_taken(self, slug: str) -> None:
+        self._check_told(self.run.resources.name(slug))
+
+    def check_told_token_taken(self, token_id: str) -> None:
+        self._check_told(token_id)
+
+    def _check_told(self, taken: str) -> None:
+        """Refused, and the message names what is taken (the model name or the token id), so the developer
+        knows what to change."""
+        attempt = self.isolation.attempt
+        if attempt.accepted:
+            raise AssertionError(f"the registry accepted it ({attempt.change}); the other developer should have "
+                                 f"been told that {taken!r} belongs to someone else (a security defect)")
+        if attempt.status not in (400, 403, 409):
+            raise AssertionError(f"the refusal was HTTP {attempt.status}, not a clear 400, 403 or 409: "
+                                 f"{attempt.message[:300]}")
+        if taken.lower() not in attempt.message.lower():
+            raise AssertionError(f"the refusal does not name {taken!r}, so the developer cannot tell what to "
+                                 f"change; it says: {attempt.message[:300]}")
+
+    def check_my_model_unchanged(self) -> None:
+        before, after = self.isolation.before, self.snapshot()
+        differences = [f"{field}: {getattr(before, field)!r} -> {getattr(after, field)!r}"
+                       for field in before.__dataclass_fields__ if getattr(before, field) != getattr(after, field)]
+        if differences:
+            raise AssertionError("the first developer's model changed: " + "; ".join(differences))
+        if not after.exists or after.versions != [1]:
+            raise AssertionError(f"the first developer's model should still exist with version 1 only; it has "
+                                 f"{after.versions if after.exists else 'gone'}")
+
+    def check_other_can_read(self) -> None:
+        registration = self.registering.registration
+        session = self.other_session
+        client = session.client()
+        with self.acting_as(OTHER):
+            model = reg.find_registered_model(session, registration.name)
+            version = reg.model_version(session, registration.name, registration.version)
+            run = session.call("reading the first developer's run", lambda: client.get_run(registration.run_id))
+        if model is None:
+            raise AssertionError(f"another developer cannot find {registration.name} in the shared registry")
+        tags = dict(version.tags)
+        if tags.get(TOKEN_ID_TAG) != registration.metadata.token_id:
+            raise AssertionError(f"another developer reads the token id {tags.get(TOKEN_ID_TAG)!r}, not "
+                                 f"{registration.metadata.token_id!r}")
+        if run.info.run_id != registration.run_id:
+            raise AssertionError("another developer read a different training run")
+
+    def check_their_token(self, token_id: str) -> None:
+        theirs = self.isolation.other_registration
+        with self.acting_as(OTHER):
+            tags = dict(reg.model_version(self.other_session, theirs.name, theirs.version).tags)
+        if tags.get(TOKEN_ID_TAG) != token_id:
+            raise AssertionError(f"the other developer's version carries token id {tags.get(TOKEN_ID_TAG)!r}, "
+                                 f"not their own {token_id!r}")
+
+    def check_owner_recorded(self, versions: int) -> None:
+        """The model and every version name one owner, in the tag the registry records it in."""
+        registration = self.registering.registration
+        model = reg.find_registered_model(self.mlflow, registration.name)
+        found = sorted(reg.registered_versions(self.mlflow, registration.name), key=lambda v: int(v.version))
+        if len(found) != versions:
+            raise AssertionError(f"the model has {len(found)} versions, not {versions}")
+        owners = {"the model": dict(model.tags).get(OWNER_TAG)}
+        owners.update({f"version {v.version}": dict(v.tags).get(OWNER_TAG) for v in found})
+        missing = [what for what, owner in owners.items() if not owner]
+        if missing:
+            raise AssertionError(f"the registry does not record who registered {', '.join(missing)} (no "
+                                 f"'{OWNER_TAG}' tag), so nobody can tell whose model it is")
+        if len(set(owners.values())) != 1:
+            raise AssertionError(f"the model and its versions name different owners: {owners}")

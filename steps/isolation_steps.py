@@ -1,0 +1,68 @@
+"""Steps of the story of two developers sharing one registry."""
+from behave import given, then, when
+
+
+@given("another developer with their own Hokusai API key")
+def step_another_developer(context):
+    context.world.meet_other_developer()
+
+
+@given('the other developer has registered their own model "{slug}" with token id "{token_id}" and benchmark '
+       '"{metric}" of {value}')
+def step_the_other_developer_has_registered(context, slug, token_id, metric, value):
+    context.world.other_registers_own_model(slug, token_id, metric, value)
+
+
+@when("the other developer tries to {change} my model")
+def step_the_other_developer_tries(context, change):
+    context.world.other_tries(change)
+
+
+@when("the other developer registers a model of their own under my model's name")
+def step_the_other_developer_takes_my_name(context):
+    context.world.other_registers_under_my_name()
+
+
+@when('the other developer tags their version with my token id "{token_id}"')
+def step_the_other_developer_claims_my_token(context, token_id):
+    context.world.other_claims_token(token_id)
+
+
+@then("the registry refuses because the model is not theirs")
+def step_the_registry_refuses_not_theirs(context):
+    context.world.check_refused_as_not_theirs()
+
+
+@then('the other developer is told that the name "{slug}" is taken')
+def step_told_name_taken(context, slug):
+    context.world.check_told_name_taken(slug)
+
+
+@then('the other developer is told that token id "{token_id}" is already claimed')
+def step_told_token_taken(context, token_id):
+    context.world.check_told_token_taken(token_id)
+
+
+@then("my model is unchanged")
+def step_my_model_is_unchanged(context):
+    context.world.check_my_model_unchanged()
+
+
+@then("the other developer can read my model, its version and its training run")
+def step_the_other_developer_can_read(context):
+    context.world.check_other_can_read()
+
+
+@then('their version still carries their own token id "{token_id}"')
+def step_their_version_keeps_its_token(context, token_id):
+    context.world.check_their_token(token_id)
+
+
+@then("the model and each of its {count:d} versions name the same owner")
+def step_owner_recorded(context, count):
+    context.world.check_owner_recorded(count)
+
+
+@when("I switch to my new key, as after a key rotation")
+def step_i_switch_to_my_new_key(context):
+    context.world.use_key("rotated")
