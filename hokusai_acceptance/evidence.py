@@ -35,6 +35,8 @@ CREDENTIAL_HEADERS = ("authorization", "x-api-key")
 
 #: the actor of calls one developer makes on another developer's model, run or experiment
 ON_ANOTHERS_MODEL = "another developer, on the first developer's model"
+#: how a read-back that found no owner on a registered model or version says so
+NO_OWNER_RECORDED = "the registry does not record who registered"
 
 
 class AnswerKind:

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 
 from .. import registration as reg
 from ..errors import ConfigError, RegistryCallFailed
-from ..evidence import ON_ANOTHERS_MODEL
+from ..evidence import NO_OWNER_RECORDED, ON_ANOTHERS_MODEL
 from ..hokusai_tags import TOKEN_ID_TAG, validate
 
 OTHER = "another developer"
@@ -253,7 +253,7 @@ class IsolationChecks:
         owners.update({f"version {v.version}": dict(v.tags).get(OWNER_TAG) for v in found})
         missing = [what for what, owner in owners.items() if not owner]
         if missing:
-            raise AssertionError(f"the registry does not record who registered {', '.join(missing)} (no "
+            raise AssertionError(f"{NO_OWNER_RECORDED} {', '.join(missing)} (no "
                                  f"'{OWNER_TAG}' tag), so nobody can tell whose model it is")
         if len(set(owners.values())) != 1:
             raise AssertionError(f"the model and its versions name different owners: {owners}")

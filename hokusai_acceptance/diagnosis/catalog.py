@@ -153,6 +153,14 @@ CATALOG: list[Entry] = [
        "nothing: another developer's change or deletion succeeds", requires=("foreign_write_accepted",),
        group="isolation", kind=Kind.SECURITY,
        look_alikes=("the second key belongs to the same user as the first (check HOKUSAI_SECOND_API_KEY)",)),
+    _E("owner-not-recorded", "The registry does not record who registered a model",
+       "Registered models and versions carry no owner: the API knows the caller from the key's validation but "
+       "does not record it (the 2025 API), so nobody can tell whose model a version is, and ownership cannot be "
+       "enforced", "Record the caller's user id on every registered model and version the API creates (the "
+       "reference gateway writes it as the tag 'hokusai.owner'), and show it in the registry",
+       Owner.API, ("Hokusai API", "model registry"), 3, "@registration and @writes",
+       "nothing: registration works, but the model's owner is unknown", requires=("registry_records_no_owner",),
+       group="owner"),
     _E("registry-open-without-key", "The registry is served without a key",
        "Registry data or the MLflow web UI answers on a public path without any key: anyone can read (and through "
        "the UI, change) models", "Route every public MLflow path through the API's authentication, or put the "

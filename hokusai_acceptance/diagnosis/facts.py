@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable
 
-from ..evidence import ON_ANOTHERS_MODEL, AnswerKind, Exchange
+from ..evidence import NO_OWNER_RECORDED, ON_ANOTHERS_MODEL, AnswerKind, Exchange
 from ..answers import REWRITTEN_404, Who, detail, error_code, json_body, looks_like_registry, message, on_proxy, \
     who_answered
 from .evidence import RunEvidence
@@ -458,6 +458,14 @@ def _foreign_write(v: View) -> Fact:
     found = [e for e in v.exchanges if e.actor == ON_ANOTHERS_MODEL and e.keyed and on_proxy(e) and is_write(e)
              and e.status is not None and 200 <= e.status < 300]
     return _yes(found) if found else _no()
+
+
+@fact("registry_records_no_owner", "a read-back of a registered model and its versions found no owner recorded")
+def _no_owner(v: View) -> Fact:
+    failing = {s.name for s in v.evidence.scenarios if s.status == "failed" and NO_OWNER_RECORDED in s.message}
+    found = [e for e in v.exchanges if e.scenario in failing and e.method == "GET" and e.status == 200
+             and on_proxy(e)][-3:]
+    return _yes(found) if failing and found else _no()
 
 
 # ------------------------------------------------------------------ MLflow behind the proxy

@@ -276,3 +276,31 @@ def test_a_registry_closed_to_the_key_is_not_mistaken_for_a_missing_write_scope(
     writes = [ex("x", "/api/mlflow/api/2.0/mlflow/experiments/create", 403, scope_only, keyed=True, method="POST",
                  scenario=broken[0].name)]
     assert ids(evidence(healthy_probes(), writes, broken)) == ["missing-write-scope"]
+
+
+def test_another_developers_accepted_change_is_a_security_finding_and_their_refused_one_is_none():
+    from hokusai_acceptance.evidence import ON_ANOTHERS_MODEL
+
+    name = "Another developer cannot delete my model"
+    failed = [failing(name, "AssertionError: the registry let another developer delete ...", "failed")]
+    accepted = [ex("x", "/api/mlflow/api/2.0/mlflow/registered-models/delete", 200, "{}", keyed=True,
+                   method="DELETE", scenario=name, actor=ON_ANOTHERS_MODEL),
+                ex("y", "/api/mlflow/api/2.0/mlflow/registered-models/get?name=m", 404,
+                   '{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "gone"}', keyed=True, scenario=name)]
+    diagnosis = diagnose(evidence(healthy_probes(), accepted, failed))
+    assert diagnosis.ids() == ["developers-not-isolated"]  # MLflow's 404 on the read-back is its consequence
+    assert name in diagnosis.findings[0].explains and diagnosis.findings[0].kind == "security"
+    refused = [ex("x", "/api/mlflow/api/2.0/mlflow/registered-models/delete", 403, '{"detail": "not yours"}',
+                  keyed=True, method="DELETE", scenario=name, actor=ON_ANOTHERS_MODEL)]
+    assert ids(evidence(healthy_probes(), refused, [])) == []
+
+
+def test_a_read_back_without_an_owner_names_the_missing_record():
+    from hokusai_acceptance.evidence import NO_OWNER_RECORDED
+
+    name = "The registry records who registered the model and each of its versions"
+    failed = [failing(name, f"AssertionError: {NO_OWNER_RECORDED} the model, version 1", "failed")]
+    reads = [ex("x", "/api/mlflow/api/2.0/mlflow/registered-models/get?name=m", 200, '{"registered_model": {}}',
+                keyed=True, scenario=name)]
+    diagnosis = diagnose(evidence(healthy_probes(), reads, failed))
+    assert diagnosis.ids() == ["owner-not-recorded"] and name in diagnosis.findings[0].explains
