@@ -27,8 +27,9 @@ EMBEDDED_ONLY = "embedded_only"
 
 
 def register_parse_types() -> None:
-    """Custom parse types the step texts use, registered once: ``{nth:Ordinal}`` ("6th" -> 6) and
-    ``{form:KeyForm}`` (one of the four places a key can travel)."""
+    """Custom parse types the step texts use, registered once: ``{nth:Ordinal}`` ("6th" -> 6),
+    ``{form:KeyForm}`` (one of the four places a key can travel) and ``{text:Quoted}`` (what stands
+    between double quotes, the empty text included)."""
     import parse
     from behave import register_type
 
@@ -44,7 +45,11 @@ def register_parse_types() -> None:
     def key_form(text: str) -> KeyForm:
         return KeyForm.parse(text)
 
-    register_type(Ordinal=ordinal, KeyForm=key_form)
+    @parse.with_pattern(r'[^"]*')
+    def quoted(text: str) -> str:
+        return text
+
+    register_type(Ordinal=ordinal, KeyForm=key_form, Quoted=quoted)
 
 
 def _stop_with_usage_error(message: str) -> None:

@@ -91,7 +91,7 @@ class RegistrationState(StepState):
     registration: Registration = needs("a step that registers the model ('When I register it as model ...')")
     registration_seconds: float = needs("a step that registers the model")
     registrations: list[Registration] = field(default_factory=list)
-    refusal: str | None = needs("'When I try to register it as model ...'")
+    refusal: str | None = needs("'When I try to register it as model ...' or 'When I try to change the benchmark ...'")
     rest_registration: RestRegistration = needs("'When I register model \"<name>\" through the REST API ...'")
     concurrent_name: str = needs("'When <n> developers register versions of model \"<name>\" at the same time'")
     concurrent_results: list[tuple[int, str]] = needs("'When <n> developers register versions ... at the same time'")

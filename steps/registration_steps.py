@@ -39,7 +39,8 @@ def step_i_register_it_with_a_description(context, slug, token_id, metric, value
     context.world.register_model(slug, token_id, metric, value, description=description)
 
 
-@when('I try to register it as model "{slug}" with token id "{token_id}" and benchmark "{metric}" of {value}')
+@when('I try to register it as model "{slug}" with token id "{token_id:Quoted}" and benchmark "{metric:Quoted}" '
+      'of "{value:Quoted}"')
 def step_i_try_to_register_it(context, slug, token_id, metric, value):
     context.world.try_to_register(slug, token_id, metric, value)
 
@@ -72,6 +73,21 @@ def step_the_registered_model_loads_back(context):
 @then("the registered model, at least {size:d} MB, loads back and makes the same predictions")
 def step_the_large_model_loads_back(context, size):
     context.world.check_large_round_trip(size)
+
+
+@when('I try to change the benchmark value of version {version:d} to {value}')
+def step_i_try_to_change_the_benchmark(context, version, value):
+    context.world.try_to_change_benchmark(version, value)
+
+
+@then("the change is refused because {reason}")
+def step_the_change_is_refused_because(context, reason):
+    context.world.check_change_refused(reason)
+
+
+@then('version {version:d} still carries benchmark "{metric}" of {value}')
+def step_version_still_carries(context, version, metric, value):
+    context.world.check_version_benchmark(version, metric, value)
 
 
 @then("the run behind the model records its training parameters and metrics")

@@ -52,8 +52,9 @@ Feature: A third-party developer registers a model with Hokusai metadata
     The rules: a token id of lower-case letters, digits and '-', at most 64 characters, not starting
     or ending with '-'; a benchmark metric Hokusai benchmarks on (accuracy, auroc, f1_score, precision
     or recall); a benchmark value that is a number from 0 to 1; a model that meets its own benchmark.
+    None of the three may be left out.
     Given a scikit-learn classifier trained on a sample data set
-    When I try to register it as model "<model>" with token id "<token id>" and benchmark "<metric>" of <value>
+    When I try to register it as model "<model>" with token id "<token id>" and benchmark "<metric>" of "<value>"
     Then the registration is refused because <reason>
     And no model "<model>" was created in the registry
 
@@ -64,6 +65,19 @@ Feature: A third-party developer registers a model with Hokusai metadata
       | a model that misses its own benchmark  | below-bench | iris-demo | accuracy | 0.999 | the model's accuracy is below its benchmark of 0.999              |
       | an accuracy above 1                    | over-one    | iris-demo | accuracy | 1.5   | the benchmark value 1.5 is outside 0 to 1, the range of accuracy  |
       | a metric Hokusai does not benchmark on | odd-metric  | iris-demo | vibes    | 0.5   | the benchmark metric 'vibes' is not one Hokusai benchmarks on     |
+      | no token id                            | no-token    |           | accuracy | 0.9   | the token id is empty                                             |
+      | no benchmark metric                    | no-metric   | iris-demo |          | 0.9   | the benchmark metric is empty                                     |
+      | no benchmark value                     | no-value    | iris-demo | accuracy |       | the benchmark value '' is not a number                            |
+
+  @writes @refusal
+  Scenario: The Hokusai tags of a registered version are not changed afterwards
+    The rule: a version keeps the token id and the benchmark it was registered with; a new
+    benchmark is registered as a new version, so what consumers compared stays true.
+    Given a scikit-learn classifier trained on a sample data set
+    And I have registered it as model "iris-fixed" with token id "iris-fixed" and benchmark "accuracy" of 0.9
+    When I try to change the benchmark value of version 1 to 0.95
+    Then the change is refused because a registered version's Hokusai tags are fixed: register a new version to change them
+    And version 1 still carries benchmark "accuracy" of 0.9
 
   @writes @refusal
   Scenario Outline: A developer who set up MLflow with <key> is told by MLflow what is wrong

@@ -62,6 +62,24 @@ class RegistrationChecks:
         if found is not None:
             raise AssertionError(f"a refused registration still created {name} in the registry")
 
+    def try_to_change_benchmark(self, version: int, value: str) -> None:
+        self.registering.refusal = None
+        try:
+            reg.change_version_tag(self.mlflow, self.registering.registration.name, str(version), VALUE_TAG, value)
+        except HokusaiMetadataError as exc:
+            self.registering.refusal = str(exc)
+
+    def check_change_refused(self, words: str) -> None:
+        if self.registering.refusal is None:
+            raise AssertionError(f"the change was made; it should have been refused because {words}")
+        expect.expect_equal(self.registering.refusal, words, "the refusal")
+
+    def check_version_benchmark(self, version: int, metric: str, value: str) -> None:
+        tags = dict(reg.model_version(self.mlflow, self.registering.registration.name, str(version)).tags)
+        expect.expect_equal(tags.get(METRIC_TAG), metric, f"the benchmark_metric tag of version {version}")
+        expect.expect_equal(float(tags.get(VALUE_TAG, "nan")), float(value),
+                            f"the benchmark_value tag of version {version}")
+
     # -- what a developer sees, through the plain MLflow client with its own defaults
     def start_registering_as_developer(self, slug: str) -> None:
         name = self.run.resources.name(slug)

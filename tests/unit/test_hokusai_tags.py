@@ -66,3 +66,12 @@ def test_readiness_lists_missing_and_invalid_tags():
     assert any("benchmark_metric is missing" in p for p in problems)
     assert any("lower-case" in p for p in problems)
     assert any("not a number" in p for p in problems)
+
+
+def test_a_registered_versions_hokusai_tags_are_fixed_but_other_tags_are_not():
+    from hokusai_acceptance.hokusai_tags import FIXED_AFTER_REGISTRATION, change_problem
+
+    registered = {"hokusai_token_id": "t", "benchmark_metric": "accuracy", "benchmark_value": "0.9"}
+    assert change_problem(registered, "benchmark_value") == FIXED_AFTER_REGISTRATION
+    assert change_problem(registered, "notes") is None
+    assert change_problem({}, "benchmark_value") is None  # the first tagging, during registration
