@@ -75,6 +75,16 @@ def step_the_large_model_loads_back(context, size):
     context.world.check_large_round_trip(size)
 
 
+@when("I archive version {version:d}")
+def step_i_archive_version(context, version):
+    context.world.archive_version(version)
+
+
+@then("version {version:d} is marked archived in the registry")
+def step_version_is_archived(context, version):
+    context.world.check_archived(version)
+
+
 @when('I try to change the benchmark value of version {version:d} to {value}')
 def step_i_try_to_change_the_benchmark(context, version, value):
     context.world.try_to_change_benchmark(version, value)

@@ -117,6 +117,16 @@ Feature: A third-party developer registers a model with Hokusai metadata
     And "latest" retrieves version 1
 
   @writes
+  Scenario: A developer archives the version a new one replaced: it stays loadable by its number
+    Given a scikit-learn classifier trained on a sample data set
+    And I have registered it as model "iris-archive" with token id "iris-archive" and benchmark "accuracy" of 0.9
+    And I have registered it as model "iris-archive" with token id "iris-archive" and benchmark "accuracy" of 0.9
+    When I archive version 1
+    Then version 1 is marked archived in the registry
+    And "version 1" retrieves version 1
+    And "latest" retrieves version 2
+
+  @writes
   Scenario: The registry records who registered the model and each of its versions
     Given a scikit-learn classifier trained on a sample data set
     And I have registered it as model "iris-owned" with token id "iris-owned" and benchmark "accuracy" of 0.9

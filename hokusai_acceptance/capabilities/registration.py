@@ -162,6 +162,13 @@ class RegistrationChecks:
     def delete_version(self, version: int) -> None:
         reg.delete_version(self.mlflow, self.registering.registration.name, str(version))
 
+    def archive_version(self, version: int) -> None:
+        reg.archive_version(self.mlflow, self.registering.registration.name, str(version))
+
+    def check_archived(self, version: int) -> None:
+        stage = reg.model_version(self.mlflow, self.registering.registration.name, str(version)).current_stage
+        expect.expect_equal(stage, "Archived", f"the stage the registry reports for version {version}")
+
     def check_versions(self, *expected: int) -> None:
         name = self.registering.registration.name
         versions = sorted(int(v.version) for v in reg.registered_versions(self.mlflow, name))
