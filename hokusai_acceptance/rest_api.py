@@ -93,10 +93,14 @@ class MlflowRest:
         return self.call("GET", "model-versions/get", params={"name": name, "version": version})
 
     # -- artifacts (served by MLflow with --serve-artifacts)
-    def upload_artifact(self, path: str, data: bytes) -> Reply:
+    def upload_artifact(self, path: str, data: bytes, timeout: float | None = None) -> Reply:
         return self.client.request("PUT", f"{self.mount}/api/2.0/mlflow-artifacts/artifacts/{path}", key=self.key,
                                    key_form=self.key_form, data=data,
-                                   headers={"Content-Type": "application/octet-stream"})
+                                   headers={"Content-Type": "application/octet-stream"}, timeout=timeout)
+
+    def delete_artifact(self, path: str) -> Reply:
+        return self.client.request("DELETE", f"{self.mount}/api/2.0/mlflow-artifacts/artifacts/{path}", key=self.key,
+                                   key_form=self.key_form)
 
     def list_artifacts(self, path: str) -> Reply:
         return self.client.request("GET", f"{self.mount}/api/2.0/mlflow-artifacts/artifacts", key=self.key,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .developer_view import DeveloperAttempt
     from .perf.measure import LatencyStats
     from .registration import Registration, TrainedModel
+    from .size_limits import SizeSearch
     from .rest_api import RestRegistration
 
 
@@ -96,6 +97,7 @@ class RegistrationState(StepState):
     concurrent_name: str = needs("'When <n> developers register versions of model \"<name>\" at the same time'")
     concurrent_results: list[tuple[int, str]] = needs("'When <n> developers register versions ... at the same time'")
     downloaded_mb: float = needs("a step that loads the registered model back")
+    size_search: SizeSearch = needs("'When I upload model files of growing size ...'")
     developer_attempt: DeveloperAttempt = needs("'When I start registering model \"<name>\" with the plain MLflow "
                                                 "client, set up as the quick start says'")
 

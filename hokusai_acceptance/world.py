@@ -53,6 +53,7 @@ class SuiteRun:
     outages: Any = None                               # OutageTracker: pinned outages fail calls at once
     phase: str = "starting"                           # starting | scenarios | finishing | done
     interrupted: int | None = None                    # the signal that interrupted the run, if one did
+    measured: dict[str, str] = field(default_factory=dict)  # limits found by scenarios, stated in the reports
 
     def __post_init__(self) -> None:
         if self.resources is None:

@@ -75,6 +75,27 @@ def step_the_large_model_loads_back(context, size):
     context.world.check_large_round_trip(size)
 
 
+@when("I upload model files of growing size, up to {cap:d} MB, until the registry refuses one")
+def step_i_search_the_largest_upload(context, cap):
+    context.world.search_largest_upload(cap)
+
+
+@then("every accepted file is stored whole")
+def step_every_accepted_file_is_whole(context):
+    context.world.check_accepted_stored_whole()
+
+
+@then("the first file above the limit is refused with HTTP {status:d} and a message, not a timeout or a broken "
+      "connection")
+def step_refused_clearly(context, status):
+    context.world.check_refused_clearly(status)
+
+
+@then("no part of a refused file is stored")
+def step_no_part_of_a_refused_file(context):
+    context.world.check_refused_not_stored()
+
+
 @when("I archive version {version:d}")
 def step_i_archive_version(context, version):
     context.world.archive_version(version)

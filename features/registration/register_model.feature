@@ -157,6 +157,16 @@ Feature: A third-party developer registers a model with Hokusai metadata
     Then the model appears in the registry with version 1
     And the registered model, at least 50 MB, loads back and makes the same predictions
 
+  @writes @slow
+  Scenario: A model file above the registry's size limit is refused clearly, and the limit is stated
+    The suite uploads model files of growing size (doubling from 16 MB, then halving the gap to
+    8 MB), up to 256 MB and only to a registry on this machine; each accepted file is deleted again.
+    The largest size accepted is stated in the reports.
+    When I upload model files of growing size, up to 256 MB, until the registry refuses one
+    Then every accepted file is stored whole
+    And the first file above the limit is refused with HTTP 413 and a message, not a timeout or a broken connection
+    And no part of a refused file is stored
+
   @writes
   Scenario: Twenty developers registering versions of one model at once each get their own version
     When 20 developers register versions of model "iris-concurrent" at the same time

@@ -6,13 +6,33 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from urllib.parse import urlsplit
+
 from .. import expectations as expect
 from .. import registration as reg
+from .. import size_limits
 from ..client import HokusaiClient
 from ..developer_view import DEVELOPER_PATIENCE_SECONDS, attempt_registration
-from ..errors import ConfigError
+from ..errors import ConfigError, InfrastructureError
 from ..hokusai_tags import METRIC_TAG, TOKEN_ID_TAG, VALUE_TAG, HokusaiMetadataError, readiness_problems, validate
 from ..rest_api import MlflowRest, register_via_rest
+
+
+#: the size search uploads up to hundreds of megabytes: only to a registry on this machine
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+UPLOAD_SECONDS = 60.0
+
+
+def _answer_text(reply) -> str:
+    """What a refusal says: the JSON detail or message, else the start of the text."""
+    body = reply.json_or_none()
+    if body is None:
+        return reply.text[:300]
+    if isinstance(body, dict):
+        for field in ("message", "detail", "error_code", "error"):
+            if isinstance(body.get(field), str) and body[field].strip():
+                return body[field]
+    return str(body)[:300]
 
 
 class RegistrationChecks:
@@ -255,6 +275,67 @@ class RegistrationChecks:
             tags = {t["key"]: t["value"] for t in expect.expect_success(reply, "model-versions/get")
                     ["model_version"].get("tags", [])}
             expect.expect_equal(tags.get(TOKEN_ID_TAG), f"worker-{index}", f"the tag on version {version}")
+
+    # -- size limits
+
+    def search_largest_upload(self, cap_mb: int) -> None:
+        host = urlsplit(self.run.base_url).hostname or ""
+        if host not in LOOPBACK_HOSTS:
+            self.skip(f"the size search uploads up to {cap_mb} MB; it runs only against a registry on this machine "
+                      f"(127.0.0.1), not {host}")
+            return
+        folder = f"{self.run.resources.prefix}/size-search"
+        rest = self.rest
+
+        def stored_size(name: str) -> int | None:
+            listing = expect.expect_success(rest.list_artifacts(folder), "the artifact listing")
+            return {f["path"]: f.get("file_size") for f in listing.get("files", [])}.get(name)
+
+        def upload(size_mb: int) -> size_limits.Upload:
+            name = f"model-{size_mb}mb.bin"
+            started = time.perf_counter()
+            try:
+                reply = rest.upload_artifact(f"{folder}/{name}", size_limits.payload(size_mb), timeout=UPLOAD_SECONDS)
+            except InfrastructureError as exc:
+                return size_limits.Upload(size_mb, None, time.perf_counter() - started,
+                                          message=f"{type(exc).__name__}: {str(exc)[:200]}")
+            seconds = time.perf_counter() - started
+            stored = stored_size(name)
+            if stored is not None:  # the search leaves nothing behind, whole or partial
+                expect.expect_success(rest.delete_artifact(f"{folder}/{name}"), "deleting the uploaded file")
+            return size_limits.Upload(size_mb, reply.status, seconds, message=_answer_text(reply),
+                                      stored_bytes=stored)
+
+        found = size_limits.search(upload, cap_mb=cap_mb)
+        self.registering.size_search = found
+        self.run.measured["Largest model file the registry accepts"] = found.summary()
+        for attempt in found.uploads:
+            self.note(attempt.describe())
+
+    def check_accepted_stored_whole(self) -> None:
+        for attempt in self.registering.size_search.uploads:
+            if attempt.accepted and attempt.stored_bytes != attempt.size_mb * size_limits.MB:
+                raise AssertionError(f"the registry accepted {attempt.size_mb} MB but stores "
+                                     f"{attempt.stored_bytes} bytes of it")
+
+    def check_refused_clearly(self, status: int) -> None:
+        found = self.registering.size_search
+        refused = found.smallest_refused
+        if refused is None:
+            self.note(f"no limit up to {found.cap_mb} MB: what a developer sees above the limit was not observed")
+            return
+        if refused.status is None:
+            raise AssertionError(f"a file of {refused.size_mb} MB got no answer, not a refusal: {refused.message}; a "
+                                 f"developer would see a broken connection or a timeout")
+        if refused.status != status or not refused.clear_refusal:
+            raise AssertionError(f"a file of {refused.size_mb} MB was answered HTTP {refused.status} "
+                                 f"'{refused.message[:200]}', not a {status} refusal with a message")
+
+    def check_refused_not_stored(self) -> None:
+        partial = [a for a in self.registering.size_search.uploads if not a.accepted and a.stored_bytes is not None]
+        if partial:
+            raise AssertionError("refused uploads were stored in part: " +
+                                 ", ".join(f"{a.size_mb} MB -> {a.stored_bytes} bytes" for a in partial))
 
     def check_large_round_trip(self, min_mb: int) -> None:
         started = time.perf_counter()

@@ -51,7 +51,8 @@ def diagnose_run(run, scenarios: list[ScenarioOutcome], reports_dir: Path, lefto
                               faults=tuple(f.value for f in run.stack.start_faults) if run.stack is not None else ())
     run_status.write(reports_dir)
     report = build(evidence, diagnosis, target=settings.api_url,
-                   target_kind=run_status.target_words, run_id=settings.run_id, notes=list(settings.notes),
+                   target_kind=run_status.target_words, run_id=settings.run_id,
+                   notes=list(settings.notes) + [f"{what}: {value}" for what, value in run.measured.items()],
                    status=run_status)
     write(report, reports_dir)
     return {**report.to_dict(), "status_lines": run_status.lines()}

@@ -295,7 +295,7 @@ def to_markdown(report: Report, performance: dict | None = None) -> str:
     lines += identity_lines(report)
     lines += ["## Executive summary", ""] + executive_summary(report) + [""]
     if report.healthy:
-        lines += _component_table(report) + _gap_lines(report) + performance_lines(performance)
+        lines += _component_table(report) + _gap_lines(report) + performance_lines(performance) + _note_lines(report)
         return redact("\n".join(lines) + "\n")
     lines += ["## Fix first", "", "| # | problem | owner | fix | verify with |", "|---|---|---|---|---|"]
     for row in fix_priority(report):
@@ -324,9 +324,13 @@ def to_markdown(report: Report, performance: dict | None = None) -> str:
         lines += [f"- {x}" for x in report.evidence.leftovers[:40]] + [""]
     lines += performance_lines(performance)
     lines += ["## Follow-up testing plan", ""] + [f"- {p}" for p in follow_up(report)] + [""]
-    if report.notes:
-        lines += ["## Notes", ""] + [f"- {n}" for n in report.notes] + [""]
+    lines += _note_lines(report)
     return redact("\n".join(lines) + "\n")
+
+
+def _note_lines(report: Report) -> list[str]:
+    """Notes on the settings, and limits the scenarios measured (the largest model file accepted, ...)."""
+    return ["## Notes", ""] + [f"- {n}" for n in report.notes] + [""] if report.notes else []
 
 
 def _gap_lines(report: Report) -> list[str]:

@@ -86,6 +86,7 @@ class GatewayConfig:
     enforce_scopes: bool | None = None
     registry_role: str | None = None    # later API versions: only keys with this role reach /api/mlflow at all
     enforce_ownership: bool | None = None  # default: the profile's (current: owners recorded and enforced)
+    max_upload_mb: int | None = None    # largest artifact upload; default: the profile's (current 100, 2025 none)
 
     def _by_profile(self, value: bool | None, in_2025: bool) -> bool:
         return (self.profile == "2025") == in_2025 if value is None else value
@@ -105,6 +106,12 @@ class GatewayConfig:
     @property
     def scopes_enforced(self) -> bool:
         return self._by_profile(self.enforce_scopes, False)
+
+    @property
+    def upload_limit_mb(self) -> int | None:
+        if self.max_upload_mb is not None:
+            return self.max_upload_mb or None  # 0: no limit
+        return 100 if self.current else None
 
     @property
     def ownership_enforced(self) -> bool:
@@ -601,6 +608,22 @@ def proxy_refusal(state: GatewayState, request: Request, path: str) -> Response 
     return None
 
 
+async def upload_too_large(cfg: GatewayConfig, request: Request, path: str) -> Response | None:
+    """A 413 for an artifact upload above the limit, given after the body has been read and dropped: a client
+    still sending gets the answer, not a reset connection (chunked uploads without a length pass through)."""
+    limit = cfg.upload_limit_mb
+    length = request.headers.get("content-length", "")
+    if not limit or request.method not in ("PUT", "POST") or "mlflow-artifacts" not in path or not length.isdigit():
+        return None
+    size = int(length)
+    if size <= limit * 1024 * 1024:
+        return None
+    async for _ in request.stream():
+        pass
+    return _refusal(413, f"The file is {size / 2**20:.0f} MB; this registry accepts model files of up to "
+                         f"{limit} MB", "PAYLOAD_TOO_LARGE")
+
+
 def _sub_path(scope) -> str:
     """The request path after the mount, still percent-encoded as the client sent it."""
     raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
@@ -626,6 +649,8 @@ async def proxy(state: GatewayState, request: Request, send) -> None:
     cfg = state.config
     path = _sub_path(scope)
     refusal = proxy_refusal(state, request, path)
+    if refusal is None:
+        refusal = await upload_too_large(cfg, request, path)
     if refusal is not None:
         await refusal(scope, request.receive, send)
         return
