@@ -73,3 +73,85 @@ def attempt_registration(tracking_uri: str, key: str | None, model_name: str, wa
                          f"{redact(done.stderr[-800:])}")
     return DeveloperAttempt(outcome["raised"] is None, outcome["raised"], redact(outcome["message"]), seconds,
                             gave_up=False)
+
+
+#: a developer's registration whose process dies midway through uploading the model's files: the file
+#: object MLflow's artifact client streams from kills the interpreter once ``cut`` bytes have been read
+_CUT_SHORT = """
+import builtins, os, signal, sys
+import mlflow
+from mlflow.store.artifact import http_artifact_repo
+from hokusai_acceptance.registration import train_classifier
+
+name, experiment, cut, padding = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+
+class DiesMidway:
+    def __init__(self, f):
+        self.f, self.read_so_far = f, 0
+    def read(self, size=-1):
+        data = self.f.read(size)
+        self.read_so_far += len(data)
+        if self.read_so_far > cut:
+            print("CUT", self.read_so_far, flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return data
+    def __getattr__(self, attribute):
+        return getattr(self.f, attribute)
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        self.f.close()
+
+def dying_open(path, mode="r", *args, **kwargs):
+    f = builtins.open(path, mode, *args, **kwargs)
+    return DiesMidway(f) if "b" in mode and os.path.getsize(path) > cut else f
+
+http_artifact_repo.open = dying_open
+trained = train_classifier(padding_bytes=padding)
+mlflow.set_experiment(experiment)
+print("UPLOADING", flush=True)
+with mlflow.start_run():
+    mlflow.sklearn.log_model(trained.model, name="model", registered_model_name=name,
+                             pip_requirements=trained.pip_requirements)
+print("FINISHED", flush=True)
+"""
+
+
+@dataclass
+class CutRegistration:
+    cut_after_bytes: int | None   # where the process died (None: it was not cut)
+    seconds: float
+
+    def describe(self) -> str:
+        if self.cut_after_bytes is None:
+            return f"the registration was not cut ({self.seconds:.1f} s)"
+        return (f"the developer's process died after sending {self.cut_after_bytes / 2**20:.0f} MB of the model's "
+                f"files ({self.seconds:.1f} s after it started)")
+
+
+def cut_registration(tracking_uri: str, key: str | None, model_name: str, experiment: str, *, padding_mb: int,
+                     cut_mb: int, wait_seconds: float = 120.0) -> CutRegistration:
+    """A developer's ``log_model(..., registered_model_name=...)`` of a ``padding_mb`` model, its process killed
+    once ``cut_mb`` of the model file has been sent."""
+    env = {name: os.environ[name] for name in _KEPT if name in os.environ}
+    env.update(MLFLOW_TRACKING_URI=tracking_uri, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true",
+               AWS_EC2_METADATA_DISABLED="true", PYTHONUNBUFFERED="1", MLFLOW_HTTP_REQUEST_TIMEOUT="30",
+               MLFLOW_HTTP_REQUEST_MAX_RETRIES="0")
+    if key is not None:
+        env["MLFLOW_TRACKING_TOKEN"] = key
+    started = time.monotonic()
+    try:
+        done = subprocess.run([sys.executable, "-c", _CUT_SHORT, model_name, experiment, str(cut_mb * 2**20),
+                               str(padding_mb * 2**20)], env=env, capture_output=True, text=True,
+                              timeout=wait_seconds, check=False)
+    except subprocess.TimeoutExpired:
+        raise SuiteError(f"the developer's registration neither finished nor was cut within {wait_seconds:.0f} s") \
+            from None
+    seconds = time.monotonic() - started
+    cut = [line for line in done.stdout.splitlines() if line.startswith("CUT ")]
+    if cut and done.returncode == -9:
+        return CutRegistration(int(cut[-1].split()[1]), seconds)
+    if "FINISHED" in done.stdout:
+        return CutRegistration(None, seconds)
+    raise SuiteError(f"the developer's registration failed before its upload could be cut (exit {done.returncode}): "
+                     f"{redact(done.stderr[-800:])}")

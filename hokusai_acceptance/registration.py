@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -296,9 +296,10 @@ class RegistrationPath(str, Enum):
 def register_model(session: MlflowSession, resources: CreatedResources, trained: TrainedModel, name: str,
                    metadata: HokusaiMetadata, *, description: str | None = None,
                    experiment_slug: str = "registration",
-                   path: RegistrationPath = RegistrationPath.LOG_MODEL) -> Registration:
+                   path: RegistrationPath = RegistrationPath.LOG_MODEL, tag: bool = True) -> Registration:
     """Train-log-register: params and metrics on a run, the model registered under ``name`` the way
-    ``path`` says, then the three Hokusai tags (and the description) on the new version."""
+    ``path`` says, then the three Hokusai tags (and the description) on the new version
+    (:func:`apply_hokusai_tags`; ``tag=False`` leaves that to the caller)."""
     import mlflow
     from mlflow.models import infer_signature
 
@@ -327,14 +328,56 @@ def register_model(session: MlflowSession, resources: CreatedResources, trained:
             client.create_registered_model(name)
             version = str(client.create_model_version(name, f"{run.info.artifact_uri}/model",
                                                       run_id=run.info.run_id).version)
-        for tag, value in metadata.as_tags().items():
-            client.set_model_version_tag(name, version, tag, value)
-        if description:
-            client.update_model_version(name, version, description=description)
         return Registration(name=name, version=version, run_id=run.info.run_id, experiment_id=experiment_id,
                             metadata=metadata)
 
-    return session.call(f"registering model {name} ({path.value})", log_and_register)
+    registration = session.call(f"registering model {name} ({path.value})", log_and_register)
+    if tag:
+        apply_hokusai_tags(session, registration, description=description)
+    return registration
+
+
+def apply_hokusai_tags(session: MlflowSession, registration: Registration, *, description: str | None = None,
+                       while_tagging: Callable[[], Any] = nullcontext) -> None:
+    """The three Hokusai tags (and the description) on a new version. Should a write fail, the version is
+    removed again (and its model, when no other version is left), so the registry never keeps an untagged
+    version a consumer could take for a registered one; the failure says what was undone. ``while_tagging``
+    is entered around the tag writes alone (the evidence's actor for them)."""
+    client = session.client()
+    name, version = registration.name, registration.version
+
+    def tag() -> None:
+        for key, value in registration.metadata.as_tags().items():
+            client.set_model_version_tag(name, version, key, value)
+        if description:
+            client.update_model_version(name, version, description=description)
+
+    try:
+        with while_tagging():
+            session.call(f"tagging {name} version {version}", tag)
+    except InfrastructureError as exc:
+        undone = _roll_back(session, registration)
+        failure = type(exc)(f"{exc}\nNothing half-made is left: {undone}", evidence=exc.evidence)
+        failure.status = getattr(exc, "status", None)
+        raise failure from None
+
+
+def _roll_back(session: MlflowSession, registration: Registration) -> str:
+    import requests
+    from mlflow.exceptions import MlflowException
+
+    client = session.client()
+    name, version = registration.name, registration.version
+    try:
+        with session.active():
+            client.delete_model_version(name, version)
+            if not list(client.search_model_versions(f"name = '{name}'")):
+                client.delete_registered_model(name)
+                return f"the untagged version {version} and the then empty model {name} were removed"
+    except (MlflowException, requests.RequestException) as exc:
+        return (f"the untagged version {version} could not be removed ({redact(str(exc))[:160]}); the run's "
+                f"cleanup removes it")
+    return f"the untagged version {version} was removed"
 
 
 def log_model_files(session: MlflowSession, resources: CreatedResources, trained: TrainedModel,
@@ -389,6 +432,17 @@ def find_registered_model(session: MlflowSession, name: str) -> Any | None:
             raise
 
     return session.call(f"looking up {name} in the registry", lookup)
+
+
+def find_experiment(session: MlflowSession, name: str) -> str | None:
+    """The id of the active experiment of that name, or None."""
+    client = session.client()
+
+    def lookup() -> str | None:
+        found = client.get_experiment_by_name(name)
+        return found.experiment_id if found is not None and found.lifecycle_stage == "active" else None
+
+    return session.call(f"looking up experiment {name}", lookup)
 
 
 def model_version(session: MlflowSession, name: str, version: str) -> Any:

@@ -28,6 +28,12 @@ def step_the_other_developer_claims_my_token(context, token_id):
     context.world.other_claims_token(token_id)
 
 
+@when('the other developer registers their own model "{slug}" with my token id "{token_id}" and benchmark '
+      '"{metric}" of {value}')
+def step_the_other_developer_registers_with_my_token(context, slug, token_id, metric, value):
+    context.world.other_registers_with_my_token(slug, token_id, metric, value)
+
+
 @then("the registry refuses because the model is not theirs")
 def step_the_registry_refuses_not_theirs(context):
     context.world.check_refused_as_not_theirs()

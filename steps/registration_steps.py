@@ -55,6 +55,11 @@ def step_no_model_was_created(context, slug):
     context.world.check_nothing_written(slug)
 
 
+@then('no model "{slug}" is left in the registry')
+def step_no_model_is_left(context, slug):
+    context.world.check_nothing_written(slug)
+
+
 @then("the model appears in the registry with version {version:d}")
 def step_the_model_appears_in_the_registry(context, version):
     context.world.check_model_in_registry(version)
@@ -94,6 +99,26 @@ def step_refused_clearly(context, status):
 @then("no part of a refused file is stored")
 def step_no_part_of_a_refused_file(context):
     context.world.check_refused_not_stored()
+
+
+@when('my MLflow process registering a {size:d} MB model as "{slug}" dies after sending {cut:d} MB of its files')
+def step_my_registration_dies_midway(context, size, slug, cut):
+    context.world.register_and_die_midway(size, slug, cut)
+
+
+@then('no version of model "{slug}" looks registered without being complete')
+def step_nothing_looks_registered(context, slug):
+    context.world.check_nothing_looks_registered(slug)
+
+
+@when('the run\'s cleanup removes what the cut left of "{slug}"')
+def step_cleanup_after_the_cut(context, slug):
+    context.world.clean_up_after(slug)
+
+
+@then('nothing of "{slug}" is left in the registry')
+def step_nothing_is_left(context, slug):
+    context.world.check_nothing_left(slug)
 
 
 @when("I archive version {version:d}")

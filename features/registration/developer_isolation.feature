@@ -52,3 +52,11 @@ Feature: Developers share one registry, and each changes only their own models
     Then the other developer is told that token id "iris-claimed" is already claimed
     And their version still carries their own token id "iris-theirs"
     And my model is unchanged
+
+  @writes
+  Scenario: A registration whose token id is refused leaves no untagged version behind
+    Given I have registered model "iris-token-owner" through the REST API with token id "iris-token-owner" and benchmark "accuracy" of 0.9
+    When the other developer registers their own model "iris-token-taker" with my token id "iris-token-owner" and benchmark "accuracy" of 0.9
+    Then the other developer is told that token id "iris-token-owner" is already claimed
+    And no model "iris-token-taker" is left in the registry
+    And my model is unchanged

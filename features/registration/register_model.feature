@@ -158,6 +158,15 @@ Feature: A third-party developer registers a model with Hokusai metadata
     And the registered model, at least 50 MB, loads back and makes the same predictions
 
   @writes @slow
+  Scenario: A registration cut off midway leaves nothing that looks registered, and the cleanup removes the rest
+    The developer's process dies while MLflow uploads the model's files. Afterwards the registry
+    holds either a complete, Hokusai-ready version or nothing a consumer could take for one.
+    When my MLflow process registering a 24 MB model as "iris-cut" dies after sending 8 MB of its files
+    Then no version of model "iris-cut" looks registered without being complete
+    When the run's cleanup removes what the cut left of "iris-cut"
+    Then nothing of "iris-cut" is left in the registry
+
+  @writes @slow
   Scenario: A model file above the registry's size limit is refused clearly, and the limit is stated
     The suite uploads model files of growing size (doubling from 16 MB, then halving the gap to
     8 MB), up to 256 MB and only to a registry on this machine; each accepted file is deleted again.

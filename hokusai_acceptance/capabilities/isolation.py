@@ -136,8 +136,8 @@ class IsolationChecks:
         self._attempt(change, lambda: session.call(f"another developer trying to {change} {registration.name}",
                                                    lambda: changes[change](client, registration)))
 
-    def _attempt(self, change: str, act: Callable[[], Any]) -> None:
-        with self.acting_as(ON_ANOTHERS_MODEL):
+    def _attempt(self, change: str, act: Callable[[], Any], actor: str = ON_ANOTHERS_MODEL) -> None:
+        with self.acting_as(actor):
             try:
                 act()
             except RegistryCallFailed as exc:
@@ -175,6 +175,21 @@ class IsolationChecks:
                       lambda: session.call("another developer claiming a token id",
                                            lambda: client.set_model_version_tag(theirs.name, theirs.version,
                                                                                 TOKEN_ID_TAG, token_id)))
+
+    def other_registers_with_my_token(self, slug: str, token_id: str, metric: str, value: str) -> None:
+        """Their own model, registered as the quick start says, tagged with the first developer's token id:
+        only the tag writes aim at what is not theirs (and are recorded so)."""
+        metadata = validate(token_id, metric, value)
+        session = self.other_session
+        with self.acting_as(OTHER):
+            theirs = reg.register_model(session, self.run.resources, self.registering.trained,
+                                        self.run.resources.name(slug), metadata,
+                                        experiment_slug="registration-other-developer", tag=False)
+        self.isolation.before = self.snapshot()
+        self._attempt(f"register their model with token id {token_id}",
+                      lambda: reg.apply_hokusai_tags(session, theirs,
+                                                     while_tagging=lambda: self.acting_as(ON_ANOTHERS_MODEL)),
+                      actor=OTHER)
 
     # -- checks
 

@@ -12,8 +12,8 @@ from .. import expectations as expect
 from .. import registration as reg
 from .. import size_limits
 from ..client import HokusaiClient
-from ..developer_view import DEVELOPER_PATIENCE_SECONDS, attempt_registration
-from ..errors import ConfigError, InfrastructureError
+from ..developer_view import DEVELOPER_PATIENCE_SECONDS, attempt_registration, cut_registration
+from ..errors import ConfigError, InfrastructureError, SuiteError
 from ..hokusai_tags import METRIC_TAG, TOKEN_ID_TAG, VALUE_TAG, HokusaiMetadataError, readiness_problems, validate
 from ..rest_api import MlflowRest, register_via_rest
 
@@ -275,6 +275,55 @@ class RegistrationChecks:
             tags = {t["key"]: t["value"] for t in expect.expect_success(reply, "model-versions/get")
                     ["model_version"].get("tags", [])}
             expect.expect_equal(tags.get(TOKEN_ID_TAG), f"worker-{index}", f"the tag on version {version}")
+
+    # -- nothing half-made
+
+    def register_and_die_midway(self, padding_mb: int, slug: str, cut_mb: int) -> None:
+        name = self.run.resources.name(slug)
+        experiment = self.run.resources.name(f"{slug}-experiment")
+        self.run.resources.add_model(name)
+        cut = cut_registration(self.run.settings.tracking_uri, self.key, name, experiment, padding_mb=padding_mb,
+                               cut_mb=cut_mb)
+        found = reg.find_experiment(self.mlflow, experiment)
+        if found is not None:
+            self.run.resources.experiments[experiment] = found
+        self.note(cut.describe())
+        if cut.cut_after_bytes is None:
+            raise SuiteError(f"the upload was not cut: the registration of {padding_mb} MB finished before "
+                             f"{cut_mb} MB were sent")
+
+    def check_nothing_looks_registered(self, slug: str) -> None:
+        """Whatever the cut left, no version carries the Hokusai tags without being complete and loadable."""
+        name = self.run.resources.name(slug)
+        if reg.find_registered_model(self.mlflow, name) is None:
+            self.note(f"the registry holds no model {name}")
+            return
+        for version in reg.registered_versions(self.mlflow, name):
+            tags = dict(version.tags)
+            if readiness_problems(tags):
+                self.note(f"version {version.version} exists without Hokusai tags (status {version.status}): "
+                          f"no consumer takes it for a registered model")
+                continue
+            if version.status != "READY":
+                raise AssertionError(f"version {version.version} carries the Hokusai tags but is {version.status}")
+            reg.load_and_predict(self.mlflow, f"models:/{name}/{version.version}", self.registering.trained.features)
+
+    def clean_up_after(self, slug: str) -> None:
+        name = self.run.resources.name(slug)
+        leftovers = reg.cleanup(self.mlflow, reg.CreatedResources(
+            prefix=self.run.resources.prefix, models={name},
+            experiments={k: v for k, v in self.run.resources.experiments.items()
+                         if k == self.run.resources.name(f"{slug}-experiment")}))
+        if leftovers:
+            raise AssertionError("the cleanup could not remove what the cut left: " + "; ".join(leftovers))
+
+    def check_nothing_left(self, slug: str) -> None:
+        name = self.run.resources.name(slug)
+        if reg.find_registered_model(self.mlflow, name) is not None:
+            raise AssertionError(f"model {name} is still in the registry after the cleanup")
+        experiment = reg.find_experiment(self.mlflow, self.run.resources.name(f"{slug}-experiment"))
+        if experiment is not None:
+            raise AssertionError(f"the experiment of {name} is still active after the cleanup")
 
     # -- size limits
 
