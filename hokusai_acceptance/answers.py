@@ -107,7 +107,7 @@ def who_answered(exchange: Exchange) -> str:
         return Who.AUTH_LB if "awselb" in server or kind == AnswerKind.LB_HTML else Who.AUTH
     if "awselb" in server or kind == AnswerKind.LB_HTML:
         return Who.LOAD_BALANCER
-    if kind == AnswerKind.FLASK_HTML_404:
+    if kind in (AnswerKind.FLASK_HTML_404, AnswerKind.FLASK_HTML_ERROR):
         return Who.MLFLOW
     data = json_body(exchange)
     if kind == AnswerKind.MLFLOW_JSON or (isinstance(data, dict) and "error_code" in data):

@@ -75,10 +75,10 @@ def attempt_registration(tracking_uri: str, key: str | None, model_name: str, wa
                             gave_up=False)
 
 
-#: a developer's registration whose process dies midway through uploading the model's files: the file
+#: a developer's registration (from the run's files) whose process dies midway through uploading them: the file
 #: object MLflow's artifact client streams from kills the interpreter once ``cut`` bytes have been read
 _CUT_SHORT = """
-import builtins, os, signal, sys
+import builtins, os, signal, sys, tempfile
 import mlflow
 from mlflow.store.artifact import http_artifact_repo
 from hokusai_acceptance.registration import train_classifier
@@ -110,9 +110,11 @@ http_artifact_repo.open = dying_open
 trained = train_classifier(padding_bytes=padding)
 mlflow.set_experiment(experiment)
 print("UPLOADING", flush=True)
-with mlflow.start_run():
-    mlflow.sklearn.log_model(trained.model, name="model", registered_model_name=name,
-                             pip_requirements=trained.pip_requirements)
+with tempfile.TemporaryDirectory() as folder, mlflow.start_run() as run:
+    # the way that works on every MLflow server generation: the model's files on the run, then registered
+    mlflow.sklearn.save_model(trained.model, f"{folder}/model", pip_requirements=trained.pip_requirements)
+    mlflow.log_artifacts(f"{folder}/model", "model")
+mlflow.register_model(f"runs:/{run.info.run_id}/model", name)
 print("FINISHED", flush=True)
 """
 
@@ -131,8 +133,8 @@ class CutRegistration:
 
 def cut_registration(tracking_uri: str, key: str | None, model_name: str, experiment: str, *, padding_mb: int,
                      cut_mb: int, wait_seconds: float = 120.0) -> CutRegistration:
-    """A developer's ``log_model(..., registered_model_name=...)`` of a ``padding_mb`` model, its process killed
-    once ``cut_mb`` of the model file has been sent."""
+    """A developer's registration of a ``padding_mb`` model from its run's files, the process killed once
+    ``cut_mb`` of the model file has been sent."""
     env = {name: os.environ[name] for name in _KEPT if name in os.environ}
     env.update(MLFLOW_TRACKING_URI=tracking_uri, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true",
                AWS_EC2_METADATA_DISABLED="true", PYTHONUNBUFFERED="1", MLFLOW_HTTP_REQUEST_TIMEOUT="30",

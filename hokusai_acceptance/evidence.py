@@ -35,6 +35,8 @@ CREDENTIAL_HEADERS = ("authorization", "x-api-key")
 
 #: the actor of calls one developer makes on another developer's model, run or experiment
 ON_ANOTHERS_MODEL = "another developer, on the first developer's model"
+#: how the developer's-view check says that MLflow, set up with a key that must not write, wrote anyway
+DEVELOPER_KEY_WROTE = "MLflow registered the model with the"
 #: how a read-back that found no owner on a registered model or version says so
 NO_OWNER_RECORDED = "the registry does not record who registered"
 
@@ -46,6 +48,7 @@ class AnswerKind:
     MLFLOW_JSON = "MLflow JSON error"          # {"error_code": ...}
     JSON = "JSON"                              # a successful JSON answer
     FLASK_HTML_404 = "MLflow/Flask HTML page"  # <!doctype html>...404 Not Found (werkzeug)
+    FLASK_HTML_ERROR = "MLflow/Flask HTML error page"  # werkzeug's page for any other error (500 ...)
     LB_HTML = "load balancer HTML page"        # <center><h1>503 Service Temporarily Unavailable</h1></center>
     HTML = "HTML page"                         # any other page (a web UI, a login page, ...)
     PLAIN_TEXT = "plain text"                  # a load balancer's fixed response, a bare server
@@ -71,6 +74,8 @@ def classify_answer(status: int | None, content_type: str, body: str) -> str:
         lowered = text.lower()
         if "werkzeug" in lowered or ("<title>404 not found</title>" in lowered and "<h1>not found</h1>" in lowered):
             return AnswerKind.FLASK_HTML_404
+        if lowered.startswith("<!doctype html>") and "<html lang=en>" in lowered[:40] and "<center>" not in lowered:
+            return AnswerKind.FLASK_HTML_ERROR  # werkzeug's error template; a load balancer's page centres its text
         if _is_lb_page(lowered) or (status >= 500 and len(lowered) < 1024 and "<title>" in lowered
                                     and str(status) in lowered[:200]):
             return AnswerKind.LB_HTML

@@ -164,7 +164,7 @@ class IsolationChecks:
         with self.acting_as(OTHER):
             self.isolation.other_registration = reg.register_model(
                 self.other_session, self.run.resources, self.registering.trained, self.run.resources.name(slug),
-                metadata, experiment_slug="registration-other-developer")
+                metadata, experiment_slug="registration-other-developer", path=reg.RegistrationPath.RUN_FILES)
 
     def other_claims_token(self, token_id: str) -> None:
         theirs = self.isolation.other_registration
@@ -184,7 +184,8 @@ class IsolationChecks:
         with self.acting_as(OTHER):
             theirs = reg.register_model(session, self.run.resources, self.registering.trained,
                                         self.run.resources.name(slug), metadata,
-                                        experiment_slug="registration-other-developer", tag=False)
+                                        experiment_slug="registration-other-developer", tag=False,
+                                        path=reg.RegistrationPath.RUN_FILES)
         self.isolation.before = self.snapshot()
         self._attempt(f"register their model with token id {token_id}",
                       lambda: reg.apply_hokusai_tags(session, theirs,

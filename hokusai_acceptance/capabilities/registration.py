@@ -13,6 +13,7 @@ from .. import registration as reg
 from .. import size_limits
 from ..client import HokusaiClient
 from ..developer_view import DEVELOPER_PATIENCE_SECONDS, attempt_registration, cut_registration
+from ..evidence import DEVELOPER_KEY_WROTE
 from ..errors import ConfigError, InfrastructureError, SuiteError
 from ..hokusai_tags import METRIC_TAG, TOKEN_ID_TAG, VALUE_TAG, HokusaiMetadataError, readiness_problems, validate
 from ..rest_api import MlflowRest, register_via_rest
@@ -108,6 +109,9 @@ class RegistrationChecks:
                                        wait_seconds=DEVELOPER_PATIENCE_SECONDS)
         self.registering.developer_attempt = attempt
         self.note(f"with the {self.key_role} key: {attempt.describe()}")
+        if attempt.registered:  # what any client can see of it: the model is in the registry
+            with self.acting_as("valid"):
+                reg.find_registered_model(self.run.session(self.run.keys.get("valid")), name)
 
     def check_developer_told(self, max_seconds: int, words: str) -> None:
         attempt = self.registering.developer_attempt
@@ -115,8 +119,8 @@ class RegistrationChecks:
             raise ConfigError(f"the suite watches a developer's attempt for {DEVELOPER_PATIENCE_SECONDS:.0f} s; a "
                               f"feature cannot ask for {max_seconds} s")
         if attempt.registered:
-            raise AssertionError(f"MLflow registered the model with the {self.key_role} key; the registry should "
-                                 f"have refused it saying {words!r}")
+            raise AssertionError(f"{DEVELOPER_KEY_WROTE} {self.key_role} key; the registry should have refused it "
+                                 f"saying {words!r}")
         if attempt.gave_up or attempt.seconds > max_seconds:
             raise AssertionError(f"the developer waited: {attempt.describe()}; expected an error within "
                                  f"{max_seconds} s")
@@ -336,22 +340,23 @@ class RegistrationChecks:
         folder = f"{self.run.resources.prefix}/size-search"
         rest = self.rest
 
-        def stored_size(name: str) -> int | None:
-            listing = expect.expect_success(rest.list_artifacts(folder), "the artifact listing")
-            return {f["path"]: f.get("file_size") for f in listing.get("files", [])}.get(name)
+        def stored_size(where: str) -> int | None:
+            listing = expect.expect_success(rest.list_artifacts(where), "the artifact listing")
+            return {f["path"].rsplit("/", 1)[-1]: f.get("file_size") for f in listing.get("files", [])}.get("model.bin")
 
         def upload(size_mb: int) -> size_limits.Upload:
-            name = f"model-{size_mb}mb.bin"
+            # one folder per size: deleting a folder works on every MLflow generation (2.x fails on a single file)
+            where = f"{folder}/{size_mb}mb"
             started = time.perf_counter()
             try:
-                reply = rest.upload_artifact(f"{folder}/{name}", size_limits.payload(size_mb), timeout=UPLOAD_SECONDS)
+                reply = rest.upload_artifact(f"{where}/model.bin", size_limits.payload(size_mb), timeout=UPLOAD_SECONDS)
             except InfrastructureError as exc:
                 return size_limits.Upload(size_mb, None, time.perf_counter() - started,
                                           message=f"{type(exc).__name__}: {str(exc)[:200]}")
             seconds = time.perf_counter() - started
-            stored = stored_size(name)
+            stored = stored_size(where)
             if stored is not None:  # the search leaves nothing behind, whole or partial
-                expect.expect_success(rest.delete_artifact(f"{folder}/{name}"), "deleting the uploaded file")
+                expect.expect_success(rest.delete_artifact(where), "deleting the uploaded file")
             return size_limits.Upload(size_mb, reply.status, seconds, message=_answer_text(reply),
                                       stored_bytes=stored)
 

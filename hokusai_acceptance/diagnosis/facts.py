@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable
 
-from ..evidence import NO_OWNER_RECORDED, ON_ANOTHERS_MODEL, AnswerKind, Exchange
+from ..evidence import DEVELOPER_KEY_WROTE, NO_OWNER_RECORDED, ON_ANOTHERS_MODEL, AnswerKind, Exchange
 from ..answers import REWRITTEN_404, Who, detail, error_code, json_body, looks_like_registry, message, on_proxy, \
     who_answered
 from .evidence import RunEvidence
@@ -450,6 +450,11 @@ def _writes_401(v: View) -> Fact:
 def _ro_wrote(v: View) -> Fact:
     found = [e for e in v.exchanges if e.actor == "read-only" and e.keyed and on_proxy(e) and is_write(e)
              and e.status is not None and 200 <= e.status < 300]
+    # a developer's own MLflow, set up with the read-only key, registered a model: the read-back finds it
+    wrote = {s.name for s in v.evidence.scenarios
+             if s.status == "failed" and f"{DEVELOPER_KEY_WROTE} read-only key" in s.message}
+    found += [e for e in v.exchanges if e.scenario in wrote and e.method == "GET" and e.status == 200
+              and on_proxy(e)][-2:]
     return _yes(found) if found else _no()
 
 
@@ -637,9 +642,11 @@ def _delete_body(v: View) -> Fact:
     return _yes(found) if found else _no()
 
 
-@fact("deletes_work", "a DELETE with the key was served")
+@fact("deletes_work", "a DELETE with the key and a JSON body was served")
 def _deletes_work(v: View) -> Fact:
-    found = [e for e in v.valid_keyed if e.method == "DELETE" and e.status is not None and e.status < 300]
+    # a DELETE without a body (an artifact's) says nothing about whether bodies get through
+    found = [e for e in v.valid_keyed if e.method == "DELETE" and e.request_sent_body and e.status is not None
+             and e.status < 300]
     return _yes(found) if found else _no()
 
 

@@ -304,3 +304,23 @@ def test_a_read_back_without_an_owner_names_the_missing_record():
                 keyed=True, scenario=name)]
     diagnosis = diagnose(evidence(healthy_probes(), reads, failed))
     assert diagnosis.ids() == ["owner-not-recorded"] and name in diagnosis.findings[0].explains
+
+
+def test_a_developers_read_only_key_that_registered_is_the_missing_scope_check():
+    from hokusai_acceptance.evidence import DEVELOPER_KEY_WROTE
+
+    name = "A developer who set up MLflow with a read-only key is told by MLflow what is wrong"
+    failed = [failing(name, f"AssertionError: {DEVELOPER_KEY_WROTE} read-only key; the registry should ...")]
+    reads = [ex("x", "/api/mlflow/api/2.0/mlflow/registered-models/get?name=m", 200, '{"registered_model": {}}',
+                keyed=True, scenario=name)]
+    diagnosis = diagnose(evidence(healthy_probes(), reads, failed))
+    assert diagnosis.ids() == ["scopes-not-enforced"] and name in diagnosis.findings[0].explains
+
+
+def test_a_served_artifact_delete_without_a_body_does_not_refute_dropped_delete_bodies():
+    lost = ex("x", "/api/mlflow/api/2.0/mlflow/registered-models/delete", 400,
+              '{"error_code": "INVALID_PARAMETER_VALUE", "message": "Missing value for required parameter \'name\'"}',
+              keyed=True, method="DELETE", scenario="cleanup", request_body='{"name": "m"}')
+    artifact = ex("y", "/api/mlflow/api/2.0/mlflow-artifacts/artifacts/p/16mb", 200, "{}", keyed=True,
+                  method="DELETE", scenario="s")
+    assert "proxy-drops-delete-body" in ids(evidence(healthy_probes(), [lost, artifact], [], leftovers=["model m"]))

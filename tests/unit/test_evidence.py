@@ -51,3 +51,20 @@ def test_reproduction_commands_take_the_key_from_the_shell_and_leave_binary_bodi
     assert "--data-binary @YOUR_FILE" in binary.curl() and "\ufffd" not in binary.curl()
     in_query = Exchange(method="GET", url="https://registry.example/h?api_key=***", status=200)
     assert in_query.curl().endswith('"https://registry.example/h?api_key=$HOKUSAI_API_KEY"')
+
+
+def test_werkzeugs_error_page_is_mlflows_not_a_load_balancers():
+    """MLflow 2.x (Flask) answers an unhandled error with werkzeug's page; a load balancer's page centres its text."""
+    from hokusai_acceptance.answers import Who, who_answered
+    from hokusai_acceptance.evidence import AnswerKind, Exchange, classify_answer
+
+    page = ("<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n"
+            "<p>The server encountered an internal error and was unable to complete your request.</p>\n")
+    kind = classify_answer(500, "text/html; charset=utf-8", page)
+    assert kind == AnswerKind.FLASK_HTML_ERROR
+    relayed = Exchange(method="DELETE", url="http://t/api/mlflow/api/2.0/mlflow-artifacts/artifacts/x", status=500,
+                       content_type="text/html; charset=utf-8", body_prefix=page, answered_by=kind,
+                       response_headers={"server": "uvicorn, gunicorn"})
+    assert who_answered(relayed) == Who.MLFLOW
+    lb = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>"
+    assert classify_answer(502, "text/html", lb) == AnswerKind.LB_HTML
