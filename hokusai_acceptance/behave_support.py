@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -112,7 +113,23 @@ def before_all(context) -> None:
               f"waiting", file=sys.stderr, flush=True)
     reporting.write_allure_environment(context.suite_run, _results_dir(context))
     install_interrupt_handlers(context, context.suite_run)
+    if _selected(context, {"registration", "writes"}):
+        # the developer's interpreter imports MLflow for seconds: let it do so while the first scenarios run
+        from . import zygote
+
+        threading.Thread(target=zygote.shared().warm, name="developer-interpreter", daemon=True).start()
     context.suite_run.phase = "scenarios"
+
+
+def _selected(context, tags: set[str]) -> bool:
+    """Whether a scenario carrying all of ``tags`` is in this run's selection."""
+    expression = context.config.tag_expression
+    for feature in getattr(context._runner, "features", []):
+        for scenario in feature.walk_scenarios():
+            effective = set(scenario.effective_tags)
+            if tags <= effective and expression.check(effective):
+                return True
+    return False
 
 
 def preflight(settings) -> str | None:

@@ -1,15 +1,15 @@
-"""What a model developer sees: the plain MLflow client in a fresh interpreter, set up only as the quick start
-(docs/quickstart.md) says, with MLflow's own defaults (its retries included). The suite's in-process MLflow
+"""What a model developer sees: the plain MLflow client in a fresh interpreter (a forked copy of one that has
+just imported MLflow, :mod:`hokusai_acceptance.zygote`), set up only as the quick start (docs/quickstart.md)
+says, with MLflow's own defaults (its retries included). The suite's in-process MLflow
 settings (short timeouts, no retries) would hide exactly what a developer waits for and reads."""
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 
+from . import zygote
 from .errors import SuiteError
 from .redaction import redact
 
@@ -57,12 +57,10 @@ def attempt_registration(tracking_uri: str, key: str | None, model_name: str, wa
     if key is not None:
         env["MLFLOW_TRACKING_TOKEN"] = key
     started = time.monotonic()
-    try:
-        done = subprocess.run([sys.executable, "-c", _ATTEMPT, model_name], env=env, capture_output=True,
-                              text=True, timeout=wait_seconds, check=False)
-    except subprocess.TimeoutExpired:
-        return DeveloperAttempt(False, None, "", time.monotonic() - started, gave_up=True)
+    done = zygote.shared().run(_ATTEMPT, [model_name], env, timeout=wait_seconds)
     seconds = time.monotonic() - started
+    if done.timed_out:
+        return DeveloperAttempt(False, None, "", seconds, gave_up=True)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     try:
         outcome = json.loads(lines[-1]) if done.returncode == 0 and lines else None
@@ -142,14 +140,11 @@ def cut_registration(tracking_uri: str, key: str | None, model_name: str, experi
     if key is not None:
         env["MLFLOW_TRACKING_TOKEN"] = key
     started = time.monotonic()
-    try:
-        done = subprocess.run([sys.executable, "-c", _CUT_SHORT, model_name, experiment, str(cut_mb * 2**20),
-                               str(padding_mb * 2**20)], env=env, capture_output=True, text=True,
-                              timeout=wait_seconds, check=False)
-    except subprocess.TimeoutExpired:
-        raise SuiteError(f"the developer's registration neither finished nor was cut within {wait_seconds:.0f} s") \
-            from None
+    done = zygote.shared().run(_CUT_SHORT, [model_name, experiment, str(cut_mb * 2**20), str(padding_mb * 2**20)],
+                               env, timeout=wait_seconds)
     seconds = time.monotonic() - started
+    if done.timed_out:
+        raise SuiteError(f"the developer's registration neither finished nor was cut within {wait_seconds:.0f} s")
     cut = [line for line in done.stdout.splitlines() if line.startswith("CUT ")]
     if cut and done.returncode == -9:
         return CutRegistration(int(cut[-1].split()[1]), seconds)
