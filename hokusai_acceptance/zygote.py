@@ -28,6 +28,9 @@ import mlflow, mlflow.sklearn, sklearn.linear_model, sklearn.datasets, sklearn.m
 import mlflow.models, mlflow.store.artifact.http_artifact_repo, mlflow.store.artifact.mlflow_artifacts_repo
 import mlflow.store.tracking.rest_store, mlflow.store.model_registry.rest_store
 import hokusai_acceptance.registration
+import tempfile
+with tempfile.TemporaryDirectory() as folder:  # the first save of a model loads its serialiser: once, here
+    mlflow.sklearn.save_model(sklearn.linear_model.LogisticRegression().fit([[0.0], [1.0]], [0, 1]), folder + "/m")
 print(json.dumps({"ready": True}), flush=True)
 for line in sys.stdin:
     request = json.loads(line)

@@ -7,6 +7,7 @@ import http.server
 import json
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -35,28 +36,44 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _record
 
 
+class InspectionGateway:
+    """A second gateway sharing the stack's auth service and Redis, proxying to a recording echo server.
+    Started once per stack, on first use; the stack stops it with its own processes."""
+
+    def __init__(self, stack) -> None:
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+        self.server.seen = []
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        port = free_port()
+        config = stack._write_private(f"inspect-{port}.json", {
+            "mlflow_url": f"http://127.0.0.1:{self.server.server_address[1]}", "auth_url": stack.auth_url,
+            "redis_url": stack.redis_url, "control_secret": stack.control_secret, "profile": stack.options.profile})
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = ManagedProcess("inspection gateway", [sys.executable, "-m", "hokusai_acceptance.stack.gateway",
+                                                             "--port", str(port), "--config", str(config)],
+                                      stack.dir / "logs" / "inspection-gateway.log", http_ready(f"{self.url}/health/alb"),
+                                      env=dict(stack.processes["gateway"].env))
+        self.process.start()
+        try:
+            self.process.wait_ready(time.monotonic() + 30)
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def seen(self) -> list[dict]:
+        return self.server.seen
+
+    def stop(self) -> None:
+        self.process.stop()
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @contextmanager
 def inspection_gateway(stack) -> Iterator[tuple[str, list[dict]]]:
-    """Start a gateway that shares the stack's auth service and Redis but proxies to an echo server."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.seen = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    port = free_port()
-    config = stack._write_private(f"inspect-{port}.json", {
-        "mlflow_url": f"http://127.0.0.1:{server.server_address[1]}", "auth_url": stack.auth_url,
-        "redis_url": stack.redis_url, "control_secret": stack.control_secret, "profile": stack.options.profile})
-    process = ManagedProcess("inspection gateway", [sys.executable, "-m", "hokusai_acceptance.stack.gateway",
-                                                    "--port", str(port), "--config", str(config)],
-                             stack.dir / "logs" / "inspection-gateway.log", http_ready(f"http://127.0.0.1:{port}/health/alb"),
-                             env=dict(stack.processes["gateway"].env))
-    process.start()
-    try:
-        import time
-
-        process.wait_ready(time.monotonic() + 30)
-        yield f"http://127.0.0.1:{port}", server.seen
-    finally:
-        process.stop()
-        server.shutdown()
-        server.server_close()
+    """The stack's inspection gateway (started on first use) and the requests its MLflow side receives
+    within this block."""
+    inspector = stack.inspection()
+    inspector.seen.clear()
+    yield inspector.url, inspector.seen

@@ -424,6 +424,9 @@ class EmbeddedStack:
         if self._stopped:
             return
         self._stopped = True
+        if getattr(self, "_inspection", None) is not None:
+            self._inspection.stop()
+            self._inspection = None
         for name in ("balancer", "gateway", "mlflow", "auth", "redis", "postgres"):
             process = self.processes.get(name)
             if process is not None:
@@ -438,6 +441,14 @@ class EmbeddedStack:
                 pass
         if not self.options.keep_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    def inspection(self):
+        """The inspection gateway (see :mod:`.inspection`), started on first use and kept for the run."""
+        from .inspection import InspectionGateway
+
+        if getattr(self, "_inspection", None) is None:
+            self._inspection = InspectionGateway(self)
+        return self._inspection
 
     def __enter__(self) -> "EmbeddedStack":
         return self.start()
