@@ -316,9 +316,7 @@ def register_model(session: MlflowSession, resources: CreatedResources, trained:
             if path is RegistrationPath.LOG_MODEL:
                 info = trained.log(signature, registered_model_name=name)
             else:
-                with tempfile.TemporaryDirectory(prefix="hokusai-model-") as tmp:
-                    trained.save(f"{tmp}/model", signature)
-                    mlflow.log_artifacts(f"{tmp}/model", "model")
+                _log_files(trained, signature)
         if path is RegistrationPath.LOG_MODEL:
             version = str(info.registered_model_version)
         elif path is RegistrationPath.RUN_FILES:
@@ -393,12 +391,19 @@ def log_model_files(session: MlflowSession, resources: CreatedResources, trained
         with mlflow.start_run(experiment_id=experiment_id) as run:
             mlflow.log_params(trained.params)
             mlflow.log_metrics(trained.metrics)
-            with tempfile.TemporaryDirectory(prefix="hokusai-model-") as tmp:
-                trained.save(f"{tmp}/model", signature)
-                mlflow.log_artifacts(f"{tmp}/model", "model")
+            _log_files(trained, signature)
         return run.info.run_id
 
     return session.call("logging the model's files to a training run", log)
+
+
+def _log_files(trained: TrainedModel, signature: Any) -> None:
+    """The model's files as artifacts of the active run, under ``model/`` (the portable registration source)."""
+    import mlflow
+
+    with tempfile.TemporaryDirectory(prefix="hokusai-model-") as tmp:
+        trained.save(f"{tmp}/model", signature)
+        mlflow.log_artifacts(f"{tmp}/model", "model")
 
 
 def register_run_files(session: MlflowSession, name: str, run_id: str) -> str:

@@ -118,26 +118,25 @@ def with_owner(sub_path: str, body: dict, user_id: str) -> bytes | None:
     return json.dumps({**body, "tags": tags}).encode()
 
 
-def owner_from(kind: str, answer: dict) -> str | None:
-    """The owner recorded on a resource, from MLflow's ``get`` answer for it."""
-    if kind == "model":
-        tags = (answer.get("registered_model") or {}).get("tags") or []
-    elif kind == "experiment":
-        tags = (answer.get("experiment") or {}).get("tags") or []
-    else:
-        tags = ((answer.get("run") or {}).get("data") or {}).get("tags") or []
-    for tag in tags:
+def _owner_tag(tags: object) -> str | None:
+    for tag in tags if isinstance(tags, list) else []:
         if isinstance(tag, dict) and tag.get("key") == OWNER_TAG:
             return tag.get("value") or None
     return None
+
+
+def owner_from(kind: str, answer: dict) -> str | None:
+    """The owner recorded on a resource, from MLflow's ``get`` answer for it."""
+    if kind == "model":
+        return _owner_tag((answer.get("registered_model") or {}).get("tags"))
+    if kind == "experiment":
+        return _owner_tag((answer.get("experiment") or {}).get("tags"))
+    return _owner_tag(((answer.get("run") or {}).get("data") or {}).get("tags"))
 
 
 def version_owner(version: dict) -> str | None:
     """The owner tag of a model version in a search answer."""
-    for tag in version.get("tags") or [] if isinstance(version, dict) else []:
-        if isinstance(tag, dict) and tag.get("key") == OWNER_TAG:
-            return tag.get("value") or None
-    return None
+    return _owner_tag(version.get("tags")) if isinstance(version, dict) else None
 
 
 #: MLflow's ``get`` call for each kind: path and query parameter
