@@ -79,3 +79,22 @@ def test_what_the_guide_says_about_errors_and_tags_is_what_the_registry_and_the_
                             headers={"Authorization": f"Bearer {stack.keys.readonly}"}, timeout=10).json()
     assert refused["message"].startswith("This operation requires write permissions")
     assert "This operation requires write permissions" in guide and "'model:write' or 'mlflow:write'" in guide
+    # another developer's change, and a file above the size limit, as the guide quotes them
+    api = f"{stack.url}/api/mlflow/api/2.0/mlflow"
+    mine = {"Authorization": f"Bearer {stack.keys.valid}"}
+    theirs = {"Authorization": f"Bearer {stack.keys.second}"}
+    name = "quickstart-wording-" + stack.control_secret[:6].lower()
+    assert requests.post(f"{api}/registered-models/create", json={"name": name}, headers=mine, timeout=10).ok
+    try:
+        taken = requests.patch(f"{api}/registered-models/update", json={"name": name, "description": "x"},
+                               headers=theirs, timeout=10)
+        assert taken.status_code == 403 and taken.json()["message"].startswith(f"Model '{name}' belongs to another "
+                                                                               f"developer")
+        assert "403 \"Model '...' belongs to another developer\"" in guide
+    finally:
+        requests.delete(f"{api}/registered-models/delete", json={"name": name}, headers=mine, timeout=10)
+    large = requests.put(f"{stack.url}/api/mlflow/api/2.0/mlflow-artifacts/artifacts/quickstart/big.bin",
+                         data=b"\0" * (101 * 2**20), headers=mine, timeout=60)
+    assert large.status_code == 413 and large.json()["message"].startswith("The file is 101 MB; this registry "
+                                                                           "accepts model files of up to")
+    assert "413 \"The file is ... MB; this registry accepts model files of up to ... MB\"" in guide
