@@ -50,6 +50,8 @@ def token_id_problem(token_id: str) -> str | None:
 
 
 def benchmark_value_problem(value: str, metric: str | None = None) -> str | None:
+    if isinstance(value, str) and not value.strip():
+        return "the benchmark value is empty"
     try:
         number = float(value)
     except (TypeError, ValueError):

@@ -34,7 +34,7 @@ def step_the_other_developer_registers_with_my_token(context, slug, token_id, me
     context.world.other_registers_with_my_token(slug, token_id, metric, value)
 
 
-@then("the registry refuses because the model is not theirs")
+@then("the other developer is refused with 403 Forbidden")
 def step_the_registry_refuses_not_theirs(context):
     context.world.check_refused_as_not_theirs()
 
@@ -64,11 +64,11 @@ def step_their_version_keeps_its_token(context, token_id):
     context.world.check_their_token(token_id)
 
 
-@then("the model and each of its {count:d} versions name the same owner")
+@then("the model and each of its {count:d} versions name one and the same owner")
 def step_owner_recorded(context, count):
     context.world.check_owner_recorded(count)
 
 
-@when("I switch to my new key, as after a key rotation")
+@when("I switch to my second key, as issued at a key rotation")
 def step_i_switch_to_my_new_key(context):
     context.world.use_key("rotated")

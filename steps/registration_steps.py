@@ -90,8 +90,8 @@ def step_every_accepted_file_is_whole(context):
     context.world.check_accepted_stored_whole()
 
 
-@then("the first file above the limit is refused with HTTP {status:d} and a message, not a timeout or a broken "
-      "connection")
+@then("the first file above the limit is refused as too large (HTTP {status:d}) with a message, not a timeout or "
+      "a broken connection")
 def step_refused_clearly(context, status):
     context.world.check_refused_clearly(status)
 
@@ -106,12 +106,12 @@ def step_my_registration_dies_midway(context, size, slug, cut):
     context.world.register_and_die_midway(size, slug, cut)
 
 
-@then('no version of model "{slug}" looks registered without being complete')
+@then('no version of model "{slug}" carries the Hokusai tags unless it is complete and loads')
 def step_nothing_looks_registered(context, slug):
     context.world.check_nothing_looks_registered(slug)
 
 
-@when('the run\'s cleanup removes what the cut left of "{slug}"')
+@when('the suite cleans up what the cut left of "{slug}"')
 def step_cleanup_after_the_cut(context, slug):
     context.world.clean_up_after(slug)
 
@@ -131,9 +131,9 @@ def step_version_is_archived(context, version):
     context.world.check_archived(version)
 
 
-@when('I try to change the benchmark value of version {version:d} to {value}')
-def step_i_try_to_change_the_benchmark(context, version, value):
-    context.world.try_to_change_benchmark(version, value)
+@when('I try to change the {tag} of version {version:d} to "{value}"')
+def step_i_try_to_change_a_hokusai_tag(context, tag, version, value):
+    context.world.try_to_change_hokusai_tag(tag, version, value)
 
 
 @then("the change is refused because {reason}")
@@ -141,9 +141,9 @@ def step_the_change_is_refused_because(context, reason):
     context.world.check_change_refused(reason)
 
 
-@then('version {version:d} still carries benchmark "{metric}" of {value}')
-def step_version_still_carries(context, version, metric, value):
-    context.world.check_version_benchmark(version, metric, value)
+@then('version {version:d} still carries token id "{token_id}" and benchmark "{metric}" of {value}')
+def step_version_still_carries(context, version, token_id, metric, value):
+    context.world.check_version_tags(version, token_id, metric, value)
 
 
 @then("the run behind the model records its training parameters and metrics")
@@ -179,6 +179,11 @@ def step_the_registry_holds_only(context, version):
 @then('"{reference}" retrieves version {version:d}')
 def step_reference_retrieves_version(context, reference, version):
     context.world.check_retrieval(reference, version)
+
+
+@when('I point the alias "{alias}" at version {version:d}')
+def step_i_point_the_alias_at(context, alias, version):
+    context.world.set_alias(alias, version)
 
 
 @when('I point the alias "{alias}" at the new version')

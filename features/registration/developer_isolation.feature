@@ -1,11 +1,10 @@
 @registration @security @allure.label.epic:Model_registration
 Feature: Developers share one registry, and each changes only their own models
-  The registry is shared: every developer can find and read every model, version and training run,
-  so that models can be discovered and compared. Only the developer who created a model, experiment
-  or run may change or delete it, and a token id belongs to one model. A second developer is someone
-  else with their own key (HOKUSAI_SECOND_API_KEY on a remote target; without it these scenarios are
-  skipped with that reason). The first developer's models are registered call by call through the
-  REST API: the quickest registration, which keeps the run well inside a key's hourly request limit.
+  The registry is shared: every developer can find and read every model, version and training run
+  (its files included), so that models can be discovered and compared. Only the developer who
+  created a model, experiment or run may change or delete it, and a token id on one developer's
+  model cannot be put on another developer's model. A second developer is someone else with their
+  own key (HOKUSAI_SECOND_API_KEY on a remote target; without it these scenarios are skipped).
 
   Background:
     Given a valid Hokusai API key
@@ -21,21 +20,24 @@ Feature: Developers share one registry, and each changes only their own models
   Scenario Outline: Another developer cannot <change> my model
     Given I have registered model "<model>" through the REST API with token id "<model>" and benchmark "accuracy" of 0.9
     When the other developer tries to <change> my model
-    Then the registry refuses because the model is not theirs
+    Then the other developer is refused with 403 Forbidden
     And my model is unchanged
 
     Examples:
-      | change                              | model            |
-      | delete                              | iris-keep        |
-      | rename                              | iris-named       |
-      | change the description of           | iris-described   |
-      | tag                                 | iris-tagged      |
-      | change the token id on version 1 of | iris-token       |
-      | point an alias at version 1 of      | iris-aliased     |
-      | add a version to                    | iris-versions    |
-      | delete version 1 of                 | iris-version-one |
-      | delete the training run of          | iris-run         |
-      | delete the experiment of            | iris-experiment  |
+      | change                                          | model            |
+      | delete                                          | iris-keep        |
+      | rename                                          | iris-named       |
+      | change the description of                       | iris-described   |
+      | tag                                             | iris-tagged      |
+      | overwrite the owner recorded on                 | iris-owner       |
+      | change the token id on version 1 of             | iris-token       |
+      | point an alias at version 1 of                  | iris-aliased     |
+      | add a version to                                | iris-versions    |
+      | archive version 1 of                            | iris-archived    |
+      | delete version 1 of                             | iris-version-one |
+      | log a better benchmark into the training run of | iris-benchmark   |
+      | delete the training run of                      | iris-run         |
+      | delete the experiment of                        | iris-experiment  |
 
   @writes
   Scenario: Another developer who registers under my model's name is told the name is taken
@@ -54,7 +56,7 @@ Feature: Developers share one registry, and each changes only their own models
     And my model is unchanged
 
   @writes
-  Scenario: A registration whose token id is refused leaves no untagged version behind
+  Scenario: A registration refused for a claimed token id leaves nothing of the new model behind
     Given I have registered model "iris-token-owner" through the REST API with token id "iris-token-owner" and benchmark "accuracy" of 0.9
     When the other developer registers their own model "iris-token-taker" with my token id "iris-token-owner" and benchmark "accuracy" of 0.9
     Then the other developer is told that token id "iris-token-owner" is already claimed

@@ -67,17 +67,24 @@ Feature: A third-party developer registers a model with Hokusai metadata
       | a metric Hokusai does not benchmark on | odd-metric  | iris-demo | vibes    | 0.5   | the benchmark metric 'vibes' is not one Hokusai benchmarks on     |
       | no token id                            | no-token    |           | accuracy | 0.9   | the token id is empty                                             |
       | no benchmark metric                    | no-metric   | iris-demo |          | 0.9   | the benchmark metric is empty                                     |
-      | no benchmark value                     | no-value    | iris-demo | accuracy |       | the benchmark value '' is not a number                            |
+      | no benchmark value                     | no-value    | iris-demo | accuracy |       | the benchmark value is empty                                      |
+      | a negative benchmark value             | negative    | iris-demo | accuracy | -0.1  | the benchmark value -0.1 is outside 0 to 1, the range of accuracy |
 
   @writes @refusal
-  Scenario: The Hokusai tags of a registered version are not changed afterwards
+  Scenario Outline: The <tag> of a registered version is not changed afterwards
     The rule: a version keeps the token id and the benchmark it was registered with; a new
     benchmark is registered as a new version, so what consumers compared stays true.
     Given a scikit-learn classifier trained on a sample data set
-    And I have registered it as model "iris-fixed" with token id "iris-fixed" and benchmark "accuracy" of 0.9
-    When I try to change the benchmark value of version 1 to 0.95
+    And I have registered it as model "<model>" with token id "<model>" and benchmark "accuracy" of 0.9
+    When I try to change the <tag> of version 1 to "<new value>"
     Then the change is refused because a registered version's Hokusai tags are fixed: register a new version to change them
-    And version 1 still carries benchmark "accuracy" of 0.9
+    And version 1 still carries token id "<model>" and benchmark "accuracy" of 0.9
+
+    Examples:
+      | tag              | model          | new value   |
+      | benchmark value  | iris-fixed     | 0.95        |
+      | benchmark metric | iris-fixed-m   | auroc       |
+      | token id         | iris-fixed-t   | other-token |
 
   @writes @refusal
   Scenario Outline: A developer who set up MLflow with <key> is told by MLflow what is wrong
@@ -117,30 +124,31 @@ Feature: A third-party developer registers a model with Hokusai metadata
     And "latest" retrieves version 1
 
   @writes
-  Scenario: A developer archives the version a new one replaced: it stays loadable by its number
+  Scenario: A developer archives the version a new one replaced: it keeps its tags and stays loadable by number
     Given a scikit-learn classifier trained on a sample data set
     And I have registered it as model "iris-archive" with token id "iris-archive" and benchmark "accuracy" of 0.9
     And I have registered it as model "iris-archive" with token id "iris-archive" and benchmark "accuracy" of 0.9
     When I archive version 1
     Then version 1 is marked archived in the registry
+    And version 1 still carries token id "iris-archive" and benchmark "accuracy" of 0.9
     And "version 1" retrieves version 1
-    And "latest" retrieves version 2
 
   @writes
   Scenario: The registry records who registered the model and each of its versions
     Given a scikit-learn classifier trained on a sample data set
     And I have registered it as model "iris-owned" with token id "iris-owned" and benchmark "accuracy" of 0.9
     When I register it as model "iris-owned" with token id "iris-owned" and benchmark "accuracy" of 0.9
-    Then the model and each of its 2 versions name the same owner
+    Then the model and each of its 2 versions name one and the same owner
 
   @writes
-  Scenario: After a key rotation my new key still manages the model I registered with the old one
-    A second key of the same developer (HOKUSAI_ROTATED_API_KEY on a remote target) stands for the
-    key issued at a rotation; without it the scenario is skipped with that reason.
+  Scenario: A second key of mine, as issued at a key rotation, manages the model my first key registered
+    The second key (HOKUSAI_ROTATED_API_KEY on a remote target; without it the scenario is skipped)
+    belongs to the same developer. Revoking the first key, the auth service's part of a rotation,
+    is not exercised here.
     Given a scikit-learn classifier trained on a sample data set
     And I have registered it as model "iris-rotated" with token id "iris-rotated" and benchmark "accuracy" of 0.9
-    When I switch to my new key, as after a key rotation
-    And I point the alias "champion" at the new version
+    When I switch to my second key, as issued at a key rotation
+    And I point the alias "champion" at version 1
     And I register it as model "iris-rotated" with token id "iris-rotated" and benchmark "accuracy" of 0.9
     Then the registry holds versions 1 and 2 of the model
     And "alias champion" retrieves version 1
@@ -162,18 +170,19 @@ Feature: A third-party developer registers a model with Hokusai metadata
     The developer's process dies while MLflow uploads the model's files. Afterwards the registry
     holds either a complete, Hokusai-ready version or nothing a consumer could take for one.
     When my MLflow process registering a 24 MB model as "iris-cut" dies after sending 8 MB of its files
-    Then no version of model "iris-cut" looks registered without being complete
-    When the run's cleanup removes what the cut left of "iris-cut"
+    Then no version of model "iris-cut" carries the Hokusai tags unless it is complete and loads
+    When the suite cleans up what the cut left of "iris-cut"
     Then nothing of "iris-cut" is left in the registry
 
   @writes @slow
-  Scenario: A model file above the registry's size limit is refused clearly, and the limit is stated
+  Scenario: A model file above the registry's size limit is refused as too large, and the reports state the limit
     The suite uploads model files of growing size (doubling from 16 MB, then halving the gap to
     8 MB), up to 256 MB and only to a registry on this machine; each accepted file is deleted again.
-    The largest size accepted is stated in the reports.
+    The largest size accepted is stated in the reports. A registry that accepts every size up to
+    256 MB passes, and the reports say so.
     When I upload model files of growing size, up to 256 MB, until the registry refuses one
     Then every accepted file is stored whole
-    And the first file above the limit is refused with HTTP 413 and a message, not a timeout or a broken connection
+    And the first file above the limit is refused as too large (HTTP 413) with a message, not a timeout or a broken connection
     And no part of a refused file is stored
 
   @writes

@@ -42,16 +42,26 @@ class Snapshot:
     exists: bool
     versions: list[int]
     version_tags: dict[str, str]
+    version_stage: str
     model_tags: dict[str, str]
     aliases: dict[str, str]
     description: str
     run_active: bool
+    run_metrics: dict[str, float]
     experiment_active: bool
 
 
 def _add_version(client: Any, registration: reg.Registration) -> Any:
     """A new version made from version 1 (a registered-model source: the server resolves its files)."""
     return client.create_model_version(registration.name, f"models:/{registration.name}/1", await_creation_for=10)
+
+
+def _archive_first(client: Any, registration: reg.Registration) -> Any:
+    import warnings
+
+    with warnings.catch_warnings():  # stages are deprecated in favour of aliases, but still how one archives
+        warnings.simplefilter("ignore", FutureWarning)
+        return client.transition_model_version_stage(registration.name, "1", "Archived")
 
 
 def _changes() -> dict[str, Callable[[Any, reg.Registration], Any]]:
@@ -67,6 +77,10 @@ def _changes() -> dict[str, Callable[[Any, reg.Registration], Any]]:
         "point an alias at version 1 of": lambda c, r: c.set_registered_model_alias(r.name, "hijacked", "1"),
         "add a version to": _add_version,
         "delete version 1 of": lambda c, r: c.delete_model_version(r.name, "1"),
+        "archive version 1 of": _archive_first,
+        "overwrite the owner recorded on": lambda c, r: c.set_registered_model_tag(r.name, OWNER_TAG, "someone-else"),
+        "log a better benchmark into the training run of": lambda c, r: c.log_metric(r.run_id, r.metadata.benchmark_metric,
+                                                                                        1.0),
         "delete the training run of": lambda c, r: c.delete_run(r.run_id),
         "delete the experiment of": lambda c, r: c.delete_experiment(r.experiment_id),
     }
@@ -110,15 +124,17 @@ class IsolationChecks:
             model = reg.find_registered_model(session, registration.name)
             versions = sorted(int(v.version) for v in reg.registered_versions(session, registration.name)) \
                 if model is not None else []
-            version_tags = dict(reg.model_version(session, registration.name, "1").tags) if 1 in versions else {}
+            first = reg.model_version(session, registration.name, "1") if 1 in versions else None
             run = session.call("reading the training run", lambda: client.get_run(registration.run_id))
             experiment = session.call("reading the experiment",
                                       lambda: client.get_experiment(registration.experiment_id))
-        return Snapshot(exists=model is not None, versions=versions, version_tags=version_tags,
+        return Snapshot(exists=model is not None, versions=versions,
+                        version_tags=dict(first.tags) if first is not None else {},
+                        version_stage=first.current_stage if first is not None else "",
                         model_tags=dict(model.tags) if model is not None else {},
                         aliases=dict(getattr(model, "aliases", None) or {}) if model is not None else {},
                         description=(model.description or "") if model is not None else "",
-                        run_active=run.info.lifecycle_stage == "active",
+                        run_active=run.info.lifecycle_stage == "active", run_metrics=dict(run.data.metrics),
                         experiment_active=experiment.lifecycle_stage == "active")
 
     # -- what the other developer does

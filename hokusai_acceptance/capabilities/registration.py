@@ -83,10 +83,13 @@ class RegistrationChecks:
         if found is not None:
             raise AssertionError(f"a refused registration still created {name} in the registry")
 
-    def try_to_change_benchmark(self, version: int, value: str) -> None:
+    def try_to_change_hokusai_tag(self, words: str, version: int, value: str) -> None:
+        tags = {"token id": TOKEN_ID_TAG, "benchmark metric": METRIC_TAG, "benchmark value": VALUE_TAG}
+        if words not in tags:
+            raise ConfigError(f"unknown Hokusai tag {words!r}; the feature may name: {', '.join(tags)}")
         self.registering.refusal = None
         try:
-            reg.change_version_tag(self.mlflow, self.registering.registration.name, str(version), VALUE_TAG, value)
+            reg.change_version_tag(self.mlflow, self.registering.registration.name, str(version), tags[words], value)
         except HokusaiMetadataError as exc:
             self.registering.refusal = str(exc)
 
@@ -95,8 +98,9 @@ class RegistrationChecks:
             raise AssertionError(f"the change was made; it should have been refused because {words}")
         expect.expect_equal(self.registering.refusal, words, "the refusal")
 
-    def check_version_benchmark(self, version: int, metric: str, value: str) -> None:
+    def check_version_tags(self, version: int, token_id: str, metric: str, value: str) -> None:
         tags = dict(reg.model_version(self.mlflow, self.registering.registration.name, str(version)).tags)
+        expect.expect_equal(tags.get(TOKEN_ID_TAG), token_id, f"the hokusai_token_id tag of version {version}")
         expect.expect_equal(tags.get(METRIC_TAG), metric, f"the benchmark_metric tag of version {version}")
         expect.expect_equal(float(tags.get(VALUE_TAG, "nan")), float(value),
                             f"the benchmark_value tag of version {version}")
