@@ -73,7 +73,8 @@ def attempt_registration(tracking_uri: str, key: str | None, model_name: str, wa
                             gave_up=False)
 
 
-#: a developer's registration (from the run's files) whose process dies midway through uploading them: the file
+#: a developer's registration whose process dies midway through uploading the model's files, after the version
+#: was created and before it was tagged: the file
 #: object MLflow's artifact client streams from kills the interpreter once ``cut`` bytes have been read
 _CUT_SHORT = """
 import builtins, os, signal, sys, tempfile
@@ -108,11 +109,18 @@ http_artifact_repo.open = dying_open
 trained = train_classifier(padding_bytes=padding)
 mlflow.set_experiment(experiment)
 print("UPLOADING", flush=True)
+client = mlflow.MlflowClient()
 with tempfile.TemporaryDirectory() as folder, mlflow.start_run() as run:
-    # the way that works on every MLflow server generation: the model's files on the run, then registered
     mlflow.sklearn.save_model(trained.model, f"{folder}/model", pip_requirements=trained.pip_requirements)
+    # the version first, then the files it points at (as MLflow 2-era scripts do), then the Hokusai tags
+    client.create_registered_model(name)
+    version = client.create_model_version(name, f"{run.info.artifact_uri}/model", run_id=run.info.run_id,
+                                          await_creation_for=10).version
+    print("REGISTERED", version, flush=True)
     mlflow.log_artifacts(f"{folder}/model", "model")
-mlflow.register_model(f"runs:/{run.info.run_id}/model", name)
+    for key, value in (("hokusai_token_id", name[-60:].strip("-")), ("benchmark_metric", "accuracy"),
+                       ("benchmark_value", "0.9")):
+        client.set_model_version_tag(name, version, key, value)
 print("FINISHED", flush=True)
 """
 
@@ -131,8 +139,8 @@ class CutRegistration:
 
 def cut_registration(tracking_uri: str, key: str | None, model_name: str, experiment: str, *, padding_mb: int,
                      cut_mb: int, wait_seconds: float = 120.0) -> CutRegistration:
-    """A developer's registration of a ``padding_mb`` model from its run's files, the process killed once
-    ``cut_mb`` of the model file has been sent."""
+    """A developer's registration of a ``padding_mb`` model (version created, then its files uploaded, then
+    tagged), the process killed once ``cut_mb`` of the model file has been sent."""
     env = {name: os.environ[name] for name in _KEPT if name in os.environ}
     env.update(MLFLOW_TRACKING_URI=tracking_uri, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true",
                AWS_EC2_METADATA_DISABLED="true", PYTHONUNBUFFERED="1", MLFLOW_HTTP_REQUEST_TIMEOUT="30",
@@ -147,6 +155,8 @@ def cut_registration(tracking_uri: str, key: str | None, model_name: str, experi
         raise SuiteError(f"the developer's registration neither finished nor was cut within {wait_seconds:.0f} s")
     cut = [line for line in done.stdout.splitlines() if line.startswith("CUT ")]
     if cut and done.returncode == -9:
+        if "REGISTERED" not in done.stdout:
+            raise SuiteError("the developer's process was cut before its registration reached the registry")
         return CutRegistration(int(cut[-1].split()[1]), seconds)
     if "FINISHED" in done.stdout:
         return CutRegistration(None, seconds)

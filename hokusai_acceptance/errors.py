@@ -57,6 +57,7 @@ class RegistryCallFailed(InfrastructureError):
 
     component = "registry"
     status: int | None = None  # the HTTP status of the registry's refusal, when it answered one
+    answer: str = ""           # the registry's own message, as the MLflow client reports it
 
 
 class StackError(SuiteError):

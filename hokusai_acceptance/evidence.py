@@ -35,6 +35,8 @@ CREDENTIAL_HEADERS = ("authorization", "x-api-key")
 
 #: the actor of calls one developer makes on another developer's model, run or experiment
 ON_ANOTHERS_MODEL = "another developer, on the first developer's model"
+#: the actor of a developer's tag write that puts another developer's token id on their own version
+CLAIMING_ANOTHERS_TOKEN = "another developer, claiming the first developer's token id"
 #: how the developer's-view check says that MLflow, set up with a key that must not write, wrote anyway
 DEVELOPER_KEY_WROTE = "MLflow registered the model with the"
 #: how a read-back that found no owner on a registered model or version says so

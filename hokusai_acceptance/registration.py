@@ -253,6 +253,7 @@ def _typed_failure(what: str, exc: Exception, since: int = 0) -> Exception:
         return TargetUnreachable(detail, evidence=evidence)
     failure = RegistryCallFailed(detail, evidence=evidence)
     failure.status = status
+    failure.answer = message[:500]  # what the registry (through the MLflow client) said, without the suite's words
     return failure
 
 

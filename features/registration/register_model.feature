@@ -73,7 +73,9 @@ Feature: A third-party developer registers a model with Hokusai metadata
   @writes @refusal
   Scenario Outline: The <tag> of a registered version is not changed afterwards
     The rule: a version keeps the token id and the benchmark it was registered with; a new
-    benchmark is registered as a new version, so what consumers compared stays true.
+    benchmark is registered as a new version, so what consumers compared stays true. Like the
+    rules above, it is kept by the developer's Hokusai tooling before anything is sent; whether
+    the registry also refuses such a change is not checked here.
     Given a scikit-learn classifier trained on a sample data set
     And I have registered it as model "<model>" with token id "<model>" and benchmark "accuracy" of 0.9
     When I try to change the <tag> of version 1 to "<new value>"

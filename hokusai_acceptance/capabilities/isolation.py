@@ -12,11 +12,14 @@ from typing import Any, Callable, Iterator
 
 from .. import registration as reg
 from ..errors import ConfigError, RegistryCallFailed
-from ..evidence import NO_OWNER_RECORDED, ON_ANOTHERS_MODEL
+from ..evidence import CLAIMING_ANOTHERS_TOKEN, NO_OWNER_RECORDED, ON_ANOTHERS_MODEL
 from ..hokusai_tags import TOKEN_ID_TAG, validate
 
 OTHER = "another developer"
 OWNER_TAG = "hokusai.owner"
+OTHER_EXPERIMENT = "registration-other-developer"
+#: what a refusal for missing scope or registry role says: not an answer about ownership
+NOT_ABOUT_OWNERSHIP = ("write permissions", "required_scope", "REGISTRY_ADMIN_REQUIRED", "Admin access required")
 REFUSED = 403
 
 
@@ -101,6 +104,15 @@ class IsolationChecks:
         if key in (self.run.keys.get("valid"), self.run.keys.get("rotated")):
             raise ConfigError("the second developer's key is one of the first developer's keys")
         self.isolation.other_key = key
+        # a refusal proves isolation only if this key could have written: it makes an experiment of its own
+        try:
+            with self.acting_as(OTHER):
+                reg.ensure_experiment(self.other_session, self.run.resources, OTHER_EXPERIMENT)
+        except RegistryCallFailed as exc:
+            if exc.status not in (401, 403):
+                raise
+            self.skip(f"the second developer's key cannot write here (HTTP {exc.status}): the isolation checks "
+                      f"need a key of another developer that can")
 
     @property
     def other_session(self) -> reg.MlflowSession:
@@ -145,7 +157,7 @@ class IsolationChecks:
             raise ConfigError(f"unknown change {change!r}; the feature may use: {', '.join(CHANGES)}")
         registration = self.registering.registration
         if change == "rename":  # should the registry wrongly allow it, the renamed model is still this run's
-            self.run.resources.add_model(f"{registration.name}-taken", self.isolation.other_key)
+            self.run.resources.add_model(f"{registration.name}-taken")  # it keeps its owner: the first developer
         self.isolation.before = self.snapshot()
         session = self.other_session
         client = session.client()
@@ -159,7 +171,8 @@ class IsolationChecks:
             except RegistryCallFailed as exc:
                 if exc.status is None or exc.status >= 500:
                     raise  # not an answer about ownership: the registry itself failed
-                self.isolation.attempt = Attempt(change, accepted=False, status=exc.status, message=str(exc))
+                self.isolation.attempt = Attempt(change, accepted=False, status=exc.status,
+                                                 message=exc.answer or str(exc))
             else:
                 self.isolation.attempt = Attempt(change, accepted=True)
         self.note(f"{change}: {self.isolation.attempt.describe()}")
@@ -170,7 +183,7 @@ class IsolationChecks:
         session = self.other_session
         with self.acting_as(OTHER):
             run_id = reg.log_model_files(session, self.run.resources, self.registering.trained,
-                                         experiment_slug="registration-other-developer")
+                                         experiment_slug=OTHER_EXPERIMENT)
         self.isolation.before = self.snapshot()
         self._attempt("register a model under the first developer's name",
                       lambda: reg.register_run_files(session, registration.name, run_id))
@@ -180,7 +193,7 @@ class IsolationChecks:
         with self.acting_as(OTHER):
             self.isolation.other_registration = reg.register_model(
                 self.other_session, self.run.resources, self.registering.trained, self.run.resources.name(slug),
-                metadata, experiment_slug="registration-other-developer", path=reg.RegistrationPath.RUN_FILES)
+                metadata, experiment_slug=OTHER_EXPERIMENT, path=reg.RegistrationPath.RUN_FILES)
 
     def other_claims_token(self, token_id: str) -> None:
         theirs = self.isolation.other_registration
@@ -190,7 +203,8 @@ class IsolationChecks:
         self._attempt(f"tag their version with token id {token_id}",
                       lambda: session.call("another developer claiming a token id",
                                            lambda: client.set_model_version_tag(theirs.name, theirs.version,
-                                                                                TOKEN_ID_TAG, token_id)))
+                                                                                TOKEN_ID_TAG, token_id)),
+                      actor=CLAIMING_ANOTHERS_TOKEN)
 
     def other_registers_with_my_token(self, slug: str, token_id: str, metric: str, value: str) -> None:
         """Their own model, registered as the quick start says, tagged with the first developer's token id:
@@ -200,12 +214,12 @@ class IsolationChecks:
         with self.acting_as(OTHER):
             theirs = reg.register_model(session, self.run.resources, self.registering.trained,
                                         self.run.resources.name(slug), metadata,
-                                        experiment_slug="registration-other-developer", tag=False,
+                                        experiment_slug=OTHER_EXPERIMENT, tag=False,
                                         path=reg.RegistrationPath.RUN_FILES)
         self.isolation.before = self.snapshot()
         self._attempt(f"register their model with token id {token_id}",
                       lambda: reg.apply_hokusai_tags(session, theirs,
-                                                     while_tagging=lambda: self.acting_as(ON_ANOTHERS_MODEL)),
+                                                     while_tagging=lambda: self.acting_as(CLAIMING_ANOTHERS_TOKEN)),
                       actor=OTHER)
 
     # -- checks
@@ -218,6 +232,9 @@ class IsolationChecks:
         if attempt.status != REFUSED:
             raise AssertionError(f"another developer's attempt to {attempt.change} the model was answered HTTP "
                                  f"{attempt.status}, not 403 Forbidden: {attempt.message[:300]}")
+        if any(words.lower() in attempt.message.lower() for words in NOT_ABOUT_OWNERSHIP):
+            raise AssertionError(f"the 403 is about the key's scope or role, not about whose model it is: "
+                                 f"{attempt.message[:300]}")
 
     def check_told_name_taken(self, slug: str) -> None:
         self._check_told(self.run.resources.name(slug))
@@ -281,11 +298,14 @@ class IsolationChecks:
         found = sorted(reg.registered_versions(self.mlflow, registration.name), key=lambda v: int(v.version))
         if len(found) != versions:
             raise AssertionError(f"the model has {len(found)} versions, not {versions}")
-        owners = {"the model": dict(model.tags).get(OWNER_TAG)}
-        owners.update({f"version {v.version}": dict(v.tags).get(OWNER_TAG) for v in found})
+        # the owner as the registry records it: the tag the reference API writes, or MLflow's own user id
+        owners = {f"version {v.version}": dict(v.tags).get(OWNER_TAG) or getattr(v, "user_id", None) for v in found}
+        model_owner = dict(model.tags).get(OWNER_TAG)
+        if model_owner or not any(owners.values()):
+            owners["the model"] = model_owner
         missing = [what for what, owner in owners.items() if not owner]
         if missing:
-            raise AssertionError(f"{NO_OWNER_RECORDED} {', '.join(missing)} (no "
-                                 f"'{OWNER_TAG}' tag), so nobody can tell whose model it is")
+            raise AssertionError(f"{NO_OWNER_RECORDED} {', '.join(missing)} (no '{OWNER_TAG}' tag and no MLflow "
+                                 f"user id), so nobody can tell whose model it is")
         if len(set(owners.values())) != 1:
             raise AssertionError(f"the model and its versions name different owners: {owners}")

@@ -290,11 +290,13 @@ class RegistrationChecks:
         name = self.run.resources.name(slug)
         experiment = self.run.resources.name(f"{slug}-experiment")
         self.run.resources.add_model(name)
-        cut = cut_registration(self.run.settings.tracking_uri, self.key, name, experiment, padding_mb=padding_mb,
-                               cut_mb=cut_mb)
-        found = reg.find_experiment(self.mlflow, experiment)
-        if found is not None:
-            self.run.resources.experiments[experiment] = found
+        try:
+            cut = cut_registration(self.run.settings.tracking_uri, self.key, name, experiment,
+                                   padding_mb=padding_mb, cut_mb=cut_mb)
+        finally:  # whatever happened, what the developer's process made is this run's to clean up
+            found = reg.find_experiment(self.mlflow, experiment)
+            if found is not None:
+                self.run.resources.experiments[experiment] = found
         self.note(cut.describe())
         if cut.cut_after_bytes is None:
             raise SuiteError(f"the upload was not cut: the registration of {padding_mb} MB finished before "
@@ -307,6 +309,8 @@ class RegistrationChecks:
             self.note(f"the registry holds no model {name}")
             return
         for version in reg.registered_versions(self.mlflow, name):
+            # the developer's tooling tags a version only after its files are uploaded: a tagged version that
+            # does not load is what a consumer would mistake for a registered model
             tags = dict(version.tags)
             if readiness_problems(tags):
                 self.note(f"version {version.version} exists without Hokusai tags (status {version.status}): "
@@ -355,8 +359,12 @@ class RegistrationChecks:
             try:
                 reply = rest.upload_artifact(f"{where}/model.bin", size_limits.payload(size_mb), timeout=UPLOAD_SECONDS)
             except InfrastructureError as exc:
-                return size_limits.Upload(size_mb, None, time.perf_counter() - started,
-                                          message=f"{type(exc).__name__}: {str(exc)[:200]}")
+                failed = size_limits.Upload(size_mb, None, time.perf_counter() - started,
+                                            message=f"{type(exc).__name__}: {str(exc)[:200]}")
+                failed.stored_bytes = stored_size(where)  # a broken upload may still have left part of the file
+                if failed.stored_bytes is not None:
+                    expect.expect_success(rest.delete_artifact(where), "deleting the partly uploaded file")
+                return failed
             seconds = time.perf_counter() - started
             stored = stored_size(where)
             if stored is not None:  # the search leaves nothing behind, whole or partial

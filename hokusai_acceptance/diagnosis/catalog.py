@@ -153,6 +153,12 @@ CATALOG: list[Entry] = [
        "nothing: another developer's change or deletion succeeds", requires=("foreign_write_accepted",),
        group="isolation", kind=Kind.SECURITY,
        look_alikes=("the second key belongs to the same user as the first (check HOKUSAI_SECOND_API_KEY)",)),
+    _E("token-id-not-unique", "A token id can be put on a second developer's model",
+       "A developer tagged their own model version with a token id another developer's model already carries, and "
+       "the registry accepted it: two models now claim one token", "Refuse (409) a hokusai_token_id that a model "
+       "of another owner already carries; check the token ids registered so far for duplicates",
+       Owner.API, ("Hokusai API", "model registry"), 2, "@registration and @security",
+       "nothing: the claim succeeds", requires=("token_claim_accepted",), group="token", kind=Kind.SECURITY),
     _E("owner-not-recorded", "The registry does not record who registered a model",
        "Registered models and versions carry no owner: the API knows the caller from the key's validation but "
        "does not record it (the 2025 API), so nobody can tell whose model a version is, and ownership cannot be "

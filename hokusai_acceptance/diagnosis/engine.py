@@ -327,12 +327,13 @@ def diagnose(evidence: RunEvidence) -> Diagnosis:
 
     explained = {id(e) for _, exchanges in found for e in exchanges}
     explained_shapes = {_shape(e) for _, exchanges in found for e in exchanges}
-    # MLflow's own 4xx on the way (a lookup of what is gone, a name that exists) in a scenario a finding
-    # already explains are that finding's consequences, not trouble of their own
+    # MLflow's "gone" and "exists" answers on the way (a read-back of what the explained failure deleted, a
+    # name it took) in a scenario a finding already explains are that finding's consequences; any other
+    # answer stays trouble of its own
     explained_scenarios = {e.scenario for _, exchanges in found for e in exchanges}
     trouble = [e for e in view.trouble() if id(e) not in explained and _shape(e) not in explained_shapes
-               and not (e.scenario in explained_scenarios and e.status is not None and e.status < 500
-                        and view.who(e) == Who.MLFLOW)]
+               and not (e.scenario in explained_scenarios and view.who(e) == Who.MLFLOW
+                        and error_code(e) in ("RESOURCE_DOES_NOT_EXIST", "RESOURCE_ALREADY_EXISTS"))]
     found += localise(trouble, view.who)
 
     by_scenario: dict[str, list[Exchange]] = defaultdict(list)

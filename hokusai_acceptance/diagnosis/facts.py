@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable
 
-from ..evidence import DEVELOPER_KEY_WROTE, NO_OWNER_RECORDED, ON_ANOTHERS_MODEL, AnswerKind, Exchange
+from ..evidence import CLAIMING_ANOTHERS_TOKEN, DEVELOPER_KEY_WROTE, NO_OWNER_RECORDED, ON_ANOTHERS_MODEL, AnswerKind, Exchange
 from ..answers import REWRITTEN_404, Who, detail, error_code, json_body, looks_like_registry, message, on_proxy, \
     who_answered
 from .evidence import RunEvidence
@@ -462,6 +462,13 @@ def _ro_wrote(v: View) -> Fact:
 def _foreign_write(v: View) -> Fact:
     found = [e for e in v.exchanges if e.actor == ON_ANOTHERS_MODEL and e.keyed and on_proxy(e) and is_write(e)
              and e.status is not None and 200 <= e.status < 300]
+    return _yes(found) if found else _no()
+
+
+@fact("token_claim_accepted", "a developer put another developer's token id on their own model version")
+def _token_claim(v: View) -> Fact:
+    found = [e for e in v.exchanges if e.actor == CLAIMING_ANOTHERS_TOKEN and e.keyed and on_proxy(e)
+             and is_write(e) and e.status is not None and 200 <= e.status < 300]
     return _yes(found) if found else _no()
 
 

@@ -53,6 +53,9 @@ STRIPPED_REQUEST_HEADERS = {"authorization", "x-api-key", "host", "connection", 
 HOP_BY_HOP_RESPONSE_HEADERS = {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"upgrade",
                                b"proxy-authenticate", b"trailer"}
 RELAY_CHUNK = 64 * 1024
+DRAIN_LIMIT = 1024 ** 3    # a refused upload up to this size is read and dropped before the 413 is sent
+DRAIN_SECONDS = 60.0
+REFUSED_BY_MLFLOW = "_refused_by_mlflow"
 PROXY_MOUNTS = ("/api/mlflow/", "/mlflow/")
 #: MLflow endpoints that use POST but only read.
 READ_ONLY_POSTS = ("/experiments/search", "/runs/search", "/logged-models/search", "/traces/search",
@@ -143,11 +146,16 @@ class GatewayState:
             await reply.read()
             return reply.status
 
-    async def mlflow_json(self, path: str, params: dict, timeout: float = 10.0) -> dict | None:
-        """MLflow's JSON answer to a small GET, or None when it does not answer 200 with JSON."""
+    async def mlflow_json(self, path: str, params: dict, timeout: float = 10.0,
+                          missing_ok: bool = False) -> dict | None:
+        """MLflow's JSON answer to a small GET, or None when it does not answer 200 with JSON. With
+        ``missing_ok`` a 4xx answers ``{REFUSED_BY_MLFLOW: status}``: nothing is known of what the call
+        names, and the write then meets MLflow's own refusal."""
         try:
             async with self.http.get(self.config.mlflow_url + path, params=params,
                                      timeout=aiohttp.ClientTimeout(total=timeout)) as reply:
+                if 400 <= reply.status < 500 and missing_ok:
+                    return {REFUSED_BY_MLFLOW: reply.status}
                 if reply.status != 200:
                     return None
                 answer = json.loads(await reply.read())
@@ -551,8 +559,10 @@ async def guard_ownership(state: GatewayState, request: Request, info: dict) -> 
     query = request.scope.get("query_string", b"").decode("latin-1")
     body: dict = {}
     length = request.headers.get("content-length")
-    if ownership.ARTIFACTS not in sub and length is not None and length.isdigit() and int(length) <= SMALL_BODY:
-        body = ownership.parse_body(await request.body())
+    if ownership.ARTIFACTS not in sub:
+        if length is not None and length.isdigit() and int(length) > SMALL_BODY:
+            return _refusal(413, "An MLflow request body this large is not accepted", "BODY_TOO_LARGE")
+        body = ownership.parse_body(await request.body())  # small, or unsized: read whole (JSON calls are small)
     user = str(info.get("user_id") or "")
     if ownership.touches_owner_tag(sub, body, query):
         return _refusal(403, f"The tag '{ownership.OWNER_TAG}' is recorded by the registry and cannot be changed",
@@ -560,16 +570,26 @@ async def guard_ownership(state: GatewayState, request: Request, info: dict) -> 
     target = ownership.guarded_target(sub, body, query)
     if target is not None:
         lookup_path, parameter = ownership.LOOKUPS[target.kind]
-        answer = await state.mlflow_json(lookup_path, {parameter: target.ident})
-        owner = ownership.owner_from(target.kind, answer or {})
+        answer = await state.mlflow_json(lookup_path, {parameter: target.ident}, missing_ok=True)
+        if answer is None:  # fail closed: a write whose owner cannot be checked does not go ahead
+            return _refusal(503, "The registry could not check who owns this; try again", "OWNER_CHECK_FAILED")
+        owner = ownership.owner_from(target.kind, answer)
         if owner and owner != user:
             return _refusal(403, ownership.refusal_message(target), "NOT_OWNER")
     token = ownership.claimed_token_id(sub, body)
-    if token and "'" not in token:
+    if token and ("'" in token or "`" in token):
+        return _refusal(400, "A token id may not contain quotes", "INVALID_TOKEN_ID")
+    if token:
         answer = await state.mlflow_json("/api/2.0/mlflow/model-versions/search",
                                          {"filter": f"tags.`{ownership.TOKEN_ID_TAG}` = '{token}'",
-                                          "max_results": "50"})
-        holders = {ownership.version_owner(v) for v in (answer or {}).get("model_versions") or []}
+                                          "max_results": "50"}, missing_ok=True)
+        if answer is None:
+            return _refusal(503, "The registry could not check who holds this token id; try again",
+                            "OWNER_CHECK_FAILED")
+        if REFUSED_BY_MLFLOW in answer:  # MLflow could not search for it: not a token id it can match
+            return _refusal(400, f"Token id {token!r} cannot be checked: use lower-case letters, digits and '-'",
+                            "INVALID_TOKEN_ID")
+        holders = {ownership.version_owner(v) for v in answer.get("model_versions") or []}
         if holders - {None, user}:
             return _refusal(409, ownership.token_message(token), "TOKEN_ID_TAKEN")
     request.state.body_override = ownership.with_owner(sub, body, user)
@@ -618,8 +638,11 @@ async def upload_too_large(cfg: GatewayConfig, request: Request, path: str) -> R
     size = int(length)
     if size <= limit * 1024 * 1024:
         return None
-    async for _ in request.stream():
-        pass
+    if size <= DRAIN_LIMIT:  # read and drop it, within a deadline, so the client reads the answer
+        with contextlib.suppress(asyncio.TimeoutError):
+            async with asyncio.timeout(DRAIN_SECONDS):
+                async for _ in request.stream():
+                    pass
     return _refusal(413, f"The file is {size / 2**20:.0f} MB; this registry accepts model files of up to "
                          f"{limit} MB", "PAYLOAD_TOO_LARGE")
 

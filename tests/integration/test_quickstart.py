@@ -4,6 +4,7 @@ test run quiet and bounded), against the local reference stack; the registry is 
 of the guide's own checks, and what the guide says about errors and tags is checked against the code."""
 import os
 import re
+import secrets
 import subprocess
 import sys
 from importlib.metadata import version
@@ -83,7 +84,7 @@ def test_what_the_guide_says_about_errors_and_tags_is_what_the_registry_and_the_
     api = f"{stack.url}/api/mlflow/api/2.0/mlflow"
     mine = {"Authorization": f"Bearer {stack.keys.valid}"}
     theirs = {"Authorization": f"Bearer {stack.keys.second}"}
-    name = "quickstart-wording-" + stack.control_secret[:6].lower()
+    name = "quickstart-wording-" + secrets.token_hex(3)
     assert requests.post(f"{api}/registered-models/create", json={"name": name}, headers=mine, timeout=10).ok
     try:
         taken = requests.patch(f"{api}/registered-models/update", json={"name": name, "description": "x"},

@@ -324,3 +324,14 @@ def test_a_served_artifact_delete_without_a_body_does_not_refute_dropped_delete_
     artifact = ex("y", "/api/mlflow/api/2.0/mlflow-artifacts/artifacts/p/16mb", 200, "{}", keyed=True,
                   method="DELETE", scenario="s")
     assert "proxy-drops-delete-body" in ids(evidence(healthy_probes(), [lost, artifact], [], leftovers=["model m"]))
+
+
+def test_a_claimed_token_id_is_its_own_finding_not_a_trespass_on_models():
+    from hokusai_acceptance.evidence import CLAIMING_ANOTHERS_TOKEN
+
+    name = "Another developer cannot claim my model's token id"
+    failed = [failing(name, "AssertionError: the registry accepted it (tag their version with token id t)")]
+    claim = [ex("x", "/api/mlflow/api/2.0/mlflow/model-versions/set-tag", 200, "{}", keyed=True, method="POST",
+                scenario=name, actor=CLAIMING_ANOTHERS_TOKEN)]
+    diagnosis = diagnose(evidence(healthy_probes(), claim, failed))
+    assert diagnosis.ids() == ["token-id-not-unique"] and name in diagnosis.findings[0].explains
