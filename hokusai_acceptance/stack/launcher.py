@@ -279,7 +279,7 @@ class EmbeddedStack:
         logs = self.dir / "logs"
         now = time.time()
         keys = {
-            # a default run makes about 1,050 calls with the developer's key: more than the usual 1,000 an hour
+            # a default run makes about 1,350 calls with the developer's key: more than the usual 1,000 an hour
             self.keys.valid: {"key_id": "key-rw", "user_id": "user-developer", "scopes": ["read", "write"],
                               "rate_limit_per_hour": 5000},
             self.keys.readonly: {"key_id": "key-ro", "user_id": "user-viewer", "scopes": ["read"]},
