@@ -289,6 +289,9 @@ def after_all(context) -> None:
         return
     run.phase = "finishing"
     reports_dir = Path(os.environ.get("HOKUSAI_REPORTS_DIR", "reports"))
+    from .zygote import stop_shared
+
+    stop_shared()  # no developer's registration may go on writing once the cleanup starts
     _hold_before_cleanup(reports_dir)
     reporting.write_run_info(run, time.time() - getattr(context, "suite_started", time.time()), reports_dir)
     reporting.write_skip_reasons(run.skip_reasons, reports_dir)

@@ -9,9 +9,11 @@ forking process sees its input close and exits; a timed-out copy is killed with 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -57,6 +59,7 @@ for line in sys.stdin:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+    print(json.dumps({"pid": pid}), flush=True)
     deadline = time.monotonic() + request["timeout"]
     timed_out = False
     while True:
@@ -92,8 +95,10 @@ class Finished:
 class Zygote:
     def __init__(self) -> None:
         self._process: subprocess.Popen | None = None
+        self._child: int | None = None  # the copy running now
         self._lock = threading.Lock()
-        self._dir = Path(tempfile.mkdtemp(prefix="hokusai-developer-"))
+        _reclaim_abandoned()
+        self._dir = Path(tempfile.mkdtemp(prefix=f"hokusai-developer-{os.getpid()}-"))
 
     def _start(self) -> subprocess.Popen:
         env = {name: os.environ[name] for name in _KEPT if name in os.environ}
@@ -127,11 +132,24 @@ class Zygote:
                        "stdout": str(out), "stderr": str(err)}
             self._process.stdin.write(json.dumps(request) + "\n")
             self._process.stdin.flush()
-            answer = _read_line(self._process, timeout + 30)
+            self._child = _read_line(self._process, 30).get("pid")
+            try:
+                answer = _read_line(self._process, timeout + 30)
+            finally:
+                self._child = None
             return Finished(answer.get("returncode"), bool(answer.get("timed_out")),
                             out.read_text(errors="replace"), err.read_text(errors="replace"))
 
+    def stop_current(self) -> None:
+        """Kill the copy that is running now, with its session (an interrupted run must not let a developer's
+        registration go on writing after the cleanup). Safe to call from a signal handler."""
+        child = self._child
+        if child:
+            with contextlib.suppress(OSError):
+                os.killpg(child, signal.SIGKILL)
+
     def close(self) -> None:
+        self.stop_current()
         if self._process is not None and self._process.poll() is None:
             self._process.stdin.close()
             try:
@@ -140,6 +158,16 @@ class Zygote:
                 self._process.kill()
         self._process = None
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def _reclaim_abandoned() -> None:
+    """Remove the folders of runs that were killed outright (SIGKILL leaves no chance to clean up)."""
+    import psutil
+
+    for folder in Path(tempfile.gettempdir()).glob("hokusai-developer-*-*"):
+        owner = folder.name.split("-")[2]
+        if owner.isdigit() and int(owner) != os.getpid() and not psutil.pid_exists(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _read_line(process: subprocess.Popen, seconds: float) -> dict:
@@ -155,6 +183,12 @@ def _read_line(process: subprocess.Popen, seconds: float) -> dict:
 
 
 _shared: Zygote | None = None
+
+
+def stop_shared() -> None:
+    """Stop the developer interpreters, if any were started (before the run's cleanup)."""
+    if _shared is not None:
+        _shared.close()
 
 
 def shared() -> Zygote:

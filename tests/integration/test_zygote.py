@@ -28,3 +28,25 @@ def test_each_copy_sees_only_its_environment_and_arguments_and_timeouts_kill_it(
     finally:
         zygote.close()
     assert not zygote._dir.exists()
+
+
+def test_stopping_kills_the_copy_that_is_running():
+    import threading
+    import time
+
+    zygote = Zygote()
+    try:
+        zygote.warm()
+        results = []
+        worker = threading.Thread(target=lambda: results.append(
+            zygote.run("import time; time.sleep(30); print('survived')", [], {}, timeout=40)))
+        started = time.monotonic()
+        worker.start()
+        while zygote._child is None and time.monotonic() - started < 20:
+            time.sleep(0.05)
+        zygote.stop_current()
+        worker.join(20)
+        assert results and results[0].returncode == -9 and "survived" not in results[0].stdout
+        assert time.monotonic() - started < 25
+    finally:
+        zygote.close()
