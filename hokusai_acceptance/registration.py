@@ -510,18 +510,18 @@ def delete_version(session: MlflowSession, name: str, version: str) -> None:
     session.call(f"deleting version {version} of {name}", lambda: client.delete_model_version(name, version))
 
 
-def archive_version(session: MlflowSession, name: str, version: str) -> str:
-    """Move a version to the registry's Archived stage; returns the stage the registry then reports."""
+def archive(client: Any, name: str, version: str) -> str:
+    """Move a version to the registry's Archived stage with this MLflow client; returns the stage it reports."""
     import warnings
 
+    with warnings.catch_warnings():  # stages are deprecated in favour of aliases, but still how one archives
+        warnings.simplefilter("ignore", FutureWarning)
+        return client.transition_model_version_stage(name, version, "Archived").current_stage
+
+
+def archive_version(session: MlflowSession, name: str, version: str) -> str:
     client = session.client()
-
-    def archive() -> str:
-        with warnings.catch_warnings():  # stages are deprecated in favour of aliases, but still how one archives
-            warnings.simplefilter("ignore", FutureWarning)
-            return client.transition_model_version_stage(name, version, "Archived").current_stage
-
-    return session.call(f"archiving version {version} of {name}", archive)
+    return session.call(f"archiving version {version} of {name}", lambda: archive(client, name, version))
 
 
 def resolve_version(session: MlflowSession, model_uri: str) -> str:

@@ -59,14 +59,6 @@ def _add_version(client: Any, registration: reg.Registration) -> Any:
     return client.create_model_version(registration.name, f"models:/{registration.name}/1", await_creation_for=10)
 
 
-def _archive_first(client: Any, registration: reg.Registration) -> Any:
-    import warnings
-
-    with warnings.catch_warnings():  # stages are deprecated in favour of aliases, but still how one archives
-        warnings.simplefilter("ignore", FutureWarning)
-        return client.transition_model_version_stage(registration.name, "1", "Archived")
-
-
 def _changes() -> dict[str, Callable[[Any, reg.Registration], Any]]:
     """What the other developer tries, as the feature names it, through the plain MLflow client."""
     return {
@@ -80,7 +72,7 @@ def _changes() -> dict[str, Callable[[Any, reg.Registration], Any]]:
         "point an alias at version 1 of": lambda c, r: c.set_registered_model_alias(r.name, "hijacked", "1"),
         "add a version to": _add_version,
         "delete version 1 of": lambda c, r: c.delete_model_version(r.name, "1"),
-        "archive version 1 of": _archive_first,
+        "archive version 1 of": lambda c, r: reg.archive(c, r.name, "1"),
         "overwrite the owner recorded on": lambda c, r: c.set_registered_model_tag(r.name, OWNER_TAG, "someone-else"),
         "log a better benchmark into the training run of": lambda c, r: c.log_metric(r.run_id, r.metadata.benchmark_metric,
                                                                                         1.0),
