@@ -218,6 +218,9 @@ async def authenticate(state: GatewayState, request: Request) -> AuthOutcome:
     key = extract_key(request)
     if not key:
         return AuthOutcome(response=_json("API key required", 401))
+    if not key.isascii() or not key.isprintable():
+        # no key Hokusai issues has such characters, and they cannot travel in the validation call's header
+        return AuthOutcome(response=_json("Invalid or expired API key", 401))
     cache_key = CACHE_PREFIX + key
     request.state.rate_counter = None
     if state.redis is not None:
@@ -500,11 +503,11 @@ def create_app(config: GatewayConfig) -> Gateway:
 
     # ---------------------------------------------------------------- control
 
-    @app.get("/__control/state")
+    @app.get("/__control/state", include_in_schema=False)
     async def control_state():
         return {"config": {k: v for k, v in asdict(config).items() if k != "control_secret"}}
 
-    @app.post("/__control/settings")
+    @app.post("/__control/settings", include_in_schema=False)
     async def control_settings(request: Request):
         body = await request.json()
         unknown = sorted(set(body) - SETTABLE)
@@ -516,16 +519,43 @@ def create_app(config: GatewayConfig) -> Gateway:
             await state.reconnect_redis()
         return {k: v for k, v in asdict(config).items() if k != "control_secret"}
 
-    @app.get("/__control/access-log")
+    @app.get("/__control/access-log", include_in_schema=False)
     async def control_access_log():
         return {"entries": list(state.access_log)}
 
-    @app.post("/__control/access-log/clear")
+    @app.post("/__control/access-log/clear", include_in_schema=False)
     async def control_access_log_clear():
         state.access_log.clear()
         return {"cleared": True}
 
+    describe_proxy(app)
     return Gateway(app, state, decide)
+
+
+PROXY_METHODS = ("get", "post", "put", "delete", "patch")
+
+
+def describe_proxy(app: FastAPI) -> None:
+    """Describe the MLflow proxy in the API's own /openapi.json as FastAPI describes a catch-all route (the
+    proxy itself runs before routing, in :class:`Gateway`)."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            for mount in PROXY_MOUNTS:
+                item = {}
+                for method in PROXY_METHODS:
+                    item[method] = {
+                        "summary": "MLflow proxy", "operationId": f"proxy_{method}_{mount.strip('/').replace('/', '_')}",
+                        "tags": ["mlflow"],
+                        "parameters": [{"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}],
+                        "responses": {"200": {"description": "MLflow's answer, relayed"}}}
+                schema["paths"][mount + "{path}"] = item
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def database_answers(url: str) -> bool:
@@ -562,7 +592,13 @@ async def guard_ownership(state: GatewayState, request: Request, info: dict) -> 
     if ownership.ARTIFACTS not in sub:
         if length is not None and length.isdigit() and int(length) > SMALL_BODY:
             return _refusal(413, "An MLflow request body this large is not accepted", "BODY_TOO_LARGE")
-        body = ownership.parse_body(await request.body())  # small, or unsized: read whole (JSON calls are small)
+        raw = await request.body()  # small, or unsized: read whole (JSON calls are small)
+        body = ownership.parse_body(raw)
+        if raw and not ownership.is_json_object(raw):
+            # not a JSON object: it names and creates nothing; MLflow answers it as it was sent
+            return None
+    if "tags" in body and body["tags"] is not None and not isinstance(body["tags"], list):
+        return _refusal(400, "'tags' must be a list of {\"key\", \"value\"} objects", "INVALID_TAGS")
     user = str(info.get("user_id") or "")
     if ownership.touches_owner_tag(sub, body, query):
         return _refusal(403, f"The tag '{ownership.OWNER_TAG}' is recorded by the registry and cannot be changed",

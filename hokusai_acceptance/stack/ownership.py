@@ -69,6 +69,18 @@ def parse_body(raw: bytes | None) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _tags(body: dict) -> list:
+    tags = body.get("tags")
+    return tags if isinstance(tags, list) else []
+
+
+def is_json_object(raw: bytes) -> bool:
+    try:
+        return isinstance(json.loads(raw), dict)
+    except (ValueError, UnicodeDecodeError):
+        return False
+
+
 def guarded_target(sub_path: str, body: dict, query: str = "") -> Target | None:
     """The resource whose owner must be the caller for this write to go ahead, if any."""
     path = sub_path.split("?", 1)[0]
@@ -102,7 +114,7 @@ def claimed_token_id(sub_path: str, body: dict) -> str | None:
     if name in ("model-versions/set-tag", "registered-models/set-tag") and body.get("key") == TOKEN_ID_TAG:
         return str(body.get("value") or "") or None
     if name in ("model-versions/create", "registered-models/create"):
-        for tag in body.get("tags") or []:
+        for tag in _tags(body):
             if isinstance(tag, dict) and tag.get("key") == TOKEN_ID_TAG:
                 return str(tag.get("value") or "") or None
     return None
@@ -113,7 +125,7 @@ def with_owner(sub_path: str, body: dict, user_id: str) -> bytes | None:
     None when the call creates nothing."""
     if endpoint(sub_path) not in CREATES or not user_id:
         return None
-    tags = [t for t in body.get("tags") or [] if not (isinstance(t, dict) and t.get("key") == OWNER_TAG)]
+    tags = [t for t in _tags(body) if not (isinstance(t, dict) and t.get("key") == OWNER_TAG)]
     tags.append({"key": OWNER_TAG, "value": user_id})
     return json.dumps({**body, "tags": tags}).encode()
 

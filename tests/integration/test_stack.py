@@ -48,6 +48,19 @@ def test_bearer_scheme_is_case_sensitive(stack):
     assert (reply.status_code, reply.json()) == (401, {"detail": "API key required"})
 
 
+@pytest.mark.parametrize("key", ["%18", "%13%C2%B0r2", "hk_live_%00x", "%C3%BCber"])
+def test_a_key_no_header_can_carry_is_refused_as_invalid_not_with_a_server_error(stack, key):
+    reply = requests.get(stack.url + SEARCH + "&api_key=" + key, timeout=10)
+    assert (reply.status_code, reply.json()) == (401, {"detail": "Invalid or expired API key"})
+
+
+def test_a_create_whose_tags_are_not_a_list_is_refused_before_it_reaches_mlflow(stack):
+    reply = requests.post(stack.url + "/api/mlflow/api/2.0/mlflow/registered-models/create", timeout=10,
+                          json={"name": "hk-accept-tags-not-a-list", "tags": 5},
+                          headers={"Authorization": f"Bearer {stack.keys.valid}"})
+    assert reply.status_code == 400 and reply.json()["error"] == "INVALID_TAGS"
+
+
 @pytest.mark.parametrize("role", ["revoked", "expired"])
 def test_revoked_and_expired_keys_are_refused(stack, role):
     reply = get(stack, SEARCH, Authorization=f"Bearer {getattr(stack.keys, role)}")

@@ -63,3 +63,16 @@ def test_the_owner_is_read_from_each_kind_of_answer():
 def test_refusals_name_what_is_taken():
     assert "'m'" in own.refusal_message(own.Target("model", "m"))
     assert "'tok'" in own.token_message("tok")
+
+
+def test_only_a_json_object_is_a_body_the_gateway_rewrites():
+    assert own.is_json_object(b'{"name": "m"}')
+    for raw in (b"[]", b"[null, null]", b'"text"', b"5", b"{broken", b"\xff\xfe"):
+        assert not own.is_json_object(raw), raw
+
+
+def test_tags_that_are_not_a_list_claim_nothing_and_are_replaced_by_the_owner_tag():
+    create = "/api/2.0/mlflow/registered-models/create"
+    assert own.claimed_token_id(create, {"name": "m", "tags": -48931}) is None
+    body = json.loads(own.with_owner(create, {"name": "m", "tags": {"k": "v"}}, "user-1"))
+    assert body["tags"] == [{"key": own.OWNER_TAG, "value": "user-1"}]
