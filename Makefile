@@ -17,12 +17,13 @@ export DO_NOT_TRACK := true
 export AWS_EC2_METADATA_DISABLED := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: bench field-checks report test stack deps python-deps node-deps mlflow29-deps browser-deps unit integration dry-run lock clean help
+.PHONY: bench field-checks fuzz report test stack deps python-deps node-deps mlflow29-deps browser-deps unit integration dry-run lock clean help
 
 help:
 	@echo "make report   run the suite and build reports/allure-report and the infrastructure report"
 	@echo "make test     test the suite itself (pytest) and dry-run every feature"
 	@echo "make stack    run the embedded reference stack in the foreground"
+	@echo "make fuzz     send requests generated from the contract document, then build the reports"
 
 VENV29 := .venv-mlflow29
 # The MLflow 2.9 server (fault switch mlflow-generation-mismatch) lives in a venv of its own.
@@ -67,6 +68,11 @@ report: deps $(NEEDS29)
 	test -f $(REPORTS)/allure-report/index.html || { echo "no Allure report was produced"; suite=1; }; \
 	echo "Allure report: $(REPORTS)/allure-report/index.html"; \
 	exit $$suite
+
+# Requests generated from the contract document (Schemathesis), bounded by behave.ini's fuzz_* settings; the same
+# reports as make report (its Allure results join the suite's).
+fuzz:
+	@$(MAKE) --no-print-directory report TAGS=@fuzz
 
 test: deps mlflow29-deps browser-deps
 	$(PY) -m pytest

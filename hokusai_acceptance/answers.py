@@ -107,6 +107,8 @@ def who_answered(exchange: Exchange) -> str:
         return Who.AUTH_LB if "awselb" in server or kind == AnswerKind.LB_HTML else Who.AUTH
     if "awselb" in server or kind == AnswerKind.LB_HTML:
         return Who.LOAD_BALANCER
+    if kind == AnswerKind.UNRELAYED_ERROR:
+        return Who.API
     if kind in (AnswerKind.FLASK_HTML_404, AnswerKind.FLASK_HTML_ERROR):
         return Who.MLFLOW
     data = json_body(exchange)

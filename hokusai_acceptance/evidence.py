@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import shlex
 import threading
 import time
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .redaction import redact, redact_headers
+from .redaction import MASK, redact, redact_headers
 
 BODY_PREFIX = 600
 KEPT_RESPONSE_HEADERS = ("content-type", "server", "retry-after", "x-ratelimit-limit", "x-ratelimit-remaining",
@@ -37,6 +38,8 @@ CREDENTIAL_HEADERS = ("authorization", "x-api-key")
 ON_ANOTHERS_MODEL = "another developer, on the first developer's model"
 #: the actor of a developer's tag write that puts another developer's token id on their own version
 CLAIMING_ANOTHERS_TOKEN = "another developer, claiming the first developer's token id"
+#: the actor of requests generated from the contract document (Schemathesis), made with the run's key
+GENERATED_REQUEST = "a generated request"
 #: how the developer's-view check says that MLflow, set up with a key that must not write, wrote anyway
 DEVELOPER_KEY_WROTE = "MLflow registered the model with the"
 #: how a read-back that found no owner on a registered model or version says so
@@ -54,6 +57,9 @@ class AnswerKind:
     LB_HTML = "load balancer HTML page"        # <center><h1>503 Service Temporarily Unavailable</h1></center>
     HTML = "HTML page"                         # any other page (a web UI, a login page, ...)
     PLAIN_TEXT = "plain text"                  # a load balancer's fixed response, a bare server
+    #: a bare error answer on the MLflow mount that was not relayed: it lacks the headers every relayed
+    #: answer of the same run carries (the API's own server crashed on the request)
+    UNRELAYED_ERROR = "the API's own bare error answer"
     OTHER_JSON = "other JSON"
     NON_JSON = "non-JSON body"
     EMPTY = "empty body"
@@ -171,6 +177,8 @@ class Exchange:
     def curl(self) -> str:
         """The call as a command a person can paste: the key comes from their own environment (double quotes,
         so the shell fills it in); a body that is not plain text is left out rather than pasted as garbage."""
+        if self.actor == GENERATED_REQUEST:
+            return self.exact_curl()
         header = ' -H "Authorization: Bearer $HOKUSAI_API_KEY"' if self.keyed else ""
         method = "" if self.method == "GET" else f" -X {self.method}"
         body = ""
@@ -185,6 +193,15 @@ class Exchange:
         else:
             url = f"'{self.url}'"
         return f"curl -sS -i --max-time 10{method}{header}{body} {url}"
+
+    def exact_curl(self) -> str:
+        """The request exactly as it was sent, every recorded header and the body included (generated requests:
+        what broke the server may be any of them); the run's key comes from the person's own environment."""
+        parts = ["curl -sS -i --max-time 10"] + ([f"-X {self.method}"] if self.method != "GET" else [])
+        parts += ["-H " + shell_word(f"{name}: {value}") for name, value in self.request_headers.items()]
+        if self.request_body_prefix:
+            parts.append("--data-binary " + shell_word(self.request_body_prefix))
+        return " ".join(parts + [shell_word(self.url)])
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -214,6 +231,20 @@ class Exchange:
         self.body_prefix = _text_prefix(body)
         self.answered_by = classify_answer(self.status, self.content_type, self.body_prefix)
         _notify(self)
+
+
+def shell_word(text: str) -> str:
+    """One shell word: the run's key (masked in the evidence) becomes $HOKUSAI_API_KEY; anything that is not
+    printable is written with bash's $'...' escapes, so what is pasted is what was sent."""
+    if MASK in text:
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
+        return '"' + escaped.replace(MASK, "$HOKUSAI_API_KEY") + '"'
+    if text.isprintable():
+        return shlex.quote(text)
+    escaped = "".join(c if c.isprintable() and c not in "\\'" else
+                      ("\\" + c if c in "\\'" else
+                       "".join(f"\\x{b:02x}" for b in c.encode("utf-8", "surrogatepass"))) for c in text)
+    return f"$'{escaped}'"
 
 
 def _printable_lines(text: str) -> bool:

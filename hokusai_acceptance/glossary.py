@@ -18,6 +18,8 @@ TAGS = {
     "@slow": "moves large amounts of data or load (the 50 MB model, 32 and 64 concurrent callers)",
     "@aws": "reads the registry's ECS services and load balancer from AWS (needs AWS credentials)",
     "@performance": "timing and load; runs only when asked for (--tags=@performance)",
+    "@fuzz": "requests generated from the contract document (Schemathesis); runs only when asked for "
+             "(--tags=@fuzz, make fuzz)",
     "@health @auth @registration @proxy @errors": "the capability a feature belongs to (its folder)",
 }
 

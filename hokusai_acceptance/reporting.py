@@ -143,3 +143,10 @@ def scrub_tree(root: Path) -> int:
             path.write_text(clean, encoding="utf-8")
             changed += 1
     return changed
+
+
+def attach_text(name: str, text: str) -> None:
+    allure = _allure()
+    if allure is None:
+        return
+    allure.attach(redact(text), name=name, attachment_type=allure.attachment_type.TEXT)

@@ -46,6 +46,7 @@ class Settings:
     auth_url: str | None = None          # the auth service, asked directly by the diagnosis when set
     expected_version: str | None = None  # HOKUSAI_EXPECTED_VERSION: compared with what the target reports
     expected_commit: str | None = None   # HOKUSAI_EXPECTED_COMMIT
+    fuzz_writes: bool = False            # HOKUSAI_FUZZ_WRITES=1: generated writes against a remote target too
 
     @property
     def embedded(self) -> bool:
@@ -142,6 +143,10 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: Path | None
 
     expected = dict(expected_version=(values.get("HOKUSAI_EXPECTED_VERSION") or "").strip() or None,
                     expected_commit=(values.get("HOKUSAI_EXPECTED_COMMIT") or "").strip() or None)
+    fuzz_writes = (values.get("HOKUSAI_FUZZ_WRITES") or "").strip().lower()
+    if fuzz_writes not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise ConfigError("HOKUSAI_FUZZ_WRITES must be 1 (allow generated writes against a remote target) or 0")
+    expected["fuzz_writes"] = fuzz_writes in ("1", "true", "yes")
     raw_url = values.get("HOKUSAI_API_URL", "")
     if not raw_url.strip():
         return Settings(api_url=None, run_id=run_id, **timeouts, **expected)

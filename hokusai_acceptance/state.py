@@ -16,6 +16,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .capabilities.isolation import Attempt, Snapshot
     from .client import Reply
     from .developer_view import DeveloperAttempt
+    from .fuzz.contract import Drift
+    from .fuzz.runner import FuzzRun
     from .perf.measure import LatencyStats
     from .registration import Registration, TrainedModel
     from .size_limits import SizeSearch
@@ -123,3 +125,10 @@ class PerformanceState(StepState):
     cache_warm: LatencyStats = needs("'When I time <n> validated reads with the cache emptied before each ...'")
     cache_validations: dict = needs("'When I time <n> validated reads with the cache emptied before each ...'")
     resources: dict = needs("'When <n> simulated callers read the registry ... while resource use is sampled'")
+
+
+@dataclass
+class FuzzState(StepState):
+    generated: FuzzRun = needs("'Given requests generated from the ... contract have been sent to the registry'")
+    served: dict = needs("'When I fetch the API's own OpenAPI description'")
+    drift: Drift = needs("'When I compare the API's own OpenAPI description with the contract'")

@@ -15,6 +15,7 @@ from typing import Any, Callable
 from . import registration as reg
 from .capabilities.auth import AuthChecks
 from .capabilities.errors import ErrorChecks
+from .capabilities.fuzzing import FuzzChecks
 from .capabilities.health import HealthChecks
 from .capabilities.isolation import IsolationChecks
 from .capabilities.performance import PerformanceChecks
@@ -26,7 +27,7 @@ from .evidence import EvidenceLog
 from .redaction import redact, register_secret
 from .rest_api import MlflowRest
 from .settings import Settings
-from .state import (CallState, ErrorState, HealthState, IsolationState, PerformanceState, ProxyState,
+from .state import (CallState, ErrorState, FuzzState, HealthState, IsolationState, PerformanceState, ProxyState,
                     RegistrationState)
 
 #: How a feature names the key a developer set up, and the role it stands for.
@@ -54,6 +55,8 @@ class SuiteRun:
     phase: str = "starting"                           # starting | scenarios | finishing | done
     interrupted: int | None = None                    # the signal that interrupted the run, if one did
     measured: dict[str, str] = field(default_factory=dict)  # limits found by scenarios, stated in the reports
+    generated: dict[str, Any] = field(default_factory=dict)  # generated-request runs (FuzzRun), by kind
+    drift: dict | None = None                         # how the target's own description differs from the contract
 
     def __post_init__(self) -> None:
         if self.resources is None:
@@ -101,7 +104,7 @@ def never_issued_key() -> str:
 
 
 class RegistryWorld(HealthChecks, AuthChecks, RegistrationChecks, IsolationChecks, ProxyChecks, ErrorChecks,
-                    PerformanceChecks):
+                    PerformanceChecks, FuzzChecks):
     def __init__(self, run: SuiteRun, skip: Callable[[str], None] | None = None, scenario: str = ""):
         self.run = run
         self._skip = skip
@@ -118,6 +121,7 @@ class RegistryWorld(HealthChecks, AuthChecks, RegistrationChecks, IsolationCheck
         self.registering = RegistrationState()
         self.isolation = IsolationState()
         self.perf = PerformanceState()
+        self.fuzzing = FuzzState()
         self.notes: list[str] = []
         self.cleanups: list[Callable[[], None]] = []
         self.skipped = False

@@ -9,7 +9,7 @@ from behave.parser import parse_file
 from .suite_runner import ROOT, run_behave
 
 FEATURES = sorted((ROOT / "features").rglob("*.feature"))
-CAPABILITIES = {"health", "auth", "registration", "proxy", "errors", "performance"}
+CAPABILITIES = {"health", "auth", "registration", "proxy", "errors", "performance", "fuzz"}
 
 
 def scenarios():

@@ -32,6 +32,8 @@ def collect_evidence(run, scenarios: list[ScenarioOutcome], leftovers: list[str]
     client = {"mlflow": component_versions().get("mlflow", ""), "auth_url_given": bool(auth_url),
               "expected_version": settings.expected_version, "expected_commit": settings.expected_commit,
               "pins": [pin.describe() for pin in run.outages.pinned()] if run.outages is not None else []}
+    if getattr(run, "drift", None) is not None:
+        identity["contract_drift"] = run.drift
     return RunEvidence(probes=probes, exchanges=list(run.exchanges), scenarios=scenarios, identity=identity,
                        client=client, leftovers=list(leftovers))
 

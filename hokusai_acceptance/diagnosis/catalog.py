@@ -349,6 +349,30 @@ CATALOG: list[Entry] = [
        "last run and the running task definition's image tag", Owner.INFRA, ("Hokusai API",), 2, "@smoke",
        "whatever the other version does", requires=("version_differs_from_expected",), group="version",
        kind=Kind.CONFIGURATION),
+    # ------------------------------------------------------------ requests generated from the contract (@fuzz)
+    _E("mlflow-fails-on-generated-requests", "MLflow answers some malformed requests with a server error",
+       "MLflow does not check the shape of every request before using it: a JSON body that is not an object (for "
+       "example []), or a page token it never issued, fails inside the server and comes back as HTTP 500 (its "
+       "HTML error page or INTERNAL_ERROR) instead of 400 INVALID_PARAMETER_VALUE",
+       "Report each reproduction to MLflow (or upgrade to a release that refuses it with 400); meanwhile have "
+       "the API refuse an MLflow request whose JSON body is not an object with 400 before forwarding it",
+       Owner.API, ("MLflow server",), 4, "@fuzz",
+       "HTTP 500 'Internal Server Error' (or INTERNAL_ERROR) for their own malformed request, which looks like an "
+       "outage", requires=("mlflow_fails_on_generated_requests",), group="generated-mlflow"),
+    _E("api-fails-on-generated-requests", "The API fails with a server error on some requests it should refuse",
+       "An error in the API's own code, before or instead of forwarding: the answer is the API's own (its JSON, "
+       "or a bare error that none of MLflow's relayed answers looks like). A credential with control characters, "
+       "copied into the call to the auth service, is one such request",
+       "Reproduce with the listed command; refuse a malformed credential with 401 and turn any other error of a "
+       "request into a 4xx or 503 with a JSON detail", Owner.API, ("Hokusai API",), 3, "@fuzz",
+       "HTTP 500 'Internal Server Error' from the API for a request it should refuse",
+       requires=("api_fails_on_generated_requests",), group="generated-api"),
+    _E("lb-fails-on-generated-requests", "Some requests make the load balancer answer for the API",
+       "The API crashed, hung or dropped the connection on these requests, so the load balancer answered with its "
+       "own 502, 503 or 504 page", "Send the listed reproduction to the API directly (inside the network) to see "
+       "its own answer and log; make the API refuse the request instead", Owner.API,
+       ("load balancer", "Hokusai API"), 3, "@fuzz", "the load balancer's error page for their request",
+       requires=("lb_fails_on_generated_requests",), group="generated-lb"),
     # ------------------------------------------------------------ the suite's own run
     _E("cleanup-incomplete", "The run could not remove what it created",
        "Cleanup through the registry failed for some of the run's own entries; they carry the run's prefix and "

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable
 
-from ..evidence import CLAIMING_ANOTHERS_TOKEN, DEVELOPER_KEY_WROTE, NO_OWNER_RECORDED, ON_ANOTHERS_MODEL, AnswerKind, Exchange
+from ..evidence import CLAIMING_ANOTHERS_TOKEN, DEVELOPER_KEY_WROTE, GENERATED_REQUEST, NO_OWNER_RECORDED, ON_ANOTHERS_MODEL, AnswerKind, Exchange
 from ..answers import REWRITTEN_404, Who, detail, error_code, json_body, looks_like_registry, message, on_proxy, \
     who_answered
 from .evidence import RunEvidence
@@ -535,6 +535,33 @@ def _proxy_500(v: View) -> Fact:
     found = [e for e in v.exchanges if e.status == 500 and v.who(e) == Who.API
              and detail(e).startswith("Internal server error while proxying")]
     return _yes(found) if found else _no()
+
+
+# ------------------------------------------------------------------ generated requests (Schemathesis)
+
+def _generated_5xx(v: View, *who: str) -> Fact:
+    found = [e for e in v.exchanges if e.actor == GENERATED_REQUEST and (e.status or 0) >= 500 and v.who(e) in who]
+    if found:
+        return _yes(found)
+    return _no() if any(e.actor == GENERATED_REQUEST for e in v.exchanges) else UNKNOWN
+
+
+@fact("mlflow_fails_on_generated_requests", "MLflow answered requests generated from the contract with a server "
+      "error (its HTML error page or INTERNAL_ERROR), relayed by the API")
+def _mlflow_generated(v: View) -> Fact:
+    return _generated_5xx(v, Who.MLFLOW, Who.MLFLOW_VIA_API)
+
+
+@fact("api_fails_on_generated_requests", "the API itself answered requests generated from the contract with a "
+      "server error (its own JSON, or a bare error none of MLflow's relayed answers looks like)")
+def _api_generated(v: View) -> Fact:
+    return _generated_5xx(v, Who.API)
+
+
+@fact("lb_fails_on_generated_requests", "the load balancer answered requests generated from the contract with "
+      "its own error page")
+def _lb_generated(v: View) -> Fact:
+    return _generated_5xx(v, Who.LOAD_BALANCER)
 
 
 _VERSION = re.compile(r"^\s*(\d+)\.(\d+)")

@@ -295,7 +295,8 @@ def to_markdown(report: Report, performance: dict | None = None) -> str:
     lines += identity_lines(report)
     lines += ["## Executive summary", ""] + executive_summary(report) + [""]
     if report.healthy:
-        lines += _component_table(report) + _gap_lines(report) + performance_lines(performance) + _note_lines(report)
+        lines += _component_table(report) + _gap_lines(report) + performance_lines(performance) + _drift_lines(report)
+        lines += _note_lines(report)
         return redact("\n".join(lines) + "\n")
     lines += ["## Fix first", "", "| # | problem | owner | fix | verify with |", "|---|---|---|---|---|"]
     for row in fix_priority(report):
@@ -323,9 +324,40 @@ def to_markdown(report: Report, performance: dict | None = None) -> str:
         lines += ["## Left in the registry", "", "Cleanup could not remove these (they carry the run's prefix):", ""]
         lines += [f"- {x}" for x in report.evidence.leftovers[:40]] + [""]
     lines += performance_lines(performance)
+    lines += _drift_lines(report)
     lines += ["## Follow-up testing plan", ""] + [f"- {p}" for p in follow_up(report)] + [""]
     lines += _note_lines(report)
     return redact("\n".join(lines) + "\n")
+
+
+def drift_of(report: Report) -> dict | None:
+    return report.evidence.identity.get("contract_drift")
+
+
+def _drift_lines(report: Report) -> list[str]:
+    """How the target's own /openapi.json differs from the contract: documentation, stated, never a failure."""
+    drift = drift_of(report)
+    if not drift:
+        return []
+    lines = ["## Contract drift (the target's own description against the contract)", "",
+             f"Compared `/openapi.json` ({drift.get('served_title') or 'untitled'}) with "
+             "`contract/hokusai-registration.openapi.yaml`. Differences in a description are not failures: they "
+             "say where the documentation and the contract part ways.", ""]
+    for title, key in (("Added (the target describes them; the contract does not)", "added"),
+                       ("Removed (in the contract; the target does not describe them)", "removed"),
+                       ("Changed", "changed"),
+                       ("Described only by a catch-all route", "covered_by_catch_all")):
+        items = drift.get(key) or []
+        if items:
+            lines += [f"**{title}: {len(items)}**", ""] + [f"- `{x}`" for x in items[:60]]
+            lines += [f"- ... and {len(items) - 60} more"] if len(items) > 60 else []
+            lines.append("")
+    if not drift.get("auth_declared", True):
+        lines += ["The target's description declares no authentication at all: keys are enforced without being "
+                  "described.", ""]
+    if not any(drift.get(k) for k in ("added", "removed", "changed")):
+        lines += ["No operation was added, removed or changed.", ""]
+    return lines
 
 
 def _note_lines(report: Report) -> list[str]:
@@ -382,6 +414,7 @@ def render_html(report: Report, performance: dict | None, reports_dir: Path) -> 
         ruled_out=report.diagnosis.ruled_out, performance=performance, plots=plots,
         missed=[t for t in (performance or {}).get("targets", []) if not t.get("met")],
         leftovers=report.evidence.leftovers, follow_up=follow_up(report), notes=report.notes, terms=TERMS,
+        drift=drift_of(report),
         tags=TAGS, first_action=first_action)
     return redact(html)
 

@@ -13,7 +13,7 @@ from ..paths import BEHAVE_INI
 from .measure import RECOVERY_WAIT_SECONDS
 
 #: userdata names that are budgets (numbers), by their unit suffix
-BUDGET_SUFFIXES = ("_ms", "_seconds", "_ratio", "_mb", "_tolerance")
+BUDGET_SUFFIXES = ("_ms", "_seconds", "_ratio", "_mb", "_tolerance", "_examples", "_seed")
 #: the budgets the benchmark checks
 BENCH_BUDGETS = ("perf_overhead_ratio", "perf_min_throughput_ratio", "perf_agreement_tolerance",
                  "perf_max_memory_growth_mb", "perf_max_recovery_seconds")

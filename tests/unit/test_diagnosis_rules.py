@@ -335,3 +335,49 @@ def test_a_claimed_token_id_is_its_own_finding_not_a_trespass_on_models():
                 scenario=name, actor=CLAIMING_ANOTHERS_TOKEN)]
     diagnosis = diagnose(evidence(healthy_probes(), claim, failed))
     assert diagnosis.ids() == ["token-id-not-unique"] and name in diagnosis.findings[0].explains
+
+
+FLASK_500 = ("<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error"
+             "</h1>\n<p>The server encountered an internal error</p>\n")
+
+
+@pytest.mark.parametrize("answer,finding", [
+    (dict(status=500, body=FLASK_500, ctype="text/html; charset=utf-8", server="uvicorn, uvicorn"),
+     "mlflow-fails-on-generated-requests"),
+    (dict(status=500, body='{"error_code": "INTERNAL_ERROR", "message": "boom"}', server="uvicorn, uvicorn"),
+     "mlflow-fails-on-generated-requests"),
+    (dict(status=500, body='{"detail": "Internal error"}'), "api-fails-on-generated-requests"),
+    (dict(status=502, body=LB_PAGE.format(s=502, t="Bad Gateway"), ctype="text/html", server="awselb/2.0"),
+     "lb-fails-on-generated-requests"),
+])
+def test_a_generated_request_answered_with_a_server_error_names_who_failed(answer, finding):
+    from hokusai_acceptance.evidence import GENERATED_REQUEST
+
+    generated = ex("", "/api/mlflow/api/2.0/mlflow/runs/log-metric", answer["status"], answer["body"], keyed=True,
+                   ctype=answer.get("ctype", "application/json"), method="POST", server=answer.get("server", "uvicorn"),
+                   scenario="No request a developer can send makes the registry fail with a server error",
+                   actor=GENERATED_REQUEST, request_body="[]")
+    found = ids(evidence(exchanges=[generated]))
+    assert finding in found
+    others = {"mlflow-fails-on-generated-requests", "api-fails-on-generated-requests",
+              "lb-fails-on-generated-requests"} - {finding}
+    assert not others & set(found)
+
+
+def test_the_apis_own_bare_error_is_told_from_a_relayed_one_by_what_every_relayed_answer_carries():
+    from hokusai_acceptance.evidence import GENERATED_REQUEST, AnswerKind
+
+    bare = ex("", "/api/mlflow/api/2.0/mlflow/experiments/get", 500, "Internal Server Error", keyed=True,
+              ctype="text/plain; charset=utf-8", scenario="s", actor=GENERATED_REQUEST)
+    assert who_answered(bare) == Who.MLFLOW  # alone, a bare error on the MLflow mount reads as relayed
+    bare.answered_by = AnswerKind.UNRELAYED_ERROR  # what the generated run marks, from its relayed answers
+    assert "api-fails-on-generated-requests" in ids(evidence(exchanges=[bare]))
+
+
+def test_generated_requests_that_passed_leave_no_generated_finding():
+    from hokusai_acceptance.evidence import GENERATED_REQUEST
+
+    fine = ex("", "/api/mlflow/api/2.0/mlflow/runs/log-metric", 400,
+              '{"error_code": "INVALID_PARAMETER_VALUE", "message": "bad"}', keyed=True, method="POST", scenario="s",
+              actor=GENERATED_REQUEST)
+    assert not [f for f in ids(evidence(exchanges=[fine])) if "generated" in f]

@@ -1,0 +1,152 @@
+"""Reading a generated-request run back: failures as evidence, who answered, reproductions, Allure results."""
+import base64
+import json
+import subprocess
+
+import pytest
+
+from hokusai_acceptance.answers import Who
+from hokusai_acceptance.evidence import GENERATED_REQUEST, AnswerKind, shell_word
+from hokusai_acceptance.fuzz import runner
+from hokusai_acceptance.fuzz.confine import Scope
+from hokusai_acceptance.redaction import register_secret
+
+KEY = "hk_live_FuzzRunnerTestKey0123456789abcdef"
+BASE = "http://127.0.0.1:9"
+
+
+def b64(text):
+    return {"$base64": base64.b64encode(text.encode()).decode()}
+
+
+def interaction(method, path, status, body, *, ctype="application/json", server=("uvicorn", "uvicorn"),
+                headers=None, request_body=None):
+    request = {"method": method, "uri": BASE + path, "headers": headers or {"Authorization": [f"Bearer {KEY}"]}}
+    if request_body is not None:
+        request["body"] = b64(request_body)
+    return {"request": request, "timestamp": 1.0,
+            "response": {"status_code": status, "headers": {"content-type": [ctype], "server": list(server)},
+                         "content": b64(body), "elapsed": 0.012}}
+
+
+def scenario(label, cases):
+    """cases: {case id: (interaction, [(check name, failure or None)])}"""
+    return {"ScenarioFinished": {"status": "failure", "recorder": {
+        "label": label,
+        "cases": {cid: {"value": {"meta": {"phase": {"name": "coverage"}}}} for cid in cases},
+        "interactions": {cid: i for cid, (i, _) in cases.items()},
+        "checks": {cid: [{"name": name, "status": "failure" if failure else "success",
+                          **({"failure_info": {"failure": failure}} if failure else {})}
+                         for name, failure in checks] for cid, (_, checks) in cases.items()}}}}
+
+
+def events(*scenarios, finished=True):
+    lines = [{"Initialize": {"seed": 42}}, *scenarios]
+    if finished:
+        lines.append({"EngineFinished": {"running_time": 12.5, "stop_reason": "max_time"}})
+    return [json.dumps(line) for line in lines]
+
+
+SERVER_ERROR = {"type": "ServerError", "title": "Server error", "message": "", "operation": "POST /x"}
+FLASK_500 = "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>"
+
+
+@pytest.fixture(autouse=True)
+def _secret():
+    register_secret(KEY)
+
+
+def test_failed_checks_become_defects_with_their_exchange_counted_once_per_kind():
+    log_metric = "/api/mlflow/api/2.0/mlflow/runs/log-metric"
+    bad = interaction("POST", log_metric, 500, FLASK_500, ctype="text/html; charset=utf-8", request_body="[]")
+    ok = interaction("GET", "/api/mlflow/api/2.0/mlflow/experiments/search", 200, '{"experiments": []}')
+    run = runner.read_events(events(
+        scenario("POST " + log_metric, {"a": (bad, [("not_a_server_error", SERVER_ERROR)]),
+                                        "b": (bad, [("not_a_server_error", SERVER_ERROR)]),
+                                        "c": (ok, [("not_a_server_error", None)])})))
+    assert (run.cases, run.operations, run.seed, run.stop_reason) == (3, 1, "42", "max_time")
+    [defect] = run.defects
+    assert (defect.check, defect.count, defect.component) == ("not_a_server_error", 2, Who.MLFLOW)
+    assert defect.exchange.actor == GENERATED_REQUEST and defect.exchange.request_body_prefix == "[]"
+    assert KEY not in json.dumps(defect.exchange.to_dict())
+    assert run.found(runner.SERVER_ERRORS) == [defect] and not run.found(runner.CONFORMANCE)
+
+
+def test_a_bare_error_without_the_headers_every_relayed_answer_carries_is_the_apis_own():
+    path = "/api/mlflow/api/2.0/mlflow/experiments/get"
+    relayed = interaction("GET", path, 404, '{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no"}')
+    own = interaction("GET", path, 500, "Internal Server Error", ctype="text/plain; charset=utf-8",
+                      server=("uvicorn",))
+    passed_on = interaction("GET", path, 500, "Internal Server Error", ctype="text/plain; charset=utf-8")
+    run = runner.read_events(events(scenario("GET " + path, {
+        "r": (relayed, [("not_a_server_error", None)]),
+        "o": (own, [("not_a_server_error", SERVER_ERROR)]),
+        "p": (passed_on, [("not_a_server_error", SERVER_ERROR)])})))
+    by_server = {d.exchange.server: d for d in run.defects}
+    assert by_server["uvicorn"].exchange.answered_by == AnswerKind.UNRELAYED_ERROR
+    assert by_server["uvicorn"].component == Who.API
+    assert by_server["uvicorn, uvicorn"].component == Who.MLFLOW
+
+
+def test_a_report_that_stops_before_the_run_finished_is_a_broken_run():
+    with pytest.raises(runner.FuzzRunFailed, match="before the run finished"):
+        runner.read_events(events(finished=False))
+
+
+@pytest.mark.parametrize("text", ["plain", "it's $HOME `x` \"q\"", "a\x00b\x18c", "ünï\tcode", f"Bearer {KEY}"])
+def test_a_reproduction_word_gives_back_exactly_what_was_sent(text):
+    from hokusai_acceptance.redaction import redact
+
+    word = shell_word(redact(text))
+    out = subprocess.run(["bash", "-c", f"printf '%s' {word}"], capture_output=True,
+                         env={"HOKUSAI_API_KEY": KEY, "PATH": "/usr/bin:/bin"}, check=True).stdout
+    expected = text.split("\x00")[0]  # a shell word cannot carry a NUL byte; bash stops there
+    assert out.decode("utf-8", "surrogateescape") == expected
+    assert KEY not in word
+
+
+def test_the_reproduction_keeps_the_headers_that_were_really_sent():
+    i = interaction("GET", "/api/mlflow/api/2.0/mlflow/runs/get?run_id=1", 500, "Internal Server Error",
+                    ctype="text/plain", headers={"Authorization": ["oI"], "X-Odd": ["a\tb"]})
+    curl = runner.exchange_of(i).exact_curl()
+    assert "-H 'Authorization: oI'" in curl and "-H $'X-Odd: a\\x09b'" in curl
+    assert "$HOKUSAI_API_KEY" not in curl
+
+
+def test_the_command_never_carries_the_key_and_a_read_only_run_sends_only_reads(tmp_path):
+    options = runner.FuzzOptions(base_url=BASE, key=KEY, max_examples=5, max_seconds=10, seed=7)
+    cmd = runner.command(options, tmp_path / "c.toml", tmp_path / "allure", tmp_path / "e.ndjson")
+    assert KEY not in " ".join(cmd)
+    assert cmd[cmd.index("--include-method") + 1] == "GET" and "stateful" not in cmd[cmd.index("--phases") + 1]
+    writes = runner.FuzzOptions(base_url=BASE, key=KEY, writes=True, scope=Scope("p", "1", "r"))
+    cmd = runner.command(writes, tmp_path / "c.toml", tmp_path / "allure", tmp_path / "e.ndjson")
+    assert "--include-method" not in cmd and "stateful" in cmd[cmd.index("--phases") + 1]
+
+
+def test_a_run_that_writes_needs_its_scope():
+    from hokusai_acceptance.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="scope"):
+        runner.FuzzOptions(base_url=BASE, key=KEY, writes=True)
+
+
+def test_allure_results_written_by_the_run_are_grouped_and_redacted(tmp_path):
+    (tmp_path / "behave-result.json").write_text('{"name": "a scenario"}')
+    before = {"behave-result.json"}
+    (tmp_path / "x-result.json").write_text(json.dumps({
+        "name": "POST /x", "labels": [{"name": "story", "value": "POST /x"}, {"name": "epic", "value": "API"}],
+        "steps": [{"name": f"curl -H 'Authorization: Bearer {KEY}'"}]}))
+    (tmp_path / "x-attachment.txt").write_text(f"Bearer {KEY}")
+    assert runner.tidy_allure(tmp_path, before) == 1
+    data = json.loads((tmp_path / "x-result.json").read_text())
+    labels = {(label["name"], label["value"]) for label in data["labels"]}
+    assert ("feature", runner.FEATURE) in labels and ("epic", runner.EPIC) in labels and ("story", "POST /x") in labels
+    assert ("epic", "API") not in labels
+    for path in tmp_path.iterdir():
+        assert KEY not in path.read_text()
+    assert (tmp_path / "behave-result.json").read_text() == '{"name": "a scenario"}'
+
+
+def test_only_loopback_targets_count_as_local():
+    assert runner.is_loopback("http://127.0.0.1:8000") and runner.is_loopback("http://localhost")
+    assert not runner.is_loopback("https://registry.hokus.ai")
