@@ -40,3 +40,8 @@ def step_i_compare_it_with_the_contract(context):
 @then("the differences are stated in the reports as drift, not as failures")
 def step_differences_are_stated_as_drift(context):
     context.world.state_drift()
+
+
+@then("the API's own description is valid OpenAPI")
+def step_the_apis_own_description_is_valid(context):
+    context.world.check_served_description_valid()

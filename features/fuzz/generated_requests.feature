@@ -46,3 +46,4 @@ Feature: Requests nobody wrote down
     When I fetch the API's own OpenAPI description
     And I compare it with the contract
     Then the differences are stated in the reports as drift, not as failures
+    And the API's own description is valid OpenAPI

@@ -8,6 +8,7 @@ the run's prefix, and everything it creates is deleted by the run's cleanup.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from .. import expectations as expect
@@ -43,8 +44,6 @@ class FuzzChecks:
         if done is None:
             done = self._generate(writes)
             self.run.generated[kind] = done
-            for defect in done.defects:  # once per behave run: the diagnosis reads them as any other exchange
-                self.evidence.add(defect.exchange)
         self.fuzzing.generated = done
         self.note(done.describe())
 
@@ -85,6 +84,8 @@ class FuzzChecks:
     def _expect_none(self, found: list[runner.Defect], what: str) -> None:
         if not found:
             return
+        for defect in found:  # the scenario that reports a failure carries its evidence, for the diagnosis
+            self.evidence.add(replace(defect.exchange, scenario=""))
         lines = [f"{d.summary()}\n    reproduce: {d.reproduction()}" for d in found]
         attach_text(f"{what} ({len(found)} kinds)", "\n\n".join(lines))
         shown = "\n".join(f"- {line}" for line in lines[:LISTED])
@@ -121,12 +122,13 @@ class FuzzChecks:
         self.fuzzing.served = body
 
     def compare_with_contract(self) -> None:
-        served = self.fuzzing.served
-        try:
-            contract.validate(served)
-        except ConfigError as exc:
-            raise AssertionError(f"the API's own description is not valid OpenAPI: {exc}") from None
-        self.fuzzing.drift = contract.drift(contract.load(), served)
+        self.fuzzing.drift = contract.drift(contract.load(), self.fuzzing.served)
+
+    def check_served_description_valid(self) -> None:
+        """A description that is not valid OpenAPI breaks the clients and SDK generators that read it."""
+        if self.fuzzing.drift.invalid:
+            raise AssertionError(f"the API's own description (/openapi.json) is not valid OpenAPI: "
+                                 f"{self.fuzzing.drift.invalid}")
 
     def state_drift(self) -> None:
         drift = self.fuzzing.drift

@@ -373,6 +373,20 @@ CATALOG: list[Entry] = [
        "its own answer and log; make the API refuse the request instead", Owner.API,
        ("load balancer", "Hokusai API"), 3, "@fuzz", "the load balancer's error page for their request",
        requires=("lb_fails_on_generated_requests",), group="generated-lb"),
+    _E("answers-outside-the-contract", "Some answers are not the ones the contract documents",
+       "For some generated requests the target answered with a status, content type or body shape the contract "
+       "does not document (a documented route missing, an extra status, another body): a client written against "
+       "the contract breaks on them", "For each listed operation decide which is wrong: fix the target, or change "
+       "contract/hokusai-registration.openapi.yaml (make test keeps it in agreement with the embedded stack)",
+       Owner.API, ("Hokusai API",), 4, "@fuzz", "answers their client does not expect for some requests",
+       requires=("generated_answers_undocumented",), group="generated-conformance"),
+    _E("api-description-invalid", "The API's own description is not valid OpenAPI",
+       "The API serves /openapi.json, but the document breaks a rule of OpenAPI (FastAPI gives a route declared "
+       "for several methods the same operation id for each): clients, SDK generators and contract tools that "
+       "read it refuse it or build it wrong", "Give every operation its own id (one route per method, or "
+       "FastAPI's generate_unique_id_function), and validate /openapi.json in the API's own tests",
+       Owner.API, ("Hokusai API",), 5, "@fuzz", "an API description their tools refuse to read",
+       requires=("served_description_invalid",), group="description"),
     # ------------------------------------------------------------ the suite's own run
     _E("cleanup-incomplete", "The run could not remove what it created",
        "Cleanup through the registry failed for some of the run's own entries; they carry the run's prefix and "

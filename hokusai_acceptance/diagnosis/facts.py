@@ -58,7 +58,11 @@ class View:
     def __init__(self, evidence: RunEvidence):
         self.evidence = evidence
         self.probes = evidence.probes
-        self.exchanges = evidence.all_exchanges()
+        everything = evidence.all_exchanges()
+        # requests generated from the contract are malformed on purpose: only the generated-request facts read
+        # them (a server error there is a failure on bad input, not an outage of what answered)
+        self.exchanges = [e for e in everything if e.actor != GENERATED_REQUEST]
+        self.generated = [e for e in everything if e.actor == GENERATED_REQUEST]
         self._who = {id(e): who_answered(e) for e in self.exchanges}
 
     def who(self, exchange: Exchange) -> str:
@@ -540,10 +544,10 @@ def _proxy_500(v: View) -> Fact:
 # ------------------------------------------------------------------ generated requests (Schemathesis)
 
 def _generated_5xx(v: View, *who: str) -> Fact:
-    found = [e for e in v.exchanges if e.actor == GENERATED_REQUEST and (e.status or 0) >= 500 and v.who(e) in who]
+    found = [e for e in v.generated if (e.status or 0) >= 500 and v.who(e) in who]
     if found:
         return _yes(found)
-    return _no() if any(e.actor == GENERATED_REQUEST for e in v.exchanges) else UNKNOWN
+    return _no() if v.generated else UNKNOWN
 
 
 @fact("mlflow_fails_on_generated_requests", "MLflow answered requests generated from the contract with a server "
@@ -562,6 +566,25 @@ def _api_generated(v: View) -> Fact:
       "its own error page")
 def _lb_generated(v: View) -> Fact:
     return _generated_5xx(v, Who.LOAD_BALANCER)
+
+
+@fact("generated_answers_undocumented", "the registry answered requests generated from the contract with a status, "
+      "content type or body the contract does not document (not a server error)")
+def _generated_undocumented(v: View) -> Fact:
+    found = [e for e in v.generated if e.status is not None and e.status < 500]
+    if found:
+        return _yes(found)
+    return _no() if v.generated else UNKNOWN
+
+
+@fact("served_description_invalid", "the API's own /openapi.json is not a valid OpenAPI document")
+def _description_invalid(v: View) -> Fact:
+    drift = v.evidence.identity.get("contract_drift")
+    if not isinstance(drift, dict):
+        return UNKNOWN
+    fetched = [e for e in v.exchanges if e.route == "/openapi.json" and e.status == 200]
+    found = ([e for e in fetched if e.scenario != "sweep"] or fetched)[:1]  # the drift scenario's own fetch
+    return Fact(True, found, drift["invalid"]) if drift.get("invalid") else _no()
 
 
 _VERSION = re.compile(r"^\s*(\d+)\.(\d+)")

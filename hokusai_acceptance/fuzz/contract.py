@@ -33,7 +33,7 @@ def load(path: Path = CONTRACT) -> dict:
     return document
 
 
-def validate(document: dict) -> None:
+def validate(document: dict, what: str = "the contract document") -> None:
     """Raise :class:`ConfigError` naming the first rule an OpenAPI 3.x document breaks."""
     from openapi_spec_validator import validate as validate_spec
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
@@ -42,7 +42,9 @@ def validate(document: dict) -> None:
         validate_spec(document)
     except OpenAPIValidationError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "the document"
-        raise ConfigError(f"the contract document is not valid OpenAPI at {where}: {exc.message}") from exc
+        raise ConfigError(f"{what} is not valid OpenAPI at {where}: {exc.message}") from exc
+    except Exception as exc:  # noqa: BLE001 - a reference that resolves nowhere, a value of the wrong type
+        raise ConfigError(f"{what} is not valid OpenAPI: {type(exc).__name__}: {exc}"[:500]) from exc
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class Drift:
     changed: list[str] = field(default_factory=list)     # both describe it, differently (auth, statuses, parameters)
     covered: list[str] = field(default_factory=list)     # contract operations the target describes only as a catch-all
     auth_declared: bool = True                           # whether the served description declares any auth at all
+    invalid: str = ""                                    # why the served description is not valid OpenAPI, if so
 
     @property
     def empty(self) -> bool:
@@ -117,7 +120,8 @@ class Drift:
 
     def to_dict(self) -> dict:
         return {"served_title": self.served_title, "added": self.added, "removed": self.removed,
-                "changed": self.changed, "covered_by_catch_all": self.covered, "auth_declared": self.auth_declared}
+                "changed": self.changed, "covered_by_catch_all": self.covered, "auth_declared": self.auth_declared,
+                "invalid": self.invalid}
 
     def lines(self) -> list[str]:
         out = []
@@ -131,6 +135,8 @@ class Drift:
         if not self.auth_declared:
             out.append("the target's description declares no authentication at all (it is enforced without "
                        "being described)")
+        if self.invalid:
+            out.append(f"the target's description is not valid OpenAPI: {self.invalid}")
         return out or ["no differences"]
 
 
@@ -140,6 +146,10 @@ def drift(contract: dict, served: dict) -> Drift:
     auth_declared = bool((served.get("components") or {}).get("securitySchemes")) or "security" in served
     catch_alls = [(op, _template(op.path)) for op in theirs.values() if op.path.endswith("}")]
     result = Drift(served_title=str((served.get("info") or {}).get("title", "")), auth_declared=auth_declared)
+    try:
+        validate(served, "the target's description")
+    except ConfigError as exc:
+        result.invalid = str(exc).split(": ", 1)[-1]
     used_catch_alls: set[tuple[str, str]] = set()
     for key, op in sorted(ours.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         served_op = theirs.get(key)

@@ -109,3 +109,11 @@ def test_a_description_that_declares_no_auth_says_so_once_instead_of_on_every_op
     assert not drift.auth_declared
     assert not any("auth:" in line for line in drift.changed)
     assert any("declares no authentication" in line for line in drift.lines())
+
+
+def test_a_served_description_with_duplicate_operation_ids_is_compared_and_said_to_be_invalid():
+    paths = copy.deepcopy(DOCUMENT)["paths"]
+    paths["/live"]["get"]["operationId"] = "health"
+    drift = contract.drift(DOCUMENT, served(paths, security=DOCUMENT["security"], components=DOCUMENT["components"]))
+    assert "health" in drift.invalid and drift.empty
+    assert any("not valid OpenAPI" in line for line in drift.lines())

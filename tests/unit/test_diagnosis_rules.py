@@ -381,3 +381,11 @@ def test_generated_requests_that_passed_leave_no_generated_finding():
               '{"error_code": "INVALID_PARAMETER_VALUE", "message": "bad"}', keyed=True, method="POST", scenario="s",
               actor=GENERATED_REQUEST)
     assert not [f for f in ids(evidence(exchanges=[fine])) if "generated" in f]
+
+
+def test_an_invalid_served_description_is_its_own_finding_and_a_valid_one_none():
+    served = ex("", "/openapi.json", 200, '{"openapi": "3.1.0", "paths": {}}', scenario="drift")
+    drift = {"added": [], "removed": [], "changed": [], "invalid": "Operation ID 'x' for 'delete' is not unique"}
+    assert "api-description-invalid" in ids(evidence(exchanges=[served], identity={"contract_drift": drift}))
+    drift["invalid"] = ""
+    assert "api-description-invalid" not in ids(evidence(exchanges=[served], identity={"contract_drift": drift}))
