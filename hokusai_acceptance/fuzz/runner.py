@@ -148,7 +148,7 @@ def command(options: FuzzOptions, config: Path, allure_dir: Path, events: Path) 
     # no "examples" phase: the document has no examples, and that phase would report every operation as broken
     phases = "coverage,fuzzing,stateful" if options.writes else "coverage,fuzzing"
     cmd = [str(st), "--no-color", "--config-file", str(config), "run", str(CONTRACT), "--url", options.base_url,
-           "--max-examples", str(options.max_examples), "--max-time", str(options.max_seconds),
+           "--max-examples", str(options.max_examples),
            "--phases", phases, "--checks", ",".join(CHECKS), "--request-timeout", str(options.request_timeout),
            "--report", "allure,ndjson", "--report-allure-path", str(allure_dir), "--report-ndjson-path", str(events),
            "--suppress-health-check", "all", "--warnings", "off"]
@@ -176,26 +176,18 @@ def run(options: FuzzOptions, allure_dir: Path) -> FuzzRun:
         if options.scope is not None:
             env["HOKUSAI_FUZZ_SCOPE"] = options.scope.to_json()
         cmd = command(options, _config(work), allure_dir, events)
-        deadline = options.max_seconds + 90  # loading the document, the last operations, writing the reports
         started = time.monotonic()
         process = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    start_new_session=True, text=True, errors="replace")
-        try:
-            output, _ = process.communicate(timeout=deadline)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            raise FuzzRunFailed(f"the generated-request run did not finish within {deadline} s and was stopped")
-        except BaseException:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            raise
+        output, stopped = _wait(process, options.max_seconds)
         seconds = time.monotonic() - started
-        if process.returncode not in (0, 1) or not events.is_file():
+        if (process.returncode not in (0, 1) and not stopped) or not events.is_file():
             tail = redact("\n".join(output.splitlines()[-15:]))
             raise FuzzRunFailed(f"Schemathesis ended with exit code {process.returncode} and no report:\n{tail}")
         result = read_events(events.read_text(encoding="utf-8", errors="replace").splitlines())
         result.exit_code, result.writes = process.returncode, options.writes
+        if stopped:
+            result.stop_reason = f"its time limit ({options.max_seconds} s; the operations not reached are not tested)"
         result.seconds = result.seconds or seconds
         if created_file.is_file():
             result.created = [json.loads(line) for line in created_file.read_text().splitlines() if line.strip()]
@@ -203,6 +195,32 @@ def run(options: FuzzOptions, allure_dir: Path) -> FuzzRun:
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+#: how long an interrupted run may take to write its reports before it is killed
+GRACE_SECONDS = 30
+
+
+def _wait(process: subprocess.Popen, limit: float) -> tuple[str, bool]:
+    """Wait for the run: bounded by the number of test cases, and stopped (as Ctrl-C would) at ``limit``
+    seconds, so it still writes what it found. Returns its output and whether the limit stopped it."""
+    try:
+        output, _ = process.communicate(timeout=limit)
+        return output, False
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGINT)
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+    try:
+        output, _ = process.communicate(timeout=GRACE_SECONDS)
+        return output, True
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise FuzzRunFailed(f"the generated-request run was stopped at its limit of {limit:.0f} s and did not "
+                            f"finish writing its report within {GRACE_SECONDS} s") from None
 
 
 def _decoded(content: dict | None) -> str:
