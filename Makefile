@@ -17,7 +17,7 @@ export DO_NOT_TRACK := true
 export AWS_EC2_METADATA_DISABLED := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: bench field-checks fuzz report test stack deps python-deps node-deps mlflow29-deps browser-deps unit integration dry-run lock clean help
+.PHONY: bench bench-generators field-checks fuzz report test stack deps python-deps node-deps mlflow29-deps browser-deps unit integration dry-run lock clean help
 
 help:
 	@echo "make report   run the suite and build reports/allure-report and the infrastructure report"
@@ -86,9 +86,19 @@ integration: python-deps mlflow29-deps
 dry-run: python-deps
 	$(PY) -m pytest -q tests/test_features.py
 
+# Locust load generators: WORKERS=N runs Locust as a master and N worker processes (default: one process),
+# for make bench and the @performance scenarios alike.
+ifdef WORKERS
+export HOKUSAI_LOAD_WORKERS := $(WORKERS)
+endif
+
 # Performance in depth on the embedded stack (loopback only, bounded): reports/performance.json and plots.
 bench: python-deps
 	$(PY) -m hokusai_acceptance.perf.bench --reports $(REPORTS) $(BENCH_ARGS)
+
+# What one load generator can drive and what a second adds (1 vs 2 workers at 64 and 256 users).
+bench-generators: python-deps
+	$(PY) -m hokusai_acceptance.perf.generators --reports $(REPORTS)
 
 # The seven field checks by name, against HOKUSAI_API_URL or the embedded stack.
 field-checks: python-deps

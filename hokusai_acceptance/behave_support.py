@@ -165,11 +165,25 @@ def _results_dir(context) -> Path | None:
     return None
 
 
+FUZZ = "fuzz"
+NOT_ASKED_FOR_FUZZ = ("requests generated from the contract run only when asked for by name (--tags=@fuzz, make fuzz): "
+                      "they take minutes and hundreds of calls with the key")
+
+
+def _asked_for(context, tag: str) -> bool:
+    """Whether the run's tag selection names ``tag`` itself (a selection such as @readonly does not)."""
+    given = " ".join(str(t) for t in (getattr(context.config, "tags", None) or []))
+    return f"@{tag}" in given or f" {tag}" in f" {given}"
+
+
 def before_scenario(context, scenario) -> None:
     run: SuiteRun = context.suite_run
     if EMBEDDED_ONLY in scenario.effective_tags and run.stack is None:
         scenario.skip(reason="needs the embedded reference stack (fault injection or stack inspection); "
                              "the configured target is remote")
+        return
+    if FUZZ in scenario.effective_tags and not _asked_for(context, FUZZ):
+        scenario.skip(reason=NOT_ASKED_FOR_FUZZ)
         return
     context.world = RegistryWorld(run, skip=scenario.skip, scenario=scenario.name)
     context.world_exchange_mark = 0

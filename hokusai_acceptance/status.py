@@ -186,4 +186,6 @@ def _skip_reason(outcome) -> str:
 def _not_selected_reason(item: dict) -> str:
     if "performance" in item.get("tags", ()):
         return f"performance scenarios {NOT_SELECTED_PERFORMANCE}"
+    if "fuzz" in item.get("tags", ()) and not item.get("selection", "").count("fuzz"):
+        return "generated requests run only when asked for (--tags=@fuzz, make fuzz): they take minutes"
     return f"outside the tag selection ({item.get('selection') or 'the default selection'})"

@@ -5,7 +5,10 @@ not touch the suite's threads).
 
 Environment: ``HOKUSAI_LOAD_KEY`` (sent as Bearer, empty for direct MLflow),
 ``HOKUSAI_LOAD_MOUNT`` ("/api/mlflow" through the gateway, "" straight to MLflow),
-``HOKUSAI_LOAD_OPERATION`` ("read" or "write"), ``HOKUSAI_LOAD_EXPERIMENT`` (id for writes).
+``HOKUSAI_LOAD_OPERATION`` ("read", "write", or "health": a static health answer at
+``HOKUSAI_LOAD_HEALTH_PATH``, a target that is not the bottleneck, for measuring the load generator itself), ``HOKUSAI_LOAD_EXPERIMENT``
+(id for writes). Workers of Locust's distributed mode on other machines run this same file with the same
+environment (``locust -f hokusai_acceptance/perf/locustfile.py --worker --master-host <master>``).
 :mod:`.locust_windows` imports it as a library and sets ``recording`` to keep every successful
 request's response time, unrounded (Locust's own percentiles are rounded to whole milliseconds).
 """
@@ -20,6 +23,7 @@ KEY = os.environ.get("HOKUSAI_LOAD_KEY", "")
 MOUNT = os.environ.get("HOKUSAI_LOAD_MOUNT", "/api/mlflow")
 OPERATION = os.environ.get("HOKUSAI_LOAD_OPERATION", "read")
 EXPERIMENT = os.environ.get("HOKUSAI_LOAD_EXPERIMENT", "0")
+HEALTH_PATH = os.environ.get("HOKUSAI_LOAD_HEALTH_PATH", "/health")
 recording = False
 response_times: list[float] = []
 
@@ -40,7 +44,9 @@ class RegistryUser(FastHttpUser):
 
     @task
     def operation(self):
-        if OPERATION == "read":
+        if OPERATION == "health":
+            self.client.get(f"{MOUNT}{HEALTH_PATH}", headers=self.headers, name="health")
+        elif OPERATION == "read":
             self.client.get(f"{MOUNT}{SEARCH_EXPERIMENTS}?max_results=5", headers=self.headers,
                             name="experiment search")
         else:

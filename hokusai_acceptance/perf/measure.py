@@ -3,10 +3,13 @@ for concurrent load). Every request goes to 127.0.0.1 only and every loop is
 bounded in count and in time."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import select
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -187,6 +190,7 @@ class LoadResult:
     # (None: not within the bounded wait). Requests still stuck when Locust stops are not failures
     # in its statistics; this is where a stalled registry shows.
     recovery_seconds: float | None = None
+    workers: int = 1    # Locust processes that generated the load (1: local mode; more: a master and workers)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -229,11 +233,87 @@ def _locust_env(key: str, mount: str, operation: str, experiment_id: str = "0") 
             "HOKUSAI_LOAD_EXPERIMENT": experiment_id, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
 
 
+#: most load-generator processes a run may start (WORKERS); each is one Python process
+MAX_WORKERS = 16
+#: how long Locust's master waits for its workers to connect
+WORKER_CONNECT_SECONDS = 30
+
+
+def load_workers(workers: int | None = None) -> int:
+    """How many Locust worker processes generate the load: ``workers``, else HOKUSAI_LOAD_WORKERS (make's
+    WORKERS=N), else 1 (Locust's local mode: one process)."""
+    raw = workers if workers is not None else os.environ.get("HOKUSAI_LOAD_WORKERS") or 1
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"WORKERS (HOKUSAI_LOAD_WORKERS) must be a whole number, not {raw!r}") from None
+    if not 1 <= value <= MAX_WORKERS:
+        raise ConfigError(f"WORKERS (HOKUSAI_LOAD_WORKERS) must be 1 to {MAX_WORKERS}, not {value}")
+    return value
+
+
+def master_bind_host() -> str:
+    """Where a distributed run's master listens for workers: this machine only, unless the operator names an
+    address (HOKUSAI_LOAD_MASTER_BIND) so workers on other machines can connect; the load itself still goes
+    only to 127.0.0.1."""
+    return os.environ.get("HOKUSAI_LOAD_MASTER_BIND", "127.0.0.1")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _stop_all(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+
+
+def _locust_processes(command: list[str], env: dict[str, str], workers: int, seconds: float,
+                      locustfile: Path) -> tuple[int, str]:
+    """Run Locust headless: in one process, or (``workers`` > 1) as a master and that many worker processes,
+    Locust's own distributed mode. Every process is stopped by the deadline; returns the master's exit
+    code and output."""
+    deadline = seconds + 60 + (WORKER_CONNECT_SECONDS if workers > 1 else 0)
+    if workers == 1:
+        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=deadline, check=False)
+        return proc.returncode, proc.stderr or proc.stdout
+    port = _free_port()
+    master_cmd = command + ["--master", "--master-bind-host", master_bind_host(), "--master-bind-port", str(port),
+                            "--expect-workers", str(workers), "--expect-workers-max-wait", str(WORKER_CONNECT_SECONDS)]
+    worker_cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--worker", "--master-host", "127.0.0.1",
+                  "--master-port", str(port), "--loglevel", "ERROR"]
+    spawned: list[subprocess.Popen] = []
+    try:
+        master = subprocess.Popen(master_cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  start_new_session=True)
+        spawned.append(master)
+        for _ in range(workers):
+            spawned.append(subprocess.Popen(worker_cmd, env=env, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL, start_new_session=True))
+        output, _ = master.communicate(timeout=deadline)
+        for worker in spawned[1:]:  # a worker quits when its master does
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.wait(timeout=10)
+        return master.returncode, output or ""
+    finally:
+        _stop_all(spawned)
+
+
 def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key: str = "", mount: str = "/api/mlflow",
-               experiment_id: str = "0", label: str = "gateway") -> LoadResult:
-    """Headless Locust in its own process, bounded by ``--run-time``; results from its CSV, then
-    the time the registry needed to answer a read promptly again."""
+               experiment_id: str = "0", label: str = "gateway", workers: int | None = None,
+               recovery: bool = True) -> LoadResult:
+    """Headless Locust, bounded by ``--run-time``: one process, or Locust's distributed mode with a master and
+    ``workers`` worker processes (default: HOKUSAI_LOAD_WORKERS, else 1). Results from its CSV, then the time
+    the registry needed to answer a read promptly again."""
     require_loopback(base_url)
+    workers = load_workers(workers)
     locustfile = Path(__file__).with_name("locustfile.py")
     with tempfile.TemporaryDirectory(prefix="hokusai-locust-") as tmp:
         prefix = os.path.join(tmp, "run")
@@ -241,15 +321,15 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
         command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", base_url,
                    "-u", str(users), "-r", str(users), "--run-time", f"{seconds}s", "--csv", prefix,
                    "--only-summary", "--stop-timeout", "2", "--loglevel", "ERROR", "--exit-code-on-error", "0"]
-        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False)
+        returncode, output = _locust_processes(command, env, workers, seconds, locustfile)
         if not os.path.exists(f"{prefix}_stats.csv"):
-            raise StackError(f"the load generator (Locust) wrote no statistics; it exited {proc.returncode}: "
-                             f"{(proc.stderr or proc.stdout)[-600:]}")
+            raise StackError(f"the load generator (Locust, {workers} worker(s)) wrote no statistics; it exited "
+                             f"{returncode}: {output[-600:]}")
         with open(f"{prefix}_stats.csv", newline="") as handle:
             rows = list(csv.DictReader(handle))
         reasons = read_failures(f"{prefix}_failures.csv")
-    recovery = seconds_until_prompt(f"{base_url}{mount}{RECOVERY_PROBE}",
-                                headers={"Authorization": f"Bearer {key}"} if key else None)
+    recovered = seconds_until_prompt(f"{base_url}{mount}{RECOVERY_PROBE}",
+                                     headers={"Authorization": f"Bearer {key}"} if key else None) if recovery else None
     row = next((r for r in rows if r["Name"] == "Aggregated"), rows[-1])
     requests_ = int(row["Request Count"])
 
@@ -261,7 +341,7 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
                       failures=int(row["Failure Count"]), rps=round(requests_ / seconds, 2),
                       locust_rps=round(number("Requests/s"), 2),
                       p50_ms=number("50%"), p95_ms=number("95%"), p99_ms=number("99%"), failure_reasons=reasons,
-                      recovery_seconds=recovery)
+                      recovery_seconds=recovered, workers=workers)
 
 
 def gateway_and_mlflow(gateway_url: str, mlflow_url: str, *, users: int, seconds: float, operation: str,

@@ -118,3 +118,19 @@ def test_budgets_decide_the_performance_scenarios(tmp_path):
                  "Every registry operation a developer uses is timed",
                  "A read the validation cache answers is faster than one the auth service must check"):
         assert name in statuses
+
+
+def test_distributed_locust_runs_a_master_and_its_workers_and_leaves_none_behind():
+    import psutil
+
+    from hokusai_acceptance.perf.generators import PROBE, measure
+    from hokusai_acceptance.stack.launcher import EmbeddedStack
+
+    with EmbeddedStack() as stack:
+        results = measure(stack.api_url, seconds=3, levels=(16,), workers=(1, 2), agreement_users=4)
+    runs = {run["workers"]: run for run in results["runs"]}
+    assert set(runs) == {1, 2} and results["target"] == PROBE
+    assert all(run["requests"] > 0 and run["failures"] == 0 for run in runs.values())
+    assert results["agreement"]["distributed"]["workers"] == 2
+    left = [p.pid for p in psutil.Process().children(recursive=True) if "locust" in " ".join(p.cmdline())]
+    assert left == []

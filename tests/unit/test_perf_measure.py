@@ -202,3 +202,26 @@ def test_gateway_and_mlflow_take_turns_early_and_late(monkeypatch):
     assert calls == [gateway, direct, direct, gateway]
     assert announced == ["gateway", "direct MLflow", "direct MLflow", "gateway"]
     assert [r["target"] for r in runs] == announced
+
+
+def test_the_number_of_load_generator_workers_is_checked(monkeypatch):
+    from hokusai_acceptance.errors import ConfigError
+    from hokusai_acceptance.perf.measure import MAX_WORKERS, load_workers
+
+    monkeypatch.delenv("HOKUSAI_LOAD_WORKERS", raising=False)
+    assert load_workers() == 1
+    monkeypatch.setenv("HOKUSAI_LOAD_WORKERS", "2")
+    assert load_workers() == 2 and load_workers(3) == 3
+    for bad in ("0", "two", str(MAX_WORKERS + 1)):
+        monkeypatch.setenv("HOKUSAI_LOAD_WORKERS", bad)
+        with pytest.raises(ConfigError, match="WORKERS"):
+            load_workers()
+
+
+def test_the_master_listens_on_this_machine_unless_an_address_is_named(monkeypatch):
+    from hokusai_acceptance.perf.measure import master_bind_host
+
+    monkeypatch.delenv("HOKUSAI_LOAD_MASTER_BIND", raising=False)
+    assert master_bind_host() == "127.0.0.1"
+    monkeypatch.setenv("HOKUSAI_LOAD_MASTER_BIND", "10.0.0.5")
+    assert master_bind_host() == "10.0.0.5"
