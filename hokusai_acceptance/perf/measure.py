@@ -319,7 +319,7 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
         prefix = os.path.join(tmp, "run")
         env = _locust_env(key, mount, operation, experiment_id)
         command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", base_url,
-                   "-u", str(users), "-r", str(users), "--run-time", f"{seconds}s", "--csv", prefix,
+                   "-u", str(users), "-r", str(users), "--run-time", f"{max(1, round(seconds))}s", "--csv", prefix,
                    "--only-summary", "--stop-timeout", "2", "--loglevel", "ERROR", "--exit-code-on-error", "0"]
         returncode, output = _locust_processes(command, env, workers, seconds, locustfile)
         if not os.path.exists(f"{prefix}_stats.csv"):

@@ -123,13 +123,13 @@ def test_budgets_decide_the_performance_scenarios(tmp_path):
 def test_distributed_locust_runs_a_master_and_its_workers_and_leaves_none_behind():
     import psutil
 
-    from hokusai_acceptance.perf.generators import PROBE, measure
-    from hokusai_acceptance.stack.launcher import EmbeddedStack
+    from hokusai_acceptance.perf.generators import fixed_latency_server, measure
 
-    with EmbeddedStack() as stack:
-        results = measure(stack.api_url, seconds=3, levels=(16,), workers=(1, 2), agreement_users=4)
+    with fixed_latency_server(delay_ms=10) as url:
+        results = measure(url, seconds=3, levels=(16,), workers=(1, 2), agreement_users=4, target="/x")
     runs = {run["workers"]: run for run in results["runs"]}
-    assert set(runs) == {1, 2} and results["target"] == PROBE
+    assert set(runs) == {1, 2} and results["target"] == "/x"
+    assert all(run["p50_ms"] >= 10 for run in runs.values())  # the target's fixed delay is in every answer
     assert all(run["requests"] > 0 and run["failures"] == 0 for run in runs.values())
     assert results["agreement"]["distributed"]["workers"] == 2
     left = [p.pid for p in psutil.Process().children(recursive=True) if "locust" in " ".join(p.cmdline())]
