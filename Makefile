@@ -17,7 +17,7 @@ export DO_NOT_TRACK := true
 export AWS_EC2_METADATA_DISABLED := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: bench bench-generators field-checks fuzz report test stack deps python-deps node-deps mlflow29-deps browser-deps unit integration dry-run lock clean help
+.PHONY: bench bench-generators field-checks fuzz monitor report test stack deps python-deps node-deps mlflow29-deps browser-deps unit integration dry-run lock clean help
 
 help:
 	@echo "make report   run the suite and build reports/allure-report and the infrastructure report"
@@ -73,6 +73,11 @@ report: deps $(NEEDS29)
 # reports as make report (its Allure results join the suite's).
 fuzz:
 	@$(MAKE) --no-print-directory report TAGS=@fuzz
+
+# Keep watching a target: a selection every INTERVAL minutes, Prometheus metrics, webhook on changes.
+MONITOR_ARGS ?=
+monitor: deps
+	$(PY) -m hokusai_acceptance.monitor $(if $(TAGS),--tags "$(TAGS)") $(MONITOR_ARGS)
 
 test: deps mlflow29-deps browser-deps
 	$(PY) -m pytest

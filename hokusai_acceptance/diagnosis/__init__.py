@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .engine import Diagnosis, Finding, diagnose
 from .evidence import RunEvidence, ScenarioOutcome
-from .report import build, write
+from .report import build, compare_with_last, write
 from .sweep import run_sweep
 
 __all__ = ["Diagnosis", "Finding", "RunEvidence", "ScenarioOutcome", "build", "diagnose", "run_sweep", "write",
@@ -56,5 +56,6 @@ def diagnose_run(run, scenarios: list[ScenarioOutcome], reports_dir: Path, lefto
                    target_kind=run_status.target_words, run_id=settings.run_id,
                    notes=list(settings.notes) + [f"{what}: {value}" for what, value in run.measured.items()],
                    status=run_status)
+    report.changes = compare_with_last(reports_dir, run_status.history_key, diagnosis.findings)
     write(report, reports_dir)
     return {**report.to_dict(), "status_lines": run_status.lines()}

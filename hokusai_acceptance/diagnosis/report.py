@@ -48,6 +48,8 @@ class Report:
     evidence: RunEvidence
     components: dict[str, dict] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: findings new, resolved and persisting since the previous run against the same target (None: first run)
+    changes: dict | None = None
     status: RunStatus | None = None
 
     @property
@@ -73,6 +75,7 @@ class Report:
                 "probes": {k: v.to_dict() for k, v in self.evidence.probes.items()},
                 "leftovers": self.evidence.leftovers,
                 "scenarios": [s.__dict__ for s in self.scenarios], "notes": self.notes,
+                "changes_since_last_run": self.changes,
                 "status": self.status.to_dict() if self.status is not None else None}
 
 
@@ -294,6 +297,7 @@ def to_markdown(report: Report, performance: dict | None = None) -> str:
         lines += [f"- {line}" for line in report.status.lines()] + [""]
     lines += identity_lines(report)
     lines += ["## Executive summary", ""] + executive_summary(report) + [""]
+    lines += _change_lines(report)
     if report.healthy:
         lines += _component_table(report) + _gap_lines(report) + performance_lines(performance) + _drift_lines(report)
         lines += _note_lines(report)
@@ -328,6 +332,43 @@ def to_markdown(report: Report, performance: dict | None = None) -> str:
     lines += ["## Follow-up testing plan", ""] + [f"- {p}" for p in follow_up(report)] + [""]
     lines += _note_lines(report)
     return redact("\n".join(lines) + "\n")
+
+
+HISTORY_DIR = "history"
+
+
+def compare_with_last(reports_dir: Path, history_key: str, findings: list) -> dict | None:
+    """New, resolved and persisting findings against the previous run of the same target (and faults); then
+    this run becomes the previous one. None when there was no previous run."""
+    path = reports_dir / HISTORY_DIR / f"findings-{history_key}.json"
+    current = {f.id: f.title for f in findings}
+    try:
+        last = json.loads(path.read_text())
+    except (OSError, ValueError):
+        last = None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "findings": current},
+                               indent=1))
+    if not isinstance(last, dict):
+        return None
+    before = last.get("findings") or {}
+    return {"since": last.get("at", "an earlier run"),
+            "new": [{"id": i, "title": t} for i, t in current.items() if i not in before],
+            "resolved": [{"id": i, "title": t} for i, t in before.items() if i not in current],
+            "persisting": [{"id": i, "title": t} for i, t in current.items() if i in before]}
+
+
+def _change_lines(report: Report) -> list[str]:
+    changes = report.changes
+    if changes is None:
+        return []
+    lines = ["## Changed since the last run", "", f"Compared with the previous run against this target ({changes['since']}).",
+             ""]
+    for title, key in (("New", "new"), ("Resolved", "resolved"), ("Persisting", "persisting")):
+        items = changes[key]
+        lines.append(f"- **{title}** ({len(items)}): " + (", ".join(f"{x['title']} (`{x['id']}`)" for x in items)
+                                                           if items else "none"))
+    return lines + [""]
 
 
 def drift_of(report: Report) -> dict | None:
@@ -414,7 +455,7 @@ def render_html(report: Report, performance: dict | None, reports_dir: Path) -> 
         ruled_out=report.diagnosis.ruled_out, performance=performance, plots=plots,
         missed=[t for t in (performance or {}).get("targets", []) if not t.get("met")],
         leftovers=report.evidence.leftovers, follow_up=follow_up(report), notes=report.notes, terms=TERMS,
-        drift=drift_of(report),
+        drift=drift_of(report), changes=report.changes,
         tags=TAGS, first_action=first_action)
     return redact(html)
 
