@@ -30,11 +30,13 @@ DELAY_MS = 20.0
 LEVELS = (64, 256)
 WORKERS = (1, 2)
 AGREEMENT_USERS = 16
+#: the agreement pair's windows: long enough that a 95th percentile rests on some 900 answers per run
+AGREEMENT_SECONDS = 30.0
 TOLERANCE = 0.10
 
 
 def measure(url: str, *, seconds: float, levels=LEVELS, workers=WORKERS, agreement_users=AGREEMENT_USERS,
-            target: str = PROBE) -> dict:
+            target: str = PROBE, agreement_seconds: float | None = None) -> dict:
     """Runs at each level with each number of workers, then the agreement pair, against ``url`` + ``target``."""
     os.environ["HOKUSAI_LOAD_HEALTH_PATH"] = target
     runs = []
@@ -46,7 +48,7 @@ def measure(url: str, *, seconds: float, levels=LEVELS, workers=WORKERS, agreeme
             runs.append(result.to_dict())
             print(f"  {target}: {users:4d} users, {count} worker(s): {result.rps:8.1f} requests/s, p50 "
                   f"{result.p50_ms:.0f} ms, p95 {result.p95_ms:.0f} ms, {result.failures} failures", flush=True)
-    pair = [run_locust(url, users=agreement_users, seconds=seconds, operation="health", mount="",
+    pair = [run_locust(url, users=agreement_users, seconds=agreement_seconds or seconds, operation="health", mount="",
                        label=f"agreement ({count})", workers=count, recovery=False).to_dict() for count in workers]
     single, distributed = pair[0], pair[-1]
     ratios = {p: round(distributed[f"{p}_ms"] / max(single[f"{p}_ms"], 1e-9), 3) for p in ("p50", "p95")}
@@ -105,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.monotonic()
     with fixed_latency_server() as url:
-        fixed = measure(url, seconds=args.seconds, target=f"/ (answered after {DELAY_MS:.0f} ms)")
+        fixed = measure(url, seconds=args.seconds, target=f"/ (answered after {DELAY_MS:.0f} ms)",
+                        agreement_seconds=AGREEMENT_SECONDS)
     with EmbeddedStack() as stack:
         probe = measure(stack.api_url, seconds=args.seconds)
     results = {"fixed_latency": fixed, "api_probe": probe, "cpus": os.cpu_count(),
