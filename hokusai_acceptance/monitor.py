@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ DEFAULT_SELECTION = "@smoke and @readonly"
 #: a cycle that takes longer is stopped (the selection is short; a hung target is reported, not waited for)
 CYCLE_TIMEOUT = 20 * 60
 WEBHOOK_TIMEOUT = 5.0
+#: what a cycle's reports are read from; removed before each cycle
+CYCLE_FILES = ("infrastructure-report.json", "diagnosis-evidence.json", "status.json")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
@@ -53,19 +56,29 @@ class Cycle:
     latencies: list[tuple[str, str, float]] = field(default_factory=list)  # method, endpoint, seconds
 
     @property
+    def complete(self) -> bool:
+        """The cycle ran to its report (a crash, a configuration error or an interruption leaves none)."""
+        return self.exit_code in (0, 1) and self.verdict != "no report"
+
+    @property
     def green(self) -> bool:
         return self.exit_code == 0 and not self.findings and all(
             s["status"] in ("passed", "skipped") for s in self.scenarios)
 
 
+#: the API's own paths a call may be labelled with; anything else is "other" (labels never carry names or ids)
+OWN_PATHS = ("/health", "/health/alb", "/health/mlflow", "/api/health/mlflow", "/", "/ready", "/live", "/version",
+             "/metrics", "/openapi.json", "/docs")
+
+
 def endpoint_of(route: str) -> str:
-    """A bounded label for a registry call: the MLflow endpoint or the API's own path (ids never become labels)."""
-    for marker in ("/api/2.0/mlflow-artifacts/", "/api/2.0/mlflow/", "/api/3.0/mlflow/"):
+    """A bounded label for a registry call: the MLflow endpoint or one of the API's own paths."""
+    if "/api/2.0/mlflow-artifacts/" in route:
+        return "mlflow-artifacts/artifacts"
+    for marker in ("/api/2.0/mlflow/", "/api/3.0/mlflow/"):
         if marker in route:
-            tail = route.split(marker, 1)[1]
-            return marker.strip("/").split("/")[-1] + "/" + "/".join(tail.split("/")[:2]) if "artifacts" in marker \
-                else tail
-    return route if route.count("/") <= 3 else "/".join(route.split("/")[:4])
+            return "/".join(route.split(marker, 1)[1].split("/")[:2])
+    return route if route in OWN_PATHS else "other"
 
 
 def read_cycle(reports: Path, number: int, started: float, seconds: float, exit_code: int) -> Cycle:
@@ -129,6 +142,9 @@ class Metrics:
             self.finding.labels(entry.id, entry.severity, entry.owner).set(0)
 
     def update(self, cycle: Cycle) -> None:
+        if not cycle.complete:  # what it did not find says nothing: keep the last complete cycle's state
+            self.cycles.labels("incomplete").inc()
+            return
         severities = {e.id: (e.severity, e.owner) for e in CATALOG}
         for labels in list(self.finding._metrics):
             self.finding.labels(*labels).set(0)
@@ -167,7 +183,7 @@ def post_webhook(url: str, payload: dict) -> str | None:
                               headers={"Content-Type": "application/json"})
         return None if reply.status_code < 300 else f"HTTP {reply.status_code}"
     except requests.RequestException as exc:
-        return redact(f"{type(exc).__name__}: {exc}")[:200]
+        return type(exc).__name__  # its text names the URL, which for some webhooks is itself a secret
 
 
 class Monitor:
@@ -188,12 +204,18 @@ class Monitor:
 
     def run_cycle(self, number: int) -> Cycle:
         started = time.time()
+        for stale in CYCLE_FILES:  # a cycle that ends without its report must not be read as the last one's
+            (self.reports / stale).unlink(missing_ok=True)
         exit_code = run_report(self.selection, self.workdir, self.env, self.stopping)
         cycle = read_cycle(self.reports, number, started, time.time() - started, exit_code)
+        if self.stopping.is_set():
+            cycle.exit_code = -1  # interrupted: its report is partial
         self.metrics.update(cycle)
         if self.textfile is not None:
             self.textfile.parent.mkdir(parents=True, exist_ok=True)
             write_to_textfile(str(self.textfile), self.metrics.registry)
+        if not cycle.complete:
+            return cycle
         if self.previous is not None:
             for event in changes(self.previous, cycle.findings):
                 payload = {**event, "target": redact(self.target), "cycle": number, "verdict": cycle.verdict,
@@ -246,22 +268,24 @@ def run_report(selection: str, workdir: Path, env: dict[str, str], stopping: thr
 
 
 def _bounded(command: list[str], cwd: Path, env: dict[str, str], stopping: threading.Event) -> int:
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + CYCLE_TIMEOUT
-    while process.poll() is None:
-        if stopping.is_set() or time.monotonic() > deadline:
-            process.send_signal(signal.SIGINT)  # the suite cleans up and exits non-zero
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            break
-        time.sleep(0.2)
-    error = process.stderr.read() if process.stderr else ""
-    if process.returncode not in (0, 1):
-        print(redact(error[-1500:]), file=sys.stderr, flush=True)
-    return process.returncode if process.returncode is not None else 1
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors, text=True,
+                                   start_new_session=True)
+        deadline = time.monotonic() + CYCLE_TIMEOUT
+        while process.poll() is None:
+            if stopping.is_set() or time.monotonic() > deadline:
+                os.killpg(process.pid, signal.SIGINT)  # the suite cleans up and exits non-zero
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+                break
+            time.sleep(0.2)
+        if process.returncode not in (0, 1):
+            errors.seek(0)
+            print(redact(errors.read()[-1500:]), file=sys.stderr, flush=True)
+    return process.returncode
 
 
 def listen_address(text: str) -> tuple[str, int]:

@@ -55,7 +55,7 @@ class SuiteRun:
     phase: str = "starting"                           # starting | scenarios | finishing | done
     interrupted: int | None = None                    # the signal that interrupted the run, if one did
     measured: dict[str, str] = field(default_factory=dict)  # limits found by scenarios, stated in the reports
-    generated: dict[str, Any] = field(default_factory=dict)  # generated-request runs (FuzzRun), by kind
+    generated: dict[str, Any] = field(default_factory=dict)  # generated-request runs (FuzzRun) by kind; "scope"
     drift: dict | None = None                         # how the target's own description differs from the contract
 
     def __post_init__(self) -> None:

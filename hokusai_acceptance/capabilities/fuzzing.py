@@ -67,7 +67,9 @@ class FuzzChecks:
         return done
 
     def _scratch_scope(self, key: str) -> Scope:
-        """The experiment and run that generated writes naming someone else's are redirected to."""
+        """The experiment and run that generated writes naming someone else's are redirected to (made once)."""
+        if "scope" in self.run.generated:
+            return self.run.generated["scope"]
         resources = self.run.resources
         name = resources.name("fz-scratch")
         rest = MlflowRest(self.client, key)
@@ -77,7 +79,9 @@ class FuzzChecks:
         resources.experiments[name] = experiment_id
         run = expect.expect_success(rest.create_run(experiment_id, "fz-scratch"),
                                     "starting the generated writes' scratch run")
-        return Scope(prefix=resources.name("fz"), experiment_id=experiment_id, run_id=run["run"]["info"]["run_id"])
+        scope = Scope(prefix=resources.name("fz"), experiment_id=experiment_id, run_id=run["run"]["info"]["run_id"])
+        self.run.generated["scope"] = scope
+        return scope
 
     # ------------------------------------------------------------------ what the generated run found
 

@@ -8,6 +8,8 @@ embedded stack's internals: a remote run has exactly the same evidence.
 """
 from __future__ import annotations
 
+import hashlib
+
 from pathlib import Path
 
 from .engine import Diagnosis, Finding, diagnose
@@ -56,6 +58,8 @@ def diagnose_run(run, scenarios: list[ScenarioOutcome], reports_dir: Path, lefto
                    target_kind=run_status.target_words, run_id=settings.run_id,
                    notes=list(settings.notes) + [f"{what}: {value}" for what, value in run.measured.items()],
                    status=run_status)
-    report.changes = compare_with_last(reports_dir, run_status.history_key, diagnosis.findings)
+    # only a run of the same scenarios can tell what was resolved: a smaller selection finds less, not better
+    selected = hashlib.sha1("\n".join(sorted({s.name for s in scenarios})).encode()).hexdigest()[:10]
+    report.changes = compare_with_last(reports_dir, f"{run_status.history_key}-{selected}", diagnosis.findings)
     write(report, reports_dir)
     return {**report.to_dict(), "status_lines": run_status.lines()}

@@ -338,8 +338,9 @@ HISTORY_DIR = "history"
 
 
 def compare_with_last(reports_dir: Path, history_key: str, findings: list) -> dict | None:
-    """New, resolved and persisting findings against the previous run of the same target (and faults); then
-    this run becomes the previous one. None when there was no previous run."""
+    """New, resolved and persisting findings against the previous run with the same ``history_key`` (the
+    target, its faults and the scenarios selected); then this run becomes the previous one. None when there
+    was no previous run."""
     path = reports_dir / HISTORY_DIR / f"findings-{history_key}.json"
     current = {f.id: f.title for f in findings}
     try:
@@ -362,8 +363,8 @@ def _change_lines(report: Report) -> list[str]:
     changes = report.changes
     if changes is None:
         return []
-    lines = ["## Changed since the last run", "", f"Compared with the previous run against this target ({changes['since']}).",
-             ""]
+    lines = ["## Changed since the last run", "",
+             f"Compared with the previous run of the same scenarios against this target ({changes['since']}).", ""]
     for title, key in (("New", "new"), ("Resolved", "resolved"), ("Persisting", "persisting")):
         items = changes[key]
         lines.append(f"- **{title}** ({len(items)}): " + (", ".join(f"{x['title']} (`{x['id']}`)" for x in items)

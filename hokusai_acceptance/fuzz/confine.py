@@ -58,19 +58,37 @@ def confined_name(value: str, prefix: str) -> str:
     return f"{prefix}-{value}"[:MAX_NAME]
 
 
+def _names_something(value: Any) -> bool:
+    """A value the registry could take as a name or an id: MLflow turns numbers and booleans into strings."""
+    return value is not None and not isinstance(value, (dict, list))
+
+
 def confine_body(body: Any, scope: Scope) -> Any:
-    """The body of a generated write, with names prefixed and foreign ids replaced. A body that is not a
-    JSON object names nothing and is sent as generated (that is the point of sending it)."""
+    """The body of a generated write, with every name prefixed and every id this run does not own replaced,
+    whatever its type (MLflow turns ``0`` into experiment ``"0"``). Artifact locations and model sources are
+    pinned to the scratch run. A JSON string that decodes to an object (MLflow decodes such a body again) is
+    confined as that object. Any other body that is not an object names nothing and is sent as generated."""
+    if isinstance(body, str):
+        try:
+            inner = json.loads(body)
+        except ValueError:
+            return body
+        return json.dumps(confine_body(inner, scope)) if isinstance(inner, dict) else body
     if not isinstance(body, dict):
         return body
     body = dict(body)
     for name in NAME_FIELDS:
-        if isinstance(body.get(name), str):
-            body[name] = confined_name(body[name], scope.prefix)
-    if isinstance(body.get("experiment_id"), str) and not scope.owns_experiment(body["experiment_id"]):
+        if _names_something(body.get(name)):
+            body[name] = confined_name(str(body[name]), scope.prefix)
+    if _names_something(body.get("experiment_id")) and not scope.owns_experiment(str(body["experiment_id"])):
         body["experiment_id"] = scope.experiment_id
-    if isinstance(body.get("run_id"), str) and not scope.owns_run(body["run_id"]):
-        body["run_id"] = scope.run_id
+    for field_name in ("run_id", "run_uuid"):
+        if _names_something(body.get(field_name)) and not scope.owns_run(str(body[field_name])):
+            body[field_name] = scope.run_id
+    if "artifact_location" in body:
+        body.pop("artifact_location")  # the registry chooses where the run's files go
+    if _names_something(body.get("source")):
+        body["source"] = f"runs:/{scope.run_id}/model"
     return body
 
 

@@ -43,7 +43,7 @@ def validate(document: dict, what: str = "the contract document") -> None:
     except OpenAPIValidationError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "the document"
         raise ConfigError(f"{what} is not valid OpenAPI at {where}: {exc.message}") from exc
-    except Exception as exc:  # noqa: BLE001 - a reference that resolves nowhere, a value of the wrong type
+    except Exception as exc:
         raise ConfigError(f"{what} is not valid OpenAPI: {type(exc).__name__}: {exc}"[:500]) from exc
 
 
@@ -87,6 +87,10 @@ def operations(document: dict) -> dict[tuple[str, str], Operation]:
                 method.upper(), path, _auth(document, operation),
                 frozenset(str(s) for s in (operation.get("responses") or {})), required)
     return found
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
 
 
 def _template(path: str) -> re.Pattern:
@@ -142,7 +146,10 @@ class Drift:
 
 def drift(contract: dict, served: dict) -> Drift:
     """Compare the operations of ``served`` (a target's /openapi.json) with the contract's."""
-    ours, theirs = operations(contract), operations(served)
+    ours = operations(contract)
+    # a path parameter's name is not part of the operation: /runs/{id} and /runs/{run_id} are one path
+    theirs = {(method, _shape(path)): op for (method, path), op in operations(served).items()}
+    ours = {(method, _shape(path)): op for (method, path), op in ours.items()}
     auth_declared = bool((served.get("components") or {}).get("securitySchemes")) or "security" in served
     catch_alls = [(op, _template(op.path)) for op in theirs.values() if op.path.endswith("}")]
     result = Drift(served_title=str((served.get("info") or {}).get("title", "")), auth_declared=auth_declared)
@@ -156,14 +163,16 @@ def drift(contract: dict, served: dict) -> Drift:
         if served_op is None:
             matches = [c for c, pattern in catch_alls if c.method == op.method and pattern.match(op.path)]
             if matches:
-                used_catch_alls.add((matches[0].method, matches[0].path))
+                used_catch_alls.add((matches[0].method, _shape(matches[0].path)))
                 result.covered.append(f"{op.label} (by {matches[0].label})")
             else:
                 result.removed.append(op.label)
             continue
         differences = []
-        if auth_declared and served_op.auth != op.auth:
-            differences.append(f"auth: contract {op.auth}, target {served_op.auth}")
+        # FastAPI leaves "security" off a public route: not declaring it is saying "no key"
+        served_auth = NO_AUTH if served_op.auth == NOT_DECLARED else served_op.auth
+        if auth_declared and served_auth != op.auth:
+            differences.append(f"auth: contract {op.auth}, target {served_auth}")
         if served_op.required_parameters != op.required_parameters:
             differences.append("required parameters: contract "
                                f"{', '.join(sorted(op.required_parameters)) or 'none'}, target "

@@ -7,10 +7,12 @@ cleanup. The run's settings come from the environment the suite starts ``st`` wi
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import threading
 
+import requests
 import schemathesis
 
 from .confine import READ_METHODS, Scope, confine_body, confine_path_parameters, created
@@ -18,7 +20,13 @@ from .confine import READ_METHODS, Scope, confine_body, confine_path_parameters,
 WRITES = os.environ.get("HOKUSAI_FUZZ_WRITES") == "1"
 SCOPE = Scope.from_json(os.environ["HOKUSAI_FUZZ_SCOPE"]) if os.environ.get("HOKUSAI_FUZZ_SCOPE") else None
 CREATED = os.environ.get("HOKUSAI_FUZZ_CREATED", "")
+READ_BACK = os.environ.get("HOKUSAI_FUZZ_READ_BACK", "")
+BASE = os.environ.get("HOKUSAI_FUZZ_BASE", "").rstrip("/")
+#: how each kind of created thing is read back through the registry, and the parameter naming it
+READS = {"experiment": ("experiments/get", "experiment_id"), "run": ("runs/get", "run_id"),
+         "model": ("registered-models/get", "name")}
 _file_lock = threading.Lock()
+_session = requests.Session()
 
 
 class WriteRefused(Exception):
@@ -44,13 +52,49 @@ def after_call(context, case, response):
         answer = response.json()
     except ValueError:  # not JSON: it created nothing we can name
         return
+    if case.path.endswith("/registered-models/delete") and response.status_code == 200 \
+            and isinstance(case.body, dict) and isinstance(case.body.get("name"), str):
+        read_back(case, "model", case.body["name"], expect_gone=True)
     made = created(case.path, response.status_code, answer)
     if made is None:
         return
     kind, value = made
+    read_back(case, kind, value, expect_gone=False)
     if kind in ("experiment", "run"):
         SCOPE.remember(kind, value)
     if CREATED:
         with _file_lock, open(CREATED, "a", encoding="utf-8") as out:
             name = case.body.get("name") if isinstance(case.body, dict) else None
             out.write(json.dumps({"kind": kind, "value": value, "name": name}) + "\n")
+
+
+def read_back(case, kind: str, value: str, *, expect_gone: bool) -> None:
+    """Read what a generated write created (it must be there) or deleted (it must be gone), through the registry
+    with the run's key; a read that disagrees is written down for the suite as a failed check."""
+    if not (BASE and READ_BACK):
+        return
+    endpoint, parameter = READS[kind]
+    url = f"{BASE}/api/mlflow/api/2.0/mlflow/{endpoint}"
+    headers = {"Authorization": f"Bearer {os.environ.get('HOKUSAI_FUZZ_KEY', '')}"}
+    try:
+        reply = _session.get(url, params={parameter: value}, headers=headers, timeout=10)
+    except requests.RequestException as exc:
+        problem, status, content, reply_headers, elapsed = f"no answer: {type(exc).__name__}", None, b"", {}, 0.0
+    else:
+        status, content, reply_headers = reply.status_code, reply.content, dict(reply.headers)
+        elapsed = reply.elapsed.total_seconds()
+        if expect_gone:
+            problem = None if status == 404 else f"still readable after it was deleted (HTTP {status})"
+        else:
+            problem = None if status == 200 else f"created, but not readable (HTTP {status})"
+    if problem is None:
+        return
+    record = {"operation": f"{case.method.upper()} {case.operation.path}", "problem": f"{kind} {value}: {problem}",
+              "interaction": {"timestamp": 0.0, "request": {
+                  "method": "GET", "uri": reply.url if status is not None else url,
+                  "headers": {"Authorization": [headers["Authorization"]]}},
+                  "response": None if status is None else {
+                      "status_code": status, "headers": {k: [v] for k, v in reply_headers.items()},
+                      "content": {"$base64": base64.b64encode(content[:2000]).decode()}, "elapsed": elapsed}}}
+    with _file_lock, open(READ_BACK, "a", encoding="utf-8") as out:
+        out.write(json.dumps(record) + "\n")

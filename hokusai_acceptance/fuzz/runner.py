@@ -34,14 +34,16 @@ from .contract import CONTRACT
 
 SERVER_ERRORS = ("not_a_server_error",)
 CONFORMANCE = ("status_code_conformance", "content_type_conformance", "response_schema_conformance")
-READ_BACK = ("ensure_resource_availability", "use_after_free")
-#: what the shared generated run checks; each scenario reads the part it speaks for
-CHECKS = SERVER_ERRORS + CONFORMANCE + READ_BACK
+#: "read_back" is the suite's own check (hooks.read_back): MLflow's create/get/delete paths are not what
+#: Schemathesis's own two read-back checks recognise, so they alone could never fail here
+READ_BACK = ("read_back", "ensure_resource_availability", "use_after_free")
+#: what the shared generated run has Schemathesis check; each scenario reads the part it speaks for
+CHECKS = SERVER_ERRORS + CONFORMANCE + tuple(c for c in READ_BACK if c != "read_back")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 #: where the generated run's results sit in the Allure report: beside the @fuzz feature's own scenarios
 EPIC, FEATURE = "Requests nobody wrote down", "Generated requests, one result per operation (Schemathesis)"
 PROBE_PATHS = ("/health", "/health/alb", "/health/mlflow", "/api/health/mlflow", "/", "/ready", "/live",
-               "/version")
+               "/version", "/metrics")
 
 
 class FuzzRunFailed(InfrastructureError):
@@ -87,7 +89,10 @@ class Defect:
     @property
     def own_endpoint(self) -> bool:
         """A failure on the API's own endpoints (probes), not on the MLflow it forwards to."""
-        return urlsplit(self.exchange.url).path in PROBE_PATHS
+        path = urlsplit(self.exchange.url).path
+        if "/api/mlflow/" in path or "/mlflow/" in path:
+            return False
+        return path in PROBE_PATHS or path.endswith(tuple(p for p in PROBE_PATHS if p != "/"))
 
     def reproduction(self) -> str:
         """The request as a command a person can paste: the run's key comes from their own environment."""
@@ -168,9 +173,10 @@ def run(options: FuzzOptions, allure_dir: Path) -> FuzzRun:
     before = set(os.listdir(allure_dir))
     work = Path(tempfile.mkdtemp(prefix="hokusai-fuzz-"))
     try:
-        events, created_file = work / "events.ndjson", work / "created.jsonl"
+        events, created_file, read_back_file = work / "events.ndjson", work / "created.jsonl", work / "read-back.jsonl"
         env = {**os.environ, "HOKUSAI_FUZZ_KEY": options.key or "", "SCHEMATHESIS_HOOKS": "hokusai_acceptance.fuzz.hooks",
                "HOKUSAI_FUZZ_WRITES": "1" if options.writes else "0", "HOKUSAI_FUZZ_CREATED": str(created_file),
+               "HOKUSAI_FUZZ_READ_BACK": str(read_back_file), "HOKUSAI_FUZZ_BASE": options.base_url,
                "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "SCHEMATHESIS_TELEMETRY": "false",
                "PYTHONDONTWRITEBYTECODE": "1"}
         if options.scope is not None:
@@ -189,11 +195,14 @@ def run(options: FuzzOptions, allure_dir: Path) -> FuzzRun:
         if stopped:
             result.stop_reason = f"its time limit ({options.max_seconds} s; the operations not reached are not tested)"
         result.seconds = result.seconds or seconds
+        if read_back_file.is_file():
+            result.defects += read_back_defects(read_back_file.read_text().splitlines())
         if created_file.is_file():
             result.created = [json.loads(line) for line in created_file.read_text().splitlines() if line.strip()]
         result.allure_results = tidy_allure(allure_dir, before)
         return result
     finally:
+        tidy_allure(allure_dir, before)  # whatever happened, nothing it wrote keeps the key
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -322,7 +331,7 @@ def read_events(lines: list[str]) -> FuzzRun:
                     operation = failure.get("operation") or label
                     phase = (((cases.get(case_id) or {}).get("value") or {}).get("meta") or {}).get("phase", {})
                     key = (check.get("name"), operation, exchange.status, exchange.answered_by, exchange.server,
-                           " ".join(exchange.body_prefix.split())[:60])
+                           _answer_shape(exchange))
                     counts[key] += 1
                     if key not in seen:
                         seen[key] = Defect(check=str(check.get("name")), title=str(failure.get("title", "")),
@@ -337,6 +346,35 @@ def read_events(lines: list[str]) -> FuzzRun:
     result.defects = sorted(seen.values(), key=lambda d: (d.check, d.operation))
     result.operations = len(operations)
     return result
+
+
+def _answer_shape(exchange: Exchange) -> str:
+    """What makes two answers the same kind: MLflow's error code (its messages repeat the generated values), or
+    the start of any other body."""
+    try:
+        data = json.loads(exchange.body_prefix)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and "error_code" in data:
+        return str(data["error_code"])
+    return " ".join(exchange.body_prefix.split())[:60]
+
+
+def read_back_defects(lines: list[str]) -> list[Defect]:
+    """The suite's own read-back failures (written by the hooks), one defect per kind of problem."""
+    found: dict[tuple[str, str], Defect] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        problem = record["problem"].split(": ", 1)[-1]
+        key = (record["operation"], problem.split(" (HTTP")[0])
+        if key in found:
+            found[key].count += 1
+            continue
+        found[key] = Defect(check="read_back", title="Write not read back", message=redact(record["problem"]),
+                            operation=record["operation"], phase="stateful", exchange=exchange_of(record["interaction"]))
+    return list(found.values())
 
 
 def relayed_signature(interaction: dict) -> str | None:
@@ -381,7 +419,8 @@ def tidy_allure(allure_dir: Path, before: set[str]) -> int:
         if name.endswith("-result.json"):
             data = json.loads(text)
             labels = [label for label in data.get("labels", [])
-                      if label.get("name") not in ("feature", "epic", "parentSuite", "suite")]
+                      if label.get("name") not in ("feature", "epic", "parentSuite", "suite")
+                      and label != {"name": "tag", "value": "fuzz"}]
             labels += [{"name": "epic", "value": EPIC}, {"name": "feature", "value": FEATURE},
                        {"name": "tag", "value": "fuzz"}]
             data["labels"] = labels

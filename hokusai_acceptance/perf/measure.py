@@ -32,10 +32,13 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def require_loopback(url: str) -> None:
-    """Load only ever goes to this machine."""
+    """Load only ever goes to this machine, unless the operator names one other host explicitly
+    (HOKUSAI_LOAD_ALLOW_HOST: workers on other machines cannot reach this one's 127.0.0.1)."""
     host = urlsplit(url).hostname
-    if host not in LOOPBACK:
-        raise ConfigError(f"load and latency runs target 127.0.0.1 only; refusing {host!r}")
+    allowed = os.environ.get("HOKUSAI_LOAD_ALLOW_HOST", "").strip()
+    if host not in LOOPBACK and not (allowed and host == allowed):
+        raise ConfigError(f"load and latency runs target 127.0.0.1 only; refusing {host!r} (an operator can allow "
+                          f"one other host with HOKUSAI_LOAD_ALLOW_HOST)")
 
 
 class TimingClient:
@@ -284,11 +287,18 @@ def _locust_processes(command: list[str], env: dict[str, str], workers: int, sec
     if workers == 1:
         proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=deadline, check=False)
         return proc.returncode, proc.stderr or proc.stdout
-    port = _free_port()
-    master_cmd = command + ["--master", "--master-bind-host", master_bind_host(), "--master-bind-port", str(port),
-                            "--expect-workers", str(workers), "--expect-workers-max-wait", str(WORKER_CONNECT_SECONDS)]
-    worker_cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--worker", "--master-host", "127.0.0.1",
+    bind = master_bind_host()
+    port = int(os.environ.get("HOKUSAI_LOAD_MASTER_PORT") or _free_port())
+    remote = int(os.environ.get("HOKUSAI_LOAD_REMOTE_WORKERS") or 0)  # workers started on other machines
+    master_cmd = command + ["--master", "--master-bind-host", bind, "--master-bind-port", str(port),
+                            "--expect-workers", str(workers + remote),
+                            "--expect-workers-max-wait", str(WORKER_CONNECT_SECONDS)]
+    local = "127.0.0.1" if bind in ("0.0.0.0", "*", "") else bind
+    worker_cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--worker", "--master-host", local,
                   "--master-port", str(port), "--loglevel", "ERROR"]
+    if remote:
+        print(f"load: the Locust master waits {WORKER_CONNECT_SECONDS} s for {remote} remote worker(s) at "
+              f"{bind}:{port}", file=sys.stderr, flush=True)
     spawned: list[subprocess.Popen] = []
     try:
         master = subprocess.Popen(master_cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

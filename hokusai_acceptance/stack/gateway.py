@@ -594,8 +594,14 @@ async def guard_ownership(state: GatewayState, request: Request, info: dict) -> 
             return _refusal(413, "An MLflow request body this large is not accepted", "BODY_TOO_LARGE")
         raw = await request.body()  # small, or unsized: read whole (JSON calls are small)
         body = ownership.parse_body(raw)
+        if ownership.is_json_string(raw):
+            # MLflow decodes a JSON string body a second time and acts on the object inside: a write the owner
+            # check would never have seen
+            return _refusal(400, "An MLflow request body must be a JSON object, not a JSON string",
+                            "BODY_NOT_AN_OBJECT")
         if raw and not ownership.is_json_object(raw):
-            # not a JSON object: it names and creates nothing; MLflow answers it as it was sent
+            # not a JSON object (an array, a number, not JSON): it names and creates nothing; MLflow answers it
+            # as it was sent
             return None
     if "tags" in body and body["tags"] is not None and not isinstance(body["tags"], list):
         return _refusal(400, "'tags' must be a list of {\"key\", \"value\"} objects", "INVALID_TAGS")

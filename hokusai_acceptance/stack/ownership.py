@@ -74,6 +74,13 @@ def _tags(body: dict) -> list:
     return tags if isinstance(tags, list) else []
 
 
+def is_json_string(raw: bytes) -> bool:
+    try:
+        return isinstance(json.loads(raw), str)
+    except (ValueError, UnicodeDecodeError):
+        return False
+
+
 def is_json_object(raw: bytes) -> bool:
     try:
         return isinstance(json.loads(raw), dict)

@@ -1,4 +1,5 @@
 """The embedded reference stack honours the registry contract (sections 3-5)."""
+import json
 import os
 import time
 
@@ -52,6 +53,14 @@ def test_bearer_scheme_is_case_sensitive(stack):
 def test_a_key_no_header_can_carry_is_refused_as_invalid_not_with_a_server_error(stack, key):
     reply = requests.get(stack.url + SEARCH + "&api_key=" + key, timeout=10)
     assert (reply.status_code, reply.json()) == (401, {"detail": "Invalid or expired API key"})
+
+
+def test_a_json_string_body_mlflow_would_decode_again_is_refused_before_the_owner_check_could_be_skipped(stack):
+    inner = '{"name": "hk-accept-string-body"}'
+    reply = requests.post(stack.url + "/api/mlflow/api/2.0/mlflow/registered-models/create", timeout=10,
+                          data=json.dumps(inner), headers={"Authorization": f"Bearer {stack.keys.valid}",
+                                                           "Content-Type": "application/json"})
+    assert reply.status_code == 400 and reply.json()["error"] == "BODY_NOT_AN_OBJECT"
 
 
 def test_a_create_whose_tags_are_not_a_list_is_refused_before_it_reaches_mlflow(stack):

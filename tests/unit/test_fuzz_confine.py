@@ -1,4 +1,6 @@
 """Generated writes stay inside what the run owns: names prefixed, foreign ids replaced."""
+import json
+
 from hokusai_acceptance.fuzz.confine import Scope, confine_body, confine_path_parameters, confined_name, created
 
 SCOPE = Scope(prefix="hk-accept-abc123-fz", experiment_id="7", run_id="a" * 32)
@@ -25,10 +27,26 @@ def test_ids_the_run_created_itself_are_kept():
                                                                                 "run_id": "c" * 32}
 
 
-def test_a_body_that_is_not_an_object_is_sent_as_generated_and_wrong_types_are_left_for_the_server():
+def test_a_body_that_is_not_an_object_is_sent_as_generated():
     assert confine_body([], SCOPE) == []
     assert confine_body("text", SCOPE) == "text"
-    assert confine_body({"experiment_id": 5, "name": None}, SCOPE) == {"experiment_id": 5, "name": None}
+    assert confine_body({"name": None, "tags": [1]}, SCOPE) == {"name": None, "tags": [1]}
+
+
+def test_numbers_and_booleans_count_as_names_and_ids_because_mlflow_turns_them_into_strings():
+    body = confine_body({"experiment_id": 0, "run_uuid": 7, "name": 5, "new_name": True}, SCOPE)
+    assert body == {"experiment_id": "7", "run_uuid": "a" * 32, "name": "hk-accept-abc123-fz-5",
+                    "new_name": "hk-accept-abc123-fz-True"}
+
+
+def test_a_json_string_body_that_mlflow_would_decode_again_is_confined_as_the_object_it_holds():
+    confined = json.loads(confine_body('{"name": "someone-elses-model", "experiment_id": "0"}', SCOPE))
+    assert confined == {"name": "hk-accept-abc123-fz-someone-elses-model", "experiment_id": "7"}
+
+
+def test_artifact_locations_and_model_sources_stay_with_the_scratch_run():
+    body = confine_body({"name": "m", "artifact_location": "s3://other/bucket", "source": "runs:/b0b/model"}, SCOPE)
+    assert "artifact_location" not in body and body["source"] == f"runs:/{'a' * 32}/model"
 
 
 def test_artifact_paths_land_under_the_scratch_experiment_and_run():

@@ -117,6 +117,10 @@ def test_the_command_never_carries_the_key_and_a_read_only_run_sends_only_reads(
     options = runner.FuzzOptions(base_url=BASE, key=KEY, max_examples=5, max_seconds=10, seed=7)
     cmd = runner.command(options, tmp_path / "c.toml", tmp_path / "allure", tmp_path / "e.ndjson")
     assert KEY not in " ".join(cmd)
+    from schemathesis.cli.commands.run import executor  # noqa: F401 - the checks are registered on import
+    from schemathesis.checks import CHECKS as KNOWN
+
+    assert set(cmd[cmd.index("--checks") + 1].split(",")) <= set(KNOWN.get_all_names())
     assert cmd[cmd.index("--include-method") + 1] == "GET" and "stateful" not in cmd[cmd.index("--phases") + 1]
     writes = runner.FuzzOptions(base_url=BASE, key=KEY, writes=True, scope=Scope("p", "1", "r"))
     cmd = runner.command(writes, tmp_path / "c.toml", tmp_path / "allure", tmp_path / "e.ndjson")
@@ -150,3 +154,14 @@ def test_allure_results_written_by_the_run_are_grouped_and_redacted(tmp_path):
 def test_only_loopback_targets_count_as_local():
     assert runner.is_loopback("http://127.0.0.1:8000") and runner.is_loopback("http://localhost")
     assert not runner.is_loopback("https://registry.hokus.ai")
+
+
+def test_a_write_that_cannot_be_read_back_is_a_defect_of_its_own_with_the_read_that_showed_it():
+    record = {"operation": "POST /api/mlflow/api/2.0/mlflow/registered-models/create",
+              "problem": "model hk-accept-x-fz-m: created, but not readable (HTTP 404)",
+              "interaction": interaction("GET", "/api/mlflow/api/2.0/mlflow/registered-models/get?name=m", 404,
+                                         '{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no"}')}
+    defects = runner.read_back_defects([json.dumps(record), json.dumps(record), ""])
+    assert len(defects) == 1 and defects[0].count == 2 and defects[0].check == "read_back"
+    assert defects[0].exchange.status == 404 and "created, but not readable" in defects[0].message
+    assert "read_back" in runner.READ_BACK

@@ -19,9 +19,11 @@ KEY = "hk_live_MonitorUnitTestKey0123456789abcd"
 
 @pytest.mark.parametrize("route,endpoint", [
     ("/api/mlflow/api/2.0/mlflow/experiments/search", "experiments/search"),
-    ("/api/mlflow/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model.pkl", "mlflow-artifacts/artifacts/1"),
+    ("/api/mlflow/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model.pkl", "mlflow-artifacts/artifacts"),
+    ("/api/mlflow/api/2.0/mlflow/registered-models/get", "registered-models/get"),
     ("/health", "/health"),
     ("/api/health/mlflow", "/api/health/mlflow"),
+    ("/models/my-private-model/1", "other"),
 ])
 def test_calls_are_labelled_by_endpoint_never_by_id(route, endpoint):
     assert endpoint_of(route) == endpoint
@@ -50,18 +52,29 @@ def test_metrics_follow_the_latest_cycle_and_every_known_cause_is_a_series():
     metrics = Metrics()
     bad = Cycle(1, 100.0, 10.0, 1, findings={"health-lies": {"title": "t", "severity": "high", "owner": "o"}},
                 scenarios=[{"name": "S", "feature": "F", "status": "failed", "seconds": 1.5}])
+    bad.verdict = "works in part"
     metrics.update(bad)
     text = generate_latest(metrics.registry).decode()
     assert re.search(r'hokusai_finding_present\{finding="health-lies",[^}]*\} 1\.0', text)
     assert re.search(r'hokusai_finding_present\{finding="target-unreachable",[^}]*\} 0\.0', text)
     assert 'hokusai_scenario_passed{feature="F",scenario="S"} 0.0' in text
     assert "hokusai_last_green_run_timestamp_seconds 0.0" in text
-    metrics.update(Cycle(2, 200.0, 10.0, 0, scenarios=[{"name": "S", "feature": "F", "status": "passed",
+    metrics.update(Cycle(2, 200.0, 10.0, 0, verdict="works", scenarios=[{"name": "S", "feature": "F", "status": "passed",
                                                          "seconds": 1.0}]))
     text = generate_latest(metrics.registry).decode()
     assert re.search(r'hokusai_finding_present\{finding="health-lies",[^}]*\} 0\.0', text)
     assert "hokusai_last_green_run_timestamp_seconds 210.0" in text
     assert 'hokusai_monitor_cycles_total{outcome="green"} 1.0' in text
+
+
+def test_a_cycle_without_its_report_changes_no_state():
+    metrics = Metrics()
+    metrics.update(Cycle(1, 100.0, 10.0, 1, verdict="works", findings={"health-lies": {"title": "t", "severity": "high",
+                                                                                          "owner": "o"}}))
+    metrics.update(Cycle(2, 200.0, 10.0, 2, verdict="no report"))
+    text = generate_latest(metrics.registry).decode()
+    assert re.search(r'hokusai_finding_present\{finding="health-lies",[^}]*\} 1\.0', text)
+    assert 'hokusai_monitor_cycles_total{outcome="incomplete"} 1.0' in text
 
 
 def test_appearing_and_resolving_findings_are_the_changes():

@@ -65,6 +65,11 @@ def test_refusals_name_what_is_taken():
     assert "'tok'" in own.token_message("tok")
 
 
+def test_a_json_string_is_told_apart_from_other_bodies():
+    assert own.is_json_string(b'"{\\"name\\": \\"m\\"}"') and not own.is_json_string(b'{"name": "m"}')
+    assert not own.is_json_string(b"[]") and not own.is_json_string(b"{broken")
+
+
 def test_only_a_json_object_is_a_body_the_gateway_rewrites():
     assert own.is_json_object(b'{"name": "m"}')
     for raw in (b"[]", b"[null, null]", b'"text"', b"5", b"{broken", b"\xff\xfe"):

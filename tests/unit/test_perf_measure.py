@@ -225,3 +225,17 @@ def test_the_master_listens_on_this_machine_unless_an_address_is_named(monkeypat
     assert master_bind_host() == "127.0.0.1"
     monkeypatch.setenv("HOKUSAI_LOAD_MASTER_BIND", "10.0.0.5")
     assert master_bind_host() == "10.0.0.5"
+
+
+def test_load_goes_to_another_host_only_when_the_operator_names_it(monkeypatch):
+    from hokusai_acceptance.errors import ConfigError
+    from hokusai_acceptance.perf.measure import require_loopback
+
+    monkeypatch.delenv("HOKUSAI_LOAD_ALLOW_HOST", raising=False)
+    require_loopback("http://127.0.0.1:8000")
+    with pytest.raises(ConfigError, match="HOKUSAI_LOAD_ALLOW_HOST"):
+        require_loopback("http://10.0.0.7:8000")
+    monkeypatch.setenv("HOKUSAI_LOAD_ALLOW_HOST", "10.0.0.7")
+    require_loopback("http://10.0.0.7:8000")
+    with pytest.raises(ConfigError):
+        require_loopback("https://registry.hokus.ai")
