@@ -11,7 +11,7 @@ from hokusai_acceptance.fuzz import runner
 from hokusai_acceptance.fuzz.confine import Scope
 from hokusai_acceptance.redaction import register_secret
 
-KEY = "hk_live_FuzzRunnerTestKey0123456789abcdef"
+KEY = "hk_live_" + "Fz" * 16
 BASE = "http://127.0.0.1:9"
 
 

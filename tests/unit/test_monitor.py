@@ -14,7 +14,7 @@ from hokusai_acceptance.errors import ConfigError
 from hokusai_acceptance.redaction import register_secret
 
 ROOT = Path(__file__).resolve().parents[2]
-KEY = "hk_live_MonitorUnitTestKey0123456789abcd"
+KEY = "hk_live_" + "Mo" * 16
 
 
 @pytest.mark.parametrize("route,endpoint", [
