@@ -101,7 +101,7 @@ def apply_skip_reasons(reports_dir: Path) -> int:
     and a message would show as an error box): skipped by the suite with its reason, or not selected."""
     import json
 
-    from .status import NOT_SELECTED_PERFORMANCE
+    from .status import NOT_SELECTED_FUZZ, NOT_SELECTED_PERFORMANCE
 
     source = reports_dir / "skip-reasons.json"
     reasons = {(r["feature"], r["scenario"]): r["reason"]
@@ -119,6 +119,8 @@ def apply_skip_reasons(reports_dir: Path) -> int:
             why = f"Not run: skipped by the suite: {reason}."
         elif "performance" in tags:
             why = f"Not run: not selected: performance scenarios {NOT_SELECTED_PERFORMANCE}."
+        elif "fuzz" in tags:
+            why = f"Not run: not selected: {NOT_SELECTED_FUZZ}."
         else:
             why = "Not run: not selected: outside this run's tag selection."
         data["description"] = why

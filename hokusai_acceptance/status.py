@@ -18,6 +18,7 @@ from .redaction import redact
 STATUS_FILE = "status.json"
 NOT_SELECTED_PERFORMANCE = ("run only when asked for (--tags=@performance): timing on a shared machine is not a "
                             "verdict on the product")
+NOT_SELECTED_FUZZ = "generated requests run only when asked for (--tags=@fuzz, make fuzz): they take minutes"
 
 
 @dataclass
@@ -187,5 +188,5 @@ def _not_selected_reason(item: dict) -> str:
     if "performance" in item.get("tags", ()):
         return f"performance scenarios {NOT_SELECTED_PERFORMANCE}"
     if "fuzz" in item.get("tags", ()) and not item.get("selection", "").count("fuzz"):
-        return "generated requests run only when asked for (--tags=@fuzz, make fuzz): they take minutes"
+        return NOT_SELECTED_FUZZ
     return f"outside the tag selection ({item.get('selection') or 'the default selection'})"
