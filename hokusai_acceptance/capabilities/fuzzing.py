@@ -56,15 +56,19 @@ class FuzzChecks:
             max_seconds=int(self.run.budget("fuzz_write_seconds" if writes else "fuzz_read_seconds")),
             seed=int(self.run.budget("fuzz_seed")),
             rate_limit=None if runner.is_loopback(self.run.base_url) else "10/s", scope=scope)
-        done = runner.run(options, reports_dir() / "allure-results")
+        return runner.run(options, reports_dir() / "allure-results", on_created=self._track_created)
+
+    def _track_created(self, created: list[dict]) -> None:
+        """What generated writes created joins the run's cleanup (told even when the generated run failed)."""
         resources = self.run.resources
-        for item in done.created:
+        for item in created:
             name = item.get("name") or item.get("value")
-            if item["kind"] == "model" and resources.owns(name):
+            if not isinstance(name, str) or not resources.owns(name):
+                continue
+            if item["kind"] == "model":
                 resources.add_model(name)
-            elif item["kind"] == "experiment" and isinstance(item.get("name"), str) and resources.owns(item["name"]):
-                resources.experiments[item["name"]] = item["value"]
-        return done
+            elif item["kind"] == "experiment":
+                resources.experiments[name] = item["value"]
 
     def _scratch_scope(self, key: str) -> Scope:
         """The experiment and run that generated writes naming someone else's are redirected to (made once)."""

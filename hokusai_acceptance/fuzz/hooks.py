@@ -64,7 +64,13 @@ def after_call(context, case, response):
         SCOPE.remember(kind, value)
     if CREATED:
         with _file_lock, open(CREATED, "a", encoding="utf-8") as out:
-            name = case.body.get("name") if isinstance(case.body, dict) else None
+            body = case.body
+            if isinstance(body, str):  # a JSON-string body MLflow decoded again (confined as its object)
+                try:
+                    body = json.loads(body)
+                except ValueError:
+                    body = None
+            name = body.get("name") if isinstance(body, dict) else None
             out.write(json.dumps({"kind": kind, "value": value, "name": name}) + "\n")
 
 

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -166,8 +167,9 @@ def command(options: FuzzOptions, config: Path, allure_dir: Path, events: Path) 
     return cmd
 
 
-def run(options: FuzzOptions, allure_dir: Path) -> FuzzRun:
-    """Carry out one generated-request run; its Allure results land in ``allure_dir``."""
+def run(options: FuzzOptions, allure_dir: Path, on_created: Callable[[list[dict]], None] | None = None) -> FuzzRun:
+    """Carry out one generated-request run; its Allure results land in ``allure_dir``. ``on_created`` is told
+    what the run's writes created, even when the run itself fails, so the cleanup can remove it."""
     allure_dir = allure_dir.resolve()  # Schemathesis runs in a folder of its own
     allure_dir.mkdir(parents=True, exist_ok=True)
     before = set(os.listdir(allure_dir))
@@ -197,13 +199,20 @@ def run(options: FuzzOptions, allure_dir: Path) -> FuzzRun:
         result.seconds = result.seconds or seconds
         if read_back_file.is_file():
             result.defects += read_back_defects(read_back_file.read_text().splitlines())
-        if created_file.is_file():
-            result.created = [json.loads(line) for line in created_file.read_text().splitlines() if line.strip()]
+        result.created = _created(created_file)
         result.allure_results = tidy_allure(allure_dir, before)
         return result
     finally:
         tidy_allure(allure_dir, before)  # whatever happened, nothing it wrote keeps the key
+        if on_created is not None:
+            on_created(_created(created_file))
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _created(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 #: how long an interrupted run may take to write its reports before it is killed

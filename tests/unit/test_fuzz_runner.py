@@ -2,6 +2,7 @@
 import base64
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +166,21 @@ def test_a_write_that_cannot_be_read_back_is_a_defect_of_its_own_with_the_read_t
     assert len(defects) == 1 and defects[0].count == 2 and defects[0].check == "read_back"
     assert defects[0].exchange.status == 404 and "created, but not readable" in defects[0].message
     assert "read_back" in runner.READ_BACK
+
+
+def test_what_the_writes_created_reaches_the_cleanup_even_when_the_run_fails(tmp_path, monkeypatch):
+    """A run whose Schemathesis process ends without a report still hands over what its writes created."""
+    told = []
+
+    real_popen = subprocess.Popen
+
+    def no_report(cmd, **kwargs):
+        created = json.dumps({"kind": "model", "value": "p-m", "name": "p-m"})
+        Path(kwargs["env"]["HOKUSAI_FUZZ_CREATED"]).write_text(created + "\n")
+        return real_popen(["sh", "-c", "exit 2"], **kwargs)
+
+    monkeypatch.setattr(runner.subprocess, "Popen", no_report)
+    options = runner.FuzzOptions(base_url=BASE, key=KEY, writes=True, scope=Scope("p", "1", "r"), max_seconds=5)
+    with pytest.raises(runner.FuzzRunFailed):
+        runner.run(options, tmp_path / "allure", on_created=told.extend)
+    assert told == [{"kind": "model", "value": "p-m", "name": "p-m"}]
