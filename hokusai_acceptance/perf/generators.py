@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..errors import StackError
 from ..stack.launcher import EmbeddedStack
+from ..stack.processes import free_port
 from .measure import run_locust
 
 PROBE = "/health/alb"
@@ -60,9 +61,7 @@ def measure(url: str, *, seconds: float, levels=LEVELS, workers=WORKERS, agreeme
 
 @contextlib.contextmanager
 def fixed_latency_server(delay_ms: float = DELAY_MS):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "hokusai_acceptance.perf.fixed_latency", "--port", str(port),
                                 "--ms", str(delay_ms), "--parent", str(os.getpid())], start_new_session=True)
     try:

@@ -9,7 +9,6 @@ import json
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import psutil
 import urllib3
 
 from ..errors import ConfigError, RegistryCallFailed, StackError
+from ..stack.processes import free_port
 from ..paths import PROJECT_ROOT
 from ..mlflow_paths import SEARCH_EXPERIMENTS
 
@@ -262,12 +262,6 @@ def master_bind_host() -> str:
     return os.environ.get("HOKUSAI_LOAD_MASTER_BIND", "127.0.0.1")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _stop_all(processes: list[subprocess.Popen]) -> None:
     for process in processes:
         if process.poll() is None:
@@ -288,7 +282,7 @@ def _locust_processes(command: list[str], env: dict[str, str], workers: int, sec
         proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=deadline, check=False)
         return proc.returncode, proc.stderr or proc.stdout
     bind = master_bind_host()
-    port = int(os.environ.get("HOKUSAI_LOAD_MASTER_PORT") or _free_port())
+    port = int(os.environ.get("HOKUSAI_LOAD_MASTER_PORT") or free_port())
     remote = int(os.environ.get("HOKUSAI_LOAD_REMOTE_WORKERS") or 0)  # workers started on other machines
     master_cmd = command + ["--master", "--master-bind-host", bind, "--master-bind-port", str(port),
                             "--expect-workers", str(workers + remote),
