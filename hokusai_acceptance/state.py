@@ -121,9 +121,9 @@ class PerformanceState(StepState):
     direct_load: dict = needs("'When <n> simulated callers read the registry ... and straight to MLflow'")
     requested: dict = needs("a step that puts simulated callers on the registry")
     operation_stats: dict = needs("'When I time these registry operations through the gateway'")
-    cache_cold: LatencyStats = needs("'When I time <n> validated reads with the cache emptied before each ...'")
-    cache_warm: LatencyStats = needs("'When I time <n> validated reads with the cache emptied before each ...'")
-    cache_validations: dict = needs("'When I time <n> validated reads with the cache emptied before each ...'")
+    cache_cold: LatencyStats = needs("'When I time <n> reads with the validation cache just emptied ...'")
+    cache_warm: LatencyStats = needs("'When I time <n> reads with the validation cache just emptied ...'")
+    cache_validations: dict = needs("'When I time <n> reads with the validation cache just emptied ...'")
     resources: dict = needs("'When <n> simulated callers read the registry ... while resource use is sampled'")
 
 

@@ -58,7 +58,7 @@ def step_registry_recovered(context, seconds):
     context.world.check_recovered_within(context.world.run.stated_budget("perf_max_recovery_seconds", seconds))
 
 
-@when("I time {cold:d} reads with the validation cache emptied before each, then {warm:d} with it warm")
+@when("I time {cold:d} reads with the validation cache just emptied and {warm:d} with it warm, taken in turns")
 def step_time_cache_effect(context, cold, warm):
     context.world.measure_cache_effect(cold, warm)
 

@@ -431,23 +431,38 @@ class CacheEffect:
 def cache_effect(url: str, headers: dict[str, str], *, flush: Callable[[], object],
                  validations: Callable[[], int], cold_count: int, warm_count: int,
                  max_seconds: float = 60) -> CacheEffect:
-    """The same validated read with the validation cache emptied before each call (the emptying not timed),
-    then with it warm; and how many validations the auth service made during each."""
+    """The same validated read with the validation cache just emptied (the emptying not timed) and with it
+    warm, taken in turns (empty, cold read, warm read, ...) so that both see the same machine: a busy moment
+    cannot fall on one side only. Each read's auth-service validations are counted around that read alone."""
     client = TimingClient(timeout=10)
-    try:
-        def read() -> bool:
-            return client.ok(url, headers)
+    durations: dict[str, list[float]] = {"cold": [], "warm": []}
+    errors = {"cold": 0, "warm": 0}
+    checked = {"cold": 0, "warm": 0}
 
-        read()  # the warm-up validation is not counted
+    def timed_read(side: str) -> None:
         before = validations()
-        cold = sample("validated read, cache cold", read, count=cold_count, max_seconds=max_seconds, warmup=0,
-                      before_each=flush)
-        middle = validations()
-        warm = sample("validated read, cache warm", read, count=warm_count, max_seconds=max_seconds, warmup=0)
-        after = validations()
+        ok, elapsed = _timed(lambda: client.ok(url, headers))
+        checked[side] += validations() - before
+        if ok:
+            durations[side].append(elapsed)
+        else:
+            errors[side] += 1
+
+    try:
+        _attempt(lambda: client.ok(url, headers))  # the first connection and validation are not counted
+        deadline = time.monotonic() + max_seconds
+        for index in range(max(cold_count, warm_count)):
+            if time.monotonic() > deadline:
+                break
+            if index < cold_count:
+                flush()
+                timed_read("cold")
+            if index < warm_count:
+                timed_read("warm")
     finally:
         client.close()
-    return CacheEffect(cold, warm, {"cold": middle - before, "warm": after - middle})
+    return CacheEffect(stats("validated read, cache cold", durations["cold"], errors["cold"]),
+                       stats("validated read, cache warm", durations["warm"], errors["warm"]), checked)
 
 
 RECOVERY_PROBE = f"{SEARCH_EXPERIMENTS}?max_results=1"

@@ -155,6 +155,42 @@ def test_no_recovery_within_the_bounded_wait_is_none_not_a_number():
         answers.close()
 
 
+def test_cache_effect_takes_cold_and_warm_reads_in_turns_and_counts_each_reads_validations(monkeypatch):
+    """A loopback server that checks the key on a cache miss (counted) and remembers it: each cold read
+    follows an emptying and costs one check, each warm read none; the order is empty, cold, warm."""
+    answers = _Answers(slow=0)
+    cache, checks, events = set(), [0], []
+
+    def flush():
+        cache.clear()
+        events.append("empty")
+
+    def validations():
+        events.append("count")
+        return checks[0]
+
+    original = measure.TimingClient.ok
+
+    def ok(client, url, headers=None):
+        if "key" not in cache:
+            checks[0] += 1
+            cache.add("key")
+        events.append("read")
+        return original(client, url, headers)
+
+    monkeypatch.setattr(measure.TimingClient, "ok", ok)
+    try:
+        effect = measure.cache_effect(answers.url, {}, flush=flush, validations=validations,
+                                      cold_count=5, warm_count=7, max_seconds=10)
+    finally:
+        answers.close()
+    assert (effect.cold.samples, effect.warm.samples) == (5, 7)
+    assert effect.validations == {"cold": 5, "warm": 0}
+    reads = [e for e in events if e != "count"]
+    assert reads[:4] == ["read", "empty", "read", "read"]  # the uncounted first read, then cold and warm in turns
+    assert reads.count("empty") == 5 and reads.count("read") == 13
+
+
 def test_timing_client_reads_posts_and_reports_errors():
     answers = _Answers(slow=1)
     client = measure.TimingClient(timeout=5)
