@@ -135,6 +135,9 @@ class Zygote:
             self._child = _read_line(self._process, 30).get("pid")
             try:
                 answer = _read_line(self._process, timeout + 30)
+            except BaseException:  # interrupted, or no answer: the developer's process must not go on writing
+                self.stop_current()
+                raise
             finally:
                 self._child = None
             return Finished(answer.get("returncode"), bool(answer.get("timed_out")),

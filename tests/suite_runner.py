@@ -20,7 +20,7 @@ def link_project(workdir: Path, extra: tuple[str, ...] = ()) -> None:
 
 def run_behave(args, workdir: Path, env_extra=None, timeout=600, background=False, ignore_sigint=False):
     link_project(workdir)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOKUSAI_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOKUSAI_", "PYTEST_"))}
     env.update(CI="true", **(env_extra or {}))
     command = [sys.executable, "-m", "behave", *args]
     if ignore_sigint:  # start the run the way a parent that ignores SIGINT does: the child inherits it

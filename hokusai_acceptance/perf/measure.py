@@ -239,7 +239,7 @@ def _locust_env(key: str, mount: str, operation: str, experiment_id: str = "0") 
 #: most load-generator processes a run may start (WORKERS); each is one Python process
 MAX_WORKERS = 16
 #: how long Locust's master waits for its workers to connect
-WORKER_CONNECT_SECONDS = 30
+WORKER_CONNECT_SECONDS = 60
 
 
 def load_workers(workers: int | None = None) -> int:

@@ -78,7 +78,7 @@ class StackOptions:
     upstream_timeout: float = 30.0
     faults: tuple[str, ...] = ()
     limited_key_rate: int = 5
-    start_timeout: float = 60.0
+    start_timeout: float = 120.0  # a ceiling: a healthy start takes about 10 s, longer on a busy machine
     keep_dir: bool = False
 
 

@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,11 +48,33 @@ def _ephemeral_range() -> tuple[int, int]:
 #: ports this process has handed out: a port is free until its server binds it, seconds later, so two
 #: components of one stack (or two stacks in a row) must never be given the same one
 _handed_out: set[int] = set()
+#: how long a port handed out stays reserved for this process on the whole machine (its server binds it long before)
+RESERVED_SECONDS = 300.0
+_reservations: list[tuple[float, socket.socket]] = []
+
+
+def _reserve(port: int) -> bool:
+    """Reserve ``port`` on the whole machine for RESERVED_SECONDS, so that another process of the suite (two
+    stacks starting at once) does not choose it in the seconds before its server binds it. The reservation is
+    a Unix socket in Linux's abstract namespace: no file, and the kernel drops it when this process ends."""
+    now = time.monotonic()
+    while _reservations and now - _reservations[0][0] > RESERVED_SECONDS:
+        _reservations.pop(0)[1].close()
+    if not sys.platform.startswith("linux"):
+        return True
+    holder = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        holder.bind(f"\0hokusai-acceptance-port-{port}")
+    except OSError:  # another process of the suite holds it
+        holder.close()
+        return False
+    _reservations.append((now, holder))
+    return True
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now and that this process has not handed out
-    before, below the ephemeral range the kernel hands out to outgoing connections (so no client connection
+    """A TCP port on 127.0.0.1 that nothing listens on right now and that no process of the suite has handed
+    out lately, below the ephemeral range the kernel hands out to outgoing connections (so no client connection
     takes it before the server binds it)."""
     low, _ = _ephemeral_range()
     for _ in range(200):
@@ -63,6 +86,8 @@ def free_port() -> int:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
+        if not _reserve(port):
+            continue
         _handed_out.add(port)
         return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -105,7 +130,8 @@ class ManagedProcess:
     ready_after: float | None = None
 
     def start(self) -> None:
-        env = {**os.environ, **QUIET_ENV, **self.env}
+        # a server started under pytest must not run in MLflow's test mode (PYTEST_CURRENT_TEST switches it on)
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}, **QUIET_ENV, **self.env}
         argv = self.argv
         if self.prepare is not None:
             argv = self.prepare() or argv

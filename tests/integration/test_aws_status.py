@@ -22,12 +22,15 @@ def moto_endpoint():
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 90
+    while True:
         try:
             requests.get(url + "/moto-api/", timeout=1)
             break
         except requests.RequestException:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"the local AWS stand-in did not answer at {url} (exit code {proc.poll()})")
             time.sleep(0.2)
     yield url
     proc.terminate()

@@ -25,7 +25,7 @@ def test_the_gateways_own_description_has_every_contract_operation_and_nothing_e
 
 def test_generated_reads_meet_the_contract_and_only_mlflow_fails_on_any(stack, tmp_path, monkeypatch):
     register_secret(stack.keys.valid)
-    options = runner.FuzzOptions(base_url=stack.url, key=stack.keys.valid, max_examples=10, max_seconds=60, seed=1)
+    options = runner.FuzzOptions(base_url=stack.url, key=stack.keys.valid, max_examples=10, max_seconds=180, seed=1)
     monkeypatch.chdir(tmp_path)  # the results folder is given as the suite gives it: relative to where it runs
     done = runner.run(options, Path("allure-results"))
     assert done.operations >= 20 and done.cases >= 100, done.describe()

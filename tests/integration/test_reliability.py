@@ -62,9 +62,13 @@ class _Garbage(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 128  # many callers at once are queued, not refused
+
+
 def serve(mode, delay=0.0):
     handler = type("Handler", (_Garbage,), {"delay": delay})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     server.mode = mode
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -98,7 +102,8 @@ def test_broken_target_gives_a_quick_clear_verdict(tmp_path, case):
         if server:
             server.shutdown()
     assert proc.returncode == 1
-    assert seconds <= 60, f"{case}: {seconds:.0f} s to a verdict"
+    limit = 90 if case == "slow" else 60  # every one of the slow target's answers takes 2 s, the sweep included
+    assert seconds <= limit, f"{case}: {seconds:.0f} s to a verdict"
     findings = [f["id"] for f in report_of(tmp_path)["findings"]]
     expected = {"refused": "target-unreachable", "silent": "alb-to-api-blocked", "slow": "api-crash-loop"}[case]
     assert findings and findings[0] in (expected, "unrecognised"), findings
@@ -168,7 +173,8 @@ def test_an_interrupt_cleans_up_and_exits_non_zero(tmp_path, sig, moment, inheri
                "HOKUSAI_HOLD_BEFORE_CLEANUP": "20" if moment == "cleanup" else "0"}
         proc = run_behave(["--tags=@registration and @writes and not @slow", "-f", "null"], tmp_path, env,
                           background=True, ignore_sigint=inherited_ignore)
-        deadline = time.monotonic() + 120
+        # the cleanup starts only after every selected scenario: on a busy machine that takes minutes
+        deadline = time.monotonic() + (120 if moment == "scenarios" else 300)
         prefix = f"hk-accept-{run_id}"
         marker = tmp_path / "reports" / ".cleanup-starting"
         while time.monotonic() < deadline:

@@ -35,7 +35,7 @@ def test_bad_configuration_is_a_one_line_usage_error(tmp_path, env, needle):
     assert proc.returncode == 2
     assert needle in proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
-    assert seconds < 20
+    assert seconds < 60  # no network wait: what remains is starting Python and behave
 
 
 def test_remote_target_with_mlflow_killed_is_broken_quickly(tmp_path):

@@ -147,7 +147,10 @@ def test_fifty_concurrent_calls_each_keep_their_own_body():
 
     from hokusai_acceptance.evidence import in_context
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(http.server.ThreadingHTTPServer):
+        request_queue_size = 64  # fifty connections at once are queued, not dropped
+
+    httpd = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     log = EvidenceLog(scenario="concurrency")

@@ -86,3 +86,33 @@ def test_a_port_is_never_handed_out_twice(monkeypatch):
     monkeypatch.setattr(processes, "_handed_out", set())
     monkeypatch.setattr(random, "randint", lambda low, high: next(draws))
     assert [processes.free_port(), processes.free_port()] == [20001, 20002]
+
+
+def test_a_port_another_process_of_the_suite_reserved_is_not_chosen(monkeypatch):
+    """Two stacks starting at once in two processes: a port the other one has just chosen (its server not yet
+    listening) is passed over; the reservation ends with the process that made it."""
+    import random
+    import subprocess
+    import sys
+
+    from hokusai_acceptance.stack import processes
+
+    script = ("import sys, random\n"
+              "from hokusai_acceptance.stack import processes\n"
+              "random.randint = lambda low, high: 20011\n"
+              "print(processes.free_port(), flush=True); sys.stdin.read()")
+    other = subprocess.Popen([sys.executable, "-c", script],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline().strip() == "20011"
+        draws = iter([20011, 20012])
+        monkeypatch.setattr(processes, "_ephemeral_range", lambda: (32768, 60999))
+        monkeypatch.setattr(processes, "_handed_out", set())
+        monkeypatch.setattr(random, "randint", lambda low, high: next(draws))
+        assert processes.free_port() == 20012
+    finally:
+        other.stdin.close()
+        other.wait(timeout=30)
+    draws = iter([20011])
+    monkeypatch.setattr(random, "randint", lambda low, high: next(draws))
+    assert processes.free_port() == 20011  # the other process has ended: its reservation with it
