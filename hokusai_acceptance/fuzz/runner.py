@@ -135,17 +135,22 @@ def is_loopback(url: str) -> bool:
     return (urlsplit(url).hostname or "") in LOOPBACK
 
 
-def _config(directory: Path) -> Path:
+def _config(directory: Path, writes: bool) -> Path:
     path = directory / "schemathesis.toml"
     # Schemathesis's own masking hides every value whose name looks sensitive (a page token, a mutated
     # Authorization header), which makes failures impossible to reproduce. It is turned off; the suite's
     # redaction masks the run's key in everything the run leaves behind (:func:`tidy_allure`, the evidence).
-    path.write_text(
-        "# written by the suite for one generated-request run\n"
-        "[output.sanitization]\n"
-        "enabled = false\n"
-        "[auth.openapi.bearer]\n"
-        'bearer = "${HOKUSAI_FUZZ_KEY}"\n')
+    text = ("# written by the suite for one generated-request run\n"
+            "[output.sanitization]\n"
+            "enabled = false\n"
+            "[auth.openapi.bearer]\n"
+            'bearer = "${HOKUSAI_FUZZ_KEY}"\n')
+    if not writes:
+        # The coverage phase also sends each path the methods it does not declare (DELETE, POST, PUT ... to a
+        # GET route) to see them refused. In a read-only run those would be writes: the hooks refuse to send
+        # them, and every read operation would end as a broken result. A read-only run sends only its reads.
+        text += "[phases.coverage]\nunexpected-methods = []\n"
+    path.write_text(text)
     return path
 
 
@@ -183,7 +188,7 @@ def run(options: FuzzOptions, allure_dir: Path, on_created: Callable[[list[dict]
                "PYTHONDONTWRITEBYTECODE": "1"}
         if options.scope is not None:
             env["HOKUSAI_FUZZ_SCOPE"] = options.scope.to_json()
-        cmd = command(options, _config(work), allure_dir, events)
+        cmd = command(options, _config(work, options.writes), allure_dir, events)
         started = time.monotonic()
         process = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    start_new_session=True, text=True, errors="replace")

@@ -128,6 +128,21 @@ def test_the_command_never_carries_the_key_and_a_read_only_run_sends_only_reads(
     assert "--include-method" not in cmd and "stateful" in cmd[cmd.index("--phases") + 1]
 
 
+def test_a_read_only_run_never_tries_the_methods_a_path_does_not_declare(tmp_path, monkeypatch):
+    from schemathesis.config import SchemathesisConfig
+
+    monkeypatch.setenv("HOKUSAI_FUZZ_KEY", "not-a-key")
+
+    def unexpected(writes):
+        directory = tmp_path / str(writes)
+        directory.mkdir()
+        config = SchemathesisConfig.from_path(runner._config(directory, writes))
+        return config.projects.default.phases.coverage.unexpected_methods
+
+    assert unexpected(False) == set()
+    assert {"delete", "post", "put", "patch"} <= unexpected(True)
+
+
 def test_a_run_that_writes_needs_its_scope():
     from hokusai_acceptance.errors import ConfigError
 
