@@ -102,6 +102,9 @@ class Defect:
     def summary(self) -> str:
         status = self.exchange.status if self.exchange.status is not None else "no answer"
         text = f"{self.operation}: {self.title} (HTTP {status}, answered by {self.component})"
+        declared, sent = self.operation.split(" ", 1)[0].upper(), self.exchange.method.upper()
+        if sent != declared:  # the coverage phase also sends each path the methods it does not declare
+            text += f", sent as {sent}, a method the contract does not declare for this path"
         if self.message:
             text += f": {' '.join(self.message.split())[:200]}"
         return text + (f" [{self.count} times]" if self.count > 1 else "")

@@ -73,6 +73,18 @@ def test_failed_checks_become_defects_with_their_exchange_counted_once_per_kind(
     assert run.found(runner.SERVER_ERRORS) == [defect] and not run.found(runner.CONFORMANCE)
 
 
+def test_a_request_sent_with_a_method_its_path_does_not_declare_says_so():
+    path = "/api/mlflow/api/2.0/mlflow-artifacts/artifacts/1/r/artifacts/f"
+    sent = interaction("DELETE", path, 500, '{"error_code": "INTERNAL_ERROR", "message": "x"}')
+    declared = interaction("PUT", path, 500, '{"error_code": "INTERNAL_ERROR", "message": "x"}')
+    label = "PUT /api/mlflow/api/2.0/mlflow-artifacts/artifacts/{experiment_id}/{run_id}/artifacts/{file}"
+    failure = {**SERVER_ERROR, "operation": label}
+    [other] = runner.read_events(events(scenario(label, {"a": (sent, [("not_a_server_error", failure)])}))).defects
+    [same] = runner.read_events(events(scenario(label, {"a": (declared, [("not_a_server_error", failure)])}))).defects
+    assert "sent as DELETE" in other.summary() and "-X DELETE" in other.reproduction()
+    assert "sent as" not in same.summary()
+
+
 def test_a_bare_error_without_the_headers_every_relayed_answer_carries_is_the_apis_own():
     path = "/api/mlflow/api/2.0/mlflow/experiments/get"
     relayed = interaction("GET", path, 404, '{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no"}')
