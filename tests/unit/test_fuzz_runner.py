@@ -83,6 +83,9 @@ def test_a_request_sent_with_a_method_its_path_does_not_declare_says_so():
     [same] = runner.read_events(events(scenario(label, {"a": (declared, [("not_a_server_error", failure)])}))).defects
     assert "sent as DELETE" in other.summary() and "-X DELETE" in other.reproduction()
     assert "sent as" not in same.summary()
+    [stateful] = runner.read_events(events(scenario("Stateful tests", {"a": (sent, [("not_a_server_error", {
+        **SERVER_ERROR, "operation": ""})])}))).defects
+    assert "sent as" not in stateful.summary()
 
 
 def test_a_bare_error_without_the_headers_every_relayed_answer_carries_is_the_apis_own():
