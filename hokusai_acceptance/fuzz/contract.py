@@ -172,7 +172,7 @@ def drift(contract: dict, served: dict) -> Drift:
         # FastAPI leaves "security" off a public route: not declaring it is saying "no key"
         served_auth = NO_AUTH if served_op.auth == NOT_DECLARED else served_op.auth
         if auth_declared and served_auth != op.auth:
-            differences.append(f"auth: contract {op.auth}, target {served_auth}")
+            differences.append(f"auth: the contract says {op.auth}, the target's description says {served_auth}")
         if served_op.required_parameters != op.required_parameters:
             differences.append("required parameters: contract "
                                f"{', '.join(sorted(op.required_parameters)) or 'none'}, target "

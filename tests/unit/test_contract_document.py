@@ -94,7 +94,7 @@ def test_missing_operations_are_removed_and_auth_and_parameter_changes_are_named
                                             components=DOCUMENT["components"]))
     assert drift.removed == ["GET /live"]
     changed = "\n".join(drift.changed)
-    assert "GET /ready: auth: contract key optional, target key required" in changed
+    assert "GET /ready: auth: the contract says key optional, the target's description says key required" in changed
     assert "GET /api/mlflow/api/2.0/mlflow/runs/get: required parameters: contract query:run_id, target none" \
         in changed
 

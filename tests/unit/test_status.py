@@ -31,6 +31,7 @@ def test_totals_agree_and_say_what_did_not_run_and_who_acts():
                                      "exercised), 2 did not run")
     # a refusal that passes is not a registration: no model got through, so registration is blocked
     assert run.verdict == "blocked" and run.target_words == "the remote deployment at https://registry.example"
+    assert "on this machine" in status.target_in_words("http://127.0.0.1:8000", False)
     assert run.verdict_sentence == ("third-party model registration does not work (no model could be registered): "
                                     "2 scenario(s) failed or could not be exercised")
     lines = run.lines()
