@@ -104,7 +104,7 @@ def target_in_words(url: str, embedded: bool, faults: tuple[str, ...] = ()) -> s
                       f"suite reports it")
         return words
     if (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1"):
-        return f"the deployment at {url}, on this machine (not the suite's local reference stack)"
+        return f"the deployment at {url}, on this machine but not the suite's local reference stack"
     return f"the remote deployment at {url}"
 
 

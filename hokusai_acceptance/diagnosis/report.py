@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..redaction import redact
-from .catalog import COMPONENTS, UNRECOGNISED
+from .catalog import COMPONENTS, ENTRIES, UNRECOGNISED
 from ..status import RunStatus, registration_blocked
 from .engine import Diagnosis, Finding
 from .evidence import RunEvidence, ScenarioOutcome
@@ -267,6 +267,11 @@ def identity_lines(report: Report) -> list[str]:
     return lines
 
 
+def named(causes: list[str] | tuple[str, ...]) -> str:
+    """Causes by their titles, each with its id: an id alone means nothing to a reader."""
+    return ", ".join(f"{ENTRIES[c].title} ({c})" if c in ENTRIES else c for c in causes)
+
+
 def _finding_lines(i: int, f: Finding) -> list[str]:
     lines = [f"### {i}. {f.title}", "",
              f"`{f.id}` - {f.kind}, severity {f.severity}, confidence {f.confidence} - component: "
@@ -276,11 +281,11 @@ def _finding_lines(i: int, f: Finding) -> list[str]:
     if f.decisive:
         lines.append("- **Decided by:** " + "; ".join(f.decisive))
     if f.alternatives:
-        lines.append(f"- **The evidence also fits:** {', '.join(f.alternatives)}")
+        lines.append(f"- **The evidence also fits:** {named(f.alternatives)}")
     if f.look_alikes:
-        lines.append(f"- **Looks identical to a client:** {', '.join(f.look_alikes)}")
+        lines.append(f"- **Looks identical to a client:** {named(f.look_alikes)}")
     if f.also_explains:
-        lines.append(f"- **Also explains:** {', '.join(f.also_explains)}")
+        lines.append(f"- **Also explains:** {named(f.also_explains)}")
     if f.explains:
         lines.append(f"- **Explains {len(set(f.explains))} failing scenario(s):** {'; '.join(sorted(set(f.explains)))}")
     if f.evidence:
@@ -447,6 +452,7 @@ def render_html(report: Report, performance: dict | None, reports_dir: Path) -> 
                           "data": "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()})
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                              autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
+    env.filters["named"] = named
     status = report.status
     verdict_class = {"works": "works", "works, with findings": "findings"}.get(status.verdict, status.verdict) \
         if status is not None else "works"
