@@ -13,7 +13,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .diagnosis.report import PLOT_TITLES, load_performance
+from .diagnosis.report import PLOT_TITLES, load_performance, named
 from . import status
 from .diagnosis.catalog import Owner
 from .reporting import apply_skip_reasons, scrub_tree
@@ -115,7 +115,7 @@ def add_status_and_findings(reports: Path) -> int:
                  f"**Component:** {', '.join(finding['components']) or 'unknown'}  ",
                  f"**Root cause:** {finding['root_cause']}  ", f"**A developer sees:** {finding['developer_sees']}  ",
                  f"**Confidence:** {finding['confidence']}" + (f" (the evidence also fits: "
-                                                               f"{', '.join(finding['alternatives'])})"
+                                                               f"{named(finding['alternatives'])})"
                                                                if finding["alternatives"] else "") + "  ",
                  f"**Verify the fix:** `behave --tags=\"{finding['verify_tags']}\"`", ""]
         if finding["explains"]:

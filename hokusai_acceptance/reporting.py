@@ -8,6 +8,7 @@ from typing import Iterable
 
 from .evidence import Exchange
 from .redaction import redact
+from .settings import is_loopback
 
 
 def _allure():
@@ -68,7 +69,7 @@ def write_allure_environment(run, results_dir: Path | None) -> None:
         "target": settings.api_url,
         "tracking_uri": settings.tracking_uri,
         "target_kind": "local reference stack (a test copy on this machine)" if run.stack is not None
-        else "remote deployment",
+        else "deployment on this machine" if is_loopback(settings.api_url) else "remote deployment",
         "run_id": settings.run_id,
         **{f"client.{k}": v for k, v in component_versions().items()},
     }

@@ -21,6 +21,14 @@ from dotenv import dotenv_values
 from .errors import ConfigError
 from .redaction import register_secret
 
+#: the host names that mean this machine
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_loopback(url: str) -> bool:
+    """Whether the URL points at this machine."""
+    return (urlsplit(url).hostname or "") in LOOPBACK_HOSTS
+
 KEY_SHAPE = re.compile(r"^hk_(live|test)_[A-Za-z0-9]{32}$")
 
 #: Suffixes users paste by mistake: the tracking URI or the SDK endpoint.
@@ -98,7 +106,7 @@ def normalise_url(raw: str, variable: str = "HOKUSAI_API_URL") -> tuple[str, lis
             path = path[: -len(suffix)]
             notes.append(f"{variable} ended in {suffix!r}; using the base URL without it")
             break
-    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+    if parts.scheme == "http" and (parts.hostname or "") not in LOOPBACK_HOSTS:
         notes.append(f"{variable} uses plain http: the production load balancer redirects to https")
     return f"{parts.scheme}://{parts.netloc}{path}", notes
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .redaction import redact
+from .settings import is_loopback
 
 STATUS_FILE = "status.json"
 NOT_SELECTED_PERFORMANCE = ("run only when asked for (--tags=@performance): timing on a shared machine is not a "
@@ -103,7 +104,7 @@ def target_in_words(url: str, embedded: bool, faults: tuple[str, ...] = ()) -> s
             words += (f", with a known field failure switched on deliberately ({', '.join(faults)}) to show how the "
                       f"suite reports it")
         return words
-    if (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1"):
+    if is_loopback(url):
         return f"the deployment at {url}, on this machine but not the suite's local reference stack"
     return f"the remote deployment at {url}"
 

@@ -12,7 +12,7 @@ Feature: Requests nobody wrote down
   (behave.ini: fuzz_max_examples, fuzz_read_seconds, fuzz_write_seconds; fuzz_seed repeats a run).
   These stories run only when asked for by name: behave --tags=@fuzz, or make fuzz. A few thousand
   requests are a sample, not every possible request: a pass means none of them found a failure.
-  The API's own endpoints are its service information (/), health, readiness and version checks, which it
+  The API's own endpoints are its service information (/), health, readiness, version and metrics, which it
   answers itself rather than passing them on to MLflow. A difference between the target's own description
   and the contract is drift, stated in the reports; an answer the contract does not document is a failure.
 

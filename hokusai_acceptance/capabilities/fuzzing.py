@@ -17,6 +17,7 @@ from ..fuzz import contract, runner
 from ..fuzz.confine import Scope
 from ..reporting import attach_text
 from ..rest_api import MlflowRest
+from ..settings import is_loopback
 
 #: how many failures of one kind an assertion lists (all of them are attached)
 LISTED = 8
@@ -34,7 +35,7 @@ class FuzzChecks:
         if kind not in KINDS:
             raise ConfigError(f"unknown kind of generated run {kind!r}; known: {', '.join(KINDS)}")
         writes = KINDS[kind]
-        if writes and not (runner.is_loopback(self.run.base_url) or self.run.settings.fuzz_writes):
+        if writes and not (is_loopback(self.run.base_url) or self.run.settings.fuzz_writes):
             self.skip("generated writes go only to a loopback target unless HOKUSAI_FUZZ_WRITES=1 allows them")
             return
         if not self.run.keys.get("valid"):
@@ -55,7 +56,7 @@ class FuzzChecks:
             max_examples=int(self.run.budget("fuzz_max_examples")),
             max_seconds=int(self.run.budget("fuzz_write_seconds" if writes else "fuzz_read_seconds")),
             seed=int(self.run.budget("fuzz_seed")),
-            rate_limit=None if runner.is_loopback(self.run.base_url) else "10/s", scope=scope)
+            rate_limit=None if is_loopback(self.run.base_url) else "10/s", scope=scope)
         return runner.run(options, reports_dir() / "allure-results", on_created=self._track_created)
 
     def _track_created(self, created: list[dict]) -> None:

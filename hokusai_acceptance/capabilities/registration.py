@@ -17,10 +17,10 @@ from ..evidence import DEVELOPER_KEY_WROTE
 from ..errors import ConfigError, InfrastructureError, SuiteError
 from ..hokusai_tags import METRIC_TAG, TOKEN_ID_TAG, VALUE_TAG, HokusaiMetadataError, readiness_problems, validate
 from ..rest_api import MlflowRest, register_via_rest
+from ..settings import LOOPBACK_HOSTS
 
 
 #: the size search uploads up to hundreds of megabytes: only to a registry on this machine
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 UPLOAD_SECONDS = 60.0
 
 

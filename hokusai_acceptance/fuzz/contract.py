@@ -174,8 +174,8 @@ def drift(contract: dict, served: dict) -> Drift:
         if auth_declared and served_auth != op.auth:
             differences.append(f"auth: the contract says {op.auth}, the target's description says {served_auth}")
         if served_op.required_parameters != op.required_parameters:
-            differences.append("required parameters: contract "
-                               f"{', '.join(sorted(op.required_parameters)) or 'none'}, target "
+            differences.append("required parameters: the contract says "
+                               f"{', '.join(sorted(op.required_parameters)) or 'none'}, the target's description says "
                                f"{', '.join(sorted(served_op.required_parameters)) or 'none'}")
         only_ours = sorted(op.statuses - served_op.statuses - {"default"})
         if only_ours and "default" not in served_op.statuses:

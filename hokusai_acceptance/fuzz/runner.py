@@ -40,7 +40,6 @@ CONFORMANCE = ("status_code_conformance", "content_type_conformance", "response_
 READ_BACK = ("read_back", "ensure_resource_availability", "use_after_free")
 #: what the shared generated run has Schemathesis check; each scenario reads the part it speaks for
 CHECKS = SERVER_ERRORS + CONFORMANCE + tuple(c for c in READ_BACK if c != "read_back")
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 HTTP_METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "TRACE", "QUERY")
 #: where the generated run's results sit in the Allure report: beside the @fuzz feature's own scenarios
 EPIC, FEATURE = "Requests nobody wrote down", "Generated requests, one result per operation (Schemathesis)"
@@ -104,7 +103,9 @@ class Defect:
         status = self.exchange.status if self.exchange.status is not None else "no answer"
         text = f"{self.operation}: {self.title} (HTTP {status}, answered by {self.component})"
         declared, sent = self.operation.split(" ", 1)[0].upper(), self.exchange.method.upper()
-        if declared in HTTP_METHODS and sent != declared:  # coverage also tries methods a path does not declare
+        # the coverage phase also tries each path with methods it does not declare; in the read-back checks the
+        # operation is the write and the exchange the read that followed it, which is not such a case
+        if self.phase == "coverage" and declared in HTTP_METHODS and sent != declared:
             text += f", sent as {sent}, a method the contract does not declare for this path"
         if self.message:
             text += f": {' '.join(self.message.split())[:200]}"
@@ -133,10 +134,6 @@ class FuzzRun:
         mode = "reads and writes" if self.writes else "reads only"
         return (f"{self.cases} generated requests to {self.operations} operations ({mode}) in {self.seconds:.0f} s, "
                 f"seed {self.seed}, stopped by {self.stop_reason}; {len(self.defects)} kinds of failure")
-
-
-def is_loopback(url: str) -> bool:
-    return (urlsplit(url).hostname or "") in LOOPBACK
 
 
 def _config(directory: Path, writes: bool) -> Path:
@@ -348,8 +345,8 @@ def read_events(lines: list[str]) -> FuzzRun:
                     exchange = exchange_of(interaction)
                     operation = failure.get("operation") or label
                     phase = (((cases.get(case_id) or {}).get("value") or {}).get("meta") or {}).get("phase", {})
-                    key = (check.get("name"), operation, exchange.status, exchange.answered_by, exchange.server,
-                           _answer_shape(exchange))
+                    key = (check.get("name"), operation, exchange.method, exchange.status, exchange.answered_by,
+                           exchange.server, _answer_shape(exchange))
                     counts[key] += 1
                     if key not in seen:
                         seen[key] = Defect(check=str(check.get("name")), title=str(failure.get("title", "")),

@@ -26,9 +26,9 @@ import urllib3
 from ..errors import ConfigError, RegistryCallFailed, StackError
 from ..stack.processes import free_port
 from ..paths import PROJECT_ROOT
+from ..settings import LOOPBACK_HOSTS
 from ..mlflow_paths import SEARCH_EXPERIMENTS
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def require_loopback(url: str) -> None:
@@ -36,7 +36,7 @@ def require_loopback(url: str) -> None:
     (HOKUSAI_LOAD_ALLOW_HOST: workers on other machines cannot reach this one's 127.0.0.1)."""
     host = urlsplit(url).hostname
     allowed = os.environ.get("HOKUSAI_LOAD_ALLOW_HOST", "").strip()
-    if host not in LOOPBACK and not (allowed and host == allowed):
+    if host not in LOOPBACK_HOSTS and not (allowed and host == allowed):
         raise ConfigError(f"load and latency runs target 127.0.0.1 only; refusing {host!r} (an operator can allow "
                           f"one other host with HOKUSAI_LOAD_ALLOW_HOST)")
 

@@ -95,7 +95,8 @@ def test_missing_operations_are_removed_and_auth_and_parameter_changes_are_named
     assert drift.removed == ["GET /live"]
     changed = "\n".join(drift.changed)
     assert "GET /ready: auth: the contract says key optional, the target's description says key required" in changed
-    assert "GET /api/mlflow/api/2.0/mlflow/runs/get: required parameters: contract query:run_id, target none" \
+    assert "GET /api/mlflow/api/2.0/mlflow/runs/get: required parameters: the contract says query:run_id, the target's " \
+        "description says none" \
         in changed
 
 

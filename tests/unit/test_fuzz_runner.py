@@ -86,6 +86,26 @@ def test_a_request_sent_with_a_method_its_path_does_not_declare_says_so():
     [stateful] = runner.read_events(events(scenario("Stateful tests", {"a": (sent, [("not_a_server_error", {
         **SERVER_ERROR, "operation": ""})])}))).defects
     assert "sent as" not in stateful.summary()
+    # both methods on one path are two kinds of failure, each with its own reproduction
+    both = runner.read_events(events(scenario(label, {"a": (declared, [("not_a_server_error", failure)]),
+                                                      "b": (sent, [("not_a_server_error", failure)])}))).defects
+    assert sorted(d.exchange.method for d in both) == ["DELETE", "PUT"]
+
+
+def test_a_read_back_failure_names_the_write_and_shows_the_read_without_calling_it_an_undeclared_method():
+    created = "/api/mlflow/api/2.0/mlflow/experiments/create"
+    read = interaction("GET", "/api/mlflow/api/2.0/mlflow/experiments/get?experiment_id=7", 404,
+                       '{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "No experiment 7"}')
+    record = {"operation": f"POST {created}", "problem": "experiment 7: not found (HTTP 404)", "interaction": read}
+    [defect] = runner.read_back_defects([json.dumps(record)])
+    assert defect.operation == f"POST {created}" and defect.exchange.method == "GET"
+    assert "sent as" not in defect.summary()
+    # Schemathesis's own stateful checks name the parent operation too (phase "stateful"): the same holds
+    stateful_case = {"a": (read, [("ensure_resource_availability", {**SERVER_ERROR, "operation": f"POST {created}"})])}
+    event = scenario("Stateful tests", stateful_case)
+    event["ScenarioFinished"]["recorder"]["cases"]["a"]["value"]["meta"]["phase"]["name"] = "stateful"
+    [parent] = runner.read_events(events(event)).defects
+    assert parent.phase == "stateful" and "sent as" not in parent.summary()
 
 
 def test_a_bare_error_without_the_headers_every_relayed_answer_carries_is_the_apis_own():
@@ -183,8 +203,10 @@ def test_allure_results_written_by_the_run_are_grouped_and_redacted(tmp_path):
 
 
 def test_only_loopback_targets_count_as_local():
-    assert runner.is_loopback("http://127.0.0.1:8000") and runner.is_loopback("http://localhost")
-    assert not runner.is_loopback("https://registry.hokus.ai")
+    from hokusai_acceptance.settings import is_loopback
+
+    assert is_loopback("http://127.0.0.1:8000") and is_loopback("http://localhost") and is_loopback("http://[::1]:80")
+    assert not is_loopback("https://registry.hokus.ai")
 
 
 def test_a_write_that_cannot_be_read_back_is_a_defect_of_its_own_with_the_read_that_showed_it():
