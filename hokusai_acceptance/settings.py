@@ -29,6 +29,7 @@ def is_loopback(url: str) -> bool:
     """Whether the URL points at this machine."""
     return (urlsplit(url).hostname or "") in LOOPBACK_HOSTS
 
+
 KEY_SHAPE = re.compile(r"^hk_(live|test)_[A-Za-z0-9]{32}$")
 
 #: Suffixes users paste by mistake: the tracking URI or the SDK endpoint.

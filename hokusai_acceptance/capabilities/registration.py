@@ -20,7 +20,7 @@ from ..rest_api import MlflowRest, register_via_rest
 from ..settings import LOOPBACK_HOSTS
 
 
-#: the size search uploads up to hundreds of megabytes: only to a registry on this machine
+#: how long one upload of the size search may take
 UPLOAD_SECONDS = 60.0
 
 
@@ -341,7 +341,7 @@ class RegistrationChecks:
 
     def search_largest_upload(self, cap_mb: int) -> None:
         host = urlsplit(self.run.base_url).hostname or ""
-        if host not in LOOPBACK_HOSTS:
+        if host not in LOOPBACK_HOSTS:  # it uploads up to hundreds of megabytes
             self.skip(f"the size search uploads up to {cap_mb} MB; it runs only against a registry on this machine "
                       f"(127.0.0.1), not {host}")
             return

@@ -30,7 +30,6 @@ from ..settings import LOOPBACK_HOSTS
 from ..mlflow_paths import SEARCH_EXPERIMENTS
 
 
-
 def require_loopback(url: str) -> None:
     """Load only ever goes to this machine, unless the operator names one other host explicitly
     (HOKUSAI_LOAD_ALLOW_HOST: workers on other machines cannot reach this one's 127.0.0.1)."""
