@@ -1,4 +1,5 @@
 """behave hooks: wiring only. The work happens in hokusai_acceptance.behave_support."""
+
 from hokusai_acceptance import behave_support as support
 
 support.register_parse_types()

@@ -5,6 +5,7 @@ redaction, an evidence-recording HTTP client, MLflow registration flows, the
 expectations the steps check, and (in :mod:`hokusai_acceptance.stack`) the
 embedded reference stack the suite runs against by default.
 """
+
 import os
 
 # Nothing the suite starts may call out of the machine.

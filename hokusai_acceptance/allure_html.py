@@ -10,6 +10,7 @@ Usage: ``python -m hokusai_acceptance.allure_html REPORTS_DIR [--config allurerc
 when the report could not be built or cleaned; ``allure generate``'s output goes to
 ``REPORTS_DIR/allure-generate.log``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,11 +19,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .paths import ALLURE, PROJECT_ROOT as ROOT
+from .paths import ALLURE
+from .paths import PROJECT_ROOT as ROOT
+
 #: the external tag loader, then the inline script that sets up ``dataLayer``/``gtag``
 ANALYTICS = re.compile(
     r"<script[^>]*\bsrc=\"https://www\.googletagmanager\.com/[^\"]*\"[^>]*>\s*</script>"
-    r"(\s*<script>\s*window\.dataLayer\b.*?</script>)?", re.DOTALL)
+    r"(\s*<script>\s*window\.dataLayer\b.*?</script>)?",
+    re.DOTALL,
+)
 OUTSIDE = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=\"(?:https?:)?//", re.IGNORECASE)
 
 
@@ -57,9 +62,14 @@ def generate(reports: Path, config: Path, timeout: float = 300.0) -> int:
     log = reports / "allure-generate.log"
     try:
         with open(log, "w") as out:
-            proc = subprocess.run([str(ALLURE), "generate", str(results), "--config", str(config), "--output",
-                                   str(report)], cwd=reports.parent, stdout=out, stderr=subprocess.STDOUT,
-                                  timeout=timeout, check=False)
+            proc = subprocess.run(
+                [str(ALLURE), "generate", str(results), "--config", str(config), "--output", str(report)],
+                cwd=reports.parent,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
+            )
     except (OSError, subprocess.TimeoutExpired) as exc:
         print(f"allure generate could not run: {exc}", file=sys.stderr)
         return 1
@@ -74,8 +84,9 @@ def generate(reports: Path, config: Path, timeout: float = 300.0) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hokusai_acceptance.allure_html",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m hokusai_acceptance.allure_html", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("reports", type=Path)
     parser.add_argument("--config", type=Path, default=ROOT / "allurerc.mjs")
     args = parser.parse_args(argv)

@@ -16,6 +16,7 @@ The API's ``detail`` wording also names the **auth service** ("Authentication se
 error/unavailable/timeout") and **MLflow** ("Failed to connect to MLflow server",
 "MLflow server request timeout") when those fail behind it.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,18 +40,50 @@ class Who:
 
 PROXY_MOUNTS = ("/api/mlflow/", "/mlflow/")
 AUTH_VALIDATE = "/api/v1/keys/validate"
-API_DETAIL_ABOUT_AUTH = ("Authentication service error", "Authentication service unavailable",
-                         "Authentication service timeout")
-API_DETAIL_ABOUT_MLFLOW = ("Failed to connect to MLflow server", "MLflow server request timeout",
-                           "Internal server error while proxying to MLflow")
+API_DETAIL_ABOUT_AUTH = (
+    "Authentication service error",
+    "Authentication service unavailable",
+    "Authentication service timeout",
+)
+API_DETAIL_ABOUT_MLFLOW = (
+    "Failed to connect to MLflow server",
+    "MLflow server request timeout",
+    "Internal server error while proxying to MLflow",
+)
 REWRITTEN_404 = "The requested resource was not found"
 #: top-level members of MLflow REST answers (tracking, registry, artifacts)
-MLFLOW_DOCUMENT_KEYS = {"experiments", "experiment", "experiment_id", "runs", "run", "metrics", "registered_models",
-                        "registered_model", "model_versions", "model_version", "files", "root_uri",
-                        "next_page_token", "model", "models", "store_type", "workspaces_enabled"}
+MLFLOW_DOCUMENT_KEYS = {
+    "experiments",
+    "experiment",
+    "experiment_id",
+    "runs",
+    "run",
+    "metrics",
+    "registered_models",
+    "registered_model",
+    "model_versions",
+    "model_version",
+    "files",
+    "root_uri",
+    "next_page_token",
+    "model",
+    "models",
+    "store_type",
+    "workspaces_enabled",
+}
 #: members of the Hokusai API's own documents
-API_DOCUMENT_KEYS = {"circuit_breaker_state", "services", "ready", "alive", "checks", "mlflow_server", "openapi",
-                     "api_version", "git_commit", "build_date"}
+API_DOCUMENT_KEYS = {
+    "circuit_breaker_state",
+    "services",
+    "ready",
+    "alive",
+    "checks",
+    "mlflow_server",
+    "openapi",
+    "api_version",
+    "git_commit",
+    "build_date",
+}
 
 
 def json_body(exchange: Exchange) -> Any:
@@ -115,8 +148,11 @@ def who_answered(exchange: Exchange) -> str:
     if kind == AnswerKind.MLFLOW_JSON or (isinstance(data, dict) and "error_code" in data):
         if isinstance(data, dict) and str(data.get("message", "")).startswith(REWRITTEN_404):
             return Who.MLFLOW_VIA_API
-        if isinstance(data, dict) and data.get("error_code") in ("UNAUTHENTICATED", "PERMISSION_DENIED") \
-                and "detail" in data:
+        if (
+            isinstance(data, dict)
+            and data.get("error_code") in ("UNAUTHENTICATED", "PERMISSION_DENIED")
+            and "detail" in data
+        ):
             return Who.API  # the API's auth refusal, given an error code for the MLflow client
         return Who.MLFLOW
     if kind == AnswerKind.GATEWAY_JSON:
@@ -128,8 +164,14 @@ def who_answered(exchange: Exchange) -> str:
             return Who.MLFLOW
         if API_DOCUMENT_KEYS & set(data) or exchange.route in ("/health", "/version", "/", "/ready", "/live"):
             return Who.API
-    if on_proxy(exchange) and kind in (AnswerKind.HTML, AnswerKind.PLAIN_TEXT, AnswerKind.NON_JSON, AnswerKind.EMPTY,
-                                       AnswerKind.JSON, AnswerKind.OTHER_JSON):
+    if on_proxy(exchange) and kind in (
+        AnswerKind.HTML,
+        AnswerKind.PLAIN_TEXT,
+        AnswerKind.NON_JSON,
+        AnswerKind.EMPTY,
+        AnswerKind.JSON,
+        AnswerKind.OTHER_JSON,
+    ):
         # the API's own answers are JSON with a detail: anything else on the proxy was relayed from MLflow
         # (its plain "OK", its version, its web UI, artifact bytes, a bare "Internal Server Error")
         through_api = not server or "uvicorn" in server  # the API's server adds its own header to what it relays

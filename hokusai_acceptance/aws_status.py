@@ -5,6 +5,7 @@ service names); target groups are taken from each service's load-balancer
 attachments. Standard AWS credentials and region come from the environment;
 ``AWS_ENDPOINT_URL`` points boto3 elsewhere (moto's server in the tests).
 """
+
 from __future__ import annotations
 
 import os
@@ -53,10 +54,16 @@ def configuration(env: dict[str, str] | None = None) -> tuple[str, list[str]] | 
 def why_not_configured(env: dict[str, str] | None = None) -> str | None:
     values = os.environ if env is None else env
     if configuration(values) is None:
-        return ("the check of the AWS services (ECS) is not configured: infra staff set HOKUSAI_ECS_CLUSTER and "
-                "HOKUSAI_ECS_SERVICES to run it")
-    has_credentials = values.get("AWS_ACCESS_KEY_ID") or values.get("AWS_PROFILE") or values.get(
-        "AWS_WEB_IDENTITY_TOKEN_FILE") or values.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        return (
+            "the check of the AWS services (ECS) is not configured: infra staff set HOKUSAI_ECS_CLUSTER and "
+            "HOKUSAI_ECS_SERVICES to run it"
+        )
+    has_credentials = (
+        values.get("AWS_ACCESS_KEY_ID")
+        or values.get("AWS_PROFILE")
+        or values.get("AWS_WEB_IDENTITY_TOKEN_FILE")
+        or values.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+    )
     if not has_credentials:
         return "no AWS credentials in the environment (AWS_ACCESS_KEY_ID or AWS_PROFILE)"
     return None
@@ -75,13 +82,23 @@ def read_status(cluster: str, services: list[str], region: str | None = None) ->
         described = ecs.describe_services(cluster=cluster, services=services)
         result = []
         for failure in described.get("failures", []):
-            result.append(ServiceStatus(name=failure.get("arn", "?").rsplit("/", 1)[-1],
-                                        status=f"MISSING ({failure.get('reason')})", desired=0, running=0,
-                                        pending=0))
+            result.append(
+                ServiceStatus(
+                    name=failure.get("arn", "?").rsplit("/", 1)[-1],
+                    status=f"MISSING ({failure.get('reason')})",
+                    desired=0,
+                    running=0,
+                    pending=0,
+                )
+            )
         for service in described.get("services", []):
-            status = ServiceStatus(name=service["serviceName"], status=service.get("status", "?"),
-                                   desired=service.get("desiredCount", 0), running=service.get("runningCount", 0),
-                                   pending=service.get("pendingCount", 0))
+            status = ServiceStatus(
+                name=service["serviceName"],
+                status=service.get("status", "?"),
+                desired=service.get("desiredCount", 0),
+                running=service.get("runningCount", 0),
+                pending=service.get("pendingCount", 0),
+            )
             for attachment in service.get("loadBalancers", []):
                 arn = attachment.get("targetGroupArn")
                 if not arn:

@@ -6,6 +6,7 @@ clean up what the run created and stop the stack. Scenario level: a fresh world
 and evidence log, skips for scenarios the target cannot support, redaction of
 failure messages, and the HTTP exchanges of each step attached to the report.
 """
+
 from __future__ import annotations
 
 import os
@@ -88,17 +89,32 @@ def before_all(context) -> None:
         except StackError as exc:
             print(f"hokusai-acceptance: the embedded stack did not start: {exc}", file=sys.stderr, flush=True)
             raise
-        print(f"hokusai-acceptance: embedded stack ready in {stack.start_seconds:.1f} s at {stack.url}",
-              file=sys.stderr, flush=True)
-        settings = settings.with_target(stack.url, stack.keys.valid, stack.keys.readonly, stack.keys.revoked,
-                                        stack.keys.second, stack.keys.rotated)
-        keys = {"valid": stack.keys.valid, "read-only": stack.keys.readonly, "revoked": stack.keys.revoked,
-                "expired": stack.keys.expired, "rate-limited": stack.keys.limited,
-                "revocable": stack.keys.revocable, "second developer": stack.keys.second,
-                "rotated": stack.keys.rotated}
+        print(
+            f"hokusai-acceptance: embedded stack ready in {stack.start_seconds:.1f} s at {stack.url}",
+            file=sys.stderr,
+            flush=True,
+        )
+        settings = settings.with_target(
+            stack.url, stack.keys.valid, stack.keys.readonly, stack.keys.revoked, stack.keys.second, stack.keys.rotated
+        )
+        keys = {
+            "valid": stack.keys.valid,
+            "read-only": stack.keys.readonly,
+            "revoked": stack.keys.revoked,
+            "expired": stack.keys.expired,
+            "rate-limited": stack.keys.limited,
+            "revocable": stack.keys.revocable,
+            "second developer": stack.keys.second,
+            "rotated": stack.keys.rotated,
+        }
     else:
-        keys = {"valid": settings.api_key, "read-only": settings.readonly_key, "revoked": settings.revoked_key,
-                "second developer": settings.second_key, "rotated": settings.rotated_key}
+        keys = {
+            "valid": settings.api_key,
+            "read-only": settings.readonly_key,
+            "revoked": settings.revoked_key,
+            "second developer": settings.second_key,
+            "rotated": settings.rotated_key,
+        }
     outages = OutageTracker(settings.api_url).install()
     context.suite_run = SuiteRun(settings=settings, keys=keys, stack=stack, budgets=budgets, outages=outages)
     context.suite_started = time.time()
@@ -109,8 +125,11 @@ def before_all(context) -> None:
     if down:
         silent = [e.summary() for e in log.snapshot() if e.status is None]
         outages.pin(Scope.TARGET, "the target", "did not answer before the first scenario", silent or [down])
-        print(f"hokusai-acceptance: the target is not answering ({down}); every check will fail fast instead of "
-              f"waiting", file=sys.stderr, flush=True)
+        print(
+            f"hokusai-acceptance: the target is not answering ({down}); every check will fail fast instead of waiting",
+            file=sys.stderr,
+            flush=True,
+        )
     reporting.write_allure_environment(context.suite_run, _results_dir(context))
     install_interrupt_handlers(context, context.suite_run)
     if _selected(context, {"registration", "writes"}):
@@ -140,8 +159,9 @@ def preflight(settings) -> str | None:
     from .errors import InfrastructureError
     from .mlflow_paths import PROXIED_SEARCH
 
-    client = HokusaiClient(settings.api_url, connect_timeout=settings.connect_timeout,
-                           read_timeout=min(settings.read_timeout, 8.0))
+    client = HokusaiClient(
+        settings.api_url, connect_timeout=settings.connect_timeout, read_timeout=min(settings.read_timeout, 8.0)
+    )
     try:
         client.get(PROXIED_SEARCH)
     except InfrastructureError as exc:
@@ -166,8 +186,10 @@ def _results_dir(context) -> Path | None:
 
 
 FUZZ = "fuzz"
-NOT_ASKED_FOR_FUZZ = ("requests generated from the contract run only when asked for by name (--tags=@fuzz, make fuzz): "
-                      "they take minutes and hundreds of calls with the key")
+NOT_ASKED_FOR_FUZZ = (
+    "requests generated from the contract run only when asked for by name (--tags=@fuzz, make fuzz): "
+    "they take minutes and hundreds of calls with the key"
+)
 
 
 def _asked_for(context, tag: str) -> bool:
@@ -179,8 +201,10 @@ def _asked_for(context, tag: str) -> bool:
 def before_scenario(context, scenario) -> None:
     run: SuiteRun = context.suite_run
     if EMBEDDED_ONLY in scenario.effective_tags and run.stack is None:
-        scenario.skip(reason="needs the embedded reference stack (fault injection or stack inspection); "
-                             "the configured target is remote")
+        scenario.skip(
+            reason="needs the embedded reference stack (fault injection or stack inspection); "
+            "the configured target is remote"
+        )
         return
     if FUZZ in scenario.effective_tags and not _asked_for(context, FUZZ):
         scenario.skip(reason=NOT_ASKED_FOR_FUZZ)
@@ -197,11 +221,11 @@ def after_step(context, step) -> None:
         reporting.redact_step_failure(step)
     if world is None:
         return
-    new = world.evidence.exchanges[context.world_exchange_mark:]
+    new = world.evidence.exchanges[context.world_exchange_mark :]
     context.world_exchange_mark = len(world.evidence.exchanges)
     if new:
         reporting.attach_exchanges(new)
-    notes = world.notes[context.world_note_mark:]
+    notes = world.notes[context.world_note_mark :]
     context.world_note_mark = len(world.notes)
     if notes:
         reporting.attach_notes(notes)
@@ -210,8 +234,9 @@ def after_step(context, step) -> None:
 def after_scenario(context, scenario) -> None:
     if scenario.status == "skipped" and scenario.skip_reason:
         # context attributes set here die with the scenario layer: keep the reason on the run
-        context.suite_run.skip_reasons.append({"feature": scenario.feature.name, "scenario": scenario.name,
-                                     "reason": redact(scenario.skip_reason)})
+        context.suite_run.skip_reasons.append(
+            {"feature": scenario.feature.name, "scenario": scenario.name, "reason": redact(scenario.skip_reason)}
+        )
     world: RegistryWorld | None = getattr(context, "world", None)
     set_current(None)
     if world is not None:
@@ -236,8 +261,9 @@ def scenario_outcomes(context) -> tuple[list, list[dict]]:
                 not_selected.append({"name": scenario.name, "tags": tags, "selection": selection})
                 continue
             message = f"Skipped: {redact(scenario.skip_reason)}" if status == "skipped" else ""
-            failing = next((s for s in scenario.all_steps if getattr(s.status, "name", "") in ("failed", "error")),
-                           None)
+            failing = next(
+                (s for s in scenario.all_steps if getattr(s.status, "name", "") in ("failed", "error")), None
+            )
             if failing is not None:
                 exc = failing.exception
                 if exc is not None and not isinstance(exc, AssertionError):
@@ -245,8 +271,9 @@ def scenario_outcomes(context) -> tuple[list, list[dict]]:
                 message = redact(f"{type(exc).__name__}: {exc}" if exc is not None else failing.error_message or "")
             elif status in ("error", "hook_error"):
                 status = "broken"
-            outcomes.append(ScenarioOutcome(feature=feature.name, name=scenario.name, status=status,
-                                            message=message, tags=tags))
+            outcomes.append(
+                ScenarioOutcome(feature=feature.name, name=scenario.name, status=status, message=message, tags=tags)
+            )
     return outcomes, not_selected
 
 
@@ -257,8 +284,7 @@ def _diagnose(context, run: SuiteRun, reports_dir: Path, leftovers: list[str]) -
         outcomes, not_selected = scenario_outcomes(context)
         report = diagnose_run(run, outcomes, reports_dir, leftovers, not_selected)
     except Exception as exc:  # never lose the run's verdict because the report failed
-        print(f"hokusai-acceptance: the infrastructure report could not be written: {redact(exc)}",
-              file=sys.stderr)
+        print(f"hokusai-acceptance: the infrastructure report could not be written: {redact(exc)}", file=sys.stderr)
         return
     print("", file=sys.stderr)
     for line in report["status_lines"]:
@@ -273,8 +299,12 @@ def install_interrupt_handlers(context, run: SuiteRun) -> None:
 
     def handle(signum, frame):  # pragma: no cover - exercised by the integration tests
         run.interrupted = signum
-        print(f"hokusai-acceptance: {signal.Signals(signum).name} received during {run.phase}: "
-              f"{'cleaning up, then stopping' if run.phase != 'done' else 'stopping'}", file=sys.stderr, flush=True)
+        print(
+            f"hokusai-acceptance: {signal.Signals(signum).name} received during {run.phase}: "
+            f"{'cleaning up, then stopping' if run.phase != 'done' else 'stopping'}",
+            file=sys.stderr,
+            flush=True,
+        )
         if run.phase == "scenarios":
             raise KeyboardInterrupt  # behave aborts the run; after_all still cleans up
         if run.phase == "done":
@@ -325,7 +355,11 @@ def after_all(context) -> None:
         if run.stack is not None:
             run.stack.stop()
         if run.interrupted:
-            print(f"hokusai-acceptance: interrupted by {signal.Signals(run.interrupted).name}; the run's entries "
-                  f"were cleaned up", file=sys.stderr, flush=True)
+            print(
+                f"hokusai-acceptance: interrupted by {signal.Signals(run.interrupted).name}; the run's entries "
+                f"were cleaned up",
+                file=sys.stderr,
+                flush=True,
+            )
             context._runner.aborted = True  # behave then exits 1
         run.phase = "done"

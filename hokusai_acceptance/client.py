@@ -1,5 +1,6 @@
 """The suite's HTTP client for the Hokusai API: timeouts on every call, no
 redirects followed, bounded reads, typed transport errors, evidence recorded."""
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,7 @@ class KeyForm(str, Enum):
     QUERY = "api_key query parameter"
 
     @classmethod
-    def parse(cls, text: str) -> "KeyForm":
+    def parse(cls, text: str) -> KeyForm:
         lowered = text.strip().lower()
         for form in cls:
             if form.value.lower() == lowered or form.name.lower() == lowered:
@@ -65,7 +66,8 @@ class Reply:
         except (ValueError, RecursionError):
             raise UnexpectedAnswer(
                 f"{self.method} {self.url} answered HTTP {self.status} with a non-JSON body "
-                f"({self.answered_by}, {self.content_type or 'no content type'}): {self.text[:200]!r}") from None
+                f"({self.answered_by}, {self.content_type or 'no content type'}): {self.text[:200]!r}"
+            ) from None
 
     def json_or_none(self) -> Any:
         try:
@@ -84,8 +86,9 @@ class Reply:
 
     def describe(self) -> str:
         body = " ".join(self.text[:200].split())
-        return redact(f"{self.method} {self.url} -> HTTP {self.status} ({self.answered_by}) in "
-                      f"{self.elapsed_ms:.0f} ms: {body}")
+        return redact(
+            f"{self.method} {self.url} -> HTTP {self.status} ({self.answered_by}) in {self.elapsed_ms:.0f} ms: {body}"
+        )
 
 
 class HokusaiClient:
@@ -99,9 +102,19 @@ class HokusaiClient:
     def close(self) -> None:
         self.session.close()
 
-    def request(self, method: str, path: str, *, key: str | None = None, key_form: KeyForm = KeyForm.BEARER,
-                headers: dict[str, str] | None = None, params: dict[str, Any] | None = None,
-                json_body: Any = None, data: bytes | str | None = None, timeout: float | None = None) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        key: str | None = None,
+        key_form: KeyForm = KeyForm.BEARER,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        data: bytes | str | None = None,
+        timeout: float | None = None,
+    ) -> Reply:
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
         all_headers = dict(headers or {})
         all_params = dict(params or {})
@@ -116,12 +129,19 @@ class HokusaiClient:
                 all_params["api_key"] = key
         request_timeout = self.timeout if timeout is None else (min(self.timeout[0], timeout), timeout)
         try:
-            response = self.session.request(method, url, headers=all_headers, params=all_params or None,
-                                            json=json_body, data=data, timeout=request_timeout,
-                                            allow_redirects=False, stream=True)
+            response = self.session.request(
+                method,
+                url,
+                headers=all_headers,
+                params=all_params or None,
+                json=json_body,
+                data=data,
+                timeout=request_timeout,
+                allow_redirects=False,
+                stream=True,
+            )
         except requests.ConnectTimeout as exc:
-            raise TargetNotResponding(f"{method} {url}: connection not accepted within {request_timeout[0]} s") \
-                from exc
+            raise TargetNotResponding(f"{method} {url}: connection not accepted within {request_timeout[0]} s") from exc
         except requests.ReadTimeout as exc:
             raise TargetNotResponding(f"{method} {url}: no answer within {request_timeout[1]} s") from exc
         except requests.ConnectionError as exc:
@@ -134,9 +154,16 @@ class HokusaiClient:
             raise TargetNotResponding(f"{method} {url}: the answer stopped arriving ({type(exc).__name__})") from exc
         finally:
             response.close()
-        reply = Reply(status=response.status_code, headers={k.lower(): v for k, v in response.headers.items()},
-                      body=body, elapsed_ms=response.elapsed.total_seconds() * 1000, method=method,
-                      url=redact(response.url), truncated=truncated, exchange=exchange_of(response))
+        reply = Reply(
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            body=body,
+            elapsed_ms=response.elapsed.total_seconds() * 1000,
+            method=method,
+            url=redact(response.url),
+            truncated=truncated,
+            exchange=exchange_of(response),
+        )
         if reply.exchange is not None:
             # a streamed exchange is recorded before its body arrives: complete that very exchange
             reply.exchange.complete_body(body)
@@ -164,8 +191,14 @@ def _bounded_read(response: requests.Response) -> tuple[bytes, bool]:
 
 def _root_cause(exc: BaseException) -> str:
     text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "nodename nor servname",
-                   "No route to host", "Temporary failure in name resolution", "Connection reset"):
+    for marker in (
+        "Connection refused",
+        "Name or service not known",
+        "nodename nor servname",
+        "No route to host",
+        "Temporary failure in name resolution",
+        "Connection reset",
+    ):
         if marker in text:
             return marker
     return type(exc).__name__

@@ -2,6 +2,7 @@
 just imported MLflow, :mod:`hokusai_acceptance.zygote`), set up only as the quick start (docs/quickstart.md)
 says, with MLflow's own defaults (its retries included). The suite's in-process MLflow
 settings (short timeouts, no retries) would hide exactly what a developer waits for and reads."""
+
 from __future__ import annotations
 
 import json
@@ -29,17 +30,32 @@ else:
 DEVELOPER_PATIENCE_SECONDS = 45.0
 
 #: what a developer's shell passes on; nothing of the suite's own MLflow or Hokusai settings
-_KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
-         "http_proxy", "https_proxy", "no_proxy", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
+_KEPT = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "VIRTUAL_ENV",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "REQUESTS_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "CURL_CA_BUNDLE",
+)
 
 
 @dataclass
 class DeveloperAttempt:
     registered: bool
-    exception: str | None       # the exception's class name, when MLflow raised
-    message: str                # what MLflow's exception says (redacted)
+    exception: str | None  # the exception's class name, when MLflow raised
+    message: str  # what MLflow's exception says (redacted)
     seconds: float
-    gave_up: bool               # still waiting when the suite stopped looking
+    gave_up: bool  # still waiting when the suite stopped looking
 
     def describe(self) -> str:
         if self.gave_up:
@@ -49,11 +65,15 @@ class DeveloperAttempt:
         return f"MLflow raised {self.exception} after {self.seconds:.1f} s: {self.message[:600]}"
 
 
-def attempt_registration(tracking_uri: str, key: str | None, model_name: str, wait_seconds: float
-                         ) -> DeveloperAttempt:
+def attempt_registration(tracking_uri: str, key: str | None, model_name: str, wait_seconds: float) -> DeveloperAttempt:
     env = {name: os.environ[name] for name in _KEPT if name in os.environ}
-    env.update(MLFLOW_TRACKING_URI=tracking_uri, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true",
-               AWS_EC2_METADATA_DISABLED="true", PYTHONUNBUFFERED="1")
+    env.update(
+        MLFLOW_TRACKING_URI=tracking_uri,
+        MLFLOW_DISABLE_TELEMETRY="true",
+        DO_NOT_TRACK="true",
+        AWS_EC2_METADATA_DISABLED="true",
+        PYTHONUNBUFFERED="1",
+    )
     if key is not None:
         env["MLFLOW_TRACKING_TOKEN"] = key
     started = time.monotonic()
@@ -67,10 +87,13 @@ def attempt_registration(tracking_uri: str, key: str | None, model_name: str, wa
     except ValueError:
         outcome = None
     if outcome is None:  # the developer's interpreter itself failed: the suite's problem, not the registry's
-        raise SuiteError(f"the MLflow client could not be run as a developer runs it (exit {done.returncode}): "
-                         f"{redact(done.stderr[-800:])}")
-    return DeveloperAttempt(outcome["raised"] is None, outcome["raised"], redact(outcome["message"]), seconds,
-                            gave_up=False)
+        raise SuiteError(
+            f"the MLflow client could not be run as a developer runs it (exit {done.returncode}): "
+            f"{redact(done.stderr[-800:])}"
+        )
+    return DeveloperAttempt(
+        outcome["raised"] is None, outcome["raised"], redact(outcome["message"]), seconds, gave_up=False
+    )
 
 
 #: a developer's registration whose process dies midway through uploading the model's files, after the version
@@ -127,29 +150,46 @@ print("FINISHED", flush=True)
 
 @dataclass
 class CutRegistration:
-    cut_after_bytes: int | None   # where the process died (None: it was not cut)
+    cut_after_bytes: int | None  # where the process died (None: it was not cut)
     seconds: float
 
     def describe(self) -> str:
         if self.cut_after_bytes is None:
             return f"the registration was not cut ({self.seconds:.1f} s)"
-        return (f"the developer's process died after sending {self.cut_after_bytes / 2**20:.0f} MB of the model's "
-                f"files ({self.seconds:.1f} s after it started)")
+        return (
+            f"the developer's process died after sending {self.cut_after_bytes / 2**20:.0f} MB of the model's "
+            f"files ({self.seconds:.1f} s after it started)"
+        )
 
 
-def cut_registration(tracking_uri: str, key: str | None, model_name: str, experiment: str, *, padding_mb: int,
-                     cut_mb: int, wait_seconds: float = 120.0) -> CutRegistration:
+def cut_registration(
+    tracking_uri: str,
+    key: str | None,
+    model_name: str,
+    experiment: str,
+    *,
+    padding_mb: int,
+    cut_mb: int,
+    wait_seconds: float = 120.0,
+) -> CutRegistration:
     """A developer's registration of a ``padding_mb`` model (version created, then its files uploaded, then
     tagged), the process killed once ``cut_mb`` of the model file has been sent."""
     env = {name: os.environ[name] for name in _KEPT if name in os.environ}
-    env.update(MLFLOW_TRACKING_URI=tracking_uri, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true",
-               AWS_EC2_METADATA_DISABLED="true", PYTHONUNBUFFERED="1", MLFLOW_HTTP_REQUEST_TIMEOUT="30",
-               MLFLOW_HTTP_REQUEST_MAX_RETRIES="0")
+    env.update(
+        MLFLOW_TRACKING_URI=tracking_uri,
+        MLFLOW_DISABLE_TELEMETRY="true",
+        DO_NOT_TRACK="true",
+        AWS_EC2_METADATA_DISABLED="true",
+        PYTHONUNBUFFERED="1",
+        MLFLOW_HTTP_REQUEST_TIMEOUT="30",
+        MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",
+    )
     if key is not None:
         env["MLFLOW_TRACKING_TOKEN"] = key
     started = time.monotonic()
-    done = zygote.shared().run(_CUT_SHORT, [model_name, experiment, str(cut_mb * 2**20), str(padding_mb * 2**20)],
-                               env, timeout=wait_seconds)
+    done = zygote.shared().run(
+        _CUT_SHORT, [model_name, experiment, str(cut_mb * 2**20), str(padding_mb * 2**20)], env, timeout=wait_seconds
+    )
     seconds = time.monotonic() - started
     if done.timed_out:
         raise SuiteError(f"the developer's registration neither finished nor was cut within {wait_seconds:.0f} s")
@@ -160,5 +200,7 @@ def cut_registration(tracking_uri: str, key: str | None, model_name: str, experi
         return CutRegistration(int(cut[-1].split()[1]), seconds)
     if "FINISHED" in done.stdout:
         return CutRegistration(None, seconds)
-    raise SuiteError(f"the developer's registration failed before its upload could be cut (exit {done.returncode}): "
-                     f"{redact(done.stderr[-800:])}")
+    raise SuiteError(
+        f"the developer's registration failed before its upload could be cut (exit {done.returncode}): "
+        f"{redact(done.stderr[-800:])}"
+    )

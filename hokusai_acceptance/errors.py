@@ -5,6 +5,7 @@ A *product defect* -- the target answered, but not as the contract says -- is an
 infrastructure, transport or configuration problem (Allure: broken); each carries
 the evidence a diagnosis needs, already redacted.
 """
+
 from __future__ import annotations
 
 from .redaction import redact
@@ -57,7 +58,7 @@ class RegistryCallFailed(InfrastructureError):
 
     component = "registry"
     status: int | None = None  # the HTTP status of the registry's refusal, when it answered one
-    answer: str = ""           # the registry's own message, as the MLflow client reports it
+    answer: str = ""  # the registry's own message, as the MLflow client reports it
 
 
 class StackError(SuiteError):

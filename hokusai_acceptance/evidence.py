@@ -11,6 +11,7 @@ completed on exactly that exchange, whatever other threads are doing.
 Steps attach the log to the report and the diagnosis reads it. Nothing here
 knows about any particular deployment: only what a client can see.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -18,9 +19,10 @@ import json
 import shlex
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -28,8 +30,18 @@ import requests
 from .redaction import MASK, redact, redact_headers
 
 BODY_PREFIX = 600
-KEPT_RESPONSE_HEADERS = ("content-type", "server", "retry-after", "x-ratelimit-limit", "x-ratelimit-remaining",
-                         "x-ratelimit-reset", "location", "content-length", "www-authenticate", "via")
+KEPT_RESPONSE_HEADERS = (
+    "content-type",
+    "server",
+    "retry-after",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "location",
+    "content-length",
+    "www-authenticate",
+    "via",
+)
 KEPT_REQUEST_HEADERS = ("content-type", "authorization", "x-api-key", "user-agent", "accept")
 CREDENTIAL_HEADERS = ("authorization", "x-api-key")
 
@@ -49,14 +61,14 @@ NO_OWNER_RECORDED = "the registry does not record who registered"
 class AnswerKind:
     """What kind of answer came back, judged only from what a client can see."""
 
-    GATEWAY_JSON = "gateway JSON"              # {"detail": ...}: a FastAPI service (the Hokusai API)
-    MLFLOW_JSON = "MLflow JSON error"          # {"error_code": ...}
-    JSON = "JSON"                              # a successful JSON answer
+    GATEWAY_JSON = "gateway JSON"  # {"detail": ...}: a FastAPI service (the Hokusai API)
+    MLFLOW_JSON = "MLflow JSON error"  # {"error_code": ...}
+    JSON = "JSON"  # a successful JSON answer
     FLASK_HTML_404 = "MLflow/Flask HTML page"  # <!doctype html>...404 Not Found (werkzeug)
     FLASK_HTML_ERROR = "MLflow/Flask HTML error page"  # werkzeug's page for any other error (500 ...)
-    LB_HTML = "load balancer HTML page"        # <center><h1>503 Service Temporarily Unavailable</h1></center>
-    HTML = "HTML page"                         # any other page (a web UI, a login page, ...)
-    PLAIN_TEXT = "plain text"                  # a load balancer's fixed response, a bare server
+    LB_HTML = "load balancer HTML page"  # <center><h1>503 Service Temporarily Unavailable</h1></center>
+    HTML = "HTML page"  # any other page (a web UI, a login page, ...)
+    PLAIN_TEXT = "plain text"  # a load balancer's fixed response, a bare server
     #: a bare error answer on the MLflow mount that was not relayed: it lacks the headers every relayed
     #: answer of the same run carries (the API's own server crashed on the request)
     UNRELAYED_ERROR = "the API's own bare error answer"
@@ -84,8 +96,9 @@ def classify_answer(status: int | None, content_type: str, body: str) -> str:
             return AnswerKind.FLASK_HTML_404
         if lowered.startswith("<!doctype html>") and "<html lang=en>" in lowered[:40] and "<center>" not in lowered:
             return AnswerKind.FLASK_HTML_ERROR  # werkzeug's error template; a load balancer's page centres its text
-        if _is_lb_page(lowered) or (status >= 500 and len(lowered) < 1024 and "<title>" in lowered
-                                    and str(status) in lowered[:200]):
+        if _is_lb_page(lowered) or (
+            status >= 500 and len(lowered) < 1024 and "<title>" in lowered and str(status) in lowered[:200]
+        ):
             return AnswerKind.LB_HTML
         return AnswerKind.HTML
     if "json" in ctype or text[:1] in "{[":
@@ -113,8 +126,16 @@ def transport_error_kind(exc: BaseException) -> str:
     if isinstance(exc, requests.ReadTimeout):
         return "read-timeout"
     text = str(exc)
-    if any(m in text for m in ("Name or service not known", "nodename nor servname", "Temporary failure in name",
-                               "getaddrinfo failed", "No address associated")):
+    if any(
+        m in text
+        for m in (
+            "Name or service not known",
+            "nodename nor servname",
+            "Temporary failure in name",
+            "getaddrinfo failed",
+            "No address associated",
+        )
+    ):
         return "dns"
     if "Connection refused" in text:
         return "refused"
@@ -137,14 +158,14 @@ class Exchange:
     response_headers: dict[str, str] = field(default_factory=dict)
     elapsed_ms: float = 0.0
     error: str | None = None
-    error_kind: str = ""       # refused | dns | connect-timeout | read-timeout | reset | not-attempted | other
+    error_kind: str = ""  # refused | dns | connect-timeout | read-timeout | reset | not-attempted | other
     answered_by: str = ""
-    label: str = ""            # a sweep probe's name, when the exchange is one
+    label: str = ""  # a sweep probe's name, when the exchange is one
     started_at: float = 0.0
-    actor: str = ""            # which key role made the call (valid, read-only, never issued, none, ...)
-    keyed: bool = False        # a credential travelled with the request (header or api_key query)
-    deliberate: bool = False   # made while the scenario itself broke something on purpose
-    scenario: str = ""         # the scenario (or "sweep", "cleanup") that made the call
+    actor: str = ""  # which key role made the call (valid, read-only, never issued, none, ...)
+    keyed: bool = False  # a credential travelled with the request (header or api_key query)
+    deliberate: bool = False  # made while the scenario itself broke something on purpose
+    scenario: str = ""  # the scenario (or "sweep", "cleanup") that made the call
     request_sent_body: bool = False  # the request carried a body
 
     @property
@@ -171,8 +192,10 @@ class Exchange:
             return f"{self.method} {self.url}{key} -> no answer ({self.error}) after {self.elapsed_ms:.0f} ms"
         body = " ".join(self.body_prefix.split())[:160]
         server = f", server {self.server}" if self.server else ""
-        return (f"{self.method} {self.url}{key} -> HTTP {self.status} {self.content_type or '(no content type)'}"
-                f"{server} [{self.answered_by}] in {self.elapsed_ms:.0f} ms: {body}")
+        return (
+            f"{self.method} {self.url}{key} -> HTTP {self.status} {self.content_type or '(no content type)'}"
+            f"{server} [{self.answered_by}] in {self.elapsed_ms:.0f} ms: {body}"
+        )
 
     def curl(self) -> str:
         """The call as a command a person can paste: the key comes from their own environment (double quotes,
@@ -207,7 +230,7 @@ class Exchange:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Exchange":
+    def from_dict(cls, data: dict) -> Exchange:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -241,16 +264,18 @@ def shell_word(text: str) -> str:
         return '"' + escaped.replace(MASK, "$HOKUSAI_API_KEY") + '"'
     if text.isprintable():
         return shlex.quote(text)
-    escaped = "".join(c if c.isprintable() and c not in "\\'" else
-                      ("\\" + c if c in "\\'" else
-                       "".join(f"\\x{b:02x}" for b in c.encode("utf-8", "surrogatepass"))) for c in text)
+    escaped = "".join(
+        c
+        if c.isprintable() and c not in "\\'"
+        else ("\\" + c if c in "\\'" else "".join(f"\\x{b:02x}" for b in c.encode("utf-8", "surrogatepass")))
+        for c in text
+    )
     return f"$'{escaped}'"
 
 
 def _printable_lines(text: str) -> bool:
     """Text a person can paste into a shell: not a placeholder, no undecodable bytes, no control characters."""
-    return (not text.startswith("<") and "\ufffd" not in text
-            and all(line.isprintable() for line in text.splitlines()))
+    return not text.startswith("<") and "\ufffd" not in text and all(line.isprintable() for line in text.splitlines())
 
 
 def _text_prefix(data: bytes | str | None, limit: int = BODY_PREFIX) -> str:
@@ -275,19 +300,33 @@ def _request_headers(request: requests.PreparedRequest) -> dict[str, str]:
     return redact_headers({k: v for k, v in request.headers.items() if k.lower() in KEPT_REQUEST_HEADERS})
 
 
-def exchange_from_response(response: requests.Response, elapsed_ms: float, streamed: bool,
-                           request_body: bytes | str | None = None, started_at: float = 0.0) -> Exchange:
+def exchange_from_response(
+    response: requests.Response,
+    elapsed_ms: float,
+    streamed: bool,
+    request_body: bytes | str | None = None,
+    started_at: float = 0.0,
+) -> Exchange:
     request = response.request
     content_type = response.headers.get("content-type", "")
     body = "" if streamed else _text_prefix(response.content)
     return Exchange(
-        method=request.method or "?", url=redact(request.url), status=response.status_code,
-        content_type=content_type, body_prefix=body, request_headers=_request_headers(request),
+        method=request.method or "?",
+        url=redact(request.url),
+        status=response.status_code,
+        content_type=content_type,
+        body_prefix=body,
+        request_headers=_request_headers(request),
         request_body_prefix=_text_prefix(request_body, 300),
-        response_headers={k.lower(): redact(v) for k, v in response.headers.items()
-                          if k.lower() in KEPT_RESPONSE_HEADERS},
-        elapsed_ms=round(elapsed_ms, 2), answered_by=classify_answer(response.status_code, content_type, body),
-        started_at=started_at, keyed=carries_key(request), request_sent_body=bool(request_body))
+        response_headers={
+            k.lower(): redact(v) for k, v in response.headers.items() if k.lower() in KEPT_RESPONSE_HEADERS
+        },
+        elapsed_ms=round(elapsed_ms, 2),
+        answered_by=classify_answer(response.status_code, content_type, body),
+        started_at=started_at,
+        keyed=carries_key(request),
+        request_sent_body=bool(request_body),
+    )
 
 
 class EvidenceLog:
@@ -318,6 +357,7 @@ class EvidenceLog:
     def as_text(self) -> str:
         return "\n\n".join(f"--- exchange {i + 1} ---\n{e.as_text()}" for i, e in enumerate(self.snapshot()))
 
+
 # ------------------------------------------------------------------ recording
 
 _current: contextvars.ContextVar[EvidenceLog | None] = contextvars.ContextVar("hokusai_evidence_log", default=None)
@@ -341,11 +381,21 @@ def _recording_send(self, request, **kwargs):  # type: ignore[no-untyped-def]
             guard(request)
         except Exception as exc:
             if log is not None:
-                _notify(log.add(Exchange(
-                    method=request.method or "?", url=redact(request.url), status=None,
-                    request_headers=_request_headers(request), error=redact(str(exc))[:1500],
-                    error_kind="not-attempted", answered_by=AnswerKind.NO_ANSWER, started_at=started_wall,
-                    keyed=carries_key(request))))
+                _notify(
+                    log.add(
+                        Exchange(
+                            method=request.method or "?",
+                            url=redact(request.url),
+                            status=None,
+                            request_headers=_request_headers(request),
+                            error=redact(str(exc))[:1500],
+                            error_kind="not-attempted",
+                            answered_by=AnswerKind.NO_ANSWER,
+                            started_at=started_wall,
+                            keyed=carries_key(request),
+                        )
+                    )
+                )
             raise
     if log is None:
         return _original_send(self, request, **kwargs)
@@ -353,20 +403,29 @@ def _recording_send(self, request, **kwargs):  # type: ignore[no-untyped-def]
     try:
         response = _original_send(self, request, **kwargs)
     except requests.RequestException as exc:
-        exchange = log.add(Exchange(method=request.method or "?", url=redact(request.url), status=None,
-                                    request_headers=_request_headers(request),
-                                    request_body_prefix=_text_prefix(request.body, 300),
-                                    elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
-                                    error=redact(f"{type(exc).__name__}: {exc}")[:500],
-                                    error_kind=transport_error_kind(exc), answered_by=AnswerKind.NO_ANSWER,
-                                    started_at=started_wall, keyed=carries_key(request),
-                                    request_sent_body=bool(request.body)))
+        exchange = log.add(
+            Exchange(
+                method=request.method or "?",
+                url=redact(request.url),
+                status=None,
+                request_headers=_request_headers(request),
+                request_body_prefix=_text_prefix(request.body, 300),
+                elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
+                error=redact(f"{type(exc).__name__}: {exc}")[:500],
+                error_kind=transport_error_kind(exc),
+                answered_by=AnswerKind.NO_ANSWER,
+                started_at=started_wall,
+                keyed=carries_key(request),
+                request_sent_body=bool(request.body),
+            )
+        )
         _notify(exchange)
         raise
     elapsed = (time.perf_counter() - started) * 1000
     streamed = bool(kwargs.get("stream"))
-    exchange = log.add(exchange_from_response(response, elapsed, streamed=streamed, request_body=request.body,
-                                              started_at=started_wall))
+    exchange = log.add(
+        exchange_from_response(response, elapsed, streamed=streamed, request_body=request.body, started_at=started_wall)
+    )
     response.hokusai_exchange = exchange  # the caller completes a streamed body on this very exchange
     if not streamed:
         _notify(exchange)

@@ -1,9 +1,11 @@
 """What the steps check, as functions that raise a readable ``AssertionError``
 (product defect) or a typed :class:`InfrastructureError` (the answer did not come
 from the Hokusai API at all), always with the redacted exchange as evidence."""
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .answers import API_DETAIL_ABOUT_AUTH, API_DETAIL_ABOUT_MLFLOW, Who, detail, who_answered
 from .client import Reply
@@ -19,10 +21,15 @@ def _fail(message: str, reply: Reply) -> AssertionError:
 
 
 def who(reply: Reply) -> str:
-    exchange = reply.exchange or Exchange(method=reply.method, url=reply.url, status=reply.status,
-                                          content_type=reply.content_type, body_prefix=reply.text[:600],
-                                          answered_by=reply.answered_by,
-                                          response_headers={"server": reply.headers.get("server", "")})
+    exchange = reply.exchange or Exchange(
+        method=reply.method,
+        url=reply.url,
+        status=reply.status,
+        content_type=reply.content_type,
+        body_prefix=reply.text[:600],
+        answered_by=reply.answered_by,
+        response_headers={"server": reply.headers.get("server", "")},
+    )
     return who_answered(exchange)
 
 

@@ -8,6 +8,7 @@ same client, registration flows and diagnosis as the behave suite.
 Usage (one check):  python scripts/<check>.py [--url URL] [--key-env VAR] [--json]
 Usage (all seven):  python -m hokusai_acceptance.field_checks [--url URL] [--key-env VAR] [--json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,9 +17,9 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -73,11 +74,13 @@ class Target:
         return HokusaiClient(self.url, read_timeout=self.read_timeout)
 
     def session(self, key: str | None = "") -> reg.MlflowSession:
-        return reg.MlflowSession(f"{self.url}/api/mlflow", self.key if key == "" else key,
-                                 timeout=self.mlflow_timeout, retries=0)
+        return reg.MlflowSession(
+            f"{self.url}/api/mlflow", self.key if key == "" else key, timeout=self.mlflow_timeout, retries=0
+        )
 
 
 # ------------------------------------------------------------------ the checks
+
 
 def _classify(reply, expected: set[int], html_page: str | None = None) -> tuple[bool, str]:
     """An endpoint is available only when the Hokusai API itself answers as expected."""
@@ -100,20 +103,27 @@ def check_model_registration_simple(t: Target, r: CheckResult, created: reg.Crea
     trained = reg.train_classifier()
     name = created.name("simple")
     registration = reg.register_model(session, created, trained, name, validate("field-check", "accuracy", "0.5"))
-    r.step("register a trained model with Hokusai tags through the tracking URI", True,
-           f"{name} version {registration.version}")
+    r.step(
+        "register a trained model with Hokusai tags through the tracking URI",
+        True,
+        f"{name} version {registration.version}",
+    )
     found = reg.find_registered_model(session, name)
     r.step("find it in the registry", found is not None, "found" if found else "not in the remote registry")
     predicted, _ = reg.load_and_predict(session, registration.model_uri, trained.features)
-    r.step("load it back and predict", bool(np.array_equal(predicted, trained.predictions)),
-           "same predictions" if np.array_equal(predicted, trained.predictions) else "different predictions")
+    r.step(
+        "load it back and predict",
+        bool(np.array_equal(predicted, trained.predictions)),
+        "same predictions" if np.array_equal(predicted, trained.predictions) else "different predictions",
+    )
 
 
 def check_auth_registration(t: Target, r: CheckResult, created: reg.CreatedResources) -> None:
     session = t.session()
     client = session.client()
-    experiments = session.call("searching experiments with the MLflow client",
-                               lambda: client.search_experiments(max_results=1))
+    experiments = session.call(
+        "searching experiments with the MLflow client", lambda: client.search_experiments(max_results=1)
+    )
     r.step("authenticated tracking call with the MLflow client", True, f"{len(experiments)} experiment(s) listed")
     http = t.client()
     try:
@@ -121,8 +131,11 @@ def check_auth_registration(t: Target, r: CheckResult, created: reg.CreatedResou
         ok, why = _classify(reply, {200})
         r.step("raw REST request with Authorization: Bearer", ok, why)
         anonymous = http.get(PROXIED_SEARCH, params={"max_results": 1})
-        r.step("the same request without a key is refused with 401", anonymous.status == 401,
-               f"HTTP {anonymous.status} {anonymous.detail()!r}")
+        r.step(
+            "the same request without a key is refused with 401",
+            anonymous.status == 401,
+            f"HTTP {anonymous.status} {anonymous.detail()!r}",
+        )
     finally:
         http.close()
 
@@ -130,15 +143,26 @@ def check_auth_registration(t: Target, r: CheckResult, created: reg.CreatedResou
 def check_correct_registration(t: Target, r: CheckResult, created: reg.CreatedResources) -> None:
     session = t.session()
     trained = reg.train_classifier()
-    first = reg.register_model(session, created, trained, created.name("via-log-model"),
-                               validate("field-check", "accuracy", "0.5"))
+    first = reg.register_model(
+        session, created, trained, created.name("via-log-model"), validate("field-check", "accuracy", "0.5")
+    )
     r.step("registration with log_model(registered_model_name=...)", True, f"version {first.version}")
     name = created.name("via-model-version")
-    version = reg.register_model(session, created, trained, name, validate("field-check", "accuracy", "0.5"),
-                                 experiment_slug="field-checks", path=reg.RegistrationPath.EXPLICIT_VERSION).version
+    version = reg.register_model(
+        session,
+        created,
+        trained,
+        name,
+        validate("field-check", "accuracy", "0.5"),
+        experiment_slug="field-checks",
+        path=reg.RegistrationPath.EXPLICIT_VERSION,
+    ).version
     predicted, _ = reg.load_and_predict(session, f"models:/{name}/{version}", trained.features)
-    r.step("registration with create_registered_model + create_model_version (works with MLflow 2.9 servers too)",
-           bool(np.array_equal(predicted, trained.predictions)), f"version {version} loads and predicts")
+    r.step(
+        "registration with create_registered_model + create_model_version (works with MLflow 2.9 servers too)",
+        bool(np.array_equal(predicted, trained.predictions)),
+        f"version {version} loads and predicts",
+    )
 
 
 def check_verify_model_registration(t: Target, r: CheckResult, created: reg.CreatedResources) -> None:
@@ -161,9 +185,14 @@ def check_verify_model_registration(t: Target, r: CheckResult, created: reg.Crea
 
 
 ENDPOINTS = [  # (path, with key, statuses the contract allows)
-    ("/health", False, {200}), ("/health/mlflow", False, {200}), ("/api/health/mlflow", False, {200}),
-    ("/openapi.json", False, {200}), ("/ready", False, {200}), ("/live", False, {200}),
-    ("/version", True, {200}), (f"{PROXIED_SEARCH}?max_results=1", True, {200}),
+    ("/health", False, {200}),
+    ("/health/mlflow", False, {200}),
+    ("/api/health/mlflow", False, {200}),
+    ("/openapi.json", False, {200}),
+    ("/ready", False, {200}),
+    ("/live", False, {200}),
+    ("/version", True, {200}),
+    (f"{PROXIED_SEARCH}?max_results=1", True, {200}),
     (f"/mlflow{SEARCH_EXPERIMENTS}?max_results=1", True, {200}),
     ("/api/mlflow/api/2.0/mlflow/registered-models/search?max_results=1", True, {200}),
     ("/api/mlflow/api/2.0/mlflow-artifacts/artifacts", True, {200}),
@@ -211,8 +240,11 @@ def check_mlflow_routing(t: Target, r: CheckResult, created: reg.CreatedResource
         ok, why = _classify(up, {200})
         r.step("artifact upload through /api/2.0/mlflow-artifacts", ok, why)
         down = rest.download_artifact(path)
-        r.step("artifact download returns the same bytes", down.status == 200 and down.body == payload,
-               f"HTTP {down.status}, {len(down.body)} bytes")
+        r.step(
+            "artifact download returns the same bytes",
+            down.status == 200 and down.body == payload,
+            f"HTTP {down.status}, {len(down.body)} bytes",
+        )
     finally:
         http.close()
 
@@ -226,8 +258,11 @@ def check_health_endpoints(t: Target, r: CheckResult, created: reg.CreatedResour
         r.step("/health without a key answers 200", ok, why)
         services = body.get("services") or {}
         down = [name for name, state in services.items() if state not in ("healthy", "disabled", "not_configured")]
-        r.step("/health reports every dependency healthy", body.get("status") == "healthy" and not down,
-               f"status {body.get('status')!r}, unhealthy: {down or 'none'}")
+        r.step(
+            "/health reports every dependency healthy",
+            body.get("status") == "healthy" and not down,
+            f"status {body.get('status')!r}, unhealthy: {down or 'none'}",
+        )
         for path in ("/health/mlflow", "/api/health/mlflow", "/ready", "/live"):
             ok, why = _classify(http.get(path), {200})
             r.step(f"{path} without a key (monitoring probes carry none)", ok, why)
@@ -238,14 +273,20 @@ def check_health_endpoints(t: Target, r: CheckResult, created: reg.CreatedResour
 
 
 CHECKS: dict[str, tuple[Callable, str]] = {
-    "test_model_registration_simple": (check_model_registration_simple,
-                                       "end-to-end register, find, load and predict through the tracking URI"),
+    "test_model_registration_simple": (
+        check_model_registration_simple,
+        "end-to-end register, find, load and predict through the tracking URI",
+    ),
     "test_auth_registration": (check_auth_registration, "authenticated tracking calls and a raw authenticated request"),
-    "test_correct_registration": (check_correct_registration,
-                                  "registration via log_model and via registered model + model version"),
+    "test_correct_registration": (
+        check_correct_registration,
+        "registration via log_model and via registered model + model version",
+    ),
     "verify_model_registration": (check_verify_model_registration, "the raw-REST registration flow, call by call"),
-    "test_endpoint_availability": (check_endpoint_availability,
-                                   "known endpoints classified: API JSON vs HTML vs plain text vs 401 vs 5xx"),
+    "test_endpoint_availability": (
+        check_endpoint_availability,
+        "known endpoints classified: API JSON vs HTML vs plain text vs 401 vs 5xx",
+    ),
     "test_mlflow_routing": (check_mlflow_routing, "both proxy mounts, registry search, artifacts and a write flow"),
     "test_health_endpoints": (check_health_endpoints, "health endpoints with and without a key"),
 }
@@ -272,12 +313,20 @@ def run_check(name: str, target: Target) -> CheckResult:
     result.seconds = round(time.monotonic() - started, 2)
     if not result.ok:
         failing = "; ".join(f"{s.what}: {s.detail}" for s in result.steps if not s.ok)
-        probes, identity = run_sweep(target.url, target.key, prefix=target.prefix, auth_url=target.auth_url,
-                                     timeout=min(target.read_timeout, 5.0))
-        evidence = RunEvidence(probes=probes, exchanges=log.snapshot(), identity=identity,
-                               client={"mlflow": component_versions().get("mlflow", "")},
-                               scenarios=[ScenarioOutcome(feature="field check", name=name, status="failed",
-                                                          message=failing)])
+        probes, identity = run_sweep(
+            target.url,
+            target.key,
+            prefix=target.prefix,
+            auth_url=target.auth_url,
+            timeout=min(target.read_timeout, 5.0),
+        )
+        evidence = RunEvidence(
+            probes=probes,
+            exchanges=log.snapshot(),
+            identity=identity,
+            client={"mlflow": component_versions().get("mlflow", "")},
+            scenarios=[ScenarioOutcome(feature="field check", name=name, status="failed", message=failing)],
+        )
         result.findings = [f.to_dict() for f in diagnose(evidence).findings]
     return result
 
@@ -293,6 +342,7 @@ def render(result: CheckResult) -> str:
 
 
 # ------------------------------------------------------------------ command line
+
 
 def _parser(check: str | None) -> argparse.ArgumentParser:
     description = CHECKS[check][1] if check else "run all seven field checks"
@@ -327,12 +377,18 @@ def main(check: str | None = None, argv: list[str] | None = None) -> int:
 
             print("starting the embedded reference stack ...", file=sys.stderr, flush=True)
             stack = EmbeddedStack().start()
-            target = Target(url=stack.url, key=stack.keys.valid, prefix=f"hk-field-{settings.run_id}",
-                            auth_url=stack.auth_url)
+            target = Target(
+                url=stack.url, key=stack.keys.valid, prefix=f"hk-field-{settings.run_id}", auth_url=stack.auth_url
+            )
         else:
-            target = Target(url=settings.api_url, key=settings.api_key, prefix=f"hk-field-{settings.run_id}",
-                            auth_url=settings.auth_url, read_timeout=settings.read_timeout,
-                            mlflow_timeout=settings.mlflow_timeout)
+            target = Target(
+                url=settings.api_url,
+                key=settings.api_key,
+                prefix=f"hk-field-{settings.run_id}",
+                auth_url=settings.auth_url,
+                read_timeout=settings.read_timeout,
+                mlflow_timeout=settings.mlflow_timeout,
+            )
         with contextlib.redirect_stdout(sys.stderr):  # MLflow prints run links; stdout is the result
             results = [run_check(name, target) for name in names]
     except InfrastructureError as exc:

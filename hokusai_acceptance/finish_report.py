@@ -3,6 +3,7 @@
 Usage: ``python -m hokusai_acceptance.finish_report [reports-dir]``. Exit code 0
 when the outputs were produced and contain no secrets, 1 otherwise.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,9 @@ import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .diagnosis.report import PLOT_TITLES, load_performance, named
 from . import status
 from .diagnosis.catalog import Owner
+from .diagnosis.report import PLOT_TITLES, load_performance, named
 from .reporting import apply_skip_reasons, scrub_tree
 
 
@@ -93,31 +94,53 @@ def add_status_and_findings(reports: Path) -> int:
     now = int(time.time() * 1000)
     findings = data.get("findings", [])
     description = "\n".join(f"- {line}" for line in run_status.lines())
-    description += (f"\n\nAllure's own totals also count the {len(findings)} finding(s) below (one result each) and "
-                    f"this summary, besides the scenarios.")
-    _write_result(results, {
-        "uuid": str(uuid.uuid4()), "historyId": "hokusai-run-status", "fullName": "hokusai.run.status",
-        "name": f"Run status: {run_status.verdict_sentence}",
-        "status": "passed" if run_status.verdict == "works" else "unknown",  # a summary, not a test
-        "statusDetails": {"message": f"Run status: {run_status.verdict_sentence}. {run_status.totals_sentence()}."},
-        "stage": "finished", "start": now, "stop": now, "description": description,
-        "attachments": _attach(reports, results, [("infrastructure-report.html", "Infrastructure report", "text/html"),
-                                                  ("status.json", "Status (machine-readable)", "application/json")]),
-        "labels": [{"name": "epic", "value": "Run status"}, {"name": "suite", "value": "Run status"}]})
+    description += (
+        f"\n\nAllure's own totals also count the {len(findings)} finding(s) below (one result each) and "
+        f"this summary, besides the scenarios."
+    )
+    _write_result(
+        results,
+        {
+            "uuid": str(uuid.uuid4()),
+            "historyId": "hokusai-run-status",
+            "fullName": "hokusai.run.status",
+            "name": f"Run status: {run_status.verdict_sentence}",
+            "status": "passed" if run_status.verdict == "works" else "unknown",  # a summary, not a test
+            "statusDetails": {"message": f"Run status: {run_status.verdict_sentence}. {run_status.totals_sentence()}."},
+            "stage": "finished",
+            "start": now,
+            "stop": now,
+            "description": description,
+            "attachments": _attach(
+                reports,
+                results,
+                [
+                    ("infrastructure-report.html", "Infrastructure report", "text/html"),
+                    ("status.json", "Status (machine-readable)", "application/json"),
+                ],
+            ),
+            "labels": [{"name": "epic", "value": "Run status"}, {"name": "suite", "value": "Run status"}],
+        },
+    )
     for old in results.glob("*-result.json"):  # findings of an earlier finishing step
         if json.loads(old.read_text()).get("fullName", "").startswith("hokusai.finding."):
             old.unlink()
     for index, finding in enumerate(findings, 1):
         action = status.first_action(finding["recommendation"])
         allure_severity = SEVERITY.get(finding["severity"], "normal")
-        lines = [f"**Owner:** {finding['owner']}  ", f"**First action:** {finding['recommendation']}  ",
-                 f"**Severity:** {finding['severity']} (shown as '{allure_severity}' on Allure's own scale)  ",
-                 f"**Component:** {', '.join(finding['components']) or 'unknown'}  ",
-                 f"**Root cause:** {finding['root_cause']}  ", f"**A developer sees:** {finding['developer_sees']}  ",
-                 f"**Confidence:** {finding['confidence']}" + (f" (the evidence also fits: "
-                                                               f"{named(finding['alternatives'])})"
-                                                               if finding["alternatives"] else "") + "  ",
-                 f"**Verify the fix:** `behave --tags=\"{finding['verify_tags']}\"`", ""]
+        lines = [
+            f"**Owner:** {finding['owner']}  ",
+            f"**First action:** {finding['recommendation']}  ",
+            f"**Severity:** {finding['severity']} (shown as '{allure_severity}' on Allure's own scale)  ",
+            f"**Component:** {', '.join(finding['components']) or 'unknown'}  ",
+            f"**Root cause:** {finding['root_cause']}  ",
+            f"**A developer sees:** {finding['developer_sees']}  ",
+            f"**Confidence:** {finding['confidence']}"
+            + (f" (the evidence also fits: {named(finding['alternatives'])})" if finding["alternatives"] else "")
+            + "  ",
+            f'**Verify the fix:** `behave --tags="{finding["verify_tags"]}"`',
+            "",
+        ]
         if finding["explains"]:
             explained = sorted(set(finding["explains"]))
             lines += ["**Explains these failing scenarios:**", ""] + [f"- {n}" for n in explained]
@@ -126,20 +149,34 @@ def add_status_and_findings(reports: Path) -> int:
         if finding["reproduce"]:
             lines += ["", "**Reproduce** (the key comes from your environment):", "", "```"]
             lines += finding["reproduce"] + ["```"]
-        _write_result(results, {
-            "uuid": str(uuid.uuid4()), "historyId": f"hokusai-finding-{finding['id']}",
-            "fullName": f"hokusai.finding.{finding['id']}", "name": f"Finding {index}: {finding['title']}",
-            "status": finding_status(finding),
-            "statusDetails": {"message": f"Finding: {finding['title']}. Owner: {finding['owner']}. "
-                                         f"First action: {action}"},
-            "stage": "finished", "start": now, "stop": now, "description": "\n".join(lines),
-            "parameters": [{"name": "owner", "value": finding["owner"]},
-                           {"name": "component", "value": ", ".join(finding["components"]) or "unknown"}],
-            "labels": [{"name": "epic", "value": "Findings: what is wrong and who acts"},
-                       {"name": "feature", "value": ", ".join(finding["components"]) or "unknown"},
-                       {"name": "owner", "value": finding["owner"]},
-                       {"name": "severity", "value": allure_severity},
-                       {"name": "suite", "value": "Findings"}]})
+        _write_result(
+            results,
+            {
+                "uuid": str(uuid.uuid4()),
+                "historyId": f"hokusai-finding-{finding['id']}",
+                "fullName": f"hokusai.finding.{finding['id']}",
+                "name": f"Finding {index}: {finding['title']}",
+                "status": finding_status(finding),
+                "statusDetails": {
+                    "message": f"Finding: {finding['title']}. Owner: {finding['owner']}. First action: {action}"
+                },
+                "stage": "finished",
+                "start": now,
+                "stop": now,
+                "description": "\n".join(lines),
+                "parameters": [
+                    {"name": "owner", "value": finding["owner"]},
+                    {"name": "component", "value": ", ".join(finding["components"]) or "unknown"},
+                ],
+                "labels": [
+                    {"name": "epic", "value": "Findings: what is wrong and who acts"},
+                    {"name": "feature", "value": ", ".join(finding["components"]) or "unknown"},
+                    {"name": "owner", "value": finding["owner"]},
+                    {"name": "severity", "value": allure_severity},
+                    {"name": "suite", "value": "Findings"},
+                ],
+            },
+        )
     return len(findings)
 
 
@@ -153,8 +190,11 @@ def point_failures_at_findings(reports: Path) -> int:
     for path in (reports / "allure-results").glob("*-result.json"):
         result = json.loads(path.read_text())
         failing = by_name.get(result.get("name"))
-        if failing is None or result.get("status") not in ("failed", "broken") or \
-                result.get("fullName", "").startswith("hokusai."):
+        if (
+            failing is None
+            or result.get("status") not in ("failed", "broken")
+            or result.get("fullName", "").startswith("hokusai.")
+        ):
             continue
         details = result.setdefault("statusDetails", {})
         message = details.get("message", "")
@@ -178,12 +218,16 @@ def identity_facts(report: dict) -> dict[str, str]:
     if identity.get("commit_matches") is False:
         commit += f" (expected {identity.get('expected_commit')})"
     generation = {"2025": "the 2025 API contract", "later": "the later API contract"}.get(
-        identity.get("api_generation"), "not settled by the evidence")
+        identity.get("api_generation"), "not settled by the evidence"
+    )
     mlflow = identity.get("mlflow_server_version") or "version not reported"
-    return {"Deployed API version": version, "Deployed API commit": commit,
-            "Deployed API build": identity.get("api_build") or "not reported",
-            "MLflow server": f"{mlflow} ({identity.get('mlflow_generation', 'unknown')})",
-            "Contract generation": generation}
+    return {
+        "Deployed API version": version,
+        "Deployed API commit": commit,
+        "Deployed API build": identity.get("api_build") or "not reported",
+        "MLflow server": f"{mlflow} ({identity.get('mlflow_generation', 'unknown')})",
+        "Contract generation": generation,
+    }
 
 
 def add_identity(reports: Path) -> bool:
@@ -195,10 +239,14 @@ def add_identity(reports: Path) -> bool:
     run_status = status.read(reports)
     if run_status is not None:
         findings = len(json.loads(source.read_text()).get("findings", []))
-        facts = {"Target": run_status.target_words, "Verdict": run_status.verdict_sentence,
-                 "Totals": run_status.totals_sentence()
-                 + f" (Allure's count adds 1 run status and {findings} finding result(s))",
-                 "Not run": "; ".join(f"{i['count']} {i['why']}" for i in run_status.not_run) or "nothing", **facts}
+        facts = {
+            "Target": run_status.target_words,
+            "Verdict": run_status.verdict_sentence,
+            "Totals": run_status.totals_sentence()
+            + f" (Allure's count adds 1 run status and {findings} finding result(s))",
+            "Not run": "; ".join(f"{i['count']} {i['why']}" for i in run_status.not_run) or "nothing",
+            **facts,
+        }
     info_path = reports / "run-info.json"
     earlier = json.loads(info_path.read_text()) if info_path.is_file() else {}
     info = {**facts, **{k: v for k, v in earlier.items() if k not in facts}}  # the status block first
@@ -228,8 +276,10 @@ def mark_upgrade_gaps(reports: Path) -> int:
         details = result.setdefault("statusDetails", {})
         message = details.get("message", "")
         if not message.startswith("Upgrade gap"):
-            details["message"] = (f"Upgrade gap ({finding['id']}): {finding['title']}. The target follows an older "
-                                  f"contract; the later one adds this.\n{message}")
+            details["message"] = (
+                f"Upgrade gap ({finding['id']}): {finding['title']}. The target follows an older "
+                f"contract; the later one adds this.\n{message}"
+            )
             path.write_text(json.dumps(result))
             marked += 1
     return marked
@@ -252,25 +302,43 @@ def add_performance_result(reports: Path) -> bool:
             attachments.append({"name": PLOT_TITLES.get(path.name, path.name), "source": name, "type": "image/png"})
     name = f"{uuid.uuid4()}-attachment.json"
     shutil.copyfile(reports / "performance.json", results / name)
-    attachments.append({"name": "performance.json (every measurement)", "source": name,
-                        "type": "application/json"})
+    attachments.append({"name": "performance.json (every measurement)", "source": name, "type": "application/json"})
     targets = performance["targets"]
-    steps = [{"name": f"{t['name']}: {t['measured_text']} (target {t['rule_text']})",
-              "status": "passed" if t.get("met") else "failed", "stage": "finished", "start": now, "stop": now}
-             for t in targets]
+    steps = [
+        {
+            "name": f"{t['name']}: {t['measured_text']} (target {t['rule_text']})",
+            "status": "passed" if t.get("met") else "failed",
+            "stage": "finished",
+            "start": now,
+            "stop": now,
+        }
+        for t in targets
+    ]
     missed = [t["name"] for t in targets if not t.get("met")]
-    message = (f"all {len(targets)} performance targets met" if not missed else
-               f"{len(missed)} of {len(targets)} performance targets not met: {'; '.join(missed)}")
+    message = (
+        f"all {len(targets)} performance targets met"
+        if not missed
+        else f"{len(missed)} of {len(targets)} performance targets not met: {'; '.join(missed)}"
+    )
     result = {
-        "uuid": str(uuid.uuid4()), "historyId": "hokusai-performance-benchmark",
+        "uuid": str(uuid.uuid4()),
+        "historyId": "hokusai-performance-benchmark",
         "name": f"Performance benchmark (make bench, {performance['measured_at']})",
-        "fullName": "hokusai.performance.benchmark", "status": "failed" if missed else "passed",
-        "statusDetails": {"message": message}, "stage": "finished", "start": now, "stop": now,
-        "steps": steps, "attachments": attachments,
+        "fullName": "hokusai.performance.benchmark",
+        "status": "failed" if missed else "passed",
+        "statusDetails": {"message": message},
+        "stage": "finished",
+        "start": now,
+        "stop": now,
+        "steps": steps,
+        "attachments": attachments,
         "description": "Measured by `make bench` on the embedded reference stack on this machine, not against "
-                       "this run's target. Budgets: behave.ini [behave.userdata]. " + message,
-        "labels": [{"name": "epic", "value": "Performance"}, {"name": "feature", "value": "Benchmark"},
-                   {"name": "suite", "value": "Performance"}],
+        "this run's target. Budgets: behave.ini [behave.userdata]. " + message,
+        "labels": [
+            {"name": "epic", "value": "Performance"},
+            {"name": "feature", "value": "Benchmark"},
+            {"name": "suite", "value": "Performance"},
+        ],
     }
     _write_result(results, result)
     return True
@@ -280,8 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     reports = Path(args[0] if args else "reports")
     if not (reports / "allure-results").is_dir():
-        print(f"finish_report: {reports}/allure-results does not exist: the suite produced no results",
-              file=sys.stderr)
+        print(f"finish_report: {reports}/allure-results does not exist: the suite produced no results", file=sys.stderr)
         return 1
     tidy_allure_labels(reports / "allure-results")
     add_identity(reports)
@@ -300,8 +367,10 @@ def main(argv: list[str] | None = None) -> int:
     elif (reports / "junit").is_dir():  # the run ended before its status block was written
         totals = junit_totals(reports / "junit")
         passed = totals["tests"] - totals["failures"] - totals["errors"] - totals["skipped"]
-        print(f"scenarios: {passed} passed, {totals['failures']} failed, {totals['errors']} broken, "
-              f"{totals['skipped']} skipped (the run did not finish: no status block)")
+        print(
+            f"scenarios: {passed} passed, {totals['failures']} failed, {totals['errors']} broken, "
+            f"{totals['skipped']} skipped (the run did not finish: no status block)"
+        )
     return 0
 
 

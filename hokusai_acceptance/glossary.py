@@ -3,6 +3,7 @@
 The README's glossary and the reports' "How to read this report" section are both written from
 these tables; a test keeps every tag the features use explained here and in the README.
 """
+
 from __future__ import annotations
 
 TAGS = {
@@ -11,7 +12,7 @@ TAGS = {
     "@writes": "creates experiments and models, named with this run's prefix and deleted at the end",
     "@critical": "a check whose failure blocks third-party registration (shown as its severity)",
     "@embedded_only": "needs the local reference stack (it breaks something on purpose, or counts what a "
-                      "service did); skipped, with the reason, against a remote deployment",
+    "service did); skipped, with the reason, against a remote deployment",
     "@destructive": "freezes or breaks a part of the local reference stack for the scenario, then restores it",
     "@refusal": "checks that the registry refuses something; its passing is no sign that registration works",
     "@security": "who may do what in the shared registry; a failure is a security defect",
@@ -19,7 +20,7 @@ TAGS = {
     "@aws": "reads the registry's ECS services and load balancer from AWS (needs AWS credentials)",
     "@performance": "timing and load; runs only when asked for (--tags=@performance)",
     "@fuzz": "requests generated from the contract document (Schemathesis); runs only when asked for "
-             "(--tags=@fuzz, make fuzz)",
+    "(--tags=@fuzz, make fuzz)",
     "@health @auth @registration @proxy @errors": "the capability a feature belongs to (its folder)",
 }
 
@@ -30,13 +31,13 @@ TERMS = {
     "validation cache": "where the API remembers, for a few minutes, that a key was valid (Redis)",
     "load balancer": "what receives the registry's traffic first and routes it (an AWS ALB in production)",
     "local reference stack": "a copy of the registry the suite starts on this machine (real MLflow, Redis, a "
-                             "load balancer, an API reproducing Hokusai's); not a Hokusai deployment",
+    "load balancer, an API reproducing Hokusai's); not a Hokusai deployment",
     "Hokusai tags": "token id, benchmark metric and benchmark value on a registered model version",
     "failed": "the registry answered, but not as its contract says; the finding that explains it names who acts",
     "broken": "the check could not be exercised: something else answered, or a service behind the API failed",
     "finding": "a diagnosed cause, with the component, the owner, the evidence and what to do first",
     "upgrade gap": "something the later contract adds that the target's (older) contract lacks; not a defect "
-                   "of that contract",
+    "of that contract",
     "confidence": "how many explanations the evidence leaves: high one, medium two, low more",
     "reported healthy": "a component only the API's own /health speaks for: no scenario exercised it",
     "median / 95 out of 100": "half of the answers came faster than the median; 95 in 100 within the other",

@@ -5,6 +5,7 @@ only when its version carries a valid ``hokusai_token_id``, a ``benchmark_metric
 Hokusai benchmarks on (:data:`METRICS`) and a ``benchmark_value`` that parses as a
 number within that metric's range (0 to 1).
 """
+
 from __future__ import annotations
 
 import math
@@ -85,10 +86,22 @@ def change_problem(existing_tags: dict[str, str], tag: str) -> str | None:
 
 def validate(token_id: str, benchmark_metric: str, benchmark_value: object) -> HokusaiMetadata:
     """Check the three tags, raising :class:`HokusaiMetadataError` with every problem found."""
-    value_text = benchmark_value if isinstance(benchmark_value, str) else repr(benchmark_value) \
-        if not isinstance(benchmark_value, (int, float)) else str(benchmark_value)
-    problems = [p for p in (token_id_problem(token_id), metric_problem(benchmark_metric),
-                            benchmark_value_problem(value_text, benchmark_metric)) if p]
+    value_text = (
+        benchmark_value
+        if isinstance(benchmark_value, str)
+        else repr(benchmark_value)
+        if not isinstance(benchmark_value, (int, float))
+        else str(benchmark_value)
+    )
+    problems = [
+        p
+        for p in (
+            token_id_problem(token_id),
+            metric_problem(benchmark_metric),
+            benchmark_value_problem(value_text, benchmark_metric),
+        )
+        if p
+    ]
     if problems:
         raise HokusaiMetadataError("; ".join(problems))
     return HokusaiMetadata(token_id, benchmark_metric, value_text)
@@ -98,11 +111,14 @@ def check_meets_benchmark(metadata: HokusaiMetadata, measured: dict[str, float])
     """Refuse a model whose measured metric is below its declared benchmark (as the SDK does)."""
     if metadata.benchmark_metric not in measured:
         raise HokusaiMetadataError(
-            f"the model has no measured {metadata.benchmark_metric!r}; measured: {sorted(measured)}")
+            f"the model has no measured {metadata.benchmark_metric!r}; measured: {sorted(measured)}"
+        )
     score = measured[metadata.benchmark_metric]
     if score < metadata.value:
-        raise HokusaiMetadataError(f"the model's {metadata.benchmark_metric} is below its benchmark of "
-                                   f"{metadata.value} (it measured {score:.4f})")
+        raise HokusaiMetadataError(
+            f"the model's {metadata.benchmark_metric} is below its benchmark of "
+            f"{metadata.value} (it measured {score:.4f})"
+        )
 
 
 def readiness_problems(tags: dict[str, str]) -> list[str]:

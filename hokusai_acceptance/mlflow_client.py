@@ -15,13 +15,14 @@ extension points instead of a process-wide environment that changes per call.
   ``keep_server_answers`` turns that off; ``tests/unit/test_mlflow_client.py`` pins the signature it
   relies on, so an MLflow upgrade that changes it fails the tests instead of the evidence.
 """
+
 from __future__ import annotations
 
 import contextvars
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 try:  # the provider base class; MLflow is a pinned dependency, the import stays lazy-safe for tooling
     from mlflow.tracking.request_header.abstract_request_header_provider import RequestHeaderProvider
@@ -31,7 +32,7 @@ except ImportError:  # pragma: no cover
 _NO_SESSION = ("none",)
 #: ("key", value) while a session with a key is active, ("anonymous",) for a session without one
 _session: contextvars.ContextVar[tuple] = contextvars.ContextVar("hokusai_mlflow_session", default=_NO_SESSION)
-_open_sessions: list[tuple] = []   # for MLflow's own worker threads, which do not inherit the context
+_open_sessions: list[tuple] = []  # for MLflow's own worker threads, which do not inherit the context
 _lock = threading.Lock()
 _configured: dict[str, str] = {}
 
@@ -75,8 +76,12 @@ def configure(tracking_uri: str, *, timeout: float, retries: int) -> None:
     the provider), bounded timeouts and retries. Idempotent; a new target or policy replaces the old one."""
     import mlflow
 
-    wanted = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(retries), "MLFLOW_HTTP_REQUEST_TIMEOUT": str(int(timeout)),
-              "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1", "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0"}
+    wanted = {
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(retries),
+        "MLFLOW_HTTP_REQUEST_TIMEOUT": str(int(timeout)),
+        "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+        "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0",
+    }
     with _lock:
         if _configured.get("uri") != tracking_uri or any(_configured.get(k) != v for k, v in wanted.items()):
             os.environ.update(wanted)
@@ -95,8 +100,10 @@ def ensure_provider_registered() -> None:
     from mlflow.tracking.request_header.registry import _request_header_provider_registry
 
     if not any(isinstance(p, KeyHeaderProvider) for p in _request_header_provider_registry):
-        raise RuntimeError("the package's MLflow request-header provider is not registered: install the project "
-                           "with `make python-deps` (pip install -e .)")
+        raise RuntimeError(
+            "the package's MLflow request-header provider is not registered: install the project "
+            "with `make python-deps` (pip install -e .)"
+        )
 
 
 def keep_server_answers() -> None:

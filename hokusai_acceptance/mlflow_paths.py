@@ -3,6 +3,7 @@
 Paths are relative to the tracking URI (``<base>/api/mlflow``); :data:`MOUNT` is the
 proxy mount the contract documents, :data:`MOUNTS` both mounts the API serves.
 """
+
 from __future__ import annotations
 
 MOUNT = "/api/mlflow"

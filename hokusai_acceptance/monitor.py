@@ -9,6 +9,7 @@ is exposed as Prometheus metrics, with the official ``prometheus-client``: an HT
 node exporter's textfile collector reads. A finding that appears or resolves is posted as JSON to
 ``--webhook`` (the key is never in it). The monitor stops after ``--cycles`` cycles, or on Ctrl-C/SIGTERM.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,7 +50,7 @@ class Cycle:
     seconds: float
     exit_code: int
     verdict: str = ""
-    scenarios: list[dict] = field(default_factory=list)   # name, feature, status, seconds
+    scenarios: list[dict] = field(default_factory=list)  # name, feature, status, seconds
     findings: dict[str, dict] = field(default_factory=dict)  # id -> title, severity, owner
     version: str = ""
     commit: str = ""
@@ -62,13 +63,27 @@ class Cycle:
 
     @property
     def green(self) -> bool:
-        return self.exit_code == 0 and not self.findings and all(
-            s["status"] in ("passed", "skipped") for s in self.scenarios)
+        return (
+            self.exit_code == 0
+            and not self.findings
+            and all(s["status"] in ("passed", "skipped") for s in self.scenarios)
+        )
 
 
 #: the API's own paths a call may be labelled with; anything else is "other" (labels never carry names or ids)
-OWN_PATHS = ("/health", "/health/alb", "/health/mlflow", "/api/health/mlflow", "/", "/ready", "/live", "/version",
-             "/metrics", "/openapi.json", "/docs")
+OWN_PATHS = (
+    "/health",
+    "/health/alb",
+    "/health/mlflow",
+    "/api/health/mlflow",
+    "/",
+    "/ready",
+    "/live",
+    "/version",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+)
 
 
 def endpoint_of(route: str) -> str:
@@ -90,13 +105,21 @@ def read_cycle(reports: Path, number: int, started: float, seconds: float, exit_
         report = {}
     status = report.get("status") or {}
     cycle.verdict = str(status.get("verdict", "no report"))
-    cycle.findings = {f["id"]: {"title": f.get("title", ""), "severity": f.get("severity", ""),
-                                "owner": f.get("owner", "")} for f in report.get("findings", [])}
+    cycle.findings = {
+        f["id"]: {"title": f.get("title", ""), "severity": f.get("severity", ""), "owner": f.get("owner", "")}
+        for f in report.get("findings", [])
+    }
     identity = report.get("identity") or {}
     cycle.version, cycle.commit = str(identity.get("api_version") or ""), str(identity.get("api_commit") or "")
     for scenario in report.get("scenarios", []):
-        cycle.scenarios.append({"name": scenario.get("name", ""), "feature": scenario.get("feature", ""),
-                                "status": scenario.get("status", ""), "seconds": None})
+        cycle.scenarios.append(
+            {
+                "name": scenario.get("name", ""),
+                "feature": scenario.get("feature", ""),
+                "status": scenario.get("status", ""),
+                "seconds": None,
+            }
+        )
     durations = {}
     for path in (reports / "allure-results").glob("*-result.json"):
         try:
@@ -124,17 +147,37 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.scenario_passed = Gauge("hokusai_scenario_passed", "1 when the scenario passed in the last cycle, 0 "
-                                     "when it failed or could not be exercised", ["feature", "scenario"], registry=r)
-        self.scenario_seconds = Gauge("hokusai_scenario_duration_seconds", "how long the scenario took in the "
-                                      "last cycle", ["feature", "scenario"], registry=r)
-        self.finding = Gauge("hokusai_finding_present", "1 when the diagnosis found this cause in the last cycle",
-                             ["finding", "severity", "owner"], registry=r)
+        self.scenario_passed = Gauge(
+            "hokusai_scenario_passed",
+            "1 when the scenario passed in the last cycle, 0 when it failed or could not be exercised",
+            ["feature", "scenario"],
+            registry=r,
+        )
+        self.scenario_seconds = Gauge(
+            "hokusai_scenario_duration_seconds",
+            "how long the scenario took in the last cycle",
+            ["feature", "scenario"],
+            registry=r,
+        )
+        self.finding = Gauge(
+            "hokusai_finding_present",
+            "1 when the diagnosis found this cause in the last cycle",
+            ["finding", "severity", "owner"],
+            registry=r,
+        )
         self.deployed = Info("hokusai_deployed", "the API version and commit the target reports", registry=r)
-        self.latency = Histogram("hokusai_registry_call_seconds", "time of each call the scenarios made",
-                                 ["method", "endpoint"], buckets=LATENCY_BUCKETS, registry=r)
-        self.last_green = Gauge("hokusai_last_green_run_timestamp_seconds", "when a cycle last passed with no "
-                                "finding (0: not yet)", registry=r)
+        self.latency = Histogram(
+            "hokusai_registry_call_seconds",
+            "time of each call the scenarios made",
+            ["method", "endpoint"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.last_green = Gauge(
+            "hokusai_last_green_run_timestamp_seconds",
+            "when a cycle last passed with no finding (0: not yet)",
+            registry=r,
+        )
         self.last_cycle = Gauge("hokusai_last_cycle_timestamp_seconds", "when the last cycle ended", registry=r)
         self.cycle_seconds = Gauge("hokusai_cycle_duration_seconds", "how long the last cycle took", registry=r)
         self.cycles = Counter("hokusai_monitor_cycles", "cycles run, by outcome", ["outcome"], registry=r)
@@ -179,17 +222,25 @@ def changes(before: dict[str, dict], after: dict[str, dict]) -> list[dict]:
 def post_webhook(url: str, payload: dict) -> str | None:
     """Post one event; returns why it failed, if it did (a webhook that is down must not stop monitoring)."""
     try:
-        reply = requests.post(url, data=redact(json.dumps(payload)), timeout=WEBHOOK_TIMEOUT,
-                              headers={"Content-Type": "application/json"})
+        reply = requests.post(
+            url, data=redact(json.dumps(payload)), timeout=WEBHOOK_TIMEOUT, headers={"Content-Type": "application/json"}
+        )
         return None if reply.status_code < 300 else f"HTTP {reply.status_code}"
     except requests.RequestException as exc:
         return type(exc).__name__  # its text names the URL, which for some webhooks is itself a secret
 
 
 class Monitor:
-    def __init__(self, *, selection: str = DEFAULT_SELECTION, workdir: Path = PROJECT_ROOT,
-                 webhook: str | None = None, textfile: Path | None = None, env: dict[str, str] | None = None,
-                 target: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        selection: str = DEFAULT_SELECTION,
+        workdir: Path = PROJECT_ROOT,
+        webhook: str | None = None,
+        textfile: Path | None = None,
+        env: dict[str, str] | None = None,
+        target: str = "",
+    ) -> None:
         self.selection = selection
         self.workdir = workdir
         self.reports = workdir / "reports"
@@ -218,14 +269,23 @@ class Monitor:
             return cycle
         if self.previous is not None:
             for event in changes(self.previous, cycle.findings):
-                payload = {**event, "target": redact(self.target), "cycle": number, "verdict": cycle.verdict,
-                           "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                payload = {
+                    **event,
+                    "target": redact(self.target),
+                    "cycle": number,
+                    "verdict": cycle.verdict,
+                    "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                }
                 self.sent.append(payload)
                 if self.webhook:
                     failed = post_webhook(self.webhook, payload)
                     if failed:
-                        print(f"monitor: the webhook did not take the '{event['event']}' event of "
-                              f"{event['finding']}: {failed}", file=sys.stderr, flush=True)
+                        print(
+                            f"monitor: the webhook did not take the '{event['event']}' event of "
+                            f"{event['finding']}: {failed}",
+                            file=sys.stderr,
+                            flush=True,
+                        )
         self.previous = cycle.findings
         return cycle
 
@@ -241,8 +301,11 @@ class Monitor:
             started = time.monotonic()
             cycle = self.run_cycle(number)
             done.append(cycle)
-            print(f"monitor: cycle {number} ({cycle.seconds:.0f} s): {cycle.verdict}; findings: "
-                  f"{', '.join(cycle.findings) or 'none'}", flush=True)
+            print(
+                f"monitor: cycle {number} ({cycle.seconds:.0f} s): {cycle.verdict}; findings: "
+                f"{', '.join(cycle.findings) or 'none'}",
+                flush=True,
+            )
             if cycles is not None and number >= cycles:
                 break
             self.stopping.wait(max(0.0, interval - (time.monotonic() - started)))
@@ -269,8 +332,9 @@ def run_report(selection: str, workdir: Path, env: dict[str, str], stopping: thr
 
 def _bounded(command: list[str], cwd: Path, env: dict[str, str], stopping: threading.Event) -> int:
     with tempfile.TemporaryFile(mode="w+") as errors:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors, text=True,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors, text=True, start_new_session=True
+        )
         deadline = time.monotonic() + CYCLE_TIMEOUT
         while process.poll() is None:
             if stopping.is_set() or time.monotonic() > deadline:
@@ -300,12 +364,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tags", default=DEFAULT_SELECTION, help=f"the selection (default: {DEFAULT_SELECTION})")
     parser.add_argument("--interval", type=float, default=15.0, help="minutes from one cycle's start to the next")
     parser.add_argument("--cycles", type=int, default=None, help="stop after this many cycles (default: never)")
-    parser.add_argument("--listen", default="127.0.0.1:9464", help="where /metrics is served (HOST:PORT; "
-                        "'off' for none)")
-    parser.add_argument("--textfile", type=Path, default=None, help="also write the metrics here, for a node "
-                        "exporter's textfile collector (a .prom file)")
-    parser.add_argument("--webhook", default=os.environ.get("HOKUSAI_MONITOR_WEBHOOK") or None,
-                        help="post appearing and resolving findings as JSON here (HOKUSAI_MONITOR_WEBHOOK)")
+    parser.add_argument(
+        "--listen", default="127.0.0.1:9464", help="where /metrics is served (HOST:PORT; 'off' for none)"
+    )
+    parser.add_argument(
+        "--textfile",
+        type=Path,
+        default=None,
+        help="also write the metrics here, for a node exporter's textfile collector (a .prom file)",
+    )
+    parser.add_argument(
+        "--webhook",
+        default=os.environ.get("HOKUSAI_MONITOR_WEBHOOK") or None,
+        help="post appearing and resolving findings as JSON here (HOKUSAI_MONITOR_WEBHOOK)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.interval <= 0 or (args.cycles is not None and args.cycles < 1):

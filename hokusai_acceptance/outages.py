@@ -11,6 +11,7 @@ instead of each waiting out its own timeout.
 
 Only what a client observes is used: status, who answered, the API's wording, and time.
 """
+
 from __future__ import annotations
 
 import threading
@@ -51,9 +52,11 @@ class Pin:
 
     def describe(self) -> str:
         calls = f"{len(self.evidence)} call{'s' if len(self.evidence) != 1 else ''} in a row"
-        return (f"not attempted: {self.component} {self.reason} ({calls}), so the remaining {self.scope} are "
-                f"reported at once; the infrastructure report names the cause. "
-                f"Last of them: {self.evidence[-1] if self.evidence else 'n/a'}")
+        return (
+            f"not attempted: {self.component} {self.reason} ({calls}), so the remaining {self.scope} are "
+            f"reported at once; the infrastructure report names the cause. "
+            f"Last of them: {self.evidence[-1] if self.evidence else 'n/a'}"
+        )
 
 
 def _slow_signature(exchange: Exchange) -> tuple[str, str, str] | None:
@@ -65,8 +68,11 @@ def _slow_signature(exchange: Exchange) -> tuple[str, str, str] | None:
         if exchange.error_kind not in ("connect-timeout", "read-timeout"):
             return None
         if exchange.keyed and on_proxy:
-            return (Scope.REGISTRY, "the registry (the API, or MLflow behind it)",
-                    f"did not answer within {elapsed / 1000:.0f} s")
+            return (
+                Scope.REGISTRY,
+                "the registry (the API, or MLflow behind it)",
+                f"did not answer within {elapsed / 1000:.0f} s",
+            )
         if on_proxy or route not in OPEN_PATHS:
             return (Scope.TARGET, "the target", f"did not answer within {elapsed / 1000:.0f} s")
         return None
@@ -74,14 +80,23 @@ def _slow_signature(exchange: Exchange) -> tuple[str, str, str] | None:
         return None
     body = exchange.body_prefix
     if "Authentication service timeout" in body and exchange.keyed:
-        return (Scope.REGISTRY, "the auth service", f"made the API wait out its validation limit "
-                                                    f"({elapsed / 1000:.1f} s, 'Authentication service timeout')")
+        return (
+            Scope.REGISTRY,
+            "the auth service",
+            f"made the API wait out its validation limit ({elapsed / 1000:.1f} s, 'Authentication service timeout')",
+        )
     if exchange.status == 504 and "MLflow server request timeout" in body and exchange.keyed:
-        return (Scope.REGISTRY, "the MLflow server", f"did not answer the API in time "
-                                                     f"({elapsed / 1000:.0f} s, 'MLflow server request timeout')")
+        return (
+            Scope.REGISTRY,
+            "the MLflow server",
+            f"did not answer the API in time ({elapsed / 1000:.0f} s, 'MLflow server request timeout')",
+        )
     if exchange.status in (502, 503, 504) and ("<center><h1>" in body or "awselb" in exchange.server.lower()):
-        return (Scope.TARGET, "the load balancer's target", f"kept the load balancer waiting "
-                                                            f"({elapsed / 1000:.0f} s, HTTP {exchange.status})")
+        return (
+            Scope.TARGET,
+            "the load balancer's target",
+            f"kept the load balancer waiting ({elapsed / 1000:.0f} s, HTTP {exchange.status})",
+        )
     return None
 
 
@@ -94,7 +109,7 @@ class OutageTracker:
         self._lock = threading.Lock()
 
     # -- wiring
-    def install(self) -> "OutageTracker":
+    def install(self) -> OutageTracker:
         add_guard(self.guard)
         add_observer(self.observe)
         return self
@@ -124,8 +139,9 @@ class OutageTracker:
             if signature is None:
                 if exchange.status is not None and exchange.elapsed_ms < SLOW_MS:
                     # a prompt answer in a scope ends its streak (the component works after all)
-                    scope = Scope.REGISTRY if exchange.keyed and exchange.route.startswith(PROXY_MOUNTS) \
-                        else Scope.TARGET  # (keyed calls elsewhere may skip the component: not a sign either way)
+                    scope = (
+                        Scope.REGISTRY if exchange.keyed and exchange.route.startswith(PROXY_MOUNTS) else Scope.TARGET
+                    )  # (keyed calls elsewhere may skip the component: not a sign either way)
                     self._streaks.pop(scope, None)
                     if scope == Scope.REGISTRY:
                         self._streaks.pop(Scope.TARGET, None)

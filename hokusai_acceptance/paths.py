@@ -1,4 +1,5 @@
 """Where the project's own files are: the checkout the package is installed from (editable)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -6,12 +6,13 @@ reports -- goes through :func:`redact`. Besides the registered values, the layer
 masks anything that *looks* like a Hokusai key or a credential-carrying header or
 query parameter, so an unregistered key is still caught.
 """
+
 from __future__ import annotations
 
 import base64
 import re
 import threading
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
@@ -24,20 +25,27 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # Hokusai keys: hk_live_/hk_test_ followed by the key body.
     (re.compile(r"\bhk_(live|test)_[A-Za-z0-9_\-]{4,}"), r"hk_\1_" + MASK),
     # Authorization header values, in header dumps, curl lines and reprs.
-    (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer|apikey|basic|token)\s+)(?!\$|\*\*\*)[^\s'\",};]{12,}"),
-     r"\1" + MASK),
+    (
+        re.compile(
+            r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer|apikey|basic|token)\s+)(?!\$|\*\*\*)[^\s'\",};]{12,}"
+        ),
+        r"\1" + MASK,
+    ),
     (re.compile(r"(?i)\b(bearer|apikey)\s+(?=[A-Za-z0-9_\-\.=+/]*\d)[A-Za-z0-9_\-\.=+/]{12,}"), r"\1 " + MASK),
     # X-API-Key style headers.
     (re.compile(r"(?i)(x-api-key['\"]?\s*[:=]\s*['\"]?)(?!\$|\*\*\*)[^\s'\",};]{12,}"), r"\1" + MASK),
     # api_key / token query parameters and form fields.
     (re.compile(r"(?i)([?&;](?:api_key|apikey|token|access_token)=)[^&\s'\"#]+"), r"\1" + MASK),
     # MLFLOW_TRACKING_TOKEN / HOKUSAI_API_KEY assignments (env dumps).
-    (re.compile(r"((?:MLFLOW_TRACKING_TOKEN|HOKUSAI_API_KEY|HOKUSAI_[A-Z_]*KEY)\s*[=:]\s*['\"]?)(?!\$|\*\*\*)[^\s'\"]+"),
-     r"\1" + MASK),
+    (
+        re.compile(
+            r"((?:MLFLOW_TRACKING_TOKEN|HOKUSAI_API_KEY|HOKUSAI_[A-Z_]*KEY)\s*[=:]\s*['\"]?)(?!\$|\*\*\*)[^\s'\"]+"
+        ),
+        r"\1" + MASK,
+    ),
 ]
 
-_SENSITIVE_HEADERS = {"authorization", "x-api-key", "proxy-authorization", "cookie", "set-cookie",
-                      "x-stack-control"}
+_SENSITIVE_HEADERS = {"authorization", "x-api-key", "proxy-authorization", "cookie", "set-cookie", "x-stack-control"}
 
 
 def _forms(secret: str) -> set[str]:
@@ -49,8 +57,8 @@ def _forms(secret: str) -> set[str]:
         quote_plus(secret),
         base64.b64encode(raw).decode(),
         base64.urlsafe_b64encode(raw).decode(),
-        base64.b64encode(b":" + raw).decode(),   # basic auth with empty user
-        base64.b64encode(raw + b":").decode(),   # basic auth with empty password
+        base64.b64encode(b":" + raw).decode(),  # basic auth with empty user
+        base64.b64encode(raw + b":").decode(),  # basic auth with empty password
     }
     # base64 without padding is what often appears inside longer encodings
     forms |= {f.rstrip("=") for f in list(forms) if f.endswith("=")}

@@ -4,15 +4,17 @@ client pointed at ``<base>/api/mlflow`` with the Hokusai key as tracking token.
 Everything created carries the run's prefix and is recorded in
 :class:`CreatedResources`, so cleanup removes exactly what this run made.
 """
+
 from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -23,6 +25,7 @@ from .mlflow_client import configure, using_key
 from .redaction import redact
 
 T = TypeVar("T")
+
 
 class ModelKind(str, Enum):
     """The kinds of model a developer registers, as a feature names them."""
@@ -63,8 +66,9 @@ class TrainedModel:
             return mlflow.xgboost.log_model(self.model, **common)
         if self.kind is ModelKind.PYFUNC:
             with tempfile.TemporaryDirectory(prefix="hokusai-centroids-") as tmp:
-                return mlflow.pyfunc.log_model(python_model=str(CENTROID_CODE),
-                                               artifacts={"centroids": self._centroids_file(tmp)}, **common)
+                return mlflow.pyfunc.log_model(
+                    python_model=str(CENTROID_CODE), artifacts={"centroids": self._centroids_file(tmp)}, **common
+                )
         return mlflow.sklearn.log_model(self.model, **common)
 
     def _centroids_file(self, folder: str) -> str:
@@ -81,8 +85,9 @@ class TrainedModel:
             mlflow.xgboost.save_model(self.model, path, **common)
         elif self.kind is ModelKind.PYFUNC:
             with tempfile.TemporaryDirectory(prefix="hokusai-centroids-") as tmp:
-                mlflow.pyfunc.save_model(path, python_model=str(CENTROID_CODE),
-                                         artifacts={"centroids": self._centroids_file(tmp)}, **common)
+                mlflow.pyfunc.save_model(
+                    path, python_model=str(CENTROID_CODE), artifacts={"centroids": self._centroids_file(tmp)}, **common
+                )
         else:
             mlflow.sklearn.save_model(self.model, path, **common)
 
@@ -98,8 +103,10 @@ def _iris_split(seed: int):
 def _scores(labels: Any, predictions: Any) -> dict[str, float]:
     from sklearn.metrics import accuracy_score, f1_score
 
-    return {"accuracy": float(accuracy_score(labels, predictions)),
-            "f1_macro": float(f1_score(labels, predictions, average="macro"))}
+    return {
+        "accuracy": float(accuracy_score(labels, predictions)),
+        "f1_macro": float(f1_score(labels, predictions, average="macro")),
+    }
 
 
 def train(kind: ModelKind, seed: int = 7) -> TrainedModel:
@@ -124,9 +131,16 @@ def train(kind: ModelKind, seed: int = 7) -> TrainedModel:
         distances = ((x_test[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
         predictions = classes[distances.argmin(axis=1)]
         requirements = [f"numpy=={np.__version__}"]
-    return TrainedModel(model=model, features=x_test, labels=y_test, params=params,
-                        metrics=_scores(y_test, predictions), predictions=predictions,
-                        pip_requirements=requirements, kind=kind)
+    return TrainedModel(
+        model=model,
+        features=x_test,
+        labels=y_test,
+        params=params,
+        metrics=_scores(y_test, predictions),
+        predictions=predictions,
+        pip_requirements=requirements,
+        kind=kind,
+    )
 
 
 def train_classifier(seed: int = 7, padding_bytes: int = 0) -> TrainedModel:
@@ -145,8 +159,15 @@ def train_classifier(seed: int = 7, padding_bytes: int = 0) -> TrainedModel:
     metrics = _scores(y_test, predictions)
     if padding_bytes:
         model.hokusai_padding_ = np.random.default_rng(seed).integers(0, 255, padding_bytes, dtype=np.uint8)
-    return TrainedModel(model=model, features=x_test, labels=y_test, params=params, metrics=metrics,
-                        predictions=predictions, pip_requirements=[f"scikit-learn=={sklearn.__version__}"])
+    return TrainedModel(
+        model=model,
+        features=x_test,
+        labels=y_test,
+        params=params,
+        metrics=metrics,
+        predictions=predictions,
+        pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
+    )
 
 
 @dataclass
@@ -167,7 +188,7 @@ class CreatedResources:
     """What one run created in the target registry."""
 
     prefix: str
-    experiments: dict[str, str] = field(default_factory=dict)   # name -> id
+    experiments: dict[str, str] = field(default_factory=dict)  # name -> id
     models: set[str] = field(default_factory=set)
     #: the key that created a model or experiment, when it is not the run's own: only that key's owner may
     #: delete it where the registry enforces ownership
@@ -199,13 +220,13 @@ class MlflowSession:
         self.retries = retries
 
     @contextmanager
-    def active(self) -> Iterator["MlflowSession"]:
+    def active(self) -> Iterator[MlflowSession]:
         """MLflow client calls in this block go to this session's target with its key (and only its key)."""
         configure(self.tracking_uri, timeout=self.timeout, retries=self.retries)
         with using_key(self.key):
             yield self
 
-    def with_key(self, key: str | None) -> "MlflowSession":
+    def with_key(self, key: str | None) -> MlflowSession:
         return MlflowSession(self.tracking_uri, key, timeout=self.timeout, retries=self.retries)
 
     def client(self):
@@ -241,8 +262,11 @@ def _typed_failure(what: str, exc: Exception, since: int = 0) -> Exception:
     own = log.snapshot()[since:] if log is not None else []  # this call's exchanges only
     answered = [own[-1].status] if own and own[-1].status is not None and own[-1].status >= 400 else []
     # the MLflow client labels any answer it does not know (a 403 from the API, say) INTERNAL_ERROR: say what came
-    detail = (f"{what} failed (the registry answered HTTP {answered[-1]}): {message[:500]}" if answered else
-              f"{what} failed: {message[:500]}")
+    detail = (
+        f"{what} failed (the registry answered HTTP {answered[-1]}): {message[:500]}"
+        if answered
+        else f"{what} failed: {message[:500]}"
+    )
     status = answered[-1] if answered else None
     if evidence:
         detail += "\nLast failing exchanges:\n  " + "\n  ".join(evidence)
@@ -258,6 +282,7 @@ def _typed_failure(what: str, exc: Exception, since: int = 0) -> Exception:
 
 
 # ------------------------------------------------------------------ flows
+
 
 def ensure_experiment(session: MlflowSession, resources: CreatedResources, slug: str) -> str:
     name = resources.name(slug)
@@ -294,10 +319,18 @@ class RegistrationPath(str, Enum):
     EXPLICIT_VERSION = "explicit version"
 
 
-def register_model(session: MlflowSession, resources: CreatedResources, trained: TrainedModel, name: str,
-                   metadata: HokusaiMetadata, *, description: str | None = None,
-                   experiment_slug: str = "registration",
-                   path: RegistrationPath = RegistrationPath.LOG_MODEL, tag: bool = True) -> Registration:
+def register_model(
+    session: MlflowSession,
+    resources: CreatedResources,
+    trained: TrainedModel,
+    name: str,
+    metadata: HokusaiMetadata,
+    *,
+    description: str | None = None,
+    experiment_slug: str = "registration",
+    path: RegistrationPath = RegistrationPath.LOG_MODEL,
+    tag: bool = True,
+) -> Registration:
     """Train-log-register: params and metrics on a run, the model registered under ``name`` the way
     ``path`` says, then the three Hokusai tags (and the description) on the new version
     (:func:`apply_hokusai_tags`; ``tag=False`` leaves that to the caller)."""
@@ -321,14 +354,17 @@ def register_model(session: MlflowSession, resources: CreatedResources, trained:
         if path is RegistrationPath.LOG_MODEL:
             version = str(info.registered_model_version)
         elif path is RegistrationPath.RUN_FILES:
-            version = str(mlflow.register_model(f"runs:/{run.info.run_id}/model", name,
-                                                await_registration_for=30).version)
+            version = str(
+                mlflow.register_model(f"runs:/{run.info.run_id}/model", name, await_registration_for=30).version
+            )
         else:
             client.create_registered_model(name)
-            version = str(client.create_model_version(name, f"{run.info.artifact_uri}/model",
-                                                      run_id=run.info.run_id).version)
-        return Registration(name=name, version=version, run_id=run.info.run_id, experiment_id=experiment_id,
-                            metadata=metadata)
+            version = str(
+                client.create_model_version(name, f"{run.info.artifact_uri}/model", run_id=run.info.run_id).version
+            )
+        return Registration(
+            name=name, version=version, run_id=run.info.run_id, experiment_id=experiment_id, metadata=metadata
+        )
 
     registration = session.call(f"registering model {name} ({path.value})", log_and_register)
     if tag:
@@ -336,8 +372,13 @@ def register_model(session: MlflowSession, resources: CreatedResources, trained:
     return registration
 
 
-def apply_hokusai_tags(session: MlflowSession, registration: Registration, *, description: str | None = None,
-                       while_tagging: Callable[[], Any] = nullcontext) -> None:
+def apply_hokusai_tags(
+    session: MlflowSession,
+    registration: Registration,
+    *,
+    description: str | None = None,
+    while_tagging: Callable[[], Any] = nullcontext,
+) -> None:
     """The three Hokusai tags (and the description) on a new version. Should a write fail, the version is
     removed again (and its model, when no other version is left), so the registry never keeps an untagged
     version a consumer could take for a registered one; the failure says what was undone. ``while_tagging``
@@ -374,13 +415,16 @@ def _roll_back(session: MlflowSession, registration: Registration) -> str:
                 client.delete_registered_model(name)
                 return f"the untagged version {version} and the then empty model {name} were removed"
     except (MlflowException, requests.RequestException) as exc:
-        return (f"the untagged version {version} could not be removed ({redact(str(exc))[:160]}); the run's "
-                f"cleanup removes it")
+        return (
+            f"the untagged version {version} could not be removed ({redact(str(exc))[:160]}); the run's "
+            f"cleanup removes it"
+        )
     return f"the untagged version {version} was removed"
 
 
-def log_model_files(session: MlflowSession, resources: CreatedResources, trained: TrainedModel,
-                    experiment_slug: str = "registration") -> str:
+def log_model_files(
+    session: MlflowSession, resources: CreatedResources, trained: TrainedModel, experiment_slug: str = "registration"
+) -> str:
     """A training run with the model's files as run artifacts (nothing registered yet); returns the run id."""
     import mlflow
     from mlflow.models import infer_signature
@@ -411,15 +455,15 @@ def register_run_files(session: MlflowSession, name: str, run_id: str) -> str:
     """``mlflow.register_model`` of a run's model files under ``name``; returns the new version."""
     import mlflow
 
-    return session.call(f"registering runs:/{run_id}/model as {name}",
-                        lambda: str(mlflow.register_model(f"runs:/{run_id}/model", name,
-                                                          await_registration_for=30).version))
+    return session.call(
+        f"registering runs:/{run_id}/model as {name}",
+        lambda: str(mlflow.register_model(f"runs:/{run_id}/model", name, await_registration_for=30).version),
+    )
 
 
 def registered_versions(session: MlflowSession, name: str) -> list[Any]:
     client = session.client()
-    return session.call(f"listing versions of {name}",
-                        lambda: list(client.search_model_versions(f"name = '{name}'")))
+    return session.call(f"listing versions of {name}", lambda: list(client.search_model_versions(f"name = '{name}'")))
 
 
 def find_registered_model(session: MlflowSession, name: str) -> Any | None:
@@ -527,11 +571,12 @@ def archive_version(session: MlflowSession, name: str, version: str) -> str:
 def resolve_version(session: MlflowSession, model_uri: str) -> str:
     """Which version a ``models:/`` URI (number, ``latest`` or ``@alias``) points at, as the registry says."""
     client = session.client()
-    reference = model_uri[len("models:/"):]
+    reference = model_uri[len("models:/") :]
     if "@" in reference:
         name, alias = reference.split("@", 1)
-        return session.call(f"resolving {model_uri}",
-                            lambda: str(client.get_model_version_by_alias(name, alias).version))
+        return session.call(
+            f"resolving {model_uri}", lambda: str(client.get_model_version_by_alias(name, alias).version)
+        )
     name, ref = reference.rsplit("/", 1)
     if ref == "latest":
         return str(max(int(v.version) for v in registered_versions(session, name)))
@@ -570,4 +615,3 @@ def cleanup(session: MlflowSession, resources: CreatedResources) -> list[str]:
                 if "RESOURCE_DOES_NOT_EXIST" not in str(exc) and "deleted" not in str(exc).lower():
                     leftovers.append(f"experiment {name}: {redact(str(exc))[:120]}")
     return leftovers
-

@@ -1,10 +1,11 @@
 """Report extras: Allure attachments and environment, redaction of failures,
 and a final scrub of everything written under ``reports/``."""
+
 from __future__ import annotations
 
 import platform
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .evidence import Exchange
 from .redaction import redact
@@ -14,6 +15,7 @@ from .settings import is_loopback
 def _allure():
     try:
         import allure
+
         return allure
     except ImportError:  # pragma: no cover - allure-behave is a pinned dependency
         return None
@@ -68,8 +70,11 @@ def write_allure_environment(run, results_dir: Path | None) -> None:
     props = {
         "target": settings.api_url,
         "tracking_uri": settings.tracking_uri,
-        "target_kind": "local reference stack (a test copy on this machine)" if run.stack is not None
-        else "deployment on this machine" if is_loopback(settings.api_url) else "remote deployment",
+        "target_kind": "local reference stack (a test copy on this machine)"
+        if run.stack is not None
+        else "deployment on this machine"
+        if is_loopback(settings.api_url)
+        else "remote deployment",
         "run_id": settings.run_id,
         **{f"client.{k}": v for k, v in component_versions().items()},
     }
@@ -85,8 +90,12 @@ def write_run_info(run, seconds: float, reports_dir: Path) -> None:
     import json
 
     reports_dir.mkdir(parents=True, exist_ok=True)
-    info = {"Target": run.settings.api_url or "", "Run id": run.settings.run_id, "Suite seconds": f"{seconds:.1f}",
-            "MLflow client": component_versions().get("mlflow", "")}
+    info = {
+        "Target": run.settings.api_url or "",
+        "Run id": run.settings.run_id,
+        "Suite seconds": f"{seconds:.1f}",
+        "MLflow client": component_versions().get("mlflow", ""),
+    }
     (reports_dir / "run-info.json").write_text(redact(json.dumps(info, indent=2)))
 
 
@@ -105,8 +114,9 @@ def apply_skip_reasons(reports_dir: Path) -> int:
     from .status import NOT_SELECTED_FUZZ, NOT_SELECTED_PERFORMANCE
 
     source = reports_dir / "skip-reasons.json"
-    reasons = {(r["feature"], r["scenario"]): r["reason"]
-               for r in (json.loads(source.read_text()) if source.is_file() else [])}
+    reasons = {
+        (r["feature"], r["scenario"]): r["reason"] for r in (json.loads(source.read_text()) if source.is_file() else [])
+    }
     patched = 0
     for path in (reports_dir / "allure-results").glob("*-result.json"):
         data = json.loads(path.read_text())

@@ -4,6 +4,7 @@ This is what the raw-REST registration path and the proxy checks use: every call
 goes through :class:`HokusaiClient` (timeouts, evidence) and returns the
 :class:`Reply`, so checks can look at statuses and bodies, not only results.
 """
+
 from __future__ import annotations
 
 import time
@@ -29,11 +30,27 @@ class MlflowRest:
     def api(self) -> str:
         return f"{self.mount}/api/2.0/mlflow"
 
-    def call(self, method: str, endpoint: str, *, body: Any = None, params: dict | None = None,
-             data: bytes | str | None = None, headers: dict | None = None) -> Reply:
+    def call(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        body: Any = None,
+        params: dict | None = None,
+        data: bytes | str | None = None,
+        headers: dict | None = None,
+    ) -> Reply:
         path = endpoint if endpoint.startswith("/") and endpoint.startswith(self.mount) else f"{self.api}/{endpoint}"
-        return self.client.request(method, path, key=self.key, key_form=self.key_form, json_body=body,
-                                   params=params, data=data, headers=headers)
+        return self.client.request(
+            method,
+            path,
+            key=self.key,
+            key_form=self.key_form,
+            json_body=body,
+            params=params,
+            data=data,
+            headers=headers,
+        )
 
     # -- tracking
     def create_experiment(self, name: str) -> Reply:
@@ -49,12 +66,18 @@ class MlflowRest:
         return self.call("POST", "experiments/search", body=body)
 
     def create_run(self, experiment_id: str, run_name: str) -> Reply:
-        return self.call("POST", "runs/create", body={"experiment_id": experiment_id, "run_name": run_name,
-                                                      "start_time": int(time.time() * 1000)})
+        return self.call(
+            "POST",
+            "runs/create",
+            body={"experiment_id": experiment_id, "run_name": run_name, "start_time": int(time.time() * 1000)},
+        )
 
     def log_metric(self, run_id: str, key: str, value: float, step: int = 0) -> Reply:
-        return self.call("POST", "runs/log-metric", body={"run_id": run_id, "key": key, "value": value, "step": step,
-                                                          "timestamp": int(time.time() * 1000)})
+        return self.call(
+            "POST",
+            "runs/log-metric",
+            body={"run_id": run_id, "key": key, "value": value, "step": step, "timestamp": int(time.time() * 1000)},
+        )
 
     def metric_history(self, run_id: str, key: str) -> Reply:
         return self.call("GET", "metrics/get-history", params={"run_id": run_id, "metric_key": key})
@@ -70,8 +93,9 @@ class MlflowRest:
         return self.call("GET", "registered-models/get", params={"name": name})
 
     def search_registered_models(self, filter_string: str, max_results: int = 100) -> Reply:
-        return self.call("GET", "registered-models/search", params={"filter": filter_string,
-                                                                    "max_results": max_results})
+        return self.call(
+            "GET", "registered-models/search", params={"filter": filter_string, "max_results": max_results}
+        )
 
     def update_registered_model(self, name: str, description: str) -> Reply:
         return self.call("PATCH", "registered-models/update", body={"name": name, "description": description})
@@ -86,29 +110,43 @@ class MlflowRest:
         return self.call("POST", "model-versions/create", body=body)
 
     def set_model_version_tag(self, name: str, version: str, key: str, value: str) -> Reply:
-        return self.call("POST", "model-versions/set-tag", body={"name": name, "version": version, "key": key,
-                                                                 "value": value})
+        return self.call(
+            "POST", "model-versions/set-tag", body={"name": name, "version": version, "key": key, "value": value}
+        )
 
     def get_model_version(self, name: str, version: str) -> Reply:
         return self.call("GET", "model-versions/get", params={"name": name, "version": version})
 
     # -- artifacts (served by MLflow with --serve-artifacts)
     def upload_artifact(self, path: str, data: bytes, timeout: float | None = None) -> Reply:
-        return self.client.request("PUT", f"{self.mount}/api/2.0/mlflow-artifacts/artifacts/{path}", key=self.key,
-                                   key_form=self.key_form, data=data,
-                                   headers={"Content-Type": "application/octet-stream"}, timeout=timeout)
+        return self.client.request(
+            "PUT",
+            f"{self.mount}/api/2.0/mlflow-artifacts/artifacts/{path}",
+            key=self.key,
+            key_form=self.key_form,
+            data=data,
+            headers={"Content-Type": "application/octet-stream"},
+            timeout=timeout,
+        )
 
     def delete_artifact(self, path: str) -> Reply:
-        return self.client.request("DELETE", f"{self.mount}/api/2.0/mlflow-artifacts/artifacts/{path}", key=self.key,
-                                   key_form=self.key_form)
+        return self.client.request(
+            "DELETE", f"{self.mount}/api/2.0/mlflow-artifacts/artifacts/{path}", key=self.key, key_form=self.key_form
+        )
 
     def list_artifacts(self, path: str) -> Reply:
-        return self.client.request("GET", f"{self.mount}/api/2.0/mlflow-artifacts/artifacts", key=self.key,
-                                   key_form=self.key_form, params={"path": path})
+        return self.client.request(
+            "GET",
+            f"{self.mount}/api/2.0/mlflow-artifacts/artifacts",
+            key=self.key,
+            key_form=self.key_form,
+            params={"path": path},
+        )
 
     def download_artifact(self, path: str) -> Reply:
-        return self.client.request("GET", f"{self.mount}/api/2.0/mlflow-artifacts/artifacts/{path}", key=self.key,
-                                   key_form=self.key_form)
+        return self.client.request(
+            "GET", f"{self.mount}/api/2.0/mlflow-artifacts/artifacts/{path}", key=self.key, key_form=self.key_form
+        )
 
 
 @dataclass
@@ -122,8 +160,9 @@ class RestRegistration:
     steps: list[tuple[str, Reply]] = field(default_factory=list)
 
 
-def register_via_rest(rest: MlflowRest, experiment_name: str, model_name: str, metric: str, value: float,
-                      tags: dict[str, str]) -> RestRegistration:
+def register_via_rest(
+    rest: MlflowRest, experiment_name: str, model_name: str, metric: str, value: float, tags: dict[str, str]
+) -> RestRegistration:
     result = RestRegistration(name=model_name)
 
     def step(label: str, reply: Reply) -> dict:
@@ -132,11 +171,13 @@ def register_via_rest(rest: MlflowRest, experiment_name: str, model_name: str, m
 
     result.experiment_id = step("experiments/create", rest.create_experiment(experiment_name))["experiment_id"]
     result.run_id = step("runs/create", rest.create_run(result.experiment_id, "rest-registration"))["run"]["info"][
-        "run_id"]
+        "run_id"
+    ]
     step("runs/log-metric", rest.log_metric(result.run_id, metric, value))
     step("registered-models/create", rest.create_registered_model(model_name))
-    created = step("model-versions/create",
-                   rest.create_model_version(model_name, f"runs:/{result.run_id}/model", result.run_id))
+    created = step(
+        "model-versions/create", rest.create_model_version(model_name, f"runs:/{result.run_id}/model", result.run_id)
+    )
     result.version = str(created["model_version"]["version"])
     for key, tag_value in tags.items():
         step(f"model-versions/set-tag {key}", rest.set_model_version_tag(model_name, result.version, key, tag_value))

@@ -4,6 +4,7 @@ Configuration comes from the environment, then from a ``.env`` file in the
 working directory (the environment wins). Without ``HOKUSAI_API_URL`` the suite
 starts the embedded reference stack and uses its keys.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -40,11 +41,11 @@ _KNOWN_SUFFIXES = ("/api/mlflow", "/api")
 class Settings:
     """Resolved configuration for one run."""
 
-    api_url: str | None                 # base URL, e.g. https://registry.hokus.ai; None = embedded stack
+    api_url: str | None  # base URL, e.g. https://registry.hokus.ai; None = embedded stack
     api_key: str | None = field(default=None, repr=False)
     readonly_key: str | None = field(default=None, repr=False)
     revoked_key: str | None = field(default=None, repr=False)
-    second_key: str | None = field(default=None, repr=False)   # another developer's key (another user)
+    second_key: str | None = field(default=None, repr=False)  # another developer's key (another user)
     rotated_key: str | None = field(default=None, repr=False)  # a second key of the developer of api_key
     connect_timeout: float = 3.0
     read_timeout: float = 15.0
@@ -52,10 +53,10 @@ class Settings:
     mlflow_retries: int = 0
     run_id: str = ""
     notes: tuple[str, ...] = ()
-    auth_url: str | None = None          # the auth service, asked directly by the diagnosis when set
+    auth_url: str | None = None  # the auth service, asked directly by the diagnosis when set
     expected_version: str | None = None  # HOKUSAI_EXPECTED_VERSION: compared with what the target reports
-    expected_commit: str | None = None   # HOKUSAI_EXPECTED_COMMIT
-    fuzz_writes: bool = False            # HOKUSAI_FUZZ_WRITES=1: generated writes against a remote target too
+    expected_commit: str | None = None  # HOKUSAI_EXPECTED_COMMIT
+    fuzz_writes: bool = False  # HOKUSAI_FUZZ_WRITES=1: generated writes against a remote target too
 
     @property
     def embedded(self) -> bool:
@@ -67,13 +68,26 @@ class Settings:
             raise ConfigError("the embedded stack has not been started yet")
         return f"{self.api_url}/api/mlflow"
 
-    def with_target(self, api_url: str, api_key: str, readonly_key: str | None = None,
-                    revoked_key: str | None = None, second_key: str | None = None,
-                    rotated_key: str | None = None) -> "Settings":
+    def with_target(
+        self,
+        api_url: str,
+        api_key: str,
+        readonly_key: str | None = None,
+        revoked_key: str | None = None,
+        second_key: str | None = None,
+        rotated_key: str | None = None,
+    ) -> Settings:
         for key in (api_key, readonly_key, revoked_key, second_key, rotated_key):
             register_secret(key)
-        return replace(self, api_url=api_url, api_key=api_key, readonly_key=readonly_key,
-                       revoked_key=revoked_key, second_key=second_key, rotated_key=rotated_key)
+        return replace(
+            self,
+            api_url=api_url,
+            api_key=api_key,
+            readonly_key=readonly_key,
+            revoked_key=revoked_key,
+            second_key=second_key,
+            rotated_key=rotated_key,
+        )
 
 
 def new_run_id() -> str:
@@ -98,7 +112,7 @@ def normalise_url(raw: str, variable: str = "HOKUSAI_API_URL") -> tuple[str, lis
     if parts.query or parts.fragment:
         raise ConfigError(f"{variable} must not have a query string or fragment")
     try:
-        parts.port
+        _ = parts.port  # urllib parses the port lazily: a bad one raises only here
     except ValueError:
         raise ConfigError(f"{variable} has an invalid port (got {value!r})") from None
     path = parts.path.rstrip("/")
@@ -134,8 +148,9 @@ def _float(values: dict[str, str], name: str, default: float) -> float:
     return number
 
 
-def load_settings(env: dict[str, str] | None = None, *, dotenv_path: Path | None = None,
-                  interactive: bool | None = None) -> Settings:
+def load_settings(
+    env: dict[str, str] | None = None, *, dotenv_path: Path | None = None, interactive: bool | None = None
+) -> Settings:
     """Resolve the configuration, raising :class:`ConfigError` with a one-line reason."""
     values = _merged_environment(env, dotenv_path)
     if interactive is None:
@@ -150,8 +165,10 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: Path | None
     if not re.fullmatch(r"[a-z0-9]{6,32}", run_id):
         raise ConfigError("HOKUSAI_RUN_ID must be 6-32 lower-case letters or digits")
 
-    expected = dict(expected_version=(values.get("HOKUSAI_EXPECTED_VERSION") or "").strip() or None,
-                    expected_commit=(values.get("HOKUSAI_EXPECTED_COMMIT") or "").strip() or None)
+    expected = dict(
+        expected_version=(values.get("HOKUSAI_EXPECTED_VERSION") or "").strip() or None,
+        expected_commit=(values.get("HOKUSAI_EXPECTED_COMMIT") or "").strip() or None,
+    )
     fuzz_writes = (values.get("HOKUSAI_FUZZ_WRITES") or "").strip().lower()
     if fuzz_writes not in ("", "0", "1", "true", "false", "yes", "no"):
         raise ConfigError("HOKUSAI_FUZZ_WRITES must be 1 (allow generated writes against a remote target) or 0")
@@ -164,8 +181,7 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: Path | None
     api_key = (values.get("HOKUSAI_API_KEY") or "").strip()
     if not api_key:
         if not interactive:
-            raise ConfigError(
-                "HOKUSAI_API_KEY is not set: export it or put it in .env (a remote target needs a key)")
+            raise ConfigError("HOKUSAI_API_KEY is not set: export it or put it in .env (a remote target needs a key)")
         api_key = getpass.getpass("Hokusai API key (input hidden): ").strip()
         if not api_key:
             raise ConfigError("no API key entered")
@@ -187,5 +203,16 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: Path | None
         raise ConfigError("HOKUSAI_SECOND_API_KEY is one of your own keys: it must be a key of another developer")
     if rotated is not None and rotated == api_key:
         raise ConfigError("HOKUSAI_ROTATED_API_KEY is HOKUSAI_API_KEY itself: it must be your other key")
-    return Settings(api_url=api_url, api_key=api_key, readonly_key=readonly, revoked_key=revoked,
-                    second_key=second, rotated_key=rotated, run_id=run_id, notes=tuple(notes), auth_url=auth_url, **timeouts, **expected)
+    return Settings(
+        api_url=api_url,
+        api_key=api_key,
+        readonly_key=readonly,
+        revoked_key=revoked,
+        second_key=second,
+        rotated_key=rotated,
+        run_id=run_id,
+        notes=tuple(notes),
+        auth_url=auth_url,
+        **timeouts,
+        **expected,
+    )

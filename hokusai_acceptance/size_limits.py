@@ -5,11 +5,12 @@ between the largest accepted and the smallest refused size is halved until it is
 ``resolution_mb``. Every upload is a real artifact upload through the registry; an accepted file is
 checked whole and deleted again, so the search leaves nothing behind.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 MB = 1024 * 1024
 
@@ -19,9 +20,9 @@ class Upload:
     """One upload of the search: its size and what the registry did with it."""
 
     size_mb: int
-    status: int | None            # None: no answer (connection reset, timeout)
+    status: int | None  # None: no answer (connection reset, timeout)
     seconds: float
-    message: str = ""             # the refusal's message, or the transport failure
+    message: str = ""  # the refusal's message, or the transport failure
     stored_bytes: int | None = None  # what the registry lists for the file afterwards (None: not listed)
 
     @property
@@ -62,12 +63,15 @@ class SizeSearch:
             return f"accepts model files of at least {self.cap_mb} MB (the search's cap; no limit found below it)"
         if largest is None:
             return f"accepts no model file of {refused.size_mb} MB or more (the smallest size tried)"
-        return (f"accepts model files of {largest.size_mb} MB; refuses {refused.size_mb} MB "
-                f"(HTTP {refused.status if refused.status is not None else 'no answer'})")
+        return (
+            f"accepts model files of {largest.size_mb} MB; refuses {refused.size_mb} MB "
+            f"(HTTP {refused.status if refused.status is not None else 'no answer'})"
+        )
 
 
-def search(upload: Callable[[int], Upload], *, start_mb: int = 16, cap_mb: int = 256,
-           resolution_mb: int = 8) -> SizeSearch:
+def search(
+    upload: Callable[[int], Upload], *, start_mb: int = 16, cap_mb: int = 256, resolution_mb: int = 8
+) -> SizeSearch:
     """Find the largest accepted size; ``upload(size_mb)`` uploads one file of that size and says what
     happened. At most log2(cap/start) + log2(cap/resolution) uploads are made."""
     if not 0 < start_mb <= cap_mb or resolution_mb <= 0:

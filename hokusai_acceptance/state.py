@@ -5,6 +5,7 @@ has set yet cannot be read: reading it raises :class:`ScenarioOrderError`, which
 that sets it -- so a scenario whose steps are reordered fails with a sentence, not an
 ``AttributeError`` deep inside a check.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
@@ -20,8 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .fuzz.runner import FuzzRun
     from .perf.measure import LatencyStats
     from .registration import Registration, TrainedModel
-    from .size_limits import SizeSearch
     from .rest_api import RestRegistration
+    from .size_limits import SizeSearch
 
 
 class ScenarioOrderError(SuiteError):
@@ -46,8 +47,10 @@ class StepState:
         value = object.__getattribute__(self, name)
         if value is UNSET:
             setter = next((f.metadata.get("set_by", "") for f in fields(self) if f.name == name), "")
-            raise ScenarioOrderError(f"this step needs {name.replace('_', ' ')}, which no earlier step of the "
-                                     f"scenario produced; it comes from {setter}")
+            raise ScenarioOrderError(
+                f"this step needs {name.replace('_', ' ')}, which no earlier step of the "
+                f"scenario produced; it comes from {setter}"
+            )
         return value
 
     def has(self, name: str) -> bool:
@@ -100,14 +103,16 @@ class RegistrationState(StepState):
     concurrent_results: list[tuple[int, str]] = needs("'When <n> developers register versions ... at the same time'")
     downloaded_mb: float = needs("a step that loads the registered model back")
     size_search: SizeSearch = needs("'When I upload model files of growing size ...'")
-    developer_attempt: DeveloperAttempt = needs("'When I start registering model \"<name>\" with the plain MLflow "
-                                                "client, set up as the quick start says'")
+    developer_attempt: DeveloperAttempt = needs(
+        "'When I start registering model \"<name>\" with the plain MLflow client, set up as the quick start says'"
+    )
 
 
 @dataclass
 class IsolationState(StepState):
-    other_key: str = field(default=UNSET, repr=False, metadata={"set_by": "'Given another developer with their "
-                                                                           "own Hokusai API key'"})
+    other_key: str = field(
+        default=UNSET, repr=False, metadata={"set_by": "'Given another developer with their own Hokusai API key'"}
+    )
     before: Snapshot = needs("a step in which the other developer tries a change")
     attempt: Attempt = needs("a step in which the other developer tries a change")
     other_registration: Registration = needs("'Given the other developer has registered their own model ...'")

@@ -4,6 +4,7 @@ The console's last lines, the top of the infrastructure report and the Allure re
 and "Run status" result are all written from this block: what the target is (in words), the
 verdict, one set of totals, what was not run and why, and who acts on each failure.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,9 @@ from .redaction import redact
 from .settings import is_loopback
 
 STATUS_FILE = "status.json"
-NOT_SELECTED_PERFORMANCE = ("run only when asked for (--tags=@performance): timing on a shared machine is not a "
-                            "verdict on the product")
+NOT_SELECTED_PERFORMANCE = (
+    "run only when asked for (--tags=@performance): timing on a shared machine is not a verdict on the product"
+)
 NOT_SELECTED_FUZZ = "generated requests run only when asked for (--tags=@fuzz, make fuzz): they take minutes"
 
 
@@ -28,29 +30,29 @@ class FailingScenario:
     feature: str
     status: str
     owner: str
-    finding: str        # the finding that explains it ("" when none does)
+    finding: str  # the finding that explains it ("" when none does)
     first_action: str
 
 
 @dataclass
 class RunStatus:
-    target: str                     # the URL
-    target_words: str               # what the target is, in words
+    target: str  # the URL
+    target_words: str  # what the target is, in words
     generation: str
     version: str | None
-    verdict: str                    # works | works, with findings | impaired | blocked
+    verdict: str  # works | works, with findings | impaired | blocked
     verdict_sentence: str
     totals: dict[str, int]
-    not_run: list[dict] = field(default_factory=list)      # {"count", "why"}
+    not_run: list[dict] = field(default_factory=list)  # {"count", "why"}
     failing: list[FailingScenario] = field(default_factory=list)
-    findings: list[dict] = field(default_factory=list)     # {"id", "title", "owner", "severity", "first_action"}
-    history_key: str = "history"    # runs of one target (and one injected fault) share an Allure history
+    findings: list[dict] = field(default_factory=list)  # {"id", "title", "owner", "severity", "first_action"}
+    history_key: str = "history"  # runs of one target (and one injected fault) share an Allure history
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "RunStatus":
+    def from_dict(cls, data: dict) -> RunStatus:
         data = dict(data)
         data["failing"] = [FailingScenario(**f) for f in data.get("failing", [])]
         return cls(**data)
@@ -58,25 +60,35 @@ class RunStatus:
     def totals_sentence(self) -> str:
         t = self.totals
         ran = t["passed"] + t["failed"] + t["broken"]
-        return (f"{t['in_features']} scenarios in the features: {ran} ran ({t['passed']} passed, {t['failed']} failed, "
-                f"{t['broken']} could not be exercised), {t['skipped'] + t['not_selected']} did not run")
+        return (
+            f"{t['in_features']} scenarios in the features: {ran} ran ({t['passed']} passed, {t['failed']} failed, "
+            f"{t['broken']} could not be exercised), {t['skipped'] + t['not_selected']} did not run"
+        )
 
     def lines(self) -> list[str]:
         """The block as plain text lines (the console, and the head of every report)."""
-        out = [f"Target: {self.target_words}", f"Contract: {self.generation}"
-               + (f"; deployed API version {self.version}" if self.version else ""),
-               f"Verdict: {self.verdict_sentence}", f"Totals: {self.totals_sentence()}."]
+        out = [
+            f"Target: {self.target_words}",
+            f"Contract: {self.generation}" + (f"; deployed API version {self.version}" if self.version else ""),
+            f"Verdict: {self.verdict_sentence}",
+            f"Totals: {self.totals_sentence()}.",
+        ]
         for item in self.not_run:
             out.append(f"Not run: {item['count']} - {item['why']}")
         for finding in self.findings[:6]:
             out.append(f"To act: {finding['owner']} - {finding['title']}: {finding['first_action']}")
         if not self.findings and not self.failing and self.history_key.startswith("local-stack-"):
-            out.append("To act: suite maintainers - a known failure was switched on deliberately, yet nothing failed "
-                       "and no finding names it.")
+            out.append(
+                "To act: suite maintainers - a known failure was switched on deliberately, yet nothing failed "
+                "and no finding names it."
+            )
         elif not self.findings and not self.failing:
-            out.append("To act: nobody - no action is needed." if not self.history_key.startswith("local-stack") else
-                       "To act: nobody - no problem in this test copy. It says nothing about a Hokusai deployment: "
-                       "set HOKUSAI_API_URL and HOKUSAI_API_KEY to check one.")
+            out.append(
+                "To act: nobody - no action is needed."
+                if not self.history_key.startswith("local-stack")
+                else "To act: nobody - no problem in this test copy. It says nothing about a Hokusai deployment: "
+                "set HOKUSAI_API_URL and HOKUSAI_API_KEY to check one."
+            )
         elif not self.findings:
             owners = sorted({f.owner for f in self.failing})
             out.append(f"To act: {', '.join(owners)} - read the failing scenarios' messages; no finding explains them.")
@@ -98,11 +110,12 @@ def read(reports_dir: Path) -> RunStatus | None:
 
 def target_in_words(url: str, embedded: bool, faults: tuple[str, ...] = ()) -> str:
     if embedded:
-        words = (f"the local reference stack at {url}: a test copy running on this machine, not a Hokusai "
-                 f"deployment")
+        words = f"the local reference stack at {url}: a test copy running on this machine, not a Hokusai deployment"
         if faults:
-            words += (f", with a known field failure switched on deliberately ({', '.join(faults)}) to show how the "
-                      f"suite reports it")
+            words += (
+                f", with a known field failure switched on deliberately ({', '.join(faults)}) to show how the "
+                f"suite reports it"
+            )
         return words
     if is_loopback(url):
         return f"the deployment at {url}, on this machine but not the suite's local reference stack"
@@ -115,8 +128,16 @@ def first_action(recommendation: str) -> str:
     return first + "."
 
 
-def build(*, target: str, embedded: bool, identity, findings: list, outcomes: list, not_selected: list[dict],
-          faults: tuple[str, ...] = ()) -> RunStatus:
+def build(
+    *,
+    target: str,
+    embedded: bool,
+    identity,
+    findings: list,
+    outcomes: list,
+    not_selected: list[dict],
+    faults: tuple[str, ...] = (),
+) -> RunStatus:
     """``outcomes``: every scenario that ran or was skipped with a reason; ``not_selected``: scenarios the tag
     selection left out, each {"name", "tags", "selection"}."""
     counts = Counter(o.status for o in outcomes)
@@ -129,41 +150,71 @@ def build(*, target: str, embedded: bool, identity, findings: list, outcomes: li
         if outcome.status not in ("failed", "broken"):
             continue
         finding = explained_by.get(outcome.name)
-        failing.append(FailingScenario(
-            name=outcome.name, feature=outcome.feature, status=outcome.status,
-            owner=finding.owner if finding is not None else "suite maintainers",
-            finding=f"{finding.title} ({finding.id})" if finding is not None else "",
-            first_action=first_action(finding.recommendation) if finding is not None else
-            "Read the scenario's message and its HTTP exchanges."))
+        failing.append(
+            FailingScenario(
+                name=outcome.name,
+                feature=outcome.feature,
+                status=outcome.status,
+                owner=finding.owner if finding is not None else "suite maintainers",
+                finding=f"{finding.title} ({finding.id})" if finding is not None else "",
+                first_action=first_action(finding.recommendation)
+                if finding is not None
+                else "Read the scenario's message and its HTTP exchanges.",
+            )
+        )
     skipped = [o for o in outcomes if o.status == "skipped"]
     not_run = []
     for why, count in Counter(_skip_reason(o) for o in skipped).most_common():
         not_run.append({"count": count, "why": f"skipped: {why}"})
     for why, count in Counter(_not_selected_reason(n) for n in not_selected).most_common():
         not_run.append({"count": count, "why": f"not selected: {why}"})
-    totals = {"in_features": len(outcomes) + len(not_selected), "passed": counts.get("passed", 0),
-              "failed": counts.get("failed", 0), "broken": counts.get("broken", 0), "skipped": len(skipped),
-              "not_selected": len(not_selected)}
+    totals = {
+        "in_features": len(outcomes) + len(not_selected),
+        "passed": counts.get("passed", 0),
+        "failed": counts.get("failed", 0),
+        "broken": counts.get("broken", 0),
+        "skipped": len(skipped),
+        "not_selected": len(not_selected),
+    }
     blocked = registration_blocked(outcomes)
     bad = totals["failed"] + totals["broken"]
     did_not_pass = f"{bad} scenario(s) failed or could not be exercised"
     if bad and blocked:
-        verdict, sentence = "blocked", f"third-party model registration does not work (no model could be " \
-                                       f"registered): {did_not_pass}"
+        verdict, sentence = (
+            "blocked",
+            f"third-party model registration does not work (no model could be registered): {did_not_pass}",
+        )
     elif bad:
         verdict, sentence = "impaired", f"third-party model registration works in part: {did_not_pass}"
     elif findings:
-        verdict, sentence = ("works, with findings", f"every scenario that ran passed, but the diagnosis found "
-                                                      f"{len(findings)} problem(s)")
+        verdict, sentence = (
+            "works, with findings",
+            f"every scenario that ran passed, but the diagnosis found {len(findings)} problem(s)",
+        )
     else:
         verdict, sentence = "works", "every scenario that ran passed and the diagnosis found no problem"
     return RunStatus(
-        target=redact(target), target_words=redact(target_in_words(target, embedded, faults)),
-        generation=identity.generation_line(), version=identity.api_version, verdict=verdict,
-        verdict_sentence=sentence, totals=totals, not_run=not_run, failing=failing,
-        findings=[{"id": f.id, "title": f.title, "owner": f.owner, "severity": f.severity,
-                   "first_action": first_action(f.recommendation)} for f in findings],
-        history_key=history_key(target, embedded, faults))
+        target=redact(target),
+        target_words=redact(target_in_words(target, embedded, faults)),
+        generation=identity.generation_line(),
+        version=identity.api_version,
+        verdict=verdict,
+        verdict_sentence=sentence,
+        totals=totals,
+        not_run=not_run,
+        failing=failing,
+        findings=[
+            {
+                "id": f.id,
+                "title": f.title,
+                "owner": f.owner,
+                "severity": f.severity,
+                "first_action": first_action(f.recommendation),
+            }
+            for f in findings
+        ],
+        history_key=history_key(target, embedded, faults),
+    )
 
 
 def history_key(target: str, embedded: bool, faults: tuple[str, ...] = ()) -> str:
@@ -177,8 +228,11 @@ def history_key(target: str, embedded: bool, faults: tuple[str, ...] = ()) -> st
 
 def registration_blocked(outcomes) -> bool:
     """No scenario that registers a model got through (a refusal that passes does not count)."""
-    registering = [o for o in outcomes if {"registration", "writes"} <= set(o.tags) and "refusal" not in o.tags
-                   and o.status != "skipped"]
+    registering = [
+        o
+        for o in outcomes
+        if {"registration", "writes"} <= set(o.tags) and "refusal" not in o.tags and o.status != "skipped"
+    ]
     return bool(registering) and not any(o.status == "passed" for o in registering)
 
 

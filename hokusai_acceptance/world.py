@@ -5,12 +5,14 @@ run created); one :class:`RegistryWorld` per scenario holds what the scenario
 did and saw. Steps are one-liners into these methods; the methods themselves
 live in :mod:`hokusai_acceptance.capabilities`, one module per capability.
 """
+
 from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from . import registration as reg
 from .capabilities.auth import AuthChecks
@@ -27,17 +29,33 @@ from .evidence import EvidenceLog
 from .redaction import redact, register_secret
 from .rest_api import MlflowRest
 from .settings import Settings
-from .state import (CallState, ErrorState, FuzzState, HealthState, IsolationState, PerformanceState, ProxyState,
-                    RegistrationState)
+from .state import (
+    CallState,
+    ErrorState,
+    FuzzState,
+    HealthState,
+    IsolationState,
+    PerformanceState,
+    ProxyState,
+    RegistrationState,
+)
 
 #: How a feature names the key a developer set up, and the role it stands for.
-KEY_WORDS = {"no key at all": "none", "my key with one character mistyped": "mistyped",
-             "a revoked key": "revoked", "a read-only key": "read-only"}
+KEY_WORDS = {
+    "no key at all": "none",
+    "my key with one character mistyped": "mistyped",
+    "a revoked key": "revoked",
+    "a read-only key": "read-only",
+}
 
 #: Key roles a scenario can act with, and the variable that configures each on a remote target.
-KEY_VARIABLES = {"valid": "HOKUSAI_API_KEY", "read-only": "HOKUSAI_READONLY_API_KEY",
-                 "revoked": "HOKUSAI_REVOKED_API_KEY", "second developer": "HOKUSAI_SECOND_API_KEY",
-                 "rotated": "HOKUSAI_ROTATED_API_KEY"}
+KEY_VARIABLES = {
+    "valid": "HOKUSAI_API_KEY",
+    "read-only": "HOKUSAI_READONLY_API_KEY",
+    "revoked": "HOKUSAI_REVOKED_API_KEY",
+    "second developer": "HOKUSAI_SECOND_API_KEY",
+    "rotated": "HOKUSAI_ROTATED_API_KEY",
+}
 
 
 @dataclass
@@ -46,17 +64,17 @@ class SuiteRun:
 
     settings: Settings
     keys: dict[str, str | None] = field(repr=False)
-    stack: Any = None                        # EmbeddedStack when the suite started one
+    stack: Any = None  # EmbeddedStack when the suite started one
     resources: reg.CreatedResources | None = None
     budgets: dict[str, float] = field(default_factory=dict)
     skip_reasons: list[dict] = field(default_factory=list)
-    exchanges: list = field(default_factory=list)   # every scenario's evidence, for the diagnosis
-    outages: Any = None                               # OutageTracker: pinned outages fail calls at once
-    phase: str = "starting"                           # starting | scenarios | finishing | done
-    interrupted: int | None = None                    # the signal that interrupted the run, if one did
+    exchanges: list = field(default_factory=list)  # every scenario's evidence, for the diagnosis
+    outages: Any = None  # OutageTracker: pinned outages fail calls at once
+    phase: str = "starting"  # starting | scenarios | finishing | done
+    interrupted: int | None = None  # the signal that interrupted the run, if one did
     measured: dict[str, str] = field(default_factory=dict)  # limits found by scenarios, stated in the reports
     generated: dict[str, Any] = field(default_factory=dict)  # generated-request runs (FuzzRun) by kind; "scope"
-    drift: dict | None = None                         # how the target's own description differs from the contract
+    drift: dict | None = None  # how the target's own description differs from the contract
 
     def __post_init__(self) -> None:
         if self.resources is None:
@@ -67,8 +85,9 @@ class SuiteRun:
         return self.settings.api_url or ""
 
     def session(self, key: str | None) -> reg.MlflowSession:
-        return reg.MlflowSession(self.settings.tracking_uri, key, timeout=self.settings.mlflow_timeout,
-                                 retries=self.settings.mlflow_retries)
+        return reg.MlflowSession(
+            self.settings.tracking_uri, key, timeout=self.settings.mlflow_timeout, retries=self.settings.mlflow_retries
+        )
 
     def budget(self, name: str) -> float:
         """A budget from behave.ini's [behave.userdata] (or ``-D name=value``); none is built in."""
@@ -86,8 +105,10 @@ class SuiteRun:
         if configured != in_file:
             return configured  # overridden for this run with -D
         if float(stated) != configured:
-            raise ConfigError(f"the scenario states {stated:g} but behave.ini [behave.userdata] {name} is "
-                              f"{configured:g}: make the two agree")
+            raise ConfigError(
+                f"the scenario states {stated:g} but behave.ini [behave.userdata] {name} is "
+                f"{configured:g}: make the two agree"
+            )
         return configured
 
     def cleanup(self) -> list[str]:
@@ -103,14 +124,23 @@ def never_issued_key() -> str:
     return key
 
 
-class RegistryWorld(HealthChecks, AuthChecks, RegistrationChecks, IsolationChecks, ProxyChecks, ErrorChecks,
-                    PerformanceChecks, FuzzChecks):
+class RegistryWorld(
+    HealthChecks,
+    AuthChecks,
+    RegistrationChecks,
+    IsolationChecks,
+    ProxyChecks,
+    ErrorChecks,
+    PerformanceChecks,
+    FuzzChecks,
+):
     def __init__(self, run: SuiteRun, skip: Callable[[str], None] | None = None, scenario: str = ""):
         self.run = run
         self._skip = skip
         self.evidence = EvidenceLog(scenario=scenario)
-        self.client = HokusaiClient(run.base_url, connect_timeout=run.settings.connect_timeout,
-                                    read_timeout=run.settings.read_timeout)
+        self.client = HokusaiClient(
+            run.base_url, connect_timeout=run.settings.connect_timeout, read_timeout=run.settings.read_timeout
+        )
         self.key: str | None = None
         self.key_role = "none"
         # what the steps hand to each other, one typed state object per capability

@@ -6,6 +6,7 @@ environment the caller gives it (the quick start's variables), its own session, 
 Importing MLflow takes 3 to 5 s on a loaded machine; a fork takes milliseconds. When the suite ends, the
 forking process sees its input close and exits; a timed-out copy is killed with its whole session.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -79,14 +80,18 @@ for line in sys.stdin:
 
 #: what the forking process itself may see of the suite's environment (nothing of MLflow's or Hokusai's)
 _KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")
-_QUIET = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "AWS_EC2_METADATA_DISABLED": "true",
-          "PYTHONUNBUFFERED": "1"}
+_QUIET = {
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "DO_NOT_TRACK": "true",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "PYTHONUNBUFFERED": "1",
+}
 START_SECONDS = 60.0
 
 
 @dataclass
 class Finished:
-    returncode: int | None   # None: killed at the timeout; negative: ended by that signal
+    returncode: int | None  # None: killed at the timeout; negative: ended by that signal
     timed_out: bool
     stdout: str
     stderr: str
@@ -103,9 +108,15 @@ class Zygote:
     def _start(self) -> subprocess.Popen:
         env = {name: os.environ[name] for name in _KEPT if name in os.environ}
         env.update(_QUIET)
-        process = subprocess.Popen([sys.executable, "-c", _MAIN], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=open(self._dir / "zygote.log", "wb"), env=env, text=True,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-c", _MAIN],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=open(self._dir / "zygote.log", "wb"),
+            env=env,
+            text=True,
+            start_new_session=True,
+        )
         ready = _read_line(process, START_SECONDS)
         if not ready.get("ready"):
             process.kill()
@@ -128,8 +139,14 @@ class Zygote:
             if self._process is None or self._process.poll() is not None:
                 self._process = self._start()
             out, err = self._dir / "stdout", self._dir / "stderr"
-            request = {"script": script, "argv": argv, "env": env, "timeout": timeout,
-                       "stdout": str(out), "stderr": str(err)}
+            request = {
+                "script": script,
+                "argv": argv,
+                "env": env,
+                "timeout": timeout,
+                "stdout": str(out),
+                "stderr": str(err),
+            }
             self._process.stdin.write(json.dumps(request) + "\n")
             self._process.stdin.flush()
             self._child = _read_line(self._process, 30).get("pid")
@@ -140,8 +157,12 @@ class Zygote:
                 raise
             finally:
                 self._child = None
-            return Finished(answer.get("returncode"), bool(answer.get("timed_out")),
-                            out.read_text(errors="replace"), err.read_text(errors="replace"))
+            return Finished(
+                answer.get("returncode"),
+                bool(answer.get("timed_out")),
+                out.read_text(errors="replace"),
+                err.read_text(errors="replace"),
+            )
 
     def stop_current(self) -> None:
         """Kill the copy that is running now, with its session (an interrupted run must not let a developer's

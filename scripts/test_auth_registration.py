@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Field check `test_auth_registration` (hokusai_acceptance.field_checks): exit 0 works, 1 fails, 2 usage."""
+
 import sys
 
 from hokusai_acceptance.field_checks import main

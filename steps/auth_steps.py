@@ -1,4 +1,5 @@
 """Authentication steps."""
+
 from behave import given, then, when
 
 

@@ -1,4 +1,5 @@
 """Steps shared by every capability: who is calling."""
+
 from behave import given
 
 

@@ -1,4 +1,5 @@
 """Error-handling steps."""
+
 from behave import given, then, when
 
 

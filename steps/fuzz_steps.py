@@ -1,4 +1,5 @@
 """Generated-request steps (requests drawn from the contract document) and contract drift."""
+
 from behave import given, then, when
 
 

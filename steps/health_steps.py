@@ -1,4 +1,5 @@
 """Infrastructure health steps."""
+
 from behave import then, when
 
 

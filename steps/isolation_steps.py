@@ -1,4 +1,5 @@
 """Steps of the story of two developers sharing one registry."""
+
 from behave import given, then, when
 
 
@@ -7,8 +8,10 @@ def step_another_developer(context):
     context.world.meet_other_developer()
 
 
-@given('the other developer has registered their own model "{slug}" with token id "{token_id}" and benchmark '
-       '"{metric}" of {value}')
+@given(
+    'the other developer has registered their own model "{slug}" with token id "{token_id}" and benchmark '
+    '"{metric}" of {value}'
+)
 def step_the_other_developer_has_registered(context, slug, token_id, metric, value):
     context.world.other_registers_own_model(slug, token_id, metric, value)
 
@@ -28,8 +31,10 @@ def step_the_other_developer_claims_my_token(context, token_id):
     context.world.other_claims_token(token_id)
 
 
-@when('the other developer registers their own model "{slug}" with my token id "{token_id}" and benchmark '
-      '"{metric}" of {value}')
+@when(
+    'the other developer registers their own model "{slug}" with my token id "{token_id}" and benchmark '
+    '"{metric}" of {value}'
+)
 def step_the_other_developer_registers_with_my_token(context, slug, token_id, metric, value):
     context.world.other_registers_with_my_token(slug, token_id, metric, value)
 

@@ -1,4 +1,5 @@
 """Performance steps: each limit is stated in the scenario and checked against behave.ini's."""
+
 from behave import then, when
 
 
@@ -22,8 +23,7 @@ def step_overhead_within(context, ratio):
     context.world.check_overhead_within(context.world.run.stated_budget("perf_overhead_ratio", ratio))
 
 
-@when("{users:d} simulated callers read the registry for {seconds:d} seconds, "
-      "through the API and straight to MLflow")
+@when("{users:d} simulated callers read the registry for {seconds:d} seconds, through the API and straight to MLflow")
 def step_simulated_callers(context, users, seconds):
     context.world.measure_throughput(users, seconds)
 

@@ -1,4 +1,5 @@
 """MLflow proxy steps."""
+
 from behave import then, when
 
 

@@ -1,4 +1,5 @@
 """Model registration steps."""
+
 from behave import given, then, when
 
 
@@ -22,8 +23,10 @@ def step_i_register_it_with_hokusai_metadata(context, slug, token_id, metric, va
     context.world.register_model(slug, token_id, metric, value)
 
 
-@when('I register it from its training run\'s files as model "{slug}" with token id "{token_id}" and benchmark '
-      '"{metric}" of {value}')
+@when(
+    'I register it from its training run\'s files as model "{slug}" with token id "{token_id}" and benchmark '
+    '"{metric}" of {value}'
+)
 def step_i_register_it_from_run_files(context, slug, token_id, metric, value):
     context.world.register_model_from_run_files(slug, token_id, metric, value)
 
@@ -33,14 +36,18 @@ def step_i_have_registered_it(context, slug, token_id, metric, value):
     context.world.register_model(slug, token_id, metric, value)
 
 
-@when('I register it as model "{slug}" with token id "{token_id}", benchmark "{metric}" of {value} and the '
-      'description "{description}"')
+@when(
+    'I register it as model "{slug}" with token id "{token_id}", benchmark "{metric}" of {value} and the '
+    'description "{description}"'
+)
 def step_i_register_it_with_a_description(context, slug, token_id, metric, value, description):
     context.world.register_model(slug, token_id, metric, value, description=description)
 
 
-@when('I try to register it as model "{slug}" with token id "{token_id:Quoted}" and benchmark "{metric:Quoted}" '
-      'of "{value:Quoted}"')
+@when(
+    'I try to register it as model "{slug}" with token id "{token_id:Quoted}" and benchmark "{metric:Quoted}" '
+    'of "{value:Quoted}"'
+)
 def step_i_try_to_register_it(context, slug, token_id, metric, value):
     context.world.try_to_register(slug, token_id, metric, value)
 
@@ -90,8 +97,10 @@ def step_every_accepted_file_is_whole(context):
     context.world.check_accepted_stored_whole()
 
 
-@then("the first file above the limit is refused as too large (HTTP {status:d}) with a message, not a timeout or "
-      "a broken connection")
+@then(
+    "the first file above the limit is refused as too large (HTTP {status:d}) with a message, not a timeout or "
+    "a broken connection"
+)
 def step_refused_clearly(context, status):
     context.world.check_refused_clearly(status)
 
@@ -206,8 +215,10 @@ def step_i_register_through_rest(context, slug, token_id, metric, value):
     context.world.register_via_rest(slug, token_id, metric, value)
 
 
-@given('I have registered model "{slug}" through the REST API with token id "{token_id}" and benchmark "{metric}" '
-       'of {value}')
+@given(
+    'I have registered model "{slug}" through the REST API with token id "{token_id}" and benchmark "{metric}" '
+    "of {value}"
+)
 def step_i_have_registered_via_rest(context, slug, token_id, metric, value):
     context.world.register_via_rest(slug, token_id, metric, value)
 

@@ -1,4 +1,5 @@
 """Run behave as a user would (behave.ini included), in a scratch directory with its own reports/."""
+
 import os
 import subprocess
 import sys
@@ -24,19 +25,32 @@ def run_behave(args, workdir: Path, env_extra=None, timeout=600, background=Fals
     env.update(CI="true", **(env_extra or {}))
     command = [sys.executable, "-m", "behave", *args]
     if ignore_sigint:  # start the run the way a parent that ignores SIGINT does: the child inherits it
-        command = ["sh", "-c", "trap '' INT; exec \"$0\" \"$@\"", *command]
+        command = ["sh", "-c", 'trap \'\' INT; exec "$0" "$@"', *command]
     if background:
-        return subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, stdin=subprocess.DEVNULL)
+        return subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
     started = time.monotonic()
-    proc = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
     return proc, time.monotonic() - started
 
 
 def finish_report(workdir: Path):
-    return subprocess.run([sys.executable, "-m", "hokusai_acceptance.finish_report", str(workdir / "reports")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "hokusai_acceptance.finish_report", str(workdir / "reports")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def everything_written(workdir: Path) -> str:

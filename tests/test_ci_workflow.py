@@ -1,4 +1,5 @@
 """The documented CI workflow is valid, is the one in .github, and uses only the README's commands."""
+
 from pathlib import Path
 
 import yaml

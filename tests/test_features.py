@@ -24,8 +24,7 @@ def test_there_are_features():
 
 
 def test_dry_run_finds_every_step_defined(tmp_path):
-    proc, _ = run_behave(["--dry-run", "--no-junit", "--tags=@performance or not @performance"], tmp_path,
-                         timeout=120)
+    proc, _ = run_behave(["--dry-run", "--no-junit", "--tags=@performance or not @performance"], tmp_path, timeout=120)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-3000:]
     assert "undefined" not in output.lower().split("took")[0].splitlines()[-1]
@@ -40,13 +39,12 @@ def test_feature_has_exactly_one_capability_tag(path):
     assert path.parent.name == next(iter(found)), "features are foldered by capability"
 
 
-@pytest.mark.parametrize("path,feature,scenario", list(scenarios()),
-                         ids=lambda x: getattr(x, "name", None) or "")
+@pytest.mark.parametrize("path,feature,scenario", list(scenarios()), ids=lambda x: getattr(x, "name", None) or "")
 def test_scenario_declares_whether_it_writes(path, feature, scenario):
     tags = set(scenario.effective_tags)
-    assert ("readonly" in tags) != ("writes" in tags), \
+    assert ("readonly" in tags) != ("writes" in tags), (
         f"{path.name}: '{scenario.name}' must be tagged exactly one of @readonly / @writes"
-
+    )
 
 
 STEP_FILES = sorted((ROOT / "steps").glob("*.py"))
@@ -57,8 +55,8 @@ def _step_functions():
     for path in STEP_FILES:
         for node in ast.parse(path.read_text()).body:
             if isinstance(node, ast.FunctionDef) and any(
-                    isinstance(d, ast.Call) and getattr(d.func, "id", "") in STEP_DECORATORS
-                    for d in node.decorator_list):
+                isinstance(d, ast.Call) and getattr(d.func, "id", "") in STEP_DECORATORS for d in node.decorator_list
+            ):
                 yield path, node
 
 
@@ -77,13 +75,17 @@ def test_every_step_parameter_is_used(path, node):
 @pytest.mark.parametrize("path,node", STEPS, ids=lambda x: getattr(x, "name", ""))
 def test_step_definitions_are_one_liners_into_the_world(path, node):
     body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-    assert len(body) == 1 and not isinstance(body[0], (ast.If, ast.For, ast.While, ast.With, ast.Try)), \
+    assert len(body) == 1 and not isinstance(body[0], (ast.If, ast.For, ast.While, ast.With, ast.Try)), (
         f"{path.name}:{node.lineno} {node.name} has logic; move it into hokusai_acceptance"
+    )
 
 
 def test_every_step_definition_is_used(tmp_path):
-    proc, _ = run_behave(["--dry-run", "--no-junit", "-f", "steps.usage", "--tags=@performance or not @performance"],
-                         tmp_path, timeout=120)
+    proc, _ = run_behave(
+        ["--dry-run", "--no-junit", "-f", "steps.usage", "--tags=@performance or not @performance"],
+        tmp_path,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert "UNUSED STEP DEFINITIONS" not in proc.stdout, proc.stdout.split("UNUSED STEP DEFINITIONS")[-1][:1500]
 
@@ -154,7 +156,7 @@ def test_every_verify_the_fix_selection_runs_scenarios(selection):
 
     expression = make_tag_expression(selection)
     matched = [s.name for _, feature, s in scenarios() if expression.check(_effective_tags(feature, s))]
-    assert matched, f"behave --tags=\"{selection}\" selects no scenario"
+    assert matched, f'behave --tags="{selection}" selects no scenario'
 
 
 def test_the_readme_counts_the_scenarios_each_feature_folder_has():
@@ -162,8 +164,10 @@ def test_the_readme_counts_the_scenarios_each_feature_folder_has():
     import re
 
     readme = (ROOT / "README.md").read_text()
-    stated = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| [^|]+ \| `features/(\w+)` \| (\d+) \|", readme,
-                                                                 flags=re.M)}
+    stated = {
+        m.group(1): int(m.group(2))
+        for m in re.finditer(r"^\| [^|]+ \| `features/(\w+)` \| (\d+) \|", readme, flags=re.M)
+    }
     counted: dict[str, int] = {}
     for path, _, _ in scenarios():
         folder = path.parent.name

@@ -1,4 +1,5 @@
 """Authentication: key forms, refusals, the validation cache, scopes."""
+
 from __future__ import annotations
 
 import time
@@ -16,12 +17,14 @@ class AuthChecks:
     def call_registry(self, key_form: KeyForm | None = KeyForm.BEARER) -> None:
         """A harmless authenticated read: list one experiment."""
         key = self.key if key_form is not None else None
-        self.calls.reply = self.client.get(EXPERIMENTS_SEARCH, params={"max_results": 1}, key=key,
-                                     key_form=key_form or KeyForm.BEARER)
+        self.calls.reply = self.client.get(
+            EXPERIMENTS_SEARCH, params={"max_results": 1}, key=key, key_form=key_form or KeyForm.BEARER
+        )
 
     def call_registry_with_scheme(self, scheme: str) -> None:
-        self.calls.reply = self.client.get(EXPERIMENTS_SEARCH, params={"max_results": 1},
-                                     headers={"Authorization": f"{scheme} {self.key}"})
+        self.calls.reply = self.client.get(
+            EXPERIMENTS_SEARCH, params={"max_results": 1}, headers={"Authorization": f"{scheme} {self.key}"}
+        )
 
     def call_registry_repeatedly(self, times: int) -> None:
         self.calls.replies = []
@@ -82,8 +85,9 @@ class AuthChecks:
     def use_rate_limited_key(self, calls_per_hour: int) -> None:
         configured = self.stack.options.limited_key_rate
         if configured != calls_per_hour:
-            raise AssertionError(f"the embedded stack's rate-limited key allows {configured} calls an hour, "
-                                 f"not {calls_per_hour}")
+            raise AssertionError(
+                f"the embedded stack's rate-limited key allows {configured} calls an hour, not {calls_per_hour}"
+            )
         self.use_key("rate-limited")
 
     # -- scopes
@@ -98,8 +102,10 @@ class AuthChecks:
 
     def check_write_forbidden(self) -> None:
         if self.calls.reply.status == 200:
-            raise AssertionError("a key without write scope created an experiment: the target does not enforce "
-                                 "scopes (finding: missing-write-scope enforcement)")
+            raise AssertionError(
+                "a key without write scope created an experiment: the target does not enforce "
+                "scopes (finding: missing-write-scope enforcement)"
+            )
         expect.expect_status(self.calls.reply, 403, "a write with a read-only key")
         body = self.calls.reply.json()
         if "write" not in str(body.get("required_scope", "")) and "write" not in str(body):

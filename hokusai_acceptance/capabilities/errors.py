@@ -1,4 +1,5 @@
 """Error handling: slow or dead dependencies, rate limits, malformed requests, concurrency."""
+
 from __future__ import annotations
 
 import time
@@ -50,8 +51,9 @@ class ErrorChecks:
         if not detail.startswith(detail_start):
             raise AssertionError(f"the proxy error says {detail!r}; expected it to start with {detail_start!r}")
         if self.timing.call_seconds > max_seconds:
-            raise AssertionError(f"the proxy error took {self.timing.call_seconds:.1f} s; expected at most "
-                                 f"{max_seconds} s")
+            raise AssertionError(
+                f"the proxy error took {self.timing.call_seconds:.1f} s; expected at most {max_seconds} s"
+            )
 
     def try_mlflow_client_call(self) -> None:
         started = time.monotonic()
@@ -66,8 +68,10 @@ class ErrorChecks:
         if self.timing.client_failure is None:
             raise AssertionError("the MLflow client call succeeded although MLflow is unreachable")
         if self.timing.client_seconds > max_seconds:
-            raise AssertionError(f"the MLflow client needed {self.timing.client_seconds:.1f} s to give up; "
-                                 f"expected at most {max_seconds} s")
+            raise AssertionError(
+                f"the MLflow client needed {self.timing.client_seconds:.1f} s to give up; "
+                f"expected at most {max_seconds} s"
+            )
         failure = str(self.timing.client_failure)[:160]
         self.note(f"MLflow client gave up after {self.timing.client_seconds:.1f} s: {failure}")
 
@@ -80,8 +84,10 @@ class ErrorChecks:
 
     def check_rate_limited_after(self, allowed: int, refused_call: int) -> None:
         if refused_call != allowed + 1:
-            raise AssertionError(f"the scenario says call {refused_call} is refused after {allowed} allowed calls; "
-                                 f"the limit refuses call {allowed + 1}")
+            raise AssertionError(
+                f"the scenario says call {refused_call} is refused after {allowed} allowed calls; "
+                f"the limit refuses call {allowed + 1}"
+            )
         if len(self.calls.replies) < refused_call:
             raise AssertionError(f"only {len(self.calls.replies)} calls were made; call {refused_call} was never made")
         for reply in self.calls.replies:
@@ -100,8 +106,12 @@ class ErrorChecks:
 
     # -- malformed requests
     def send_malformed(self, body: str, content_type: str) -> None:
-        self.calls.reply = self.client.post("/api/mlflow/api/2.0/mlflow/experiments/create", key=self.key,
-                                      data=body.encode(), headers={"Content-Type": content_type})
+        self.calls.reply = self.client.post(
+            "/api/mlflow/api/2.0/mlflow/experiments/create",
+            key=self.key,
+            data=body.encode(),
+            headers={"Content-Type": content_type},
+        )
 
     def check_client_error_with_code(self) -> None:
         expect.expect_product_answer(self.calls.reply)  # a server error from the registry itself is a defect
@@ -124,11 +134,13 @@ class ErrorChecks:
     # -- concurrency
     def read_concurrently(self, count: int) -> None:
         def one(_: int) -> Reply:
-            client = HokusaiClient(self.run.base_url, connect_timeout=self.run.settings.connect_timeout,
-                                   read_timeout=self.run.settings.read_timeout)
+            client = HokusaiClient(
+                self.run.base_url,
+                connect_timeout=self.run.settings.connect_timeout,
+                read_timeout=self.run.settings.read_timeout,
+            )
             try:
-                return client.get(PROXIED_SEARCH, key=self.key,
-                                  params={"max_results": 5})
+                return client.get(PROXIED_SEARCH, key=self.key, params={"max_results": 5})
             finally:
                 client.close()
 
@@ -142,5 +154,6 @@ class ErrorChecks:
             expect.expect_product_answer(reply)  # a load balancer's or another server's answer: not exercised
         failed = [r.describe() for r in self.calls.replies if r.status != 200]
         if failed:
-            raise AssertionError(f"{len(failed)} of {len(self.calls.replies)} concurrent reads failed, "
-                                 f"e.g. {failed[0]}")
+            raise AssertionError(
+                f"{len(failed)} of {len(self.calls.replies)} concurrent reads failed, e.g. {failed[0]}"
+            )

@@ -5,6 +5,7 @@ that asks for it; each scenario reads the part of the outcome it speaks for. A r
 only on a loopback target unless HOKUSAI_FUZZ_WRITES=1, inside a scratch experiment and run named with
 the run's prefix, and everything it creates is deleted by the run's cleanup.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,7 +30,6 @@ def reports_dir() -> Path:
 
 
 class FuzzChecks:
-
     def send_generated_requests(self, kind: str) -> None:
         """Send (once per behave run) the requests generated from the contract: ``reads`` or ``operations``."""
         if kind not in KINDS:
@@ -52,11 +52,15 @@ class FuzzChecks:
         key = self.run.keys["valid"]
         scope = self._scratch_scope(key) if writes else None
         options = runner.FuzzOptions(
-            base_url=self.run.base_url, key=key, writes=writes,
+            base_url=self.run.base_url,
+            key=key,
+            writes=writes,
             max_examples=int(self.run.budget("fuzz_max_examples")),
             max_seconds=int(self.run.budget("fuzz_write_seconds" if writes else "fuzz_read_seconds")),
             seed=int(self.run.budget("fuzz_seed")),
-            rate_limit=None if is_loopback(self.run.base_url) else "10/s", scope=scope)
+            rate_limit=None if is_loopback(self.run.base_url) else "10/s",
+            scope=scope,
+        )
         return runner.run(options, reports_dir() / "allure-results", on_created=self._track_created)
 
     def _track_created(self, created: list[dict]) -> None:
@@ -80,10 +84,12 @@ class FuzzChecks:
         rest = MlflowRest(self.client, key)
         made = rest.create_experiment(name)
         experiment_id = expect.expect_success(made, "creating the generated writes' scratch experiment")[
-            "experiment_id"]
+            "experiment_id"
+        ]
         resources.experiments[name] = experiment_id
-        run = expect.expect_success(rest.create_run(experiment_id, "fz-scratch"),
-                                    "starting the generated writes' scratch run")
+        run = expect.expect_success(
+            rest.create_run(experiment_id, "fz-scratch"), "starting the generated writes' scratch run"
+        )
         scope = Scope(prefix=resources.name("fz"), experiment_id=experiment_id, run_id=run["run"]["info"]["run_id"])
         self.run.generated["scope"] = scope
         return scope
@@ -102,22 +108,27 @@ class FuzzChecks:
         raise AssertionError(f"{len(found)} kinds of {what}:\n{shown}{more}")
 
     def check_no_server_errors(self) -> None:
-        self._expect_none(self.fuzzing.generated.found(runner.SERVER_ERRORS), "generated request answered with a "
-                                                                              "server error")
+        self._expect_none(
+            self.fuzzing.generated.found(runner.SERVER_ERRORS), "generated request answered with a server error"
+        )
 
     def check_answers_documented(self) -> None:
-        found = [d for d in self.fuzzing.generated.found(runner.CONFORMANCE)
-                 if not (d.exchange.status or 0) >= 500]  # a server error is the other story's
+        found = [
+            d for d in self.fuzzing.generated.found(runner.CONFORMANCE) if not (d.exchange.status or 0) >= 500
+        ]  # a server error is the other story's
         self._expect_none(found, "answer that the contract does not document")
 
     def check_writes_read_back(self) -> None:
-        self._expect_none(self.fuzzing.generated.found(runner.READ_BACK), "write that could not be read back "
-                                                                          "(or could be read after it was deleted)")
+        self._expect_none(
+            self.fuzzing.generated.found(runner.READ_BACK),
+            "write that could not be read back (or could be read after it was deleted)",
+        )
 
     def check_own_endpoints_clean(self) -> None:
-        self._expect_none(self.fuzzing.generated.found(runner.SERVER_ERRORS + runner.CONFORMANCE,
-                                                       own_endpoints=True),
-                          "answer of the API's own endpoints that the contract does not document")
+        self._expect_none(
+            self.fuzzing.generated.found(runner.SERVER_ERRORS + runner.CONFORMANCE, own_endpoints=True),
+            "answer of the API's own endpoints that the contract does not document",
+        )
 
     # ------------------------------------------------------------------ contract drift
 
@@ -136,8 +147,9 @@ class FuzzChecks:
     def check_served_description_valid(self) -> None:
         """A description that is not valid OpenAPI breaks the clients and SDK generators that read it."""
         if self.fuzzing.drift.invalid:
-            raise AssertionError(f"the API's own description (/openapi.json) is not valid OpenAPI: "
-                                 f"{self.fuzzing.drift.invalid}")
+            raise AssertionError(
+                f"the API's own description (/openapi.json) is not valid OpenAPI: {self.fuzzing.drift.invalid}"
+            )
 
     def state_drift(self) -> None:
         drift = self.fuzzing.drift
@@ -145,4 +157,5 @@ class FuzzChecks:
         attach_text("Contract drift", "\n".join(drift.lines()))
         self.run.measured["contract drift"] = (
             f"{len(drift.added)} operations added, {len(drift.removed)} removed, {len(drift.changed)} changed, "
-            f"{len(drift.covered)} described only by a catch-all route (see the infrastructure report)")
+            f"{len(drift.covered)} described only by a catch-all route (see the infrastructure report)"
+        )

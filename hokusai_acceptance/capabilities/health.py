@@ -1,11 +1,19 @@
 """Infrastructure health: probes, dependencies, docs, version, probe timings."""
+
 from __future__ import annotations
 
 from .. import expectations as expect
 
 #: Probe paths monitoring uses, and whether the contract lets them answer without a key.
-PROBES = {"/health": "health", "/health/mlflow": "MLflow health", "/api/health/mlflow": "MLflow API health",
-          "/ready": "readiness", "/live": "liveness", "/version": "version", "/": "root"}
+PROBES = {
+    "/health": "health",
+    "/health/mlflow": "MLflow health",
+    "/api/health/mlflow": "MLflow API health",
+    "/ready": "readiness",
+    "/live": "liveness",
+    "/version": "version",
+    "/": "root",
+}
 
 
 #: How the API's in-depth MLflow check reports a working part: a bare word ("healthy") or, in other
@@ -20,7 +28,6 @@ def check_state(value: object) -> str | None:
 
 
 class HealthChecks:
-
     def ask_health(self, with_key: bool = False) -> None:
         self.calls.reply = self.client.get("/health", key=self.key if with_key else None)
 
@@ -34,8 +41,10 @@ class HealthChecks:
         reported = body.get("services") or {}
         missing = [s for s in services if s not in reported]
         if missing:
-            raise AssertionError(f"the health report does not mention {', '.join(missing)}; it lists "
-                                 f"{', '.join(sorted(reported)) or 'nothing'}")
+            raise AssertionError(
+                f"the health report does not mention {', '.join(missing)}; it lists "
+                f"{', '.join(sorted(reported)) or 'nothing'}"
+            )
         unhealthy = {s: reported[s] for s in services if reported[s] != "healthy"}
         if unhealthy:
             raise AssertionError(f"the health report shows unhealthy services: {unhealthy}")
@@ -55,12 +64,15 @@ class HealthChecks:
     def check_artifact_serving_enabled(self) -> None:
         body = expect.expect_success(self.calls.reply, "GET /api/health/mlflow")
         checks = body.get("checks") or {}
-        for name, what in (("experiments_api", "the experiments API check"),
-                           ("artifacts_api", "the artifact API check")):
+        for name, what in (
+            ("experiments_api", "the experiments API check"),
+            ("artifacts_api", "the artifact API check"),
+        ):
             state = check_state(checks.get(name))
             if state not in HEALTHY_CHECK_STATES:
-                raise AssertionError(f"{what} reports {checks.get(name)!r}; expected one of "
-                                     f"{', '.join(sorted(HEALTHY_CHECK_STATES))}")
+                raise AssertionError(
+                    f"{what} reports {checks.get(name)!r}; expected one of {', '.join(sorted(HEALTHY_CHECK_STATES))}"
+                )
 
     def probe_check_without_key(self, check: str) -> None:
         """One of the monitoring checks, by the name the feature gives it."""
@@ -78,14 +90,17 @@ class HealthChecks:
         path = self.health.probe_path
         expect.expect_product_answer(self.calls.reply)  # a load balancer's 503 is not the API answering "unhealthy"
         if self.calls.reply.status == 401:
-            raise AssertionError(f"{path} asks monitoring for an API key (HTTP 401): probes without a key will "
-                                 f"report a healthy API as down. Exclude probe paths from authentication.")
+            raise AssertionError(
+                f"{path} asks monitoring for an API key (HTTP 401): probes without a key will "
+                f"report a healthy API as down. Exclude probe paths from authentication."
+            )
         expect.expect_status(self.calls.reply, {200, 503}, f"the {PROBES.get(path, path)} probe")
 
     def check_probe_within_budget(self, budget_ms: float) -> None:
         if self.calls.reply.elapsed_ms > budget_ms:
-            raise AssertionError(f"the probe took {self.calls.reply.elapsed_ms:.0f} ms; the monitoring budget is "
-                                 f"{budget_ms:.0f} ms")
+            raise AssertionError(
+                f"the probe took {self.calls.reply.elapsed_ms:.0f} ms; the monitoring budget is {budget_ms:.0f} ms"
+            )
 
     def read_ecs_status(self) -> None:
         from .. import aws_status
@@ -97,8 +112,10 @@ class HealthChecks:
         cluster, services = aws_status.configuration()
         self.health.ecs_status = aws_status.read_status(cluster, services)
         for service in self.health.ecs_status:
-            self.note(f"{service.name}: {service.status}, {service.running}/{service.desired} tasks running, "
-                      f"{service.pending} pending; target health {list(service.target_groups.values()) or 'n/a'}")
+            self.note(
+                f"{service.name}: {service.status}, {service.running}/{service.desired} tasks running, "
+                f"{service.pending} pending; target health {list(service.target_groups.values()) or 'n/a'}"
+            )
 
     def check_ecs_services_healthy(self) -> None:
         problems = [p for service in self.health.ecs_status for p in service.problems]

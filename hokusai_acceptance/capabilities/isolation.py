@@ -4,11 +4,13 @@ The other developer acts with their own key (``HOKUSAI_SECOND_API_KEY`` on a rem
 that aim at the first developer's model, run or experiment are recorded under the actor
 :data:`ON_ANOTHERS_MODEL`, so the diagnosis can tell an accepted trespass from their own work.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .. import registration as reg
 from ..errors import ConfigError, RegistryCallFailed
@@ -64,18 +66,21 @@ def _changes() -> dict[str, Callable[[Any, reg.Registration], Any]]:
     return {
         "delete": lambda c, r: c.delete_registered_model(r.name),
         "rename": lambda c, r: c.rename_registered_model(r.name, f"{r.name}-taken"),
-        "change the description of": lambda c, r: c.update_registered_model(r.name, description="changed by "
-                                                                                                "someone else"),
+        "change the description of": lambda c, r: c.update_registered_model(
+            r.name, description="changed by someone else"
+        ),
         "tag": lambda c, r: c.set_registered_model_tag(r.name, "reviewed_by", "someone else"),
-        "change the token id on version 1 of": lambda c, r: c.set_model_version_tag(r.name, "1", TOKEN_ID_TAG,
-                                                                                      "someone-elses-token"),
+        "change the token id on version 1 of": lambda c, r: c.set_model_version_tag(
+            r.name, "1", TOKEN_ID_TAG, "someone-elses-token"
+        ),
         "point an alias at version 1 of": lambda c, r: c.set_registered_model_alias(r.name, "hijacked", "1"),
         "add a version to": _add_version,
         "delete version 1 of": lambda c, r: c.delete_model_version(r.name, "1"),
         "archive version 1 of": lambda c, r: reg.archive(c, r.name, "1"),
         "overwrite the owner recorded on": lambda c, r: c.set_registered_model_tag(r.name, OWNER_TAG, "someone-else"),
-        "log a better benchmark into the training run of": lambda c, r: c.log_metric(r.run_id, r.metadata.benchmark_metric,
-                                                                                        1.0),
+        "log a better benchmark into the training run of": lambda c, r: c.log_metric(
+            r.run_id, r.metadata.benchmark_metric, 1.0
+        ),
         "delete the training run of": lambda c, r: c.delete_run(r.run_id),
         "delete the experiment of": lambda c, r: c.delete_experiment(r.experiment_id),
     }
@@ -90,8 +95,10 @@ class IsolationChecks:
     def meet_other_developer(self) -> None:
         key = self.run.keys.get("second developer")
         if not key:
-            self.skip("no second developer's key for this target (set HOKUSAI_SECOND_API_KEY to a key of another "
-                      "user to run it)")
+            self.skip(
+                "no second developer's key for this target (set HOKUSAI_SECOND_API_KEY to a key of another "
+                "user to run it)"
+            )
             return
         if key in (self.run.keys.get("valid"), self.run.keys.get("rotated")):
             raise ConfigError("the second developer's key is one of the first developer's keys")
@@ -103,8 +110,10 @@ class IsolationChecks:
         except RegistryCallFailed as exc:
             if exc.status not in (401, 403):
                 raise
-            self.skip(f"the second developer's key cannot write here (HTTP {exc.status}): the isolation checks "
-                      f"need a key of another developer that can")
+            self.skip(
+                f"the second developer's key cannot write here (HTTP {exc.status}): the isolation checks "
+                f"need a key of another developer that can"
+            )
 
     @property
     def other_session(self) -> reg.MlflowSession:
@@ -126,20 +135,28 @@ class IsolationChecks:
         client = session.client()
         with self.acting_as("valid"):
             model = reg.find_registered_model(session, registration.name)
-            versions = sorted(int(v.version) for v in reg.registered_versions(session, registration.name)) \
-                if model is not None else []
+            versions = (
+                sorted(int(v.version) for v in reg.registered_versions(session, registration.name))
+                if model is not None
+                else []
+            )
             first = reg.model_version(session, registration.name, "1") if 1 in versions else None
             run = session.call("reading the training run", lambda: client.get_run(registration.run_id))
-            experiment = session.call("reading the experiment",
-                                      lambda: client.get_experiment(registration.experiment_id))
-        return Snapshot(exists=model is not None, versions=versions,
-                        version_tags=dict(first.tags) if first is not None else {},
-                        version_stage=first.current_stage if first is not None else "",
-                        model_tags=dict(model.tags) if model is not None else {},
-                        aliases=dict(getattr(model, "aliases", None) or {}) if model is not None else {},
-                        description=(model.description or "") if model is not None else "",
-                        run_active=run.info.lifecycle_stage == "active", run_metrics=dict(run.data.metrics),
-                        experiment_active=experiment.lifecycle_stage == "active")
+            experiment = session.call(
+                "reading the experiment", lambda: client.get_experiment(registration.experiment_id)
+            )
+        return Snapshot(
+            exists=model is not None,
+            versions=versions,
+            version_tags=dict(first.tags) if first is not None else {},
+            version_stage=first.current_stage if first is not None else "",
+            model_tags=dict(model.tags) if model is not None else {},
+            aliases=dict(getattr(model, "aliases", None) or {}) if model is not None else {},
+            description=(model.description or "") if model is not None else "",
+            run_active=run.info.lifecycle_stage == "active",
+            run_metrics=dict(run.data.metrics),
+            experiment_active=experiment.lifecycle_stage == "active",
+        )
 
     # -- what the other developer does
 
@@ -153,8 +170,13 @@ class IsolationChecks:
         self.isolation.before = self.snapshot()
         session = self.other_session
         client = session.client()
-        self._attempt(change, lambda: session.call(f"another developer trying to {change} {registration.name}",
-                                                   lambda: changes[change](client, registration)))
+        self._attempt(
+            change,
+            lambda: session.call(
+                f"another developer trying to {change} {registration.name}",
+                lambda: changes[change](client, registration),
+            ),
+        )
 
     def _attempt(self, change: str, act: Callable[[], Any], actor: str = ON_ANOTHERS_MODEL) -> None:
         with self.acting_as(actor):
@@ -163,8 +185,9 @@ class IsolationChecks:
             except RegistryCallFailed as exc:
                 if exc.status is None or exc.status >= 500:
                     raise  # not an answer about ownership: the registry itself failed
-                self.isolation.attempt = Attempt(change, accepted=False, status=exc.status,
-                                                 message=exc.answer or str(exc))
+                self.isolation.attempt = Attempt(
+                    change, accepted=False, status=exc.status, message=exc.answer or str(exc)
+                )
             else:
                 self.isolation.attempt = Attempt(change, accepted=True)
         self.note(f"{change}: {self.isolation.attempt.describe()}")
@@ -174,29 +197,41 @@ class IsolationChecks:
         registration = self.registering.registration
         session = self.other_session
         with self.acting_as(OTHER):
-            run_id = reg.log_model_files(session, self.run.resources, self.registering.trained,
-                                         experiment_slug=OTHER_EXPERIMENT)
+            run_id = reg.log_model_files(
+                session, self.run.resources, self.registering.trained, experiment_slug=OTHER_EXPERIMENT
+            )
         self.isolation.before = self.snapshot()
-        self._attempt("register a model under the first developer's name",
-                      lambda: reg.register_run_files(session, registration.name, run_id))
+        self._attempt(
+            "register a model under the first developer's name",
+            lambda: reg.register_run_files(session, registration.name, run_id),
+        )
 
     def other_registers_own_model(self, slug: str, token_id: str, metric: str, value: str) -> None:
         metadata = validate(token_id, metric, value)
         with self.acting_as(OTHER):
             self.isolation.other_registration = reg.register_model(
-                self.other_session, self.run.resources, self.registering.trained, self.run.resources.name(slug),
-                metadata, experiment_slug=OTHER_EXPERIMENT, path=reg.RegistrationPath.RUN_FILES)
+                self.other_session,
+                self.run.resources,
+                self.registering.trained,
+                self.run.resources.name(slug),
+                metadata,
+                experiment_slug=OTHER_EXPERIMENT,
+                path=reg.RegistrationPath.RUN_FILES,
+            )
 
     def other_claims_token(self, token_id: str) -> None:
         theirs = self.isolation.other_registration
         session = self.other_session
         client = session.client()
         self.isolation.before = self.snapshot()
-        self._attempt(f"tag their version with token id {token_id}",
-                      lambda: session.call("another developer claiming a token id",
-                                           lambda: client.set_model_version_tag(theirs.name, theirs.version,
-                                                                                TOKEN_ID_TAG, token_id)),
-                      actor=CLAIMING_ANOTHERS_TOKEN)
+        self._attempt(
+            f"tag their version with token id {token_id}",
+            lambda: session.call(
+                "another developer claiming a token id",
+                lambda: client.set_model_version_tag(theirs.name, theirs.version, TOKEN_ID_TAG, token_id),
+            ),
+            actor=CLAIMING_ANOTHERS_TOKEN,
+        )
 
     def other_registers_with_my_token(self, slug: str, token_id: str, metric: str, value: str) -> None:
         """Their own model, registered as the quick start says, tagged with the first developer's token id:
@@ -204,29 +239,43 @@ class IsolationChecks:
         metadata = validate(token_id, metric, value)
         session = self.other_session
         with self.acting_as(OTHER):
-            theirs = reg.register_model(session, self.run.resources, self.registering.trained,
-                                        self.run.resources.name(slug), metadata,
-                                        experiment_slug=OTHER_EXPERIMENT, tag=False,
-                                        path=reg.RegistrationPath.RUN_FILES)
+            theirs = reg.register_model(
+                session,
+                self.run.resources,
+                self.registering.trained,
+                self.run.resources.name(slug),
+                metadata,
+                experiment_slug=OTHER_EXPERIMENT,
+                tag=False,
+                path=reg.RegistrationPath.RUN_FILES,
+            )
         self.isolation.before = self.snapshot()
-        self._attempt(f"register their model with token id {token_id}",
-                      lambda: reg.apply_hokusai_tags(session, theirs,
-                                                     while_tagging=lambda: self.acting_as(CLAIMING_ANOTHERS_TOKEN)),
-                      actor=OTHER)
+        self._attempt(
+            f"register their model with token id {token_id}",
+            lambda: reg.apply_hokusai_tags(
+                session, theirs, while_tagging=lambda: self.acting_as(CLAIMING_ANOTHERS_TOKEN)
+            ),
+            actor=OTHER,
+        )
 
     # -- checks
 
     def check_refused_as_not_theirs(self) -> None:
         attempt = self.isolation.attempt
         if attempt.accepted:
-            raise AssertionError(f"the registry let another developer {attempt.change} the first developer's "
-                                 f"model: any developer can change anyone's models (a security defect)")
+            raise AssertionError(
+                f"the registry let another developer {attempt.change} the first developer's "
+                f"model: any developer can change anyone's models (a security defect)"
+            )
         if attempt.status != REFUSED:
-            raise AssertionError(f"another developer's attempt to {attempt.change} the model was answered HTTP "
-                                 f"{attempt.status}, not 403 Forbidden: {attempt.message[:300]}")
+            raise AssertionError(
+                f"another developer's attempt to {attempt.change} the model was answered HTTP "
+                f"{attempt.status}, not 403 Forbidden: {attempt.message[:300]}"
+            )
         if any(words.lower() in attempt.message.lower() for words in NOT_ABOUT_OWNERSHIP):
-            raise AssertionError(f"the 403 is about the key's scope or role, not about whose model it is: "
-                                 f"{attempt.message[:300]}")
+            raise AssertionError(
+                f"the 403 is about the key's scope or role, not about whose model it is: {attempt.message[:300]}"
+            )
 
     def check_told_name_taken(self, slug: str) -> None:
         self._check_told(self.run.resources.name(slug))
@@ -239,24 +288,34 @@ class IsolationChecks:
         knows what to change."""
         attempt = self.isolation.attempt
         if attempt.accepted:
-            raise AssertionError(f"the registry accepted it ({attempt.change}); the other developer should have "
-                                 f"been told that {taken!r} belongs to someone else (a security defect)")
+            raise AssertionError(
+                f"the registry accepted it ({attempt.change}); the other developer should have "
+                f"been told that {taken!r} belongs to someone else (a security defect)"
+            )
         if attempt.status not in (400, 403, 409):
-            raise AssertionError(f"the refusal was HTTP {attempt.status}, not a clear 400, 403 or 409: "
-                                 f"{attempt.message[:300]}")
+            raise AssertionError(
+                f"the refusal was HTTP {attempt.status}, not a clear 400, 403 or 409: {attempt.message[:300]}"
+            )
         if taken.lower() not in attempt.message.lower():
-            raise AssertionError(f"the refusal does not name {taken!r}, so the developer cannot tell what to "
-                                 f"change; it says: {attempt.message[:300]}")
+            raise AssertionError(
+                f"the refusal does not name {taken!r}, so the developer cannot tell what to "
+                f"change; it says: {attempt.message[:300]}"
+            )
 
     def check_my_model_unchanged(self) -> None:
         before, after = self.isolation.before, self.snapshot()
-        differences = [f"{field}: {getattr(before, field)!r} -> {getattr(after, field)!r}"
-                       for field in before.__dataclass_fields__ if getattr(before, field) != getattr(after, field)]
+        differences = [
+            f"{field}: {getattr(before, field)!r} -> {getattr(after, field)!r}"
+            for field in before.__dataclass_fields__
+            if getattr(before, field) != getattr(after, field)
+        ]
         if differences:
             raise AssertionError("the first developer's model changed: " + "; ".join(differences))
         if not after.exists or after.versions != [1]:
-            raise AssertionError(f"the first developer's model should still exist with version 1 only; it has "
-                                 f"{after.versions if after.exists else 'gone'}")
+            raise AssertionError(
+                f"the first developer's model should still exist with version 1 only; it has "
+                f"{after.versions if after.exists else 'gone'}"
+            )
 
     def check_other_can_read(self) -> None:
         registration = self.registering.registration
@@ -270,8 +329,10 @@ class IsolationChecks:
             raise AssertionError(f"another developer cannot find {registration.name} in the shared registry")
         tags = dict(version.tags)
         if tags.get(TOKEN_ID_TAG) != registration.metadata.token_id:
-            raise AssertionError(f"another developer reads the token id {tags.get(TOKEN_ID_TAG)!r}, not "
-                                 f"{registration.metadata.token_id!r}")
+            raise AssertionError(
+                f"another developer reads the token id {tags.get(TOKEN_ID_TAG)!r}, not "
+                f"{registration.metadata.token_id!r}"
+            )
         if run.info.run_id != registration.run_id:
             raise AssertionError("another developer read a different training run")
 
@@ -280,8 +341,9 @@ class IsolationChecks:
         with self.acting_as(OTHER):
             tags = dict(reg.model_version(self.other_session, theirs.name, theirs.version).tags)
         if tags.get(TOKEN_ID_TAG) != token_id:
-            raise AssertionError(f"the other developer's version carries token id {tags.get(TOKEN_ID_TAG)!r}, "
-                                 f"not their own {token_id!r}")
+            raise AssertionError(
+                f"the other developer's version carries token id {tags.get(TOKEN_ID_TAG)!r}, not their own {token_id!r}"
+            )
 
     def check_owner_recorded(self, versions: int) -> None:
         """The model and every version name one owner, in the tag the registry records it in."""
@@ -297,7 +359,9 @@ class IsolationChecks:
             owners["the model"] = model_owner
         missing = [what for what, owner in owners.items() if not owner]
         if missing:
-            raise AssertionError(f"{NO_OWNER_RECORDED} {', '.join(missing)} (no '{OWNER_TAG}' tag and no MLflow "
-                                 f"user id), so nobody can tell whose model it is")
+            raise AssertionError(
+                f"{NO_OWNER_RECORDED} {', '.join(missing)} (no '{OWNER_TAG}' tag and no MLflow "
+                f"user id), so nobody can tell whose model it is"
+            )
         if len(set(owners.values())) != 1:
             raise AssertionError(f"the model and its versions name different owners: {owners}")

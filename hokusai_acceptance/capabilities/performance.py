@@ -1,5 +1,6 @@
 """Performance: latency percentiles, gateway overhead, throughput and concurrent developers,
 measured on the embedded stack (load goes to 127.0.0.1 only) against budgets from behave.ini."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,9 @@ class PerformanceChecks:
         client = measure.TimingClient(timeout=10)
         url = f"{self.stack.api_url}{PROXIED_SEARCH}?max_results=1"
         headers = {"Authorization": f"Bearer {self._load_key()}"}
-        self.perf.latency = measure.sample("authenticated read", lambda: client.ok(url, headers), count=count,
-                                      max_seconds=60)
+        self.perf.latency = measure.sample(
+            "authenticated read", lambda: client.ok(url, headers), count=count, max_seconds=60
+        )
         client.close()
         self._attach("latency", self.perf.latency.to_dict())
 
@@ -36,37 +38,61 @@ class PerformanceChecks:
         path = f"{SEARCH_EXPERIMENTS}?max_results=20"
         gateway, direct = measure.paired(
             ("through the gateway", lambda: client.ok(f"{self.stack.api_url}/api/mlflow{path}", headers)),
-            ("straight to MLflow", lambda: client.ok(f"{self.stack.mlflow_url}{path}")), count=count, max_seconds=60)
+            ("straight to MLflow", lambda: client.ok(f"{self.stack.mlflow_url}{path}")),
+            count=count,
+            max_seconds=60,
+        )
         client.close()
-        self.perf.overhead = {"gateway_p50_ms": gateway.p50_ms, "direct_p50_ms": direct.p50_ms,
-                         "ratio": round(gateway.p50_ms / direct.p50_ms, 3), "samples": gateway.samples,
-                         "gateway_errors": gateway.errors, "direct_errors": direct.errors}
+        self.perf.overhead = {
+            "gateway_p50_ms": gateway.p50_ms,
+            "direct_p50_ms": direct.p50_ms,
+            "ratio": round(gateway.p50_ms / direct.p50_ms, 3),
+            "samples": gateway.samples,
+            "gateway_errors": gateway.errors,
+            "direct_errors": direct.errors,
+        }
         self._attach("gateway overhead", self.perf.overhead)
 
     def check_overhead_within(self, ratio: float) -> None:
         if self.perf.overhead["gateway_errors"] or self.perf.overhead["direct_errors"]:
-            raise AssertionError(f"{self.perf.overhead['gateway_errors']} searches through the gateway and "
-                                 f"{self.perf.overhead['direct_errors']} straight to MLflow failed while being timed")
+            raise AssertionError(
+                f"{self.perf.overhead['gateway_errors']} searches through the gateway and "
+                f"{self.perf.overhead['direct_errors']} straight to MLflow failed while being timed"
+            )
         if self.perf.overhead["ratio"] > ratio:
-            raise AssertionError(f"the gateway makes experiment search {self.perf.overhead['ratio']:.2f}x slower than "
-                                 f"MLflow itself; the budget is {ratio:.2f}x")
+            raise AssertionError(
+                f"the gateway makes experiment search {self.perf.overhead['ratio']:.2f}x slower than "
+                f"MLflow itself; the budget is {ratio:.2f}x"
+            )
 
     def measure_throughput(self, users: int, seconds: float) -> None:
-        runs = measure.gateway_and_mlflow(self.stack.api_url, self.stack.mlflow_url, users=users, seconds=seconds,
-                                          operation="read", key=self._load_key())
-        self.perf.load, self.perf.direct_load = (measure.combine_loads([r for r in runs if r["target"] == "gateway"]),
-                                       measure.combine_loads([r for r in runs if r["target"] != "gateway"]))
+        runs = measure.gateway_and_mlflow(
+            self.stack.api_url,
+            self.stack.mlflow_url,
+            users=users,
+            seconds=seconds,
+            operation="read",
+            key=self._load_key(),
+        )
+        self.perf.load, self.perf.direct_load = (
+            measure.combine_loads([r for r in runs if r["target"] == "gateway"]),
+            measure.combine_loads([r for r in runs if r["target"] != "gateway"]),
+        )
         self._attach("throughput", {"gateway": self.perf.load, "direct": self.perf.direct_load, "runs": runs})
 
     def check_throughput_ratio(self, minimum: float) -> None:
         if self.perf.load["failures"]:
             load = self.perf.load
-            raise AssertionError(f"{load['failures']} of {load['requests']} requests failed under load: "
-                                 f"{measure.failure_summary(self.perf.load['failure_reasons'])}")
+            raise AssertionError(
+                f"{load['failures']} of {load['requests']} requests failed under load: "
+                f"{measure.failure_summary(self.perf.load['failure_reasons'])}"
+            )
         ratio = self.perf.load["rps"] / max(self.perf.direct_load["rps"], 1e-9)
         if ratio < minimum:
-            raise AssertionError(f"the gateway serves {self.perf.load['rps']:.1f} req/s, {ratio:.2f}x of MLflow's own "
-                                 f"{self.perf.direct_load['rps']:.1f}; the budget is at least {minimum:.2f}x")
+            raise AssertionError(
+                f"the gateway serves {self.perf.load['rps']:.1f} req/s, {ratio:.2f}x of MLflow's own "
+                f"{self.perf.direct_load['rps']:.1f}; the budget is at least {minimum:.2f}x"
+            )
 
     # -- latency of each registry operation
 
@@ -78,18 +104,27 @@ class PerformanceChecks:
         try:
             self.perf.operation_stats = {}
             for operation, times in rows:
-                self.perf.operation_stats[operation] = measure.sample(operation, ops.action(operation), count=times,
-                                                                 max_seconds=90, warmup=warmup_for(operation))
+                self.perf.operation_stats[operation] = measure.sample(
+                    operation, ops.action(operation), count=times, max_seconds=90, warmup=warmup_for(operation)
+                )
         finally:
             ops.close()
-        self._attach("latency per operation (ms)", {name: {k: v for k, v in stats.to_dict().items()
-                                                           if k in ("samples", "errors", "p50_ms", "p95_ms", "p99_ms")}
-                                                    for name, stats in self.perf.operation_stats.items()})
+        self._attach(
+            "latency per operation (ms)",
+            {
+                name: {
+                    k: v for k, v in stats.to_dict().items() if k in ("samples", "errors", "p50_ms", "p95_ms", "p99_ms")
+                }
+                for name, stats in self.perf.operation_stats.items()
+            },
+        )
 
     def check_operations_succeeded(self) -> None:
-        short = [f"{name}: {stats.errors} failed, {stats.samples} of {self.perf.requested[name]} timed"
-                 for name, stats in self.perf.operation_stats.items()
-                 if stats.errors or stats.samples != self.perf.requested[name]]
+        short = [
+            f"{name}: {stats.errors} failed, {stats.samples} of {self.perf.requested[name]} timed"
+            for name, stats in self.perf.operation_stats.items()
+            if stats.errors or stats.samples != self.perf.requested[name]
+        ]
         if short:
             raise AssertionError("not every timed operation succeeded: " + "; ".join(short))
 
@@ -103,8 +138,14 @@ class PerformanceChecks:
             ops = RegistryOperations(self.stack.api_url, self._load_key(), self.run.resources.name(f"load-{users}"))
             experiment = ops.experiment_id
             ops.close()
-        self.perf.load = measure.run_locust(self.stack.api_url, users=users, seconds=seconds, operation=operation,
-                                       key=self._load_key(), experiment_id=experiment).to_dict()
+        self.perf.load = measure.run_locust(
+            self.stack.api_url,
+            users=users,
+            seconds=seconds,
+            operation=operation,
+            key=self._load_key(),
+            experiment_id=experiment,
+        ).to_dict()
         self._attach(f"{operation} load, {users} callers", self.perf.load)
 
     def check_load_served(self) -> None:
@@ -112,30 +153,47 @@ class PerformanceChecks:
             raise AssertionError(f"no request completed in {self.perf.load['seconds']} s of load")
         if self.perf.load["failures"]:
             load = self.perf.load
-            raise AssertionError(f"{load['failures']} of {load['requests']} requests failed under load: "
-                                 f"{measure.failure_summary(self.perf.load['failure_reasons'])}")
+            raise AssertionError(
+                f"{load['failures']} of {load['requests']} requests failed under load: "
+                f"{measure.failure_summary(self.perf.load['failure_reasons'])}"
+            )
 
     def check_recovered_within(self, seconds: float) -> None:
         waited = self.perf.load["recovery_seconds"]
         if waited is None or waited > seconds:
-            took = "did not answer a read promptly within the bounded wait" if waited is None else \
-                f"took {waited:g} s to answer a read promptly again"
-            raise AssertionError(f"after the load stopped the registry {took}: requests were stuck, not served "
-                                 f"({self.perf.load['requests']} completed in {self.perf.load['seconds']} s); "
-                                 f"the budget "
-                                 f"is {seconds:g} s")
+            took = (
+                "did not answer a read promptly within the bounded wait"
+                if waited is None
+                else f"took {waited:g} s to answer a read promptly again"
+            )
+            raise AssertionError(
+                f"after the load stopped the registry {took}: requests were stuck, not served "
+                f"({self.perf.load['requests']} completed in {self.perf.load['seconds']} s); "
+                f"the budget "
+                f"is {seconds:g} s"
+            )
 
     # -- the validation cache
 
     def measure_cache_effect(self, cold_count: int, warm_count: int) -> None:
-        effect = measure.cache_effect(f"{self.stack.api_url}{PROXIED_SEARCH}?max_results=1",
-                                      {"Authorization": f"Bearer {self._load_key()}"}, flush=self.stack.flush_cache,
-                                      validations=lambda: self.stack.auth_stats()["calls"].get("key-load", 0),
-                                      cold_count=cold_count, warm_count=warm_count)
+        effect = measure.cache_effect(
+            f"{self.stack.api_url}{PROXIED_SEARCH}?max_results=1",
+            {"Authorization": f"Bearer {self._load_key()}"},
+            flush=self.stack.flush_cache,
+            validations=lambda: self.stack.auth_stats()["calls"].get("key-load", 0),
+            cold_count=cold_count,
+            warm_count=warm_count,
+        )
         self.perf.cache_cold, self.perf.cache_warm = effect.cold, effect.warm
         self.perf.cache_validations = effect.validations
-        self._attach("cache effect", {"cold": self.perf.cache_cold.to_dict(), "warm": self.perf.cache_warm.to_dict(),
-                                      "auth service validations": self.perf.cache_validations})
+        self._attach(
+            "cache effect",
+            {
+                "cold": self.perf.cache_cold.to_dict(),
+                "warm": self.perf.cache_warm.to_dict(),
+                "auth service validations": self.perf.cache_validations,
+            },
+        )
 
     def check_cache_spares_the_auth_service(self) -> None:
         cold, warm = self.perf.cache_cold, self.perf.cache_warm
@@ -143,15 +201,19 @@ class PerformanceChecks:
             raise AssertionError(f"{cold.errors} cold and {warm.errors} warm reads failed")
         expect_calls = {"cold": cold.samples, "warm": 0}
         if self.perf.cache_validations != expect_calls:
-            raise AssertionError(f"the auth service validated the key {self.perf.cache_validations['cold']} times for "
-                                 f"{cold.samples} cold reads and {self.perf.cache_validations['warm']} times for "
-                                 f"{warm.samples} warm reads; expected {expect_calls['cold']} and 0")
+            raise AssertionError(
+                f"the auth service validated the key {self.perf.cache_validations['cold']} times for "
+                f"{cold.samples} cold reads and {self.perf.cache_validations['warm']} times for "
+                f"{warm.samples} warm reads; expected {expect_calls['cold']} and 0"
+            )
 
     def check_warm_reads_faster(self) -> None:
         cold, warm = self.perf.cache_cold, self.perf.cache_warm
         if not warm.p50_ms < cold.p50_ms:
-            raise AssertionError(f"reads the validation cache answers took {warm.p50_ms:.1f} ms at the median, reads "
-                                 f"the auth service had to check {cold.p50_ms:.1f} ms: the cache does not save time")
+            raise AssertionError(
+                f"reads the validation cache answers took {warm.p50_ms:.1f} ms at the median, reads "
+                f"the auth service had to check {cold.p50_ms:.1f} ms: the cache does not save time"
+            )
         self.note(f"median read: {cold.p50_ms:.1f} ms with the cache emptied, {warm.p50_ms:.1f} ms with it warm")
 
     # -- resource use
@@ -161,18 +223,29 @@ class PerformanceChecks:
 
         pids = {**{name: pid for name, pid in self.stack.pids().items() if pid}, "suite": os.getpid()}
         with measure.ResourceSampler(pids, interval=0.25, max_seconds=seconds + 60) as sampler:
-            self.perf.load = measure.run_locust(self.stack.api_url, users=users, seconds=seconds, operation="read",
-                                           key=self._load_key()).to_dict()
-        self.perf.resources = {name: {"samples": sum(1 for s in sampler.samples if name in s),
-                                 "peak_rss_mb": sampler.peak(name, "rss_mb"),
-                                 "peak_cpu_percent": sampler.peak(name, "cpu_percent")} for name in pids}
+            self.perf.load = measure.run_locust(
+                self.stack.api_url, users=users, seconds=seconds, operation="read", key=self._load_key()
+            ).to_dict()
+        self.perf.resources = {
+            name: {
+                "samples": sum(1 for s in sampler.samples if name in s),
+                "peak_rss_mb": sampler.peak(name, "rss_mb"),
+                "peak_cpu_percent": sampler.peak(name, "cpu_percent"),
+            }
+            for name in pids
+        }
         self._attach("resource use under load", {"load": self.perf.load, "processes": self.perf.resources})
 
     def check_resources_reported(self, listed: str) -> None:
         """``listed``: the process names as the scenario writes them ("mlflow, gateway, auth and suite")."""
         names = [n.strip() for n in listed.replace(" and ", ", ").split(",") if n.strip()]
-        missing = [n for n in names if n not in self.perf.resources or not self.perf.resources[n]["samples"]
-                   or self.perf.resources[n]["peak_rss_mb"] <= 0]
+        missing = [
+            n
+            for n in names
+            if n not in self.perf.resources
+            or not self.perf.resources[n]["samples"]
+            or self.perf.resources[n]["peak_rss_mb"] <= 0
+        ]
         if missing:
             raise AssertionError(f"no CPU and memory samples for: {', '.join(missing)}")
         self.check_load_served()

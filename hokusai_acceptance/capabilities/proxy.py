@@ -1,4 +1,5 @@
 """The MLflow proxy: what passes through, what is rewritten, what is stripped."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,8 +7,8 @@ import os
 import time
 
 from .. import expectations as expect
-from ..client import KeyForm
 from ..answers import looks_like_registry
+from ..client import KeyForm
 from ..rest_api import MlflowRest
 
 
@@ -28,8 +29,10 @@ class ProxyChecks:
     def check_experiment_found(self) -> None:
         body = expect.expect_success(self.rest.get_experiment(self.tracking.experiment_id), "experiments/get")
         expect.expect_equal(body["experiment"]["name"], self.tracking.experiment_name, "the experiment read back")
-        found = expect.expect_success(self.rest.search_experiments(
-            filter_string=f"name = '{self.tracking.experiment_name}'"), "experiments/search")
+        found = expect.expect_success(
+            self.rest.search_experiments(filter_string=f"name = '{self.tracking.experiment_name}'"),
+            "experiments/search",
+        )
         names = [e["name"] for e in found.get("experiments", [])]
         expect.expect_equal(names, [self.tracking.experiment_name], "experiments found by name")
 
@@ -41,8 +44,11 @@ class ProxyChecks:
     def upload_artifact(self, size_kb: int) -> None:
         self.tracking.artifact_bytes = os.urandom(size_kb * 1024)
         self.tracking.artifact_path = f"{self.run.resources.prefix}/proxy-check/{int(time.time() * 1000)}/blob.bin"
-        expect.expect_status(self.rest.upload_artifact(self.tracking.artifact_path, self.tracking.artifact_bytes), 200,
-                             "the artifact upload")
+        expect.expect_status(
+            self.rest.upload_artifact(self.tracking.artifact_path, self.tracking.artifact_bytes),
+            200,
+            "the artifact upload",
+        )
 
     def check_artifact_listed_and_identical(self) -> None:
         folder, filename = self.tracking.artifact_path.rsplit("/", 1)
@@ -52,8 +58,7 @@ class ProxyChecks:
         reply = self.rest.download_artifact(self.tracking.artifact_path)
         expect.expect_status(reply, 200, "the artifact download")
         sent = hashlib.sha256(self.tracking.artifact_bytes).hexdigest()
-        expect.expect_equal(hashlib.sha256(reply.body).hexdigest(), sent,
-                            "the checksum of the downloaded artifact")
+        expect.expect_equal(hashlib.sha256(reply.body).hexdigest(), sent, "the checksum of the downloaded artifact")
 
     # -- registry operations on the run's own models
     def create_registered_model(self, slug: str) -> None:
@@ -62,14 +67,16 @@ class ProxyChecks:
         expect.expect_success(self.rest.create_registered_model(self.tracking.model_name), "registered-models/create")
 
     def check_model_searchable(self) -> None:
-        body = expect.expect_success(self.rest.search_registered_models(f"name = '{self.tracking.model_name}'"),
-                                     "registered-models/search")
+        body = expect.expect_success(
+            self.rest.search_registered_models(f"name = '{self.tracking.model_name}'"), "registered-models/search"
+        )
         names = [m["name"] for m in body.get("registered_models", [])]
         expect.expect_equal(names, [self.tracking.model_name], "models found by name")
 
     def update_description(self, text: str) -> None:
-        expect.expect_success(self.rest.update_registered_model(self.tracking.model_name, text),
-                              "registered-models/update")
+        expect.expect_success(
+            self.rest.update_registered_model(self.tracking.model_name, text), "registered-models/update"
+        )
         self.tracking.description = text
 
     def check_description(self) -> None:
@@ -94,18 +101,22 @@ class ProxyChecks:
     def check_mlflow_error(self, status: int, error_code: str) -> None:
         expect.expect_status(self.calls.reply, status, "the proxied error")
         body = self.calls.reply.json()
-        expect.expect_equal(body.get("error_code") if isinstance(body, dict) else None, error_code,
-                            "the MLflow error code")
+        expect.expect_equal(
+            body.get("error_code") if isinstance(body, dict) else None, error_code, "the MLflow error code"
+        )
 
     def search_with_limit(self, limit: int) -> None:
-        self.calls.reply = self.client.get("/api/mlflow/api/2.0/mlflow/registered-models/search", key=self.key,
-                                     params={"max_results": limit})
+        self.calls.reply = self.client.get(
+            "/api/mlflow/api/2.0/mlflow/registered-models/search", key=self.key, params={"max_results": limit}
+        )
 
     def check_limit_respected(self, limit: int) -> None:
         body = expect.expect_success(self.calls.reply, "registered-models/search")
         if len(body.get("registered_models", [])) > limit:
-            raise AssertionError(f"asked for at most {limit} models, got {len(body['registered_models'])}: "
-                                 f"the query string was not forwarded")
+            raise AssertionError(
+                f"asked for at most {limit} models, got {len(body['registered_models'])}: "
+                f"the query string was not forwarded"
+            )
 
     def call_through_mount(self, mount: str) -> None:
         self.calls.reply = MlflowRest(self.client, self.key, mount=mount).search_experiments(max_results=1)
@@ -127,10 +138,14 @@ class ProxyChecks:
         from ..stack.inspection import inspection_gateway
 
         with inspection_gateway(self.stack) as (url, seen):
-            reply = self.client.request(method, f"{url}/api/mlflow/api/2.0/mlflow/inspect/me?a=1&b=two",
-                                        key=self.key, key_form=KeyForm.BEARER,
-                                        headers={"X-API-Key": self.key, "X-Custom": "kept"},
-                                        json_body={"probe": True} if method != "GET" else None)
+            reply = self.client.request(
+                method,
+                f"{url}/api/mlflow/api/2.0/mlflow/inspect/me?a=1&b=two",
+                key=self.key,
+                key_form=KeyForm.BEARER,
+                headers={"X-API-Key": self.key, "X-Custom": "kept"},
+                json_body={"probe": True} if method != "GET" else None,
+            )
             expect.expect_status(reply, 200, "the call through the inspection gateway")
             self.tracking.forwarded = list(seen)
 

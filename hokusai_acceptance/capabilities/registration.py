@@ -1,24 +1,23 @@
 """The third-party registration story, through the plain MLflow client."""
+
 from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import numpy as np
-
-from urllib.parse import urlsplit
 
 from .. import expectations as expect
 from .. import registration as reg
 from .. import size_limits
 from ..client import HokusaiClient
 from ..developer_view import DEVELOPER_PATIENCE_SECONDS, attempt_registration, cut_registration
-from ..evidence import DEVELOPER_KEY_WROTE
 from ..errors import ConfigError, InfrastructureError, SuiteError
+from ..evidence import DEVELOPER_KEY_WROTE
 from ..hokusai_tags import METRIC_TAG, TOKEN_ID_TAG, VALUE_TAG, HokusaiMetadataError, readiness_problems, validate
 from ..rest_api import MlflowRest, register_via_rest
 from ..settings import LOOPBACK_HOSTS
-
 
 #: how long one upload of the size search may take
 UPLOAD_SECONDS = 60.0
@@ -43,15 +42,28 @@ class RegistrationChecks:
     def train_model_of_kind(self, kind: str) -> None:
         self.registering.trained = reg.train(reg.ModelKind.named(kind))
 
-    def register_model(self, slug: str, token_id: str, metric: str, value: str,
-                       path: reg.RegistrationPath = reg.RegistrationPath.LOG_MODEL,
-                       description: str | None = None) -> None:
+    def register_model(
+        self,
+        slug: str,
+        token_id: str,
+        metric: str,
+        value: str,
+        path: reg.RegistrationPath = reg.RegistrationPath.LOG_MODEL,
+        description: str | None = None,
+    ) -> None:
         metadata = validate(token_id, metric, value)
         name = self.run.resources.name(slug)
         started = time.perf_counter()
-        self.registering.registration = reg.register_model(self.mlflow, self.run.resources, self.registering.trained,
-                                                           name, metadata, description=description,
-                                                           path=path, experiment_slug=f"{slug}-experiment")
+        self.registering.registration = reg.register_model(
+            self.mlflow,
+            self.run.resources,
+            self.registering.trained,
+            name,
+            metadata,
+            description=description,
+            path=path,
+            experiment_slug=f"{slug}-experiment",
+        )
         self.registering.registration_seconds = time.perf_counter() - started
         self.registering.registrations.append(self.registering.registration)
 
@@ -102,15 +114,17 @@ class RegistrationChecks:
         tags = dict(reg.model_version(self.mlflow, self.registering.registration.name, str(version)).tags)
         expect.expect_equal(tags.get(TOKEN_ID_TAG), token_id, f"the hokusai_token_id tag of version {version}")
         expect.expect_equal(tags.get(METRIC_TAG), metric, f"the benchmark_metric tag of version {version}")
-        expect.expect_equal(float(tags.get(VALUE_TAG, "nan")), float(value),
-                            f"the benchmark_value tag of version {version}")
+        expect.expect_equal(
+            float(tags.get(VALUE_TAG, "nan")), float(value), f"the benchmark_value tag of version {version}"
+        )
 
     # -- what a developer sees, through the plain MLflow client with its own defaults
     def start_registering_as_developer(self, slug: str) -> None:
         name = self.run.resources.name(slug)
         self.run.resources.add_model(name)  # removed at the end should the registry wrongly accept the attempt
-        attempt = attempt_registration(self.run.settings.tracking_uri, self.key, name,
-                                       wait_seconds=DEVELOPER_PATIENCE_SECONDS)
+        attempt = attempt_registration(
+            self.run.settings.tracking_uri, self.key, name, wait_seconds=DEVELOPER_PATIENCE_SECONDS
+        )
         self.registering.developer_attempt = attempt
         self.note(f"with the {self.key_role} key: {attempt.describe()}")
         if attempt.registered:  # what any client can see of it: the model is in the registry
@@ -120,17 +134,23 @@ class RegistrationChecks:
     def check_developer_told(self, max_seconds: int, words: str) -> None:
         attempt = self.registering.developer_attempt
         if max_seconds > DEVELOPER_PATIENCE_SECONDS:
-            raise ConfigError(f"the suite watches a developer's attempt for {DEVELOPER_PATIENCE_SECONDS:.0f} s; a "
-                              f"feature cannot ask for {max_seconds} s")
+            raise ConfigError(
+                f"the suite watches a developer's attempt for {DEVELOPER_PATIENCE_SECONDS:.0f} s; a "
+                f"feature cannot ask for {max_seconds} s"
+            )
         if attempt.registered:
-            raise AssertionError(f"{DEVELOPER_KEY_WROTE} {self.key_role} key; the registry should have refused it "
-                                 f"saying {words!r}")
+            raise AssertionError(
+                f"{DEVELOPER_KEY_WROTE} {self.key_role} key; the registry should have refused it saying {words!r}"
+            )
         if attempt.gave_up or attempt.seconds > max_seconds:
-            raise AssertionError(f"the developer waited: {attempt.describe()}; expected an error within "
-                                 f"{max_seconds} s")
+            raise AssertionError(
+                f"the developer waited: {attempt.describe()}; expected an error within {max_seconds} s"
+            )
         if words.lower() not in attempt.message.lower():
-            raise AssertionError(f"MLflow's error does not say {words!r}, so the developer is not told what to "
-                                 f"fix; they read: {attempt.message[:500]}")
+            raise AssertionError(
+                f"MLflow's error does not say {words!r}, so the developer is not told what to "
+                f"fix; they read: {attempt.message[:500]}"
+            )
 
     def check_model_in_registry(self, version: int) -> None:
         name = self.registering.registration.name
@@ -140,8 +160,9 @@ class RegistrationChecks:
         versions = sorted(int(v.version) for v in reg.registered_versions(self.mlflow, name))
         if version not in versions:
             raise AssertionError(f"model {name} has versions {versions}, not version {version}")
-        expect.expect_equal(self.registering.registration.version, str(version),
-                            "the version the registration returned")
+        expect.expect_equal(
+            self.registering.registration.version, str(version), "the version the registration returned"
+        )
 
     def check_hokusai_tags(self, token_id: str, metric: str, value: str) -> None:
         mv = reg.model_version(self.mlflow, self.registering.registration.name, self.registering.registration.version)
@@ -160,8 +181,9 @@ class RegistrationChecks:
         original = np.asarray(self.registering.trained.predictions)
         if predicted.shape != original.shape or not np.array_equal(predicted, original):
             differing = int(np.sum(predicted != original)) if predicted.shape == original.shape else "all"
-            raise AssertionError(f"the model loaded from {uri} predicts differently: {differing} of "
-                                 f"{len(original)} predictions differ")
+            raise AssertionError(
+                f"the model loaded from {uri} predicts differently: {differing} of {len(original)} predictions differ"
+            )
 
     def check_run_records_training(self) -> None:
         metrics = reg.run_metrics(self.mlflow, self.registering.registration.run_id)
@@ -227,9 +249,13 @@ class RegistrationChecks:
         result = register_via_rest(self.rest, experiment, name, metric, float(value), metadata.as_tags())
         self.registering.rest_registration = result
         self.run.resources.experiments[experiment] = result.experiment_id
-        self.registering.registration = reg.Registration(name=result.name, version=result.version,
-                                                         run_id=result.run_id, experiment_id=result.experiment_id,
-                                                         metadata=metadata)
+        self.registering.registration = reg.Registration(
+            name=result.name,
+            version=result.version,
+            run_id=result.run_id,
+            experiment_id=result.experiment_id,
+            metadata=metadata,
+        )
 
     def check_rest_registration(self) -> None:
         result = self.registering.rest_registration
@@ -249,23 +275,30 @@ class RegistrationChecks:
         expect.expect_success(self.rest.create_registered_model(name), "registered-models/create")
         self.registering.concurrent_name = name
         experiment = self.run.resources.name(f"{slug}-experiment")
-        experiment_id = expect.expect_success(self.rest.create_experiment(experiment),
-                                              "experiments/create")["experiment_id"]
+        experiment_id = expect.expect_success(self.rest.create_experiment(experiment), "experiments/create")[
+            "experiment_id"
+        ]
         self.run.resources.experiments[experiment] = experiment_id
-        run_id = expect.expect_success(self.rest.create_run(experiment_id, "concurrent-source"),
-                                       "runs/create")["run"]["info"]["run_id"]
+        run_id = expect.expect_success(self.rest.create_run(experiment_id, "concurrent-source"), "runs/create")["run"][
+            "info"
+        ]["run_id"]
 
         def one(index: int) -> tuple[int, str]:
-            client = HokusaiClient(self.run.base_url, connect_timeout=self.run.settings.connect_timeout,
-                                   read_timeout=self.run.settings.read_timeout)
+            client = HokusaiClient(
+                self.run.base_url,
+                connect_timeout=self.run.settings.connect_timeout,
+                read_timeout=self.run.settings.read_timeout,
+            )
             try:
                 rest = MlflowRest(client, self.key)
                 source = f"runs:/{run_id}/model-{index}"
-                created = expect.expect_success(rest.create_model_version(name, source, run_id),
-                                                "model-versions/create")
+                created = expect.expect_success(
+                    rest.create_model_version(name, source, run_id), "model-versions/create"
+                )
                 version = str(created["model_version"]["version"])
-                expect.expect_success(rest.set_model_version_tag(name, version, TOKEN_ID_TAG, f"worker-{index}"),
-                                      "model-versions/set-tag")
+                expect.expect_success(
+                    rest.set_model_version_tag(name, version, TOKEN_ID_TAG, f"worker-{index}"), "model-versions/set-tag"
+                )
                 return index, version
             finally:
                 client.close()
@@ -280,8 +313,10 @@ class RegistrationChecks:
         expect.expect_equal(sorted(int(v) for v in versions), list(range(1, count + 1)), "the version numbers")
         for index, version in self.registering.concurrent_results:
             reply = self.rest.get_model_version(self.registering.concurrent_name, version)
-            tags = {t["key"]: t["value"] for t in expect.expect_success(reply, "model-versions/get")
-                    ["model_version"].get("tags", [])}
+            tags = {
+                t["key"]: t["value"]
+                for t in expect.expect_success(reply, "model-versions/get")["model_version"].get("tags", [])
+            }
             expect.expect_equal(tags.get(TOKEN_ID_TAG), f"worker-{index}", f"the tag on version {version}")
 
     # -- nothing half-made
@@ -291,16 +326,18 @@ class RegistrationChecks:
         experiment = self.run.resources.name(f"{slug}-experiment")
         self.run.resources.add_model(name)
         try:
-            cut = cut_registration(self.run.settings.tracking_uri, self.key, name, experiment,
-                                   padding_mb=padding_mb, cut_mb=cut_mb)
+            cut = cut_registration(
+                self.run.settings.tracking_uri, self.key, name, experiment, padding_mb=padding_mb, cut_mb=cut_mb
+            )
         finally:  # whatever happened, what the developer's process made is this run's to clean up
             found = reg.find_experiment(self.mlflow, experiment)
             if found is not None:
                 self.run.resources.experiments[experiment] = found
         self.note(cut.describe())
         if cut.cut_after_bytes is None:
-            raise SuiteError(f"the upload was not cut: the registration of {padding_mb} MB finished before "
-                             f"{cut_mb} MB were sent")
+            raise SuiteError(
+                f"the upload was not cut: the registration of {padding_mb} MB finished before {cut_mb} MB were sent"
+            )
 
     def check_nothing_looks_registered(self, slug: str) -> None:
         """Whatever the cut left, no version carries the Hokusai tags without being complete and loadable."""
@@ -313,8 +350,10 @@ class RegistrationChecks:
             # does not load is what a consumer would mistake for a registered model
             tags = dict(version.tags)
             if readiness_problems(tags):
-                self.note(f"version {version.version} exists without Hokusai tags (status {version.status}): "
-                          f"no consumer takes it for a registered model")
+                self.note(
+                    f"version {version.version} exists without Hokusai tags (status {version.status}): "
+                    f"no consumer takes it for a registered model"
+                )
                 continue
             if version.status != "READY":
                 raise AssertionError(f"version {version.version} carries the Hokusai tags but is {version.status}")
@@ -322,10 +361,18 @@ class RegistrationChecks:
 
     def clean_up_after(self, slug: str) -> None:
         name = self.run.resources.name(slug)
-        leftovers = reg.cleanup(self.mlflow, reg.CreatedResources(
-            prefix=self.run.resources.prefix, models={name},
-            experiments={k: v for k, v in self.run.resources.experiments.items()
-                         if k == self.run.resources.name(f"{slug}-experiment")}))
+        leftovers = reg.cleanup(
+            self.mlflow,
+            reg.CreatedResources(
+                prefix=self.run.resources.prefix,
+                models={name},
+                experiments={
+                    k: v
+                    for k, v in self.run.resources.experiments.items()
+                    if k == self.run.resources.name(f"{slug}-experiment")
+                },
+            ),
+        )
         if leftovers:
             raise AssertionError("the cleanup could not remove what the cut left: " + "; ".join(leftovers))
 
@@ -342,8 +389,10 @@ class RegistrationChecks:
     def search_largest_upload(self, cap_mb: int) -> None:
         host = urlsplit(self.run.base_url).hostname or ""
         if host not in LOOPBACK_HOSTS:  # it uploads up to hundreds of megabytes
-            self.skip(f"the size search uploads up to {cap_mb} MB; it runs only against a registry on this machine "
-                      f"(127.0.0.1), not {host}")
+            self.skip(
+                f"the size search uploads up to {cap_mb} MB; it runs only against a registry on this machine "
+                f"(127.0.0.1), not {host}"
+            )
             return
         folder = f"{self.run.resources.prefix}/size-search"
         rest = self.rest
@@ -359,8 +408,9 @@ class RegistrationChecks:
             try:
                 reply = rest.upload_artifact(f"{where}/model.bin", size_limits.payload(size_mb), timeout=UPLOAD_SECONDS)
             except InfrastructureError as exc:
-                failed = size_limits.Upload(size_mb, None, time.perf_counter() - started,
-                                            message=f"{type(exc).__name__}: {str(exc)[:200]}")
+                failed = size_limits.Upload(
+                    size_mb, None, time.perf_counter() - started, message=f"{type(exc).__name__}: {str(exc)[:200]}"
+                )
                 failed.stored_bytes = stored_size(where)  # a broken upload may still have left part of the file
                 if failed.stored_bytes is not None:
                     expect.expect_success(rest.delete_artifact(where), "deleting the partly uploaded file")
@@ -369,8 +419,7 @@ class RegistrationChecks:
             stored = stored_size(where)
             if stored is not None:  # the search leaves nothing behind, whole or partial
                 expect.expect_success(rest.delete_artifact(where), "deleting the uploaded file")
-            return size_limits.Upload(size_mb, reply.status, seconds, message=_answer_text(reply),
-                                      stored_bytes=stored)
+            return size_limits.Upload(size_mb, reply.status, seconds, message=_answer_text(reply), stored_bytes=stored)
 
         found = size_limits.search(upload, cap_mb=cap_mb)
         self.registering.size_search = found
@@ -381,8 +430,9 @@ class RegistrationChecks:
     def check_accepted_stored_whole(self) -> None:
         for attempt in self.registering.size_search.uploads:
             if attempt.accepted and attempt.stored_bytes != attempt.size_mb * size_limits.MB:
-                raise AssertionError(f"the registry accepted {attempt.size_mb} MB but stores "
-                                     f"{attempt.stored_bytes} bytes of it")
+                raise AssertionError(
+                    f"the registry accepted {attempt.size_mb} MB but stores {attempt.stored_bytes} bytes of it"
+                )
 
     def check_refused_clearly(self, status: int) -> None:
         found = self.registering.size_search
@@ -391,17 +441,23 @@ class RegistrationChecks:
             self.note(f"no limit up to {found.cap_mb} MB: what a developer sees above the limit was not observed")
             return
         if refused.status is None:
-            raise AssertionError(f"a file of {refused.size_mb} MB got no answer, not a refusal: {refused.message}; a "
-                                 f"developer would see a broken connection or a timeout")
+            raise AssertionError(
+                f"a file of {refused.size_mb} MB got no answer, not a refusal: {refused.message}; a "
+                f"developer would see a broken connection or a timeout"
+            )
         if refused.status != status or not refused.clear_refusal:
-            raise AssertionError(f"a file of {refused.size_mb} MB was answered HTTP {refused.status} "
-                                 f"'{refused.message[:200]}', not a {status} refusal with a message")
+            raise AssertionError(
+                f"a file of {refused.size_mb} MB was answered HTTP {refused.status} "
+                f"'{refused.message[:200]}', not a {status} refusal with a message"
+            )
 
     def check_refused_not_stored(self) -> None:
         partial = [a for a in self.registering.size_search.uploads if not a.accepted and a.stored_bytes is not None]
         if partial:
-            raise AssertionError("refused uploads were stored in part: " +
-                                 ", ".join(f"{a.size_mb} MB -> {a.stored_bytes} bytes" for a in partial))
+            raise AssertionError(
+                "refused uploads were stored in part: "
+                + ", ".join(f"{a.size_mb} MB -> {a.stored_bytes} bytes" for a in partial)
+            )
 
     def check_large_round_trip(self, min_mb: int) -> None:
         started = time.perf_counter()
@@ -409,5 +465,7 @@ class RegistrationChecks:
         size = self.registering.downloaded_mb
         if size < min_mb:
             raise AssertionError(f"the model downloaded from the registry is {size:.1f} MB, not at least {min_mb} MB")
-        self.note(f"{size:.0f} MB model: registered in {self.registering.registration_seconds:.1f} s, "
-                  f"downloaded and loaded in {time.perf_counter() - started:.1f} s")
+        self.note(
+            f"{size:.0f} MB model: registered in {self.registering.registration_seconds:.1f} s, "
+            f"downloaded and loaded in {time.perf_counter() - started:.1f} s"
+        )

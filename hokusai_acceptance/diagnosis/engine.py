@@ -13,15 +13,16 @@
    one that nothing explains and that holds no localisable exchange is reported as
    unrecognised, with its message.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
+from ..answers import Who, detail, error_code, message
 from ..evidence import Exchange
 from ..redaction import redact
-from ..answers import Who, detail, error_code, message
 from .catalog import CATALOG, ENTRIES, LOCALISED, UNRECOGNISED, Entry, Kind, Owner
 from .evidence import RunEvidence, ScenarioOutcome
 from .facts import Facts
@@ -45,12 +46,12 @@ class Finding:
     developer_sees: str
     verify_tags: str
     impact: int
-    decisive: list[str] = field(default_factory=list)      # the facts that decided it
-    evidence: list[str] = field(default_factory=list)      # the exchanges that show it
+    decisive: list[str] = field(default_factory=list)  # the facts that decided it
+    evidence: list[str] = field(default_factory=list)  # the exchanges that show it
     reproduce: list[str] = field(default_factory=list)
     alternatives: list[str] = field(default_factory=list)  # other explanations the evidence leaves
-    look_alikes: list[str] = field(default_factory=list)   # causes no client can tell apart from this one
-    explains: list[str] = field(default_factory=list)      # failing scenarios it explains
+    look_alikes: list[str] = field(default_factory=list)  # causes no client can tell apart from this one
+    explains: list[str] = field(default_factory=list)  # failing scenarios it explains
     also_explains: list[str] = field(default_factory=list)  # findings folded into this one
 
     @property
@@ -78,8 +79,11 @@ class Diagnosis:
         return [f.id for f in self.findings]
 
     def to_dict(self) -> dict:
-        return {"findings": [f.to_dict() for f in self.findings], "ruled_out": [asdict(r) for r in self.ruled_out],
-                "identity": self.identity.to_dict()}
+        return {
+            "findings": [f.to_dict() for f in self.findings],
+            "ruled_out": [asdict(r) for r in self.ruled_out],
+            "identity": self.identity.to_dict(),
+        }
 
 
 def _requirement(facts: Facts, requirement: str) -> list[str] | None:
@@ -126,15 +130,29 @@ def _from_entry(entry: Entry, facts: Facts, held: list[str], alternatives: list[
     evidence, curls = _present(exchanges)
     confidence = CONFIDENCE.get(1 + len(alternatives), "low")
     finding = Finding(
-        id=entry.id, title=entry.title, kind=entry.kind, severity=entry.severity, confidence=confidence,
-        components=list(entry.components), owner=entry.owner, root_cause=entry.root_cause,
-        recommendation=entry.recommendation, developer_sees=entry.developer_sees, verify_tags=entry.verify_tags,
-        impact=entry.impact, decisive=_fact_lines(facts, held + supporting), evidence=evidence, reproduce=curls,
-        alternatives=[a.id for a in alternatives], look_alikes=list(entry.look_alikes))
+        id=entry.id,
+        title=entry.title,
+        kind=entry.kind,
+        severity=entry.severity,
+        confidence=confidence,
+        components=list(entry.components),
+        owner=entry.owner,
+        root_cause=entry.root_cause,
+        recommendation=entry.recommendation,
+        developer_sees=entry.developer_sees,
+        verify_tags=entry.verify_tags,
+        impact=entry.impact,
+        decisive=_fact_lines(facts, held + supporting),
+        evidence=evidence,
+        reproduce=curls,
+        alternatives=[a.id for a in alternatives],
+        look_alikes=list(entry.look_alikes),
+    )
     return finding, exchanges
 
 
 # ------------------------------------------------------------------ localisation
+
 
 def _path_family(e: Exchange) -> str:
     route = e.route
@@ -144,8 +162,9 @@ def _path_family(e: Exchange) -> str:
         if "/registered-models" in route or "/model-versions" in route or "/logged-models" in route:
             return "registry calls"
         return "tracking calls"
-    if route in ("/health", "/health/mlflow", "/health/alb", "/ready", "/live", "/version", "/") or \
-            route.startswith("/api/health"):
+    if route in ("/health", "/health/mlflow", "/health/alb", "/ready", "/live", "/version", "/") or route.startswith(
+        "/api/health"
+    ):
         return "health and probe paths"
     if "/keys/validate" in route:
         return "the auth service"
@@ -156,12 +175,26 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-").replace("--", "-")
 
 
-LOCAL_OWNER = {Who.LOAD_BALANCER: Owner.INFRA, Who.API: Owner.API, Who.MLFLOW: Owner.INFRA,
-               Who.MLFLOW_VIA_API: Owner.INFRA, Who.NOTHING: Owner.INFRA, Who.OTHER: Owner.INFRA,
-               Who.AUTH: Owner.AUTH, Who.AUTH_LB: Owner.AUTH}
-LOCAL_COMPONENT = {Who.LOAD_BALANCER: "load balancer", Who.API: "Hokusai API", Who.MLFLOW: "MLflow server",
-                   Who.MLFLOW_VIA_API: "MLflow server", Who.NOTHING: "network path to the target",
-                   Who.OTHER: "an unidentified server", Who.AUTH: "auth service", Who.AUTH_LB: "auth service"}
+LOCAL_OWNER = {
+    Who.LOAD_BALANCER: Owner.INFRA,
+    Who.API: Owner.API,
+    Who.MLFLOW: Owner.INFRA,
+    Who.MLFLOW_VIA_API: Owner.INFRA,
+    Who.NOTHING: Owner.INFRA,
+    Who.OTHER: Owner.INFRA,
+    Who.AUTH: Owner.AUTH,
+    Who.AUTH_LB: Owner.AUTH,
+}
+LOCAL_COMPONENT = {
+    Who.LOAD_BALANCER: "load balancer",
+    Who.API: "Hokusai API",
+    Who.MLFLOW: "MLflow server",
+    Who.MLFLOW_VIA_API: "MLflow server",
+    Who.NOTHING: "network path to the target",
+    Who.OTHER: "an unidentified server",
+    Who.AUTH: "auth service",
+    Who.AUTH_LB: "auth service",
+}
 
 
 def _localise_group(who: str, outcome: str, family: str, exchanges: list[Exchange]) -> Finding:
@@ -171,58 +204,83 @@ def _localise_group(who: str, outcome: str, family: str, exchanges: list[Exchang
     status = first.status
     if who == Who.LOAD_BALANCER:
         title = f"The load balancer answers {family} itself (HTTP {status})"
-        cause = (f"The load balancer answered HTTP {status} with its own page on {where}: these requests never "
-                 f"reached a service behind it.")
-        fix = (f"Check the load balancer's listener rules and target groups for {where}: which target should "
-               f"answer, and is it registered and healthy?")
+        cause = (
+            f"The load balancer answered HTTP {status} with its own page on {where}: these requests never "
+            f"reached a service behind it."
+        )
+        fix = (
+            f"Check the load balancer's listener rules and target groups for {where}: which target should "
+            f"answer, and is it registered and healthy?"
+        )
     elif who == Who.API:
         said = detail(first) or error_code(first) or f"HTTP {status}"
         title = f"The Hokusai API refuses or fails {family}: '{said}'"
         cause = f"The Hokusai API itself answered HTTP {status} '{said}' on {where}."
-        fix = (f"Read the API's log for '{said}' at the time of the reproduction below; its wording names the "
-               f"dependency that failed, if any.")
+        fix = (
+            f"Read the API's log for '{said}' at the time of the reproduction below; its wording names the "
+            f"dependency that failed, if any."
+        )
     elif who in (Who.MLFLOW, Who.MLFLOW_VIA_API):
         code = error_code(first) or f"HTTP {status}"
         said = message(first)[:160]
         if who == Who.MLFLOW_VIA_API:
             title = f"MLflow has no page for some {family} (HTTP 404)"
-            cause = (f"The MLflow server behind the API has no route for {where} (its HTML 404, which the API "
-                     f"turns into RESOURCE_NOT_FOUND): the server's version or path prefix is not the one the "
-                     f"client expects.")
+            cause = (
+                f"The MLflow server behind the API has no route for {where} (its HTML 404, which the API "
+                f"turns into RESOURCE_NOT_FOUND): the server's version or path prefix is not the one the "
+                f"client expects."
+            )
             fix = "Compare the deployed MLflow server's version and --static-prefix with what the clients call."
         else:
             title = f"MLflow answers {family} with {code}"
             cause = f"MLflow answered HTTP {status} {code} on {where}: {said}"
-            fix = ("Read MLflow's log at the time of the reproduction below; a 5xx is MLflow's own or its "
-                   "database's or artifact store's failure, a 4xx is a request MLflow will not take.")
+            fix = (
+                "Read MLflow's log at the time of the reproduction below; a 5xx is MLflow's own or its "
+                "database's or artifact store's failure, a 4xx is a request MLflow will not take."
+            )
     elif who in (Who.AUTH, Who.AUTH_LB):
         said = detail(first) or f"HTTP {status}"
         title = f"The auth service, asked directly, answers HTTP {status}"
-        cause = (f"The auth service ({'its load balancer' if who == Who.AUTH_LB else 'itself'}) answered HTTP "
-                 f"{status} '{said}' to a validation of the configured key made as the contract says.")
+        cause = (
+            f"The auth service ({'its load balancer' if who == Who.AUTH_LB else 'itself'}) answered HTTP "
+            f"{status} '{said}' to a validation of the configured key made as the contract says."
+        )
         fix = "The auth service team reads its log at the time of the reproduction below."
     elif who == Who.NOTHING:
         kind = first.error_kind or "no answer"
         seconds = max(e.elapsed_ms for e in exchanges) / 1000
         title = f"No answer on {family} ({kind})"
         cause = f"Nothing answered {where} ({kind}, after up to {seconds:.1f} s)."
-        fix = ("Refused: check that the service listens and the security groups allow the caller. Timeouts: find "
-               "which hop holds the connection (the load balancer's target health, the API's own time limits).")
+        fix = (
+            "Refused: check that the service listens and the security groups allow the caller. Timeouts: find "
+            "which hop holds the connection (the load balancer's target health, the API's own time limits)."
+        )
     else:
         title = f"An unidentified server answers {family} (HTTP {status})"
-        cause = (f"Something that is neither the load balancer, the Hokusai API nor MLflow answered HTTP {status} "
-                 f"({first.content_type or 'no content type'}, server '{first.server or 'unnamed'}') on {where}.")
+        cause = (
+            f"Something that is neither the load balancer, the Hokusai API nor MLflow answered HTTP {status} "
+            f"({first.content_type or 'no content type'}, server '{first.server or 'unnamed'}') on {where}."
+        )
         fix = "Check where the URL and these paths are routed; the answer did not come from the registry."
     evidence, curls = _present(exchanges)
-    return Finding(id=f"{LOCALISED}:{_slug(LOCAL_COMPONENT[who])}:{outcome}", title=title, kind=Kind.DEFECT,
-                   severity="high" if who != Who.MLFLOW or (status or 500) >= 500 else "medium",
-                   confidence="low" if who in (Who.NOTHING, Who.OTHER) else "medium",
-                   components=[LOCAL_COMPONENT[who]], owner=LOCAL_OWNER[who],
-                   root_cause=cause + " No known failure in the catalog fits the evidence; the component is known "
-                                      "from how it answered.",
-                   recommendation=fix, developer_sees=f"HTTP {status} on {family}" if status else "calls that fail",
-                   verify_tags="@smoke", impact=2, decisive=[f"answered by: {who}"], evidence=evidence,
-                   reproduce=curls)
+    return Finding(
+        id=f"{LOCALISED}:{_slug(LOCAL_COMPONENT[who])}:{outcome}",
+        title=title,
+        kind=Kind.DEFECT,
+        severity="high" if who != Who.MLFLOW or (status or 500) >= 500 else "medium",
+        confidence="low" if who in (Who.NOTHING, Who.OTHER) else "medium",
+        components=[LOCAL_COMPONENT[who]],
+        owner=LOCAL_OWNER[who],
+        root_cause=cause + " No known failure in the catalog fits the evidence; the component is known "
+        "from how it answered.",
+        recommendation=fix,
+        developer_sees=f"HTTP {status} on {family}" if status else "calls that fail",
+        verify_tags="@smoke",
+        impact=2,
+        decisive=[f"answered by: {who}"],
+        evidence=evidence,
+        reproduce=curls,
+    )
 
 
 def localise(trouble: list[Exchange], who) -> list[tuple[Finding, list[Exchange]]]:
@@ -245,12 +303,16 @@ def localise(trouble: list[Exchange], who) -> list[tuple[Finding, list[Exchange]
 
 # ------------------------------------------------------------------ the whole diagnosis
 
+
 def _shape(e: Exchange) -> tuple:
     return (e.method, urlsplit(e.url).path, e.status, e.keyed)
 
 
-def _link_scenarios(findings: list[tuple[Finding, list[Exchange]]], scenarios: list[ScenarioOutcome],
-                    by_scenario: dict[str, list[Exchange]]) -> list[ScenarioOutcome]:
+def _link_scenarios(
+    findings: list[tuple[Finding, list[Exchange]]],
+    scenarios: list[ScenarioOutcome],
+    by_scenario: dict[str, list[Exchange]],
+) -> list[ScenarioOutcome]:
     """Attach each failing scenario to the findings whose evidence it shares; return the unexplained ones."""
     unexplained = []
     for scenario in scenarios:
@@ -258,16 +320,20 @@ def _link_scenarios(findings: list[tuple[Finding, list[Exchange]]], scenarios: l
             continue
         own = by_scenario.get(scenario.name, [])
         own_ids = {id(e) for e in own}
-        own_shapes = {_shape(e) for e in own
-                      if (e.status is None or e.status >= 400) and e.error_kind != "not-attempted"}
+        own_shapes = {
+            _shape(e) for e in own if (e.status is None or e.status >= 400) and e.error_kind != "not-attempted"
+        }
         # calls not sent because an outage was pinned quote the call that pinned it
-        pinned_by = " ".join(e.error or "" for e in own if e.error_kind == "not-attempted") + \
-            (scenario.message if "ComponentDown" in scenario.message else "")
+        pinned_by = " ".join(e.error or "" for e in own if e.error_kind == "not-attempted") + (
+            scenario.message if "ComponentDown" in scenario.message else ""
+        )
         linked = False
         for finding, exchanges in findings:
-            if any(id(e) in own_ids for e in exchanges) or \
-                    any(_shape(e) in own_shapes for e in exchanges if e.error_kind != "not-attempted") or \
-                    (pinned_by and any(redact(e.summary())[:120] in pinned_by for e in exchanges)):
+            if (
+                any(id(e) in own_ids for e in exchanges)
+                or any(_shape(e) in own_shapes for e in exchanges if e.error_kind != "not-attempted")
+                or (pinned_by and any(redact(e.summary())[:120] in pinned_by for e in exchanges))
+            ):
                 finding.explains.append(scenario.name)
                 linked = True
         if not linked:
@@ -293,8 +359,14 @@ def diagnose(evidence: RunEvidence) -> Diagnosis:
         refuters = [name for name in entry.refuted_by if facts.holds(name)]
         if refuters:
             shown = _exchanges_of(facts, refuters)[:1]
-            ruled_out.append(RuledOut(entry.id, entry.title, "; ".join(facts.meaning(r) for r in refuters)
-                                      + (f" -- e.g. {redact(shown[0].summary())}" if shown else "")))
+            ruled_out.append(
+                RuledOut(
+                    entry.id,
+                    entry.title,
+                    "; ".join(facts.meaning(r) for r in refuters)
+                    + (f" -- e.g. {redact(shown[0].summary())}" if shown else ""),
+                )
+            )
             continue
         candidates[entry.group or entry.id].append((entry, held))
 
@@ -313,9 +385,16 @@ def diagnose(evidence: RunEvidence) -> Diagnosis:
         if host is None and ENTRIES[finding.id].consequence and exchanges:
             shapes = {_shape(e) for e in exchanges if e.error_kind != "not-attempted"}
             pinned = " ".join(e.error or "" for e in exchanges if e.error_kind == "not-attempted")
-            host = next((other.id for other, theirs in found if other is not finding
-                         and shapes <= {_shape(e) for e in theirs}
-                         and (not pinned or any(redact(e.summary())[:120] in pinned for e in theirs))), None)
+            host = next(
+                (
+                    other.id
+                    for other, theirs in found
+                    if other is not finding
+                    and shapes <= {_shape(e) for e in theirs}
+                    and (not pinned or any(redact(e.summary())[:120] in pinned for e in theirs))
+                ),
+                None,
+            )
         if host is None:
             kept.append((finding, exchanges))
             continue
@@ -331,9 +410,17 @@ def diagnose(evidence: RunEvidence) -> Diagnosis:
     # name it took) in a scenario a finding already explains are that finding's consequences; any other
     # answer stays trouble of its own
     explained_scenarios = {e.scenario for _, exchanges in found for e in exchanges}
-    trouble = [e for e in view.trouble() if id(e) not in explained and _shape(e) not in explained_shapes
-               and not (e.scenario in explained_scenarios and view.who(e) == Who.MLFLOW
-                        and error_code(e) in ("RESOURCE_DOES_NOT_EXIST", "RESOURCE_ALREADY_EXISTS"))]
+    trouble = [
+        e
+        for e in view.trouble()
+        if id(e) not in explained
+        and _shape(e) not in explained_shapes
+        and not (
+            e.scenario in explained_scenarios
+            and view.who(e) == Who.MLFLOW
+            and error_code(e) in ("RESOURCE_DOES_NOT_EXIST", "RESOURCE_ALREADY_EXISTS")
+        )
+    ]
     found += localise(trouble, view.who)
 
     by_scenario: dict[str, list[Exchange]] = defaultdict(list)
@@ -348,15 +435,26 @@ def diagnose(evidence: RunEvidence) -> Diagnosis:
 
 
 def _unrecognised(scenarios: list[ScenarioOutcome]) -> Finding:
-    lines = [redact(f"scenario '{s.name}' ({s.feature}) {s.status}: {' '.join(s.message.split())[:300]}")
-             for s in scenarios[:8]]
+    lines = [
+        redact(f"scenario '{s.name}' ({s.feature}) {s.status}: {' '.join(s.message.split())[:300]}")
+        for s in scenarios[:8]
+    ]
     return Finding(
-        id=UNRECOGNISED, title="Failures that no evidence localises", kind=Kind.DEFECT, severity="medium",
-        confidence="low", components=[], owner=f"{Owner.SUITE} and {Owner.INFRA}",
+        id=UNRECOGNISED,
+        title="Failures that no evidence localises",
+        kind=Kind.DEFECT,
+        severity="medium",
+        confidence="low",
+        components=[],
+        owner=f"{Owner.SUITE} and {Owner.INFRA}",
         root_cause=f"{len(scenarios)} failing scenario(s) made no call that went wrong in a way a client can "
-                   f"attribute (their calls were answered, but not with what the scenario expected), and no known "
-                   f"failure explains them. Read their messages below before guessing: either the deployment "
-                   f"answers differently than the contract says, or the scenario's expectation is wrong.",
+        f"attribute (their calls were answered, but not with what the scenario expected), and no known "
+        f"failure explains them. Read their messages below before guessing: either the deployment "
+        f"answers differently than the contract says, or the scenario's expectation is wrong.",
         recommendation="Compare each answer with the contract; add a diagnosis rule once the cause is known",
-        developer_sees="see the scenarios' messages", verify_tags="@smoke", impact=4, evidence=lines,
-        explains=[s.name for s in scenarios])
+        developer_sees="see the scenarios' messages",
+        verify_tags="@smoke",
+        impact=4,
+        evidence=lines,
+        explains=[s.name for s in scenarios],
+    )

@@ -6,6 +6,7 @@ about itself, and what cleanup could not remove. It is written next to the
 reports (``diagnosis-evidence.json``) so a run can be diagnosed again later, and
 recorded runs against other deployments are replayed by the tests.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,20 +42,28 @@ class RunEvidence:
     leftovers: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"format": FORMAT, "probes": {k: v.to_dict() for k, v in self.probes.items()},
-                "exchanges": [e.to_dict() for e in self.exchanges],
-                "scenarios": [asdict(s) for s in self.scenarios], "identity": self.identity,
-                "client": self.client, "leftovers": self.leftovers}
+        return {
+            "format": FORMAT,
+            "probes": {k: v.to_dict() for k, v in self.probes.items()},
+            "exchanges": [e.to_dict() for e in self.exchanges],
+            "scenarios": [asdict(s) for s in self.scenarios],
+            "identity": self.identity,
+            "client": self.client,
+            "leftovers": self.leftovers,
+        }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "RunEvidence":
+    def from_dict(cls, data: dict) -> RunEvidence:
         if data.get("format") != FORMAT:
             raise ValueError(f"evidence format {data.get('format')!r} is not {FORMAT}")
-        return cls(probes={k: Exchange.from_dict(v) for k, v in data.get("probes", {}).items()},
-                   exchanges=[Exchange.from_dict(e) for e in data.get("exchanges", [])],
-                   scenarios=[ScenarioOutcome(**s) for s in data.get("scenarios", [])],
-                   identity=data.get("identity", {}), client=data.get("client", {}),
-                   leftovers=list(data.get("leftovers", [])))
+        return cls(
+            probes={k: Exchange.from_dict(v) for k, v in data.get("probes", {}).items()},
+            exchanges=[Exchange.from_dict(e) for e in data.get("exchanges", [])],
+            scenarios=[ScenarioOutcome(**s) for s in data.get("scenarios", [])],
+            identity=data.get("identity", {}),
+            client=data.get("client", {}),
+            leftovers=list(data.get("leftovers", [])),
+        )
 
     def write(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +71,7 @@ class RunEvidence:
         return path
 
     @classmethod
-    def read(cls, path: Path) -> "RunEvidence":
+    def read(cls, path: Path) -> RunEvidence:
         return cls.from_dict(json.loads(path.read_text()))
 
     def all_exchanges(self) -> list[Exchange]:

@@ -6,28 +6,62 @@ or the run holds no evidence either way (``None``). Catalog entries are written 
 terms of these facts -- the ones they require and the ones that refute them -- so a
 rule can never read anything a remote run does not also have.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Iterable
 
-from ..evidence import CLAIMING_ANOTHERS_TOKEN, DEVELOPER_KEY_WROTE, GENERATED_REQUEST, NO_OWNER_RECORDED, ON_ANOTHERS_MODEL, AnswerKind, Exchange
-from ..answers import REWRITTEN_404, Who, detail, error_code, json_body, looks_like_registry, message, on_proxy, \
-    who_answered
+from ..answers import (
+    REWRITTEN_404,
+    Who,
+    detail,
+    error_code,
+    json_body,
+    looks_like_registry,
+    message,
+    on_proxy,
+    who_answered,
+)
+from ..evidence import (
+    CLAIMING_ANOTHERS_TOKEN,
+    DEVELOPER_KEY_WROTE,
+    GENERATED_REQUEST,
+    NO_OWNER_RECORDED,
+    ON_ANOTHERS_MODEL,
+    AnswerKind,
+    Exchange,
+)
 from .evidence import RunEvidence
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 READ_ONLY_POSTS = ("/search", "/get-by-name")
 #: what each sweep probe answers on a healthy deployment of either API generation
 PROBE_EXPECTED = {
-    "health": {200}, "health_alb": {200, 401, 404}, "health_mlflow": {200}, "api_health_mlflow": {200, 401},
-    "api_health_mlflow_keyed": {200}, "ready": {200, 401}, "ready_keyed": {200}, "version": {200, 401},
-    "version_keyed": {200}, "openapi": {200}, "read_without_key": {401}, "read_with_key": {200},
-    "mount_without_key": {401}, "mlflow_mount": {200}, "ajax_without_key": {401}, "ajax_mount_without_key": {401},
-    "ui_without_key": {401}, "registry_read": {200}, "artifact_list": {200}, "server_info": {200, 404},
-    "mlflow_version": {200}, "auth_direct": {200},
+    "health": {200},
+    "health_alb": {200, 401, 404},
+    "health_mlflow": {200},
+    "api_health_mlflow": {200, 401},
+    "api_health_mlflow_keyed": {200},
+    "ready": {200, 401},
+    "ready_keyed": {200},
+    "version": {200, 401},
+    "version_keyed": {200},
+    "openapi": {200},
+    "read_without_key": {401},
+    "read_with_key": {200},
+    "mount_without_key": {401},
+    "mlflow_mount": {200},
+    "ajax_without_key": {401},
+    "ajax_mount_without_key": {401},
+    "ui_without_key": {401},
+    "registry_read": {200},
+    "artifact_list": {200},
+    "server_info": {200, 404},
+    "mlflow_version": {200},
+    "auth_direct": {200},
 }
 
 
@@ -124,8 +158,12 @@ class View:
             elif e.scenario in failing:
                 # MLflow's own 4xx (a lookup of something absent, a refused parameter) is normal on the way;
                 # it is trouble when it is what the scenario broke on: its last error answer
-                if e.status is not None and e.status < 500 and self.who(e) == Who.MLFLOW \
-                        and last_error.get(e.scenario) is not e:
+                if (
+                    e.status is not None
+                    and e.status < 500
+                    and self.who(e) == Who.MLFLOW
+                    and last_error.get(e.scenario) is not e
+                ):
                     continue
                 found.append(e)
         return found
@@ -146,10 +184,12 @@ def fact(name: str, meaning: str):
     def register(fn: Callable[[View], Fact]) -> Callable[[View], Fact]:
         FACTS[name] = (meaning, fn)
         return fn
+
     return register
 
 
 # ------------------------------------------------------------------ transport and routing
+
 
 @fact("nothing_accepts_connections", "no connection to the target could be opened (refused or no DNS name)")
 def _nothing_accepts(v: View) -> Fact:
@@ -189,8 +229,11 @@ def _mlflow_served(v: View) -> Fact:
 
 @fact("mlflow_served_on_api_mount", "MLflow served data under /api/mlflow (the mount the contract documents)")
 def _mlflow_on_api_mount(v: View) -> Fact:
-    answers = [e for e in v.answered_by(Who.MLFLOW) if e.status is not None and e.status < 300
-               and e.route.startswith("/api/mlflow/")]
+    answers = [
+        e
+        for e in v.answered_by(Who.MLFLOW)
+        if e.status is not None and e.status < 300 and e.route.startswith("/api/mlflow/")
+    ]
     return _yes(answers) if answers else _no()
 
 
@@ -204,15 +247,19 @@ def _lb_503(v: View) -> Fact:
     return _yes(pages) if _distinct_routes(pages) >= 2 else _no()
 
 
-@fact("lb_pages_at_once", "the load balancer answers its own HTML 502/504 page at once (its target refuses or "
-                          "crashes) on several paths")
+@fact(
+    "lb_pages_at_once",
+    "the load balancer answers its own HTML 502/504 page at once (its target refuses or crashes) on several paths",
+)
 def _lb_at_once(v: View) -> Fact:
     pages = [e for e in v.answered_by(Who.LOAD_BALANCER) if e.status in (502, 504) and e.elapsed_ms < 5000]
     return _yes(pages) if _distinct_routes(pages) >= 2 else _no()
 
 
-@fact("lb_pages_after_waiting", "the load balancer answers HTML 502/504 only after waiting seconds for its target "
-                                "(the target never answers)")
+@fact(
+    "lb_pages_after_waiting",
+    "the load balancer answers HTML 502/504 only after waiting seconds for its target (the target never answers)",
+)
 def _lb_after_wait(v: View) -> Fact:
     pages = [e for e in v.answered_by(Who.LOAD_BALANCER) if e.status in (502, 504) and e.elapsed_ms >= 5000]
     return _yes(pages) if pages else _no()
@@ -256,9 +303,9 @@ def _foreign(v: View) -> Fact:
 
 # ------------------------------------------------------------------ the API and its auth service
 
+
 def _valid_detail(v: View, wording: str, statuses: Iterable[int] = (401, 503)) -> list[Exchange]:
-    return [e for e in v.valid_keyed_anywhere if e.status in statuses and v.who(e) == Who.API
-            and detail(e) == wording]
+    return [e for e in v.valid_keyed_anywhere if e.status in statuses and v.who(e) == Who.API and detail(e) == wording]
 
 
 @fact("no_key_refused_by_api", "a call without a key is refused by the API with 401 'API key required'")
@@ -269,8 +316,7 @@ def _no_key(v: View) -> Fact:
 
 @fact("no_key_refused_on_api_mount", "a call without a key under /api/mlflow is refused by the API")
 def _no_key_api_mount(v: View) -> Fact:
-    refused = [e for e in v.unkeyed if e.route.startswith("/api/mlflow/") and e.status == 401
-               and v.who(e) == Who.API]
+    refused = [e for e in v.unkeyed if e.route.startswith("/api/mlflow/") and e.status == 401 and v.who(e) == Who.API]
     return _yes(refused) if refused else _no()
 
 
@@ -327,8 +373,10 @@ def _auth_direct_refuses(v: View) -> Fact:
     return _yes([probe]) if probe.status in (401, 403) else _no()
 
 
-@fact("auth_service_failing_directly", "the auth service, asked directly, fails (5xx, its load balancer's page, or "
-                                       "no answer)")
+@fact(
+    "auth_service_failing_directly",
+    "the auth service, asked directly, fails (5xx, its load balancer's page, or no answer)",
+)
 def _auth_direct_failing(v: View) -> Fact:
     probe = v.probe("auth_direct")
     if probe is None or probe.error_kind == "not-attempted":
@@ -344,12 +392,19 @@ def _auth_direct_429(v: View) -> Fact:
     return _yes([probe]) if probe.status == 429 else _no()
 
 
-@fact("key_gets_past_auth", "some call with the configured key got past authentication (MLflow, or the proxy, "
-                            "answered it)")
+@fact(
+    "key_gets_past_auth",
+    "some call with the configured key got past authentication (MLflow, or the proxy, answered it)",
+)
 def _past_auth(v: View) -> Fact:
-    passed = [e for e in v.valid_keyed if v.who(e) in (Who.MLFLOW, Who.MLFLOW_VIA_API)
-              or (v.who(e) == Who.API and detail(e).startswith(("Failed to connect to MLflow", "MLflow server")))
-              or e.status == 403 and "required_scope" in e.body_prefix]
+    passed = [
+        e
+        for e in v.valid_keyed
+        if v.who(e) in (Who.MLFLOW, Who.MLFLOW_VIA_API)
+        or (v.who(e) == Who.API and detail(e).startswith(("Failed to connect to MLflow", "MLflow server")))
+        or e.status == 403
+        and "required_scope" in e.body_prefix
+    ]
     return _yes(passed) if passed else _no()
 
 
@@ -386,11 +441,16 @@ def _health_service(name: str) -> Callable[[View], Fact]:
         if probe is None or not isinstance(services, dict) or name not in services:
             return UNKNOWN
         return _yes([probe], note=f"{name}: {services[name]}") if services[name] == "unhealthy" else _no()
+
     return check
 
 
-for _service, _meaning in (("redis", "the validation cache (Redis)"), ("postgres", "the API's database"),
-                           ("mlflow", "MLflow"), ("message_queue", "the message queue")):
+for _service, _meaning in (
+    ("redis", "the validation cache (Redis)"),
+    ("postgres", "the API's database"),
+    ("mlflow", "MLflow"),
+    ("message_queue", "the message queue"),
+):
     fact(f"health_reports_{_service}_unhealthy", f"/health reports {_meaning} unhealthy")(_health_service(_service))
 
 
@@ -403,8 +463,10 @@ def _mlflow_disconnected(v: View) -> Fact:
     return _yes([probe]) if data.get("connected") is False else _no()
 
 
-@fact("health_probes_report_mlflow_down", "the API's health probes report MLflow down (/health/mlflow, "
-                                          "/api/health/mlflow, /ready)")
+@fact(
+    "health_probes_report_mlflow_down",
+    "the API's health probes report MLflow down (/health/mlflow, /api/health/mlflow, /ready)",
+)
 def _probes_mlflow_down(v: View) -> Fact:
     found = []
     for e in v.exchanges:
@@ -413,16 +475,23 @@ def _probes_mlflow_down(v: View) -> Fact:
             found.append(e)
         elif e.route in ("/api/health/mlflow", "/ready") and e.status == 503:
             found.append(e)
-        elif e.route == "/health" and isinstance(data, dict) and isinstance(data.get("services"), dict) \
-                and data["services"].get("mlflow") == "unhealthy":
+        elif (
+            e.route == "/health"
+            and isinstance(data, dict)
+            and isinstance(data.get("services"), dict)
+            and data["services"].get("mlflow") == "unhealthy"
+        ):
             found.append(e)
     return _yes(found) if found else _no()
 
 
 @fact("proxy_mount_missing", "authenticated /api/mlflow calls get the API's own JSON 404 {'detail': 'Not Found'}")
 def _mount_missing(v: View) -> Fact:
-    found = [e for e in v.valid_keyed if e.route.startswith("/api/mlflow/") and e.status == 404
-             and v.who(e) == Who.API and detail(e) == "Not Found"]
+    found = [
+        e
+        for e in v.valid_keyed
+        if e.route.startswith("/api/mlflow/") and e.status == 404 and v.who(e) == Who.API and detail(e) == "Not Found"
+    ]
     return _yes(found) if found else _no()
 
 
@@ -452,56 +521,91 @@ def _writes_401(v: View) -> Fact:
 
 @fact("read_only_key_wrote", "a read-only key's write was accepted (no scope enforcement)")
 def _ro_wrote(v: View) -> Fact:
-    found = [e for e in v.exchanges if e.actor == "read-only" and e.keyed and on_proxy(e) and is_write(e)
-             and e.status is not None and 200 <= e.status < 300]
+    found = [
+        e
+        for e in v.exchanges
+        if e.actor == "read-only"
+        and e.keyed
+        and on_proxy(e)
+        and is_write(e)
+        and e.status is not None
+        and 200 <= e.status < 300
+    ]
     # a developer's own MLflow, set up with the read-only key, registered a model: the read-back finds it
-    wrote = {s.name for s in v.evidence.scenarios
-             if s.status == "failed" and f"{DEVELOPER_KEY_WROTE} read-only key" in s.message}
-    found += [e for e in v.exchanges if e.scenario in wrote and e.method == "GET" and e.status == 200
-              and on_proxy(e)][-2:]
+    wrote = {
+        s.name
+        for s in v.evidence.scenarios
+        if s.status == "failed" and f"{DEVELOPER_KEY_WROTE} read-only key" in s.message
+    }
+    found += [e for e in v.exchanges if e.scenario in wrote and e.method == "GET" and e.status == 200 and on_proxy(e)][
+        -2:
+    ]
     return _yes(found) if found else _no()
 
 
 @fact("foreign_write_accepted", "a developer's write to another developer's model, run or experiment was accepted")
 def _foreign_write(v: View) -> Fact:
-    found = [e for e in v.exchanges if e.actor == ON_ANOTHERS_MODEL and e.keyed and on_proxy(e) and is_write(e)
-             and e.status is not None and 200 <= e.status < 300]
+    found = [
+        e
+        for e in v.exchanges
+        if e.actor == ON_ANOTHERS_MODEL
+        and e.keyed
+        and on_proxy(e)
+        and is_write(e)
+        and e.status is not None
+        and 200 <= e.status < 300
+    ]
     return _yes(found) if found else _no()
 
 
 @fact("token_claim_accepted", "a developer put another developer's token id on their own model version")
 def _token_claim(v: View) -> Fact:
-    found = [e for e in v.exchanges if e.actor == CLAIMING_ANOTHERS_TOKEN and e.keyed and on_proxy(e)
-             and is_write(e) and e.status is not None and 200 <= e.status < 300]
+    found = [
+        e
+        for e in v.exchanges
+        if e.actor == CLAIMING_ANOTHERS_TOKEN
+        and e.keyed
+        and on_proxy(e)
+        and is_write(e)
+        and e.status is not None
+        and 200 <= e.status < 300
+    ]
     return _yes(found) if found else _no()
 
 
 @fact("registry_records_no_owner", "a read-back of a registered model and its versions found no owner recorded")
 def _no_owner(v: View) -> Fact:
     failing = {s.name for s in v.evidence.scenarios if s.status == "failed" and NO_OWNER_RECORDED in s.message}
-    found = [e for e in v.exchanges if e.scenario in failing and e.method == "GET" and e.status == 200
-             and on_proxy(e)][-3:]
+    found = [e for e in v.exchanges if e.scenario in failing and e.method == "GET" and e.status == 200 and on_proxy(e)][
+        -3:
+    ]
     return _yes(found) if failing and found else _no()
 
 
 # ------------------------------------------------------------------ MLflow behind the proxy
 
+
 @fact("mlflow_unreachable_from_api", "the API answers 502 'Failed to connect to MLflow server'")
 def _mlflow_unreachable(v: View) -> Fact:
-    found = [e for e in v.exchanges if e.status == 502 and v.who(e) == Who.API
-             and detail(e).startswith("Failed to connect to MLflow server")]
+    found = [
+        e
+        for e in v.exchanges
+        if e.status == 502 and v.who(e) == Who.API and detail(e).startswith("Failed to connect to MLflow server")
+    ]
     return _yes(found) if found else _no()
 
 
 @fact("mlflow_timeout_from_api", "the API answers 504 'MLflow server request timeout'")
 def _mlflow_timeout(v: View) -> Fact:
-    found = [e for e in v.exchanges if e.status == 504 and v.who(e) == Who.API
-             and detail(e).startswith("MLflow server request timeout")]
+    found = [
+        e
+        for e in v.exchanges
+        if e.status == 504 and v.who(e) == Who.API and detail(e).startswith("MLflow server request timeout")
+    ]
     return _yes(found) if found else _no()
 
 
-@fact("registry_calls_hang", "calls with the key time out on the proxy while calls without a key are refused "
-                             "promptly")
+@fact("registry_calls_hang", "calls with the key time out on the proxy while calls without a key are refused promptly")
 def _registry_hangs(v: View) -> Fact:
     silent = [e for e in v.valid_keyed if e.error_kind == "read-timeout"]
     prompt = [e for e in v.unkeyed if on_proxy(e) and e.status == 401 and e.elapsed_ms < 3000]
@@ -513,8 +617,11 @@ DEPENDENCY_PROBES = ("/health", "/health/mlflow", "/api/health/mlflow", "/ready"
 
 @fact("health_stalls_the_api", "while a health check waits on a dependency, calls that are normally prompt stall too")
 def _health_stalls(v: View) -> Fact:
-    slow_checks = [e for e in v.exchanges if e.route in DEPENDENCY_PROBES
-                   and (e.error_kind == "read-timeout" or e.elapsed_ms >= 5000)]
+    slow_checks = [
+        e
+        for e in v.exchanges
+        if e.route in DEPENDENCY_PROBES and (e.error_kind == "read-timeout" or e.elapsed_ms >= 5000)
+    ]
     if not slow_checks:
         return _no()
     prompt_elsewhere: dict[tuple, float] = {}
@@ -536,12 +643,16 @@ def _health_stalls(v: View) -> Fact:
 
 @fact("api_proxy_internal_error", "the API answers 500 'Internal server error while proxying to MLflow'")
 def _proxy_500(v: View) -> Fact:
-    found = [e for e in v.exchanges if e.status == 500 and v.who(e) == Who.API
-             and detail(e).startswith("Internal server error while proxying")]
+    found = [
+        e
+        for e in v.exchanges
+        if e.status == 500 and v.who(e) == Who.API and detail(e).startswith("Internal server error while proxying")
+    ]
     return _yes(found) if found else _no()
 
 
 # ------------------------------------------------------------------ generated requests (Schemathesis)
+
 
 def _generated_5xx(v: View, *who: str) -> Fact:
     found = [e for e in v.generated if (e.status or 0) >= 500 and v.who(e) in who]
@@ -550,26 +661,37 @@ def _generated_5xx(v: View, *who: str) -> Fact:
     return _no() if v.generated else UNKNOWN
 
 
-@fact("mlflow_fails_on_generated_requests", "MLflow answered requests generated from the contract with a server "
-      "error (its HTML error page or INTERNAL_ERROR), relayed by the API")
+@fact(
+    "mlflow_fails_on_generated_requests",
+    "MLflow answered requests generated from the contract with a server "
+    "error (its HTML error page or INTERNAL_ERROR), relayed by the API",
+)
 def _mlflow_generated(v: View) -> Fact:
     return _generated_5xx(v, Who.MLFLOW, Who.MLFLOW_VIA_API)
 
 
-@fact("api_fails_on_generated_requests", "the API itself answered requests generated from the contract with a "
-      "server error (its own JSON, or a bare error none of MLflow's relayed answers looks like)")
+@fact(
+    "api_fails_on_generated_requests",
+    "the API itself answered requests generated from the contract with a "
+    "server error (its own JSON, or a bare error none of MLflow's relayed answers looks like)",
+)
 def _api_generated(v: View) -> Fact:
     return _generated_5xx(v, Who.API)
 
 
-@fact("lb_fails_on_generated_requests", "the load balancer answered requests generated from the contract with "
-      "its own error page")
+@fact(
+    "lb_fails_on_generated_requests",
+    "the load balancer answered requests generated from the contract with its own error page",
+)
 def _lb_generated(v: View) -> Fact:
     return _generated_5xx(v, Who.LOAD_BALANCER)
 
 
-@fact("generated_answers_undocumented", "the registry answered requests generated from the contract with a status, "
-      "content type or body the contract does not document (not a server error)")
+@fact(
+    "generated_answers_undocumented",
+    "the registry answered requests generated from the contract with a status, "
+    "content type or body the contract does not document (not a server error)",
+)
 def _generated_undocumented(v: View) -> Fact:
     found = [e for e in v.generated if e.status is not None and e.status < 500]
     if found:
@@ -598,8 +720,10 @@ def mlflow_server_version(v: View) -> str | None:
     return probe.body_prefix.strip()[:20] if match else None
 
 
-@fact("mlflow_server_2x", "the MLflow server behind the proxy is a 2.x server (its /version, or no server-info "
-                          "route while reads work)")
+@fact(
+    "mlflow_server_2x",
+    "the MLflow server behind the proxy is a 2.x server (its /version, or no server-info route while reads work)",
+)
 def _mlflow_2x(v: View) -> Fact:
     version = mlflow_server_version(v)
     if version is not None:
@@ -616,14 +740,16 @@ def _mlflow_2x(v: View) -> Fact:
 @fact("mlflow_client_3x", "the suite's MLflow client (what developers install today) is MLflow 3")
 def _client_3(v: View) -> Fact:
     version = str(v.evidence.client.get("mlflow", ""))
-    return UNKNOWN if not version else (_yes([], note=f"MLflow client {version}") if version.startswith("3") else
-                                        _no())
+    return UNKNOWN if not version else (_yes([], note=f"MLflow client {version}") if version.startswith("3") else _no())
 
 
 @fact("logged_models_missing", "MLflow answers 404 on the logged-models API an MLflow 3 client needs")
 def _logged_models(v: View) -> Fact:
-    found = [e for e in v.valid_keyed if "/logged-models" in e.route and e.status == 404
-             and v.who(e) in (Who.MLFLOW, Who.MLFLOW_VIA_API)]
+    found = [
+        e
+        for e in v.valid_keyed
+        if "/logged-models" in e.route and e.status == 404 and v.who(e) in (Who.MLFLOW, Who.MLFLOW_VIA_API)
+    ]
     return _yes(found) if found else _no()
 
 
@@ -641,16 +767,27 @@ def _hairpin(v: View) -> Fact:
 
 @fact("artifact_calls_fail_5xx", "artifact upload/download/listing fails with a server error from MLflow")
 def _artifact_5xx(v: View) -> Fact:
-    found = [e for e in v.exchanges if is_artifact(e) and e.keyed and e.status is not None and e.status >= 500
-             and v.who(e) in (Who.MLFLOW, Who.OTHER) and error_code(e) != "ARTIFACTS_DISABLED"]
+    found = [
+        e
+        for e in v.exchanges
+        if is_artifact(e)
+        and e.keyed
+        and e.status is not None
+        and e.status >= 500
+        and v.who(e) in (Who.MLFLOW, Who.OTHER)
+        and error_code(e) != "ARTIFACTS_DISABLED"
+    ]
     return _yes(found) if found else _no()
 
 
 @fact("artifact_calls_work", "an artifact upload or download with the key was served")
 def _artifacts_work(v: View) -> Fact:
     # a listing of an absent folder answers {} even when the store is broken: only files count
-    found = [e for e in v.exchanges if is_artifact(e) and e.keyed and e.status == 200
-             and not e.route.rstrip("/").endswith("/artifacts")]
+    found = [
+        e
+        for e in v.exchanges
+        if is_artifact(e) and e.keyed and e.status == 200 and not e.route.rstrip("/").endswith("/artifacts")
+    ]
     return _yes(found) if found else _no()
 
 
@@ -672,38 +809,58 @@ def _artifacts_health(v: View) -> Fact:
 
 @fact("tracking_works", "tracking calls with the key (experiments, runs) are served by MLflow")
 def _tracking(v: View) -> Fact:
-    found = [e for e in v.valid_keyed if not is_artifact(e) and e.status is not None and 200 <= e.status < 300
-             and v.who(e) == Who.MLFLOW]
+    found = [
+        e
+        for e in v.valid_keyed
+        if not is_artifact(e) and e.status is not None and 200 <= e.status < 300 and v.who(e) == Who.MLFLOW
+    ]
     return _yes(found) if found else _no()
 
 
 @fact("large_artifacts_time_out", "artifact calls end in 504 'MLflow server request timeout'")
 def _large(v: View) -> Fact:
-    found = [e for e in v.exchanges if is_artifact(e) and e.status == 504 and "MLflow server request timeout"
-             in e.body_prefix]
+    found = [
+        e
+        for e in v.exchanges
+        if is_artifact(e) and e.status == 504 and "MLflow server request timeout" in e.body_prefix
+    ]
     return _yes(found) if found else _no()
 
 
 @fact("small_calls_time_out", "non-artifact calls also end in 504 'MLflow server request timeout'")
 def _small_timeouts(v: View) -> Fact:
-    found = [e for e in v.exchanges if not is_artifact(e) and e.status == 504 and "MLflow server request timeout"
-             in e.body_prefix]
+    found = [
+        e
+        for e in v.exchanges
+        if not is_artifact(e) and e.status == 504 and "MLflow server request timeout" in e.body_prefix
+    ]
     return _yes(found) if found else _no()
 
 
-@fact("delete_body_lost", "a DELETE sent with its JSON body reaches MLflow without it ('Missing value for "
-                          "required parameter')")
+@fact(
+    "delete_body_lost",
+    "a DELETE sent with its JSON body reaches MLflow without it ('Missing value for required parameter')",
+)
 def _delete_body(v: View) -> Fact:
-    found = [e for e in v.exchanges if e.method == "DELETE" and e.request_sent_body and e.status == 400
-             and "Missing value for required parameter" in e.body_prefix]
+    found = [
+        e
+        for e in v.exchanges
+        if e.method == "DELETE"
+        and e.request_sent_body
+        and e.status == 400
+        and "Missing value for required parameter" in e.body_prefix
+    ]
     return _yes(found) if found else _no()
 
 
 @fact("deletes_work", "a DELETE with the key and a JSON body was served")
 def _deletes_work(v: View) -> Fact:
     # a DELETE without a body (an artifact's) says nothing about whether bodies get through
-    found = [e for e in v.valid_keyed if e.method == "DELETE" and e.request_sent_body and e.status is not None
-             and e.status < 300]
+    found = [
+        e
+        for e in v.valid_keyed
+        if e.method == "DELETE" and e.request_sent_body and e.status is not None and e.status < 300
+    ]
     return _yes(found) if found else _no()
 
 
@@ -713,8 +870,11 @@ def _open(v: View) -> Fact:
     return _yes(found) if found else _no()
 
 
-@fact("version_differs_from_expected", "the target reports another version or commit than the one expected "
-                                       "(HOKUSAI_EXPECTED_VERSION / HOKUSAI_EXPECTED_COMMIT)")
+@fact(
+    "version_differs_from_expected",
+    "the target reports another version or commit than the one expected "
+    "(HOKUSAI_EXPECTED_VERSION / HOKUSAI_EXPECTED_COMMIT)",
+)
 def _unexpected_version(v: View) -> Fact:
     from .target import identify
 
@@ -722,8 +882,11 @@ def _unexpected_version(v: View) -> Fact:
     differs = [x for x in (identity.version_matches, identity.commit_matches) if x is False]
     if identity.version_matches is None and identity.commit_matches is None:
         return UNKNOWN
-    shown = [e for e in (v.probe("version"), v.probe("version_keyed"), v.probe("health")) if e is not None
-             and e.status == 200]
+    shown = [
+        e
+        for e in (v.probe("version"), v.probe("version_keyed"), v.probe("health"))
+        if e is not None and e.status == 200
+    ]
     return _yes(shown[:1], note=identity.expectation_note()) if differs else _no()
 
 
@@ -735,8 +898,10 @@ def _leftovers(v: View) -> Fact:
     return _yes(failing, note=f"{len(v.evidence.leftovers)} item(s) left")
 
 
-@fact("mlflow_html_404_on_known_route", "MLflow has no page for a route the proxy forwards (HTML 404 rewritten "
-                                        "by the API)")
+@fact(
+    "mlflow_html_404_on_known_route",
+    "MLflow has no page for a route the proxy forwards (HTML 404 rewritten by the API)",
+)
 def _rewritten(v: View) -> Fact:
     found = [e for e in v.valid_keyed if v.who(e) == Who.MLFLOW_VIA_API and REWRITTEN_404 in message(e)]
     return _yes(found) if found else _no()

@@ -11,6 +11,7 @@ Usage::
     python -m hokusai_acceptance.diagnosis.replay record <case> "<what was broken>" <true-finding,...> [evidence.json]
     python -m hokusai_acceptance.diagnosis.replay show <case-or-file>
 """
+
 from __future__ import annotations
 
 import gzip
@@ -58,8 +59,10 @@ def record(case: str, what: str, true_findings: list[str], source: Path) -> Path
 
 def show(case_or_path: str) -> str:
     diagnosis = diagnose(load(case_or_path))
-    lines = [f"{diagnosis.identity.generation_line()}; API {diagnosis.identity.api_version}, MLflow "
-             f"{diagnosis.identity.mlflow_server_version}"]
+    lines = [
+        f"{diagnosis.identity.generation_line()}; API {diagnosis.identity.api_version}, MLflow "
+        f"{diagnosis.identity.mlflow_server_version}"
+    ]
     for f in diagnosis.findings:
         extra = f" (also fits: {', '.join(f.alternatives)})" if f.alternatives else ""
         lines.append(f"  {f.id} [{f.confidence}] {f.title}{extra}; explains {len(set(f.explains))} scenario(s)")

@@ -1,5 +1,6 @@
 """The infrastructure report: what the target is, what works, what fails, why, who
 fixes it and how to check the fix -- written for the infra team on every run."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..redaction import redact
-from .catalog import COMPONENTS, ENTRIES, UNRECOGNISED
 from ..status import RunStatus, registration_blocked
+from .catalog import COMPONENTS, ENTRIES, UNRECOGNISED
 from .engine import Diagnosis, Finding
 from .evidence import RunEvidence, ScenarioOutcome
 
@@ -30,9 +31,15 @@ COMPONENT_PROBES = {
 }
 #: Which capabilities' scenarios speak for which component.
 COMPONENT_CAPABILITIES = {
-    "load balancer": ("health",), "Hokusai API": ("health", "proxy", "errors"), "auth service": ("auth",),
-    "validation cache": ("auth",), "MLflow server": ("proxy",), "model registry": ("registration",),
-    "artifact storage": ("registration", "proxy"), "API database": (), "message queue": (),
+    "load balancer": ("health",),
+    "Hokusai API": ("health", "proxy", "errors"),
+    "auth service": ("auth",),
+    "validation cache": ("auth",),
+    "MLflow server": ("proxy",),
+    "model registry": ("registration",),
+    "artifact storage": ("registration", "proxy"),
+    "API database": (),
+    "message queue": (),
     "suite configuration": (),
 }
 
@@ -66,17 +73,27 @@ class Report:
         return not self.findings and counts.get("failed", 0) == 0 and counts.get("broken", 0) == 0
 
     def to_dict(self) -> dict:
-        return {"target": self.target, "target_kind": self.target_kind, "run_id": self.run_id,
-                "generated": self.generated, "healthy": self.healthy, "executive_summary": executive_summary(self),
-                "identity": self.diagnosis.identity.to_dict(), "scenario_counts": dict(self.counts),
-                "components": self.components, "findings": [f.to_dict() for f in self.findings],
-                "ruled_out": [r.__dict__ for r in self.diagnosis.ruled_out],
-                "fix_priority": fix_priority(self), "follow_up": follow_up(self),
-                "probes": {k: v.to_dict() for k, v in self.evidence.probes.items()},
-                "leftovers": self.evidence.leftovers,
-                "scenarios": [s.__dict__ for s in self.scenarios], "notes": self.notes,
-                "changes_since_last_run": self.changes,
-                "status": self.status.to_dict() if self.status is not None else None}
+        return {
+            "target": self.target,
+            "target_kind": self.target_kind,
+            "run_id": self.run_id,
+            "generated": self.generated,
+            "healthy": self.healthy,
+            "executive_summary": executive_summary(self),
+            "identity": self.diagnosis.identity.to_dict(),
+            "scenario_counts": dict(self.counts),
+            "components": self.components,
+            "findings": [f.to_dict() for f in self.findings],
+            "ruled_out": [r.__dict__ for r in self.diagnosis.ruled_out],
+            "fix_priority": fix_priority(self),
+            "follow_up": follow_up(self),
+            "probes": {k: v.to_dict() for k, v in self.evidence.probes.items()},
+            "leftovers": self.evidence.leftovers,
+            "scenarios": [s.__dict__ for s in self.scenarios],
+            "notes": self.notes,
+            "changes_since_last_run": self.changes,
+            "status": self.status.to_dict() if self.status is not None else None,
+        }
 
 
 def capability_of(outcome: ScenarioOutcome) -> str:
@@ -110,11 +127,20 @@ def assess_components(report: Report) -> dict[str, dict]:
         elif counts.get("failed", 0) + counts.get("broken", 0):
             state = "affected"
             bad = counts.get("failed", 0) + counts.get("broken", 0)
-            causes = sorted({f.title for f in report.findings for name in f.explains
-                             if any(s.name == name and capability_of(s) in COMPONENT_CAPABILITIES[component]
-                                    for s in report.scenarios)})
-            why = (f"{bad} scenario(s) failed or broken, {counts.get('passed', 0)} passed; "
-                   + (f"affected by: {'; '.join(causes)}" if causes else "no finding names a cause"))
+            causes = sorted(
+                {
+                    f.title
+                    for f in report.findings
+                    for name in f.explains
+                    if any(
+                        s.name == name and capability_of(s) in COMPONENT_CAPABILITIES[component]
+                        for s in report.scenarios
+                    )
+                }
+            )
+            why = f"{bad} scenario(s) failed or broken, {counts.get('passed', 0)} passed; " + (
+                f"affected by: {'; '.join(causes)}" if causes else "no finding names a cause"
+            )
         else:
             # only what a scenario exercised is "working"; a component known only from a health report is not tested
             state = "working" if ran else "reported healthy"
@@ -139,28 +165,38 @@ def executive_summary(report: Report) -> list[str]:
     counts = report.counts
     ran = sum(counts.values()) - counts.get("skipped", 0)
     identity = report.diagnosis.identity
-    who = (f"{report.target} ({identity.generation_line()}"
-           + (f", API version {identity.api_version}" if identity.api_version else "") + ")")
+    who = (
+        f"{report.target} ({identity.generation_line()}"
+        + (f", API version {identity.api_version}" if identity.api_version else "")
+        + ")"
+    )
     if report.healthy:
         return [f"All {ran} scenarios that ran against {who} passed; no infrastructure problem was found."]
     failing = [c for c, v in report.components.items() if v["state"] == "failing"]
     top = report.findings[0] if report.findings else None
-    bad = counts.get('failed', 0) + counts.get('broken', 0)
+    bad = counts.get("failed", 0) + counts.get("broken", 0)
     if bad:
         state = "blocked" if _blocked(report) else "impaired"
-        first = (f"Third-party model registration through {who} is {state}: {bad} of the {ran} scenarios that ran "
-                 f"did not pass" + (f"; failing components: {', '.join(failing)}." if failing else "."))
+        first = (
+            f"Third-party model registration through {who} is {state}: {bad} of the {ran} scenarios that ran "
+            f"did not pass" + (f"; failing components: {', '.join(failing)}." if failing else ".")
+        )
     else:
-        first = (f"All {ran} scenarios that ran against {who} passed, but the diagnosis found {len(report.findings)} "
-                 f"problem(s)" + (f" in {', '.join(failing)}." if failing else "."))
+        first = (
+            f"All {ran} scenarios that ran against {who} passed, but the diagnosis found {len(report.findings)} "
+            f"problem(s)" + (f" in {', '.join(failing)}." if failing else ".")
+        )
     if top is not None and top.id != UNRECOGNISED:
-        second = (f"Most urgent: {top.title} ({top.id}, confidence {top.confidence}). "
-                  f"{top.root_cause.split('. ')[0].rstrip('.')}.")
+        second = (
+            f"Most urgent: {top.title} ({top.id}, confidence {top.confidence}). "
+            f"{top.root_cause.split('. ')[0].rstrip('.')}."
+        )
         action = top.recommendation[0].lower() + top.recommendation[1:].rstrip(".")
-        third = f"Next step: the {top.owner} should {action}, then re-run `behave --tags=\"{top.verify_tags}\"`."
+        third = f'Next step: the {top.owner} should {action}, then re-run `behave --tags="{top.verify_tags}"`.'
     else:
-        second = ("The failures could not be localised from the evidence; the scenarios' messages are the starting "
-                  "point.")
+        second = (
+            "The failures could not be localised from the evidence; the scenarios' messages are the starting point."
+        )
         third = "Next step: the suite maintainers and the infra team read the unrecognised evidence together."
     return [first, second, third]
 
@@ -172,30 +208,61 @@ def _blocked(report: Report) -> bool:
 
 
 def fix_priority(report: Report) -> list[dict]:
-    return [{"priority": i + 1, "fault": f.id, "what": f.title, "owner": f.owner, "fix": f.recommendation,
-             "verify": f"behave --tags=\"{f.verify_tags}\""} for i, f in enumerate(report.findings)]
+    return [
+        {
+            "priority": i + 1,
+            "fault": f.id,
+            "what": f.title,
+            "owner": f.owner,
+            "fix": f.recommendation,
+            "verify": f'behave --tags="{f.verify_tags}"',
+        }
+        for i, f in enumerate(report.findings)
+    ]
 
 
 def follow_up(report: Report) -> list[str]:
     if report.healthy:
-        return ["Re-run `make report` after every infrastructure change; `behave --tags=\"@smoke and @readonly\"` is "
-                "safe against production."]
-    plan = [f"After fixing {f.id}: `behave --tags=\"{f.verify_tags}\"`, then the full `make report`."
-            for f in report.findings if f.id != UNRECOGNISED]
+        return [
+            'Re-run `make report` after every infrastructure change; `behave --tags="@smoke and @readonly"` is '
+            "safe against production."
+        ]
+    plan = [
+        f'After fixing {f.id}: `behave --tags="{f.verify_tags}"`, then the full `make report`.'
+        for f in report.findings
+        if f.id != UNRECOGNISED
+    ]
     plan.append("When every finding is gone: `make report` against the target and confirm the report says healthy.")
     return plan
 
 
-def build(evidence: RunEvidence, diagnosis: Diagnosis, *, target: str, target_kind: str, run_id: str,
-          notes: list[str] | None = None, status: RunStatus | None = None) -> Report:
-    report = Report(target=redact(target), target_kind=target_kind, run_id=run_id,
-                    generated=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), scenarios=evidence.scenarios,
-                    diagnosis=diagnosis, evidence=evidence, notes=notes or [], status=status)
+def build(
+    evidence: RunEvidence,
+    diagnosis: Diagnosis,
+    *,
+    target: str,
+    target_kind: str,
+    run_id: str,
+    notes: list[str] | None = None,
+    status: RunStatus | None = None,
+) -> Report:
+    report = Report(
+        target=redact(target),
+        target_kind=target_kind,
+        run_id=run_id,
+        generated=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        scenarios=evidence.scenarios,
+        diagnosis=diagnosis,
+        evidence=evidence,
+        notes=notes or [],
+        status=status,
+    )
     report.components = assess_components(report)
     return report
 
 
 # ------------------------------------------------------------------ rendering
+
 
 def load_performance(reports_dir: Path) -> dict | None:
     """The latest ``make bench`` results (targets and plots), when there are any."""
@@ -208,15 +275,21 @@ def load_performance(reports_dir: Path) -> dict | None:
         return None
     if not all(isinstance(t, dict) and TARGET_FIELDS <= set(t) for t in data["targets"]):
         return None  # not written by this version of the bench
-    return {"measured_at": data.get("measured_at", "unknown time"), "targets": data["targets"],
-            "plots": [p for p in data.get("plots", []) if isinstance(p, str) and PLOT_PATH.fullmatch(p)]}
+    return {
+        "measured_at": data.get("measured_at", "unknown time"),
+        "targets": data["targets"],
+        "plots": [p for p in data.get("plots", []) if isinstance(p, str) and PLOT_PATH.fullmatch(p)],
+    }
 
 
 #: what each target in performance.json carries (see perf/targets.py Target.to_dict)
 TARGET_FIELDS = {"name", "met", "verdict", "measured_text", "rule_text"}
 PLOT_PATH = re.compile(r"performance/[\w.-]+\.png")
-PLOT_TITLES = {"latency.png": "Latency per operation", "throughput.png": "Throughput vs concurrency",
-               "resources.png": "Resource use over time"}
+PLOT_TITLES = {
+    "latency.png": "Latency per operation",
+    "throughput.png": "Throughput vs concurrency",
+    "resources.png": "Resource use over time",
+}
 
 
 def performance_lines(performance: dict | None) -> list[str]:
@@ -224,18 +297,23 @@ def performance_lines(performance: dict | None) -> list[str]:
         return []
     targets = performance["targets"]
     missed = [t for t in targets if not t.get("met")]
-    verdict = (f"all {len(targets)} targets met" if not missed else
-               f"**{len(missed)} of {len(targets)} targets not met**")
-    lines = ["## Performance", "",
-             f"From `make bench` at {performance['measured_at']}, on the embedded reference stack on this machine "
-             f"(not against the target above): {verdict}. Budgets live in `behave.ini` [behave.userdata].", "",
-             "| target | measured | budget | verdict |", "|---|---|---|---|"]
+    verdict = (
+        f"all {len(targets)} targets met" if not missed else f"**{len(missed)} of {len(targets)} targets not met**"
+    )
+    lines = [
+        "## Performance",
+        "",
+        f"From `make bench` at {performance['measured_at']}, on the embedded reference stack on this machine "
+        f"(not against the target above): {verdict}. Budgets live in `behave.ini` [behave.userdata].",
+        "",
+        "| target | measured | budget | verdict |",
+        "|---|---|---|---|",
+    ]
     for t in targets:
         verdict_cell = t["verdict"] if t.get("met") else f"**{t['verdict']}**"
         lines.append(f"| {t['name']} | {t['measured_text']} | {t['rule_text']} | {verdict_cell} |")
     links = [f"[{PLOT_TITLES.get(Path(p).name, Path(p).name)}]({p})" for p in performance["plots"]]
-    lines += ["", "Data: [performance.json](performance.json)" + (f"; plots: {', '.join(links)}" if links else ""),
-              ""]
+    lines += ["", "Data: [performance.json](performance.json)" + (f"; plots: {', '.join(links)}" if links else ""), ""]
     lines += [f"![{PLOT_TITLES.get(Path(p).name, Path(p).name)}]({p})" for p in performance["plots"]]
     return lines + [""]
 
@@ -252,17 +330,24 @@ def identity_lines(report: Report) -> list[str]:
         commit += f" (**expected {identity.expected_commit}**)"
     elif identity.commit_matches:
         commit += " (as expected)"
-    lines = ["| | |", "|---|---|",
-             f"| Target | `{report.target}` ({report.target_kind}) |",
-             f"| Deployed API | {identity.api_title or 'name not reported'}, version {version}, commit {commit}, "
-             f"build {identity.api_build or 'not reported'} |",
-             f"| MLflow server | {identity.mlflow_server_version or 'version not reported'} "
-             f"({identity.mlflow_generation}) |",
-             f"| Contract generation | {identity.generation_line()} |",
-             f"| Run | `{report.run_id}`, {report.generated} |", ""]
+    lines = [
+        "| | |",
+        "|---|---|",
+        f"| Target | `{report.target}` ({report.target_kind}) |",
+        f"| Deployed API | {identity.api_title or 'name not reported'}, version {version}, commit {commit}, "
+        f"build {identity.api_build or 'not reported'} |",
+        f"| MLflow server | {identity.mlflow_server_version or 'version not reported'} "
+        f"({identity.mlflow_generation}) |",
+        f"| Contract generation | {identity.generation_line()} |",
+        f"| Run | `{report.run_id}`, {report.generated} |",
+        "",
+    ]
     if identity.api_generation_evidence or identity.mlflow_generation_evidence:
-        lines.append("Generation evidence: " + "; ".join(identity.api_generation_evidence
-                                                         + identity.mlflow_generation_evidence) + ".")
+        lines.append(
+            "Generation evidence: "
+            + "; ".join(identity.api_generation_evidence + identity.mlflow_generation_evidence)
+            + "."
+        )
         lines.append("")
     return lines
 
@@ -273,11 +358,16 @@ def named(causes: list[str] | tuple[str, ...]) -> str:
 
 
 def _finding_lines(i: int, f: Finding) -> list[str]:
-    lines = [f"### {i}. {f.title}", "",
-             f"`{f.id}` - {f.kind}, severity {f.severity}, confidence {f.confidence} - component: "
-             f"**{', '.join(f.components) or 'unknown'}** - owner: **{f.owner}**", "",
-             f"- **Root cause:** {f.root_cause}", f"- **Recommendation:** {f.recommendation}",
-             f"- **A third-party developer sees:** {f.developer_sees}"]
+    lines = [
+        f"### {i}. {f.title}",
+        "",
+        f"`{f.id}` - {f.kind}, severity {f.severity}, confidence {f.confidence} - component: "
+        f"**{', '.join(f.components) or 'unknown'}** - owner: **{f.owner}**",
+        "",
+        f"- **Root cause:** {f.root_cause}",
+        f"- **Recommendation:** {f.recommendation}",
+        f"- **A third-party developer sees:** {f.developer_sees}",
+    ]
     if f.decisive:
         lines.append("- **Decided by:** " + "; ".join(f.decisive))
     if f.alternatives:
@@ -309,8 +399,10 @@ def to_markdown(report: Report, performance: dict | None = None) -> str:
         return redact("\n".join(lines) + "\n")
     lines += ["## Fix first", "", "| # | problem | owner | fix | verify with |", "|---|---|---|---|---|"]
     for row in fix_priority(report):
-        lines.append(f"| {row['priority']} | **{row['what']}** (`{row['fault']}`) | {row['owner']} | {row['fix']} | "
-                     f"`{row['verify']}` |")
+        lines.append(
+            f"| {row['priority']} | **{row['what']}** (`{row['fault']}`) | {row['owner']} | {row['fix']} | "
+            f"`{row['verify']}` |"
+        )
     lines += [""] + _component_table(report)
     lines += ["## Findings, most severe first", ""]
     for i, f in enumerate(report.findings, 1):
@@ -322,13 +414,19 @@ def to_markdown(report: Report, performance: dict | None = None) -> str:
     lines += ["## What a third-party developer sees", ""]
     lines += [f"- {f.developer_sees} ({f.id})" for f in report.findings] + [""]
     failing = [s for s in report.scenarios if s.status in ("failed", "broken")]
-    lines += ["## Scenarios that did not pass", "",
-              f"{counts.get('failed', 0)} failed (the registry answered, but not as the contract says) and "
-              f"{counts.get('broken', 0)} could not be exercised (a call got no usable answer).", ""]
+    lines += [
+        "## Scenarios that did not pass",
+        "",
+        f"{counts.get('failed', 0)} failed (the registry answered, but not as the contract says) and "
+        f"{counts.get('broken', 0)} could not be exercised (a call got no usable answer).",
+        "",
+    ]
     if failing:
         lines += ["| status | capability | scenario |", "|---|---|---|"]
-        lines += [f"| {'failed' if s.status == 'failed' else 'could not be exercised'} | {capability_of(s)} | "
-                  f"{s.name} |" for s in failing[:40]] + [""]
+        lines += [
+            f"| {'failed' if s.status == 'failed' else 'could not be exercised'} | {capability_of(s)} | {s.name} |"
+            for s in failing[:40]
+        ] + [""]
     if report.evidence.leftovers:
         lines += ["## Left in the registry", "", "Cleanup could not remove these (they carry the run's prefix):", ""]
         lines += [f"- {x}" for x in report.evidence.leftovers[:40]] + [""]
@@ -353,27 +451,36 @@ def compare_with_last(reports_dir: Path, history_key: str, findings: list) -> di
     except (OSError, ValueError):
         last = None
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "findings": current},
-                               indent=1))
+    path.write_text(
+        json.dumps({"at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "findings": current}, indent=1)
+    )
     if not isinstance(last, dict):
         return None
     before = last.get("findings") or {}
-    return {"since": last.get("at", "an earlier run"),
-            "new": [{"id": i, "title": t} for i, t in current.items() if i not in before],
-            "resolved": [{"id": i, "title": t} for i, t in before.items() if i not in current],
-            "persisting": [{"id": i, "title": t} for i, t in current.items() if i in before]}
+    return {
+        "since": last.get("at", "an earlier run"),
+        "new": [{"id": i, "title": t} for i, t in current.items() if i not in before],
+        "resolved": [{"id": i, "title": t} for i, t in before.items() if i not in current],
+        "persisting": [{"id": i, "title": t} for i, t in current.items() if i in before],
+    }
 
 
 def _change_lines(report: Report) -> list[str]:
     changes = report.changes
     if changes is None:
         return []
-    lines = ["## Changed since the last run", "",
-             f"Compared with the previous run of the same scenarios against this target ({changes['since']}).", ""]
+    lines = [
+        "## Changed since the last run",
+        "",
+        f"Compared with the previous run of the same scenarios against this target ({changes['since']}).",
+        "",
+    ]
     for title, key in (("New", "new"), ("Resolved", "resolved"), ("Persisting", "persisting")):
         items = changes[key]
-        lines.append(f"- **{title}** ({len(items)}): " + (", ".join(f"{x['title']} (`{x['id']}`)" for x in items)
-                                                           if items else "none"))
+        lines.append(
+            f"- **{title}** ({len(items)}): "
+            + (", ".join(f"{x['title']} (`{x['id']}`)" for x in items) if items else "none")
+        )
     return lines + [""]
 
 
@@ -386,22 +493,30 @@ def _drift_lines(report: Report) -> list[str]:
     drift = drift_of(report)
     if not drift:
         return []
-    lines = ["## Contract drift (the target's own description against the contract)", "",
-             f"Compared `/openapi.json` ({drift.get('served_title') or 'untitled'}) with "
-             "`contract/hokusai-registration.openapi.yaml`. Differences in a description are not failures: they "
-             "say where the documentation and the contract part ways.", ""]
-    for title, key in (("Added (the target describes them; the contract does not)", "added"),
-                       ("Removed (in the contract; the target does not describe them)", "removed"),
-                       ("Changed", "changed"),
-                       ("Described only by a catch-all route", "covered_by_catch_all")):
+    lines = [
+        "## Contract drift (the target's own description against the contract)",
+        "",
+        f"Compared `/openapi.json` ({drift.get('served_title') or 'untitled'}) with "
+        "`contract/hokusai-registration.openapi.yaml`. Differences in a description are not failures: they "
+        "say where the documentation and the contract part ways.",
+        "",
+    ]
+    for title, key in (
+        ("Added (the target describes them; the contract does not)", "added"),
+        ("Removed (in the contract; the target does not describe them)", "removed"),
+        ("Changed", "changed"),
+        ("Described only by a catch-all route", "covered_by_catch_all"),
+    ):
         items = drift.get(key) or []
         if items:
             lines += [f"**{title}: {len(items)}**", ""] + [f"- `{x}`" for x in items[:60]]
             lines += [f"- ... and {len(items) - 60} more"] if len(items) > 60 else []
             lines.append("")
     if not drift.get("auth_declared", True):
-        lines += ["The target's description declares no authentication at all: keys are enforced without being "
-                  "described.", ""]
+        lines += [
+            "The target's description declares no authentication at all: keys are enforced without being described.",
+            "",
+        ]
     if not any(drift.get(k) for k in ("added", "removed", "changed")):
         lines += ["No operation was added, removed or changed.", ""]
     return lines
@@ -417,10 +532,15 @@ def _gap_lines(report: Report) -> list[str]:
     missing = [g for g in identity.gaps if g.status == "missing"]
     if not missing:  # nothing an upgrade would bring: the section would only restate the contract
         return []
-    lines = ["## Upgrade gaps: what the later contract adds", "",
-             f"The target follows {identity.generation_line()}. These are not defects of that generation; they are "
-             f"what an upgrade brings" + (f" ({len(missing)} missing)." if missing else "."), "",
-             "| the later contract | on this target | evidence |", "|---|---|---|"]
+    lines = [
+        "## Upgrade gaps: what the later contract adds",
+        "",
+        f"The target follows {identity.generation_line()}. These are not defects of that generation; they are "
+        f"what an upgrade brings" + (f" ({len(missing)} missing)." if missing else "."),
+        "",
+        "| the later contract | on this target | evidence |",
+        "|---|---|---|",
+    ]
     for gap in identity.gaps:
         lines.append(f"| {gap.item} | {gap.status} | {gap.evidence[:160] if gap.evidence else ''} |")
     return lines + [""]
@@ -428,8 +548,13 @@ def _gap_lines(report: Report) -> list[str]:
 
 def _component_table(report: Report) -> list[str]:
     lines = ["## Components", "", "| component | state | evidence |", "|---|---|---|"]
-    marks = {"working": "working", "failing": "**FAILING**", "affected": "affected", "not checked": "not checked",
-             "reported healthy": "reported healthy (not tested)"}
+    marks = {
+        "working": "working",
+        "failing": "**FAILING**",
+        "affected": "affected",
+        "not checked": "not checked",
+        "reported healthy": "reported healthy (not tested)",
+    }
     for name, row in report.components.items():
         lines.append(f"| {name} | {marks[row['state']]} | {row['evidence']} |")
     return lines + [""]
@@ -448,32 +573,57 @@ def render_html(report: Report, performance: dict | None, reports_dir: Path) -> 
     for relative in (performance or {}).get("plots", []):
         path = reports_dir / relative
         if path.is_file():
-            plots.append({"title": PLOT_TITLES.get(path.name, path.name),
-                          "data": "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()})
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
+            plots.append(
+                {
+                    "title": PLOT_TITLES.get(path.name, path.name),
+                    "data": "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode(),
+                }
+            )
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+    )
     env.filters["named"] = named
     status = report.status
-    verdict_class = {"works": "works", "works, with findings": "findings"}.get(status.verdict, status.verdict) \
-        if status is not None else "works"
+    verdict_class = (
+        {"works": "works", "works, with findings": "findings"}.get(status.verdict, status.verdict)
+        if status is not None
+        else "works"
+    )
     html = env.get_template("report.html.j2").render(
-        run_id=report.run_id, generated=report.generated, status=status, verdict_class=verdict_class,
-        identity=report.diagnosis.identity, findings=report.findings, components=report.components,
-        ruled_out=report.diagnosis.ruled_out, performance=performance, plots=plots,
+        run_id=report.run_id,
+        generated=report.generated,
+        status=status,
+        verdict_class=verdict_class,
+        identity=report.diagnosis.identity,
+        findings=report.findings,
+        components=report.components,
+        ruled_out=report.diagnosis.ruled_out,
+        performance=performance,
+        plots=plots,
         missed=[t for t in (performance or {}).get("targets", []) if not t.get("met")],
-        leftovers=report.evidence.leftovers, follow_up=follow_up(report), notes=report.notes, terms=TERMS,
-        drift=drift_of(report), changes=report.changes,
-        tags=TAGS, first_action=first_action)
+        leftovers=report.evidence.leftovers,
+        follow_up=follow_up(report),
+        notes=report.notes,
+        terms=TERMS,
+        drift=drift_of(report),
+        changes=report.changes,
+        tags=TAGS,
+        first_action=first_action,
+    )
     return redact(html)
-
 
 
 def write(report: Report, reports_dir: Path) -> dict[str, Path]:
     reports_dir.mkdir(parents=True, exist_ok=True)
     performance = load_performance(reports_dir)
     markdown_text = to_markdown(report, performance)
-    paths = {"md": reports_dir / "infrastructure-report.md", "json": reports_dir / "infrastructure-report.json",
-             "html": reports_dir / "infrastructure-report.html"}
+    paths = {
+        "md": reports_dir / "infrastructure-report.md",
+        "json": reports_dir / "infrastructure-report.json",
+        "html": reports_dir / "infrastructure-report.html",
+    }
     paths["md"].write_text(markdown_text)
     paths["json"].write_text(redact(json.dumps({**report.to_dict(), "performance": performance}, indent=2)))
     paths["html"].write_text(render_html(report, performance, reports_dir))

@@ -11,6 +11,7 @@ description, and the auth service asked directly when its URL is known.
 It makes no write call, every probe has a timeout, the whole sweep has a time
 budget, and probes whose component is already pinned as down are not sent.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ from typing import Any
 
 from ..client import HokusaiClient
 from ..errors import InfrastructureError
-from ..evidence import Exchange, EvidenceLog, recording
+from ..evidence import EvidenceLog, Exchange, recording
 from ..mlflow_paths import SEARCH_EXPERIMENTS, mlflow_path
 
 #: total time the sweep may take; probes after that are recorded as not attempted
@@ -50,10 +51,10 @@ def probe_plan(prefix: str) -> list[ProbeSpec]:
         ProbeSpec("read_with_key", f"/api/mlflow{search}", True),
         ProbeSpec("mount_without_key", f"/mlflow{search}", False),
         ProbeSpec("mlflow_mount", f"/mlflow{search}", True),
-        ProbeSpec("ajax_without_key", "/api/mlflow" + mlflow_path("experiments/search", ajax=True) + f"?{ONE}",
-                  False),
-        ProbeSpec("ajax_mount_without_key", "/mlflow" + mlflow_path("experiments/search", ajax=True) + f"?{ONE}",
-                  False),
+        ProbeSpec("ajax_without_key", "/api/mlflow" + mlflow_path("experiments/search", ajax=True) + f"?{ONE}", False),
+        ProbeSpec(
+            "ajax_mount_without_key", "/mlflow" + mlflow_path("experiments/search", ajax=True) + f"?{ONE}", False
+        ),
         ProbeSpec("ui_without_key", "/mlflow/", False),
         ProbeSpec("registry_read", "/api/mlflow" + mlflow_path("registered-models/search") + f"?{ONE}", True),
         ProbeSpec("artifact_list", f"/api/mlflow/api/2.0/mlflow-artifacts/artifacts?path={prefix}", True),
@@ -83,18 +84,35 @@ def _identity_from(name: str, body: bytes) -> dict[str, Any]:
     if name == "openapi":
         info = data.get("info") if isinstance(data.get("info"), dict) else {}
         paths = data.get("paths") if isinstance(data.get("paths"), dict) else {}
-        return {"openapi": {"title": info.get("title"), "version": info.get("version"),
-                            "paths": sorted(str(p) for p in paths)[:400]}}
+        return {
+            "openapi": {
+                "title": info.get("title"),
+                "version": info.get("version"),
+                "paths": sorted(str(p) for p in paths)[:400],
+            }
+        }
     if name.startswith("version"):
-        return {"version_document": {k: data[k] for k in ("version", "git_commit", "commit", "build_date", "build",
-                                                          "api_version", "profile") if k in data}}
+        return {
+            "version_document": {
+                k: data[k]
+                for k in ("version", "git_commit", "commit", "build_date", "build", "api_version", "profile")
+                if k in data
+            }
+        }
     if name == "health":
         return {"health_document": {k: data[k] for k in ("status", "version", "services") if k in data}}
     return {}
 
 
-def run_sweep(base_url: str, key: str | None, *, prefix: str, auth_url: str | None = None,
-              timeout: float = 5.0, budget: float = SWEEP_BUDGET_SECONDS) -> tuple[dict[str, Exchange], dict]:
+def run_sweep(
+    base_url: str,
+    key: str | None,
+    *,
+    prefix: str,
+    auth_url: str | None = None,
+    timeout: float = 5.0,
+    budget: float = SWEEP_BUDGET_SECONDS,
+) -> tuple[dict[str, Exchange], dict]:
     """Probe the target; returns the probes by name and what the target says about itself."""
     client = HokusaiClient(base_url, connect_timeout=min(3.0, timeout), read_timeout=timeout)
     probes: dict[str, Exchange] = {}
@@ -102,9 +120,16 @@ def run_sweep(base_url: str, key: str | None, *, prefix: str, auth_url: str | No
     deadline = time.monotonic() + budget
     plan = probe_plan(prefix)
     if auth_url and key:
-        plan.append(ProbeSpec("auth_direct", "/api/v1/keys/validate", True, method="POST",
-                              json_body={"service_id": "platform", "client_ip": "127.0.0.1"},
-                              base=auth_url.rstrip("/")))
+        plan.append(
+            ProbeSpec(
+                "auth_direct",
+                "/api/v1/keys/validate",
+                True,
+                method="POST",
+                json_body={"service_id": "platform", "client_ip": "127.0.0.1"},
+                base=auth_url.rstrip("/"),
+            )
+        )
 
     def probe(spec: ProbeSpec, name: str | None = None) -> Exchange | None:
         name = name or spec.name
@@ -115,13 +140,19 @@ def run_sweep(base_url: str, key: str | None, *, prefix: str, auth_url: str | No
         url = (spec.base or client.base_url) + spec.path
         with recording(log):
             if time.monotonic() > deadline:
-                exchange = log.add(Exchange(method=spec.method, url=url, status=None, keyed=spec.keyed,
-                                            error="not attempted: the sweep's time budget was used up",
-                                            error_kind="not-attempted"))
+                exchange = log.add(
+                    Exchange(
+                        method=spec.method,
+                        url=url,
+                        status=None,
+                        keyed=spec.keyed,
+                        error="not attempted: the sweep's time budget was used up",
+                        error_kind="not-attempted",
+                    )
+                )
             else:
                 try:
-                    reply = client.request(spec.method, url, key=key if spec.keyed else None,
-                                           json_body=spec.json_body)
+                    reply = client.request(spec.method, url, key=key if spec.keyed else None, json_body=spec.json_body)
                     identity.update(_identity_from(name, reply.body))
                 except InfrastructureError:
                     pass

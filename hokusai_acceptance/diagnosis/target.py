@@ -8,6 +8,7 @@ when degraded, no scope checks, no /health/alb) and the **later API** (open prob
 server is 2.x (the 2025 deployment) or 3.x. What the later contract adds and the target
 lacks is listed as *upgrade gaps*, apart from defects.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,7 @@ _MLFLOW_VERSION = re.compile(r"^\s*(\d+\.\d+(?:\.\d+)?\S*)\s*$")
 @dataclass
 class Gap:
     item: str
-    status: str          # missing | present | not observed
+    status: str  # missing | present | not observed
     evidence: str = ""
 
 
@@ -33,9 +34,9 @@ class TargetIdentity:
     api_commit: str | None = None
     api_build: str | None = None
     mlflow_server_version: str | None = None
-    api_generation: str = "unknown"          # 2025 | later | unknown
+    api_generation: str = "unknown"  # 2025 | later | unknown
     api_generation_evidence: list[str] = field(default_factory=list)
-    mlflow_generation: str = "unknown"       # 2.x | 3.x | unknown
+    mlflow_generation: str = "unknown"  # 2.x | 3.x | unknown
     mlflow_generation_evidence: list[str] = field(default_factory=list)
     expected_version: str | None = None
     expected_commit: str | None = None
@@ -53,9 +54,11 @@ class TargetIdentity:
 
     def generation_line(self) -> str:
         api = {"2025": "the 2025 API contract", "later": "the later API contract"}.get(
-            self.api_generation, "an API contract generation the evidence does not settle")
+            self.api_generation, "an API contract generation the evidence does not settle"
+        )
         mlflow = {"2.x": "an MLflow 2.x server", "3.x": "an MLflow 3.x server"}.get(
-            self.mlflow_generation, "an MLflow server of unknown generation")
+            self.mlflow_generation, "an MLflow server of unknown generation"
+        )
         return f"{api}, {mlflow}"
 
     def to_dict(self) -> dict:
@@ -101,8 +104,10 @@ def _api_generation(evidence: RunEvidence) -> tuple[str, list[str]]:
     openapi = evidence.identity.get("openapi") or {}
     if isinstance(openapi, dict) and openapi.get("paths"):
         (new if "/health/alb" in openapi["paths"] else old).append(
-            "the OpenAPI description " + ("lists" if "/health/alb" in openapi["paths"] else "does not list")
-            + " /health/alb")
+            "the OpenAPI description "
+            + ("lists" if "/health/alb" in openapi["paths"] else "does not list")
+            + " /health/alb"
+        )
     for name in ("ready", "version", "api_health_mlflow"):
         probe = probes.get(name)
         if probe is not None and probe.status == 401:
@@ -120,8 +125,12 @@ def _api_generation(evidence: RunEvidence) -> tuple[str, list[str]]:
                 new.append(f"'{wording}' is answered {e.status} with Retry-After")
         if e.status == 403 and "required_scope" in e.body_prefix:
             new.append("writes without write scope are refused 403")
-        if e.actor == "read-only" and e.method in ("POST", "PUT", "PATCH", "DELETE") and 200 <= e.status < 300 \
-                and "/search" not in e.route:
+        if (
+            e.actor == "read-only"
+            and e.method in ("POST", "PUT", "PATCH", "DELETE")
+            and 200 <= e.status < 300
+            and "/search" not in e.route
+        ):
             old.append("a read-only key's write is accepted")
     old, new = sorted(set(old)), sorted(set(new))
     if len(old) > len(new):
@@ -167,13 +176,23 @@ def _gaps(evidence: RunEvidence, mlflow_generation: str) -> list[Gap]:
     else:
         gaps.append(Gap("/health answers 503 when unhealthy", "not observed", "the target was healthy"))
     alb = evidence.probes.get("health_alb")
-    gaps.append(Gap("a dependency-free /health/alb probe", "present" if alb is not None and alb.status == 200 else
-                    ("missing" if alb is not None and alb.status is not None else "not observed"),
-                    alb.summary() if alb is not None else ""))
+    gaps.append(
+        Gap(
+            "a dependency-free /health/alb probe",
+            "present"
+            if alb is not None and alb.status == 200
+            else ("missing" if alb is not None and alb.status is not None else "not observed"),
+            alb.summary() if alb is not None else "",
+        )
+    )
     probes = facts["probes_need_key"]
-    gaps.append(Gap("monitoring probes answer without a key",
-                    "missing" if probes.holds else ("present" if probes.holds is False else "not observed"),
-                    line("probes_need_key") if probes.holds else ""))
+    gaps.append(
+        Gap(
+            "monitoring probes answer without a key",
+            "missing" if probes.holds else ("present" if probes.holds is False else "not observed"),
+            line("probes_need_key") if probes.holds else "",
+        )
+    )
     auth = [e for e in evidence.all_exchanges() if e.keyed and detail(e).startswith("Authentication service")]
     status = "not observed"
     shown = ""
@@ -197,20 +216,30 @@ def _gaps(evidence: RunEvidence, mlflow_generation: str) -> list[Gap]:
         gaps.append(Gap("writes need write scope (403 otherwise)", "present", refused[0].summary()))
     else:
         gaps.append(Gap("writes need write scope (403 otherwise)", "not observed", "no read-only key was used"))
-    gaps.append(Gap("an MLflow 3.x server (what today's MLflow clients expect)",
-                    {"2.x": "missing", "3.x": "present"}.get(mlflow_generation, "not observed")))
+    gaps.append(
+        Gap(
+            "an MLflow 3.x server (what today's MLflow clients expect)",
+            {"2.x": "missing", "3.x": "present"}.get(mlflow_generation, "not observed"),
+        )
+    )
     return gaps
 
 
 def identify(evidence: RunEvidence) -> TargetIdentity:
     docs = _version_documents(evidence)
-    identity = TargetIdentity(api_title=_first(docs, "title", "service"), api_version=_first(docs, "version"),
-                              api_commit=_first(docs, "git_commit", "commit", "git_sha"),
-                              api_build=_first(docs, "build_date", "build", "build_id"))
+    identity = TargetIdentity(
+        api_title=_first(docs, "title", "service"),
+        api_version=_first(docs, "version"),
+        api_commit=_first(docs, "git_commit", "commit", "git_sha"),
+        api_build=_first(docs, "build_date", "build", "build_id"),
+    )
     identity.api_generation, identity.api_generation_evidence = _api_generation(evidence)
     version, generation, why = _mlflow_generation(evidence)
-    identity.mlflow_server_version, identity.mlflow_generation, identity.mlflow_generation_evidence = \
-        version, generation, why
+    identity.mlflow_server_version, identity.mlflow_generation, identity.mlflow_generation_evidence = (
+        version,
+        generation,
+        why,
+    )
     identity.expected_version = evidence.client.get("expected_version") or None
     identity.expected_commit = evidence.client.get("expected_commit") or None
     if identity.expected_version:

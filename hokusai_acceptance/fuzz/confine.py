@@ -8,6 +8,7 @@ land under that run. A read is sent as generated: reading cannot harm a registry
 
 Pure functions over plain values, so the rules are tested without a server.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,10 +25,10 @@ MAX_NAME = 200
 class Scope:
     """What this run's generated writes may touch."""
 
-    prefix: str                      # e.g. hk-accept-<run id>-fz
-    experiment_id: str               # the run's scratch experiment
-    run_id: str                      # a run in it
-    experiments: set[str] = field(default_factory=set)   # ids created by generated writes
+    prefix: str  # e.g. hk-accept-<run id>-fz
+    experiment_id: str  # the run's scratch experiment
+    run_id: str  # a run in it
+    experiments: set[str] = field(default_factory=set)  # ids created by generated writes
     runs: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 

@@ -6,6 +6,7 @@ through the Hokusai API and the API's own probes. It is what the generated reque
 operations added, removed or changed, and their auth requirements. That comparison is *drift*,
 stated in the reports, never a failure: a description is documentation, not behaviour.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,9 +50,9 @@ def validate(document: dict, what: str = "the contract document") -> None:
 
 @dataclass(frozen=True)
 class Operation:
-    method: str            # upper case
+    method: str  # upper case
     path: str
-    auth: str              # NO_AUTH | OPTIONAL_AUTH | KEY_REQUIRED | NOT_DECLARED
+    auth: str  # NO_AUTH | OPTIONAL_AUTH | KEY_REQUIRED | NOT_DECLARED
     statuses: frozenset[str] = frozenset()
     required_parameters: frozenset[str] = frozenset()
 
@@ -81,11 +82,18 @@ def operations(document: dict) -> dict[tuple[str, str], Operation]:
             if not isinstance(operation, dict):
                 continue
             parameters = shared + [p for p in operation.get("parameters") or [] if isinstance(p, dict)]
-            required = frozenset(f"{p.get('in')}:{p.get('name')}" for p in parameters
-                                 if p.get("required") and p.get("in") in ("query", "path"))
+            required = frozenset(
+                f"{p.get('in')}:{p.get('name')}"
+                for p in parameters
+                if p.get("required") and p.get("in") in ("query", "path")
+            )
             found[(method.upper(), path)] = Operation(
-                method.upper(), path, _auth(document, operation),
-                frozenset(str(s) for s in (operation.get("responses") or {})), required)
+                method.upper(),
+                path,
+                _auth(document, operation),
+                frozenset(str(s) for s in (operation.get("responses") or {})),
+                required,
+            )
     return found
 
 
@@ -111,34 +119,43 @@ class Drift:
     """How a target's own description differs from the contract (documentation, not behaviour)."""
 
     served_title: str = ""
-    added: list[str] = field(default_factory=list)       # the target describes it; the contract does not
-    removed: list[str] = field(default_factory=list)     # the contract has it; the target does not describe it
-    changed: list[str] = field(default_factory=list)     # both describe it, differently (auth, statuses, parameters)
-    covered: list[str] = field(default_factory=list)     # contract operations the target describes only as a catch-all
-    auth_declared: bool = True                           # whether the served description declares any auth at all
-    invalid: str = ""                                    # why the served description is not valid OpenAPI, if so
+    added: list[str] = field(default_factory=list)  # the target describes it; the contract does not
+    removed: list[str] = field(default_factory=list)  # the contract has it; the target does not describe it
+    changed: list[str] = field(default_factory=list)  # both describe it, differently (auth, statuses, parameters)
+    covered: list[str] = field(default_factory=list)  # contract operations the target describes only as a catch-all
+    auth_declared: bool = True  # whether the served description declares any auth at all
+    invalid: str = ""  # why the served description is not valid OpenAPI, if so
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.removed or self.changed)
 
     def to_dict(self) -> dict:
-        return {"served_title": self.served_title, "added": self.added, "removed": self.removed,
-                "changed": self.changed, "covered_by_catch_all": self.covered, "auth_declared": self.auth_declared,
-                "invalid": self.invalid}
+        return {
+            "served_title": self.served_title,
+            "added": self.added,
+            "removed": self.removed,
+            "changed": self.changed,
+            "covered_by_catch_all": self.covered,
+            "auth_declared": self.auth_declared,
+            "invalid": self.invalid,
+        }
 
     def lines(self) -> list[str]:
         out = []
-        for title, items in (("added (described by the target, not in the contract)", self.added),
-                             ("removed (in the contract, not described by the target)", self.removed),
-                             ("changed", self.changed),
-                             ("described only as a catch-all route", self.covered)):
+        for title, items in (
+            ("added (described by the target, not in the contract)", self.added),
+            ("removed (in the contract, not described by the target)", self.removed),
+            ("changed", self.changed),
+            ("described only as a catch-all route", self.covered),
+        ):
             if items:
                 out.append(f"{title}: {len(items)}")
                 out += [f"  - {item}" for item in items]
         if not self.auth_declared:
-            out.append("the target's description declares no authentication at all (it is enforced without "
-                       "being described)")
+            out.append(
+                "the target's description declares no authentication at all (it is enforced without being described)"
+            )
         if self.invalid:
             out.append(f"the target's description is not valid OpenAPI: {self.invalid}")
         return out or ["no differences"]
@@ -174,9 +191,11 @@ def drift(contract: dict, served: dict) -> Drift:
         if auth_declared and served_auth != op.auth:
             differences.append(f"auth: the contract says {op.auth}, the target's description says {served_auth}")
         if served_op.required_parameters != op.required_parameters:
-            differences.append("required parameters: the contract says "
-                               f"{', '.join(sorted(op.required_parameters)) or 'none'}, the target's description says "
-                               f"{', '.join(sorted(served_op.required_parameters)) or 'none'}")
+            differences.append(
+                "required parameters: the contract says "
+                f"{', '.join(sorted(op.required_parameters)) or 'none'}, the target's description says "
+                f"{', '.join(sorted(served_op.required_parameters)) or 'none'}"
+            )
         only_ours = sorted(op.statuses - served_op.statuses - {"default"})
         if only_ours and "default" not in served_op.statuses:
             differences.append(f"answers the target does not describe: {', '.join(only_ours)}")

@@ -5,6 +5,7 @@ the write to this run's names and ids (:mod:`.confine`). After each call: what a
 created is remembered (so later writes may use it) and appended to a file the suite reads for the
 cleanup. The run's settings come from the environment the suite starts ``st`` with.
 """
+
 from __future__ import annotations
 
 import base64
@@ -23,8 +24,11 @@ CREATED = os.environ.get("HOKUSAI_FUZZ_CREATED", "")
 READ_BACK = os.environ.get("HOKUSAI_FUZZ_READ_BACK", "")
 BASE = os.environ.get("HOKUSAI_FUZZ_BASE", "").rstrip("/")
 #: how each kind of created thing is read back through the registry, and the parameter naming it
-READS = {"experiment": ("experiments/get", "experiment_id"), "run": ("runs/get", "run_id"),
-         "model": ("registered-models/get", "name")}
+READS = {
+    "experiment": ("experiments/get", "experiment_id"),
+    "run": ("runs/get", "run_id"),
+    "model": ("registered-models/get", "name"),
+}
 _file_lock = threading.Lock()
 _session = requests.Session()
 
@@ -52,8 +56,12 @@ def after_call(context, case, response):
         answer = response.json()
     except ValueError:  # not JSON: it created nothing we can name
         return
-    if case.path.endswith("/registered-models/delete") and response.status_code == 200 \
-            and isinstance(case.body, dict) and isinstance(case.body.get("name"), str):
+    if (
+        case.path.endswith("/registered-models/delete")
+        and response.status_code == 200
+        and isinstance(case.body, dict)
+        and isinstance(case.body.get("name"), str)
+    ):
         read_back(case, "model", case.body["name"], expect_gone=True)
     made = created(case.path, response.status_code, answer)
     if made is None:
@@ -95,12 +103,25 @@ def read_back(case, kind: str, value: str, *, expect_gone: bool) -> None:
             problem = None if status == 200 else f"created, but not readable (HTTP {status})"
     if problem is None:
         return
-    record = {"operation": f"{case.method.upper()} {case.operation.path}", "problem": f"{kind} {value}: {problem}",
-              "interaction": {"timestamp": 0.0, "request": {
-                  "method": "GET", "uri": reply.url if status is not None else url,
-                  "headers": {"Authorization": [headers["Authorization"]]}},
-                  "response": None if status is None else {
-                      "status_code": status, "headers": {k: [v] for k, v in reply_headers.items()},
-                      "content": {"$base64": base64.b64encode(content[:2000]).decode()}, "elapsed": elapsed}}}
+    record = {
+        "operation": f"{case.method.upper()} {case.operation.path}",
+        "problem": f"{kind} {value}: {problem}",
+        "interaction": {
+            "timestamp": 0.0,
+            "request": {
+                "method": "GET",
+                "uri": reply.url if status is not None else url,
+                "headers": {"Authorization": [headers["Authorization"]]},
+            },
+            "response": None
+            if status is None
+            else {
+                "status_code": status,
+                "headers": {k: [v] for k, v in reply_headers.items()},
+                "content": {"$base64": base64.b64encode(content[:2000]).decode()},
+                "elapsed": elapsed,
+            },
+        },
+    }
     with _file_lock, open(READ_BACK, "a", encoding="utf-8") as out:
         out.write(json.dumps(record) + "\n")

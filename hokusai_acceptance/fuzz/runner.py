@@ -9,6 +9,7 @@ stream back: every failed check becomes a :class:`Defect` carrying the exchange 
 evidence records any other call, so the diagnosis tells an MLflow failure from the gateway's and
 from the load balancer's by the same rules.
 """
+
 from __future__ import annotations
 
 import base64
@@ -43,8 +44,17 @@ CHECKS = SERVER_ERRORS + CONFORMANCE + tuple(c for c in READ_BACK if c != "read_
 HTTP_METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "TRACE", "QUERY")
 #: where the generated run's results sit in the Allure report: beside the @fuzz feature's own scenarios
 EPIC, FEATURE = "Requests nobody wrote down", "Generated requests, one result per operation (Schemathesis)"
-PROBE_PATHS = ("/health", "/health/alb", "/health/mlflow", "/api/health/mlflow", "/", "/ready", "/live",
-               "/version", "/metrics")
+PROBE_PATHS = (
+    "/health",
+    "/health/alb",
+    "/health/mlflow",
+    "/api/health/mlflow",
+    "/",
+    "/ready",
+    "/live",
+    "/version",
+    "/metrics",
+)
 
 
 class FuzzRunFailed(InfrastructureError):
@@ -62,13 +72,14 @@ class FuzzOptions:
     max_seconds: int = 60
     seed: int | None = None
     request_timeout: float = 10.0
-    rate_limit: str | None = None        # e.g. "20/s" against a remote target
-    scope: Scope | None = None           # what generated writes may touch (needed when writes is on)
+    rate_limit: str | None = None  # e.g. "20/s" against a remote target
+    scope: Scope | None = None  # what generated writes may touch (needed when writes is on)
 
     def __post_init__(self) -> None:
         if self.writes and self.scope is None:
-            raise ConfigError("a generated run that writes needs a scope (the run's prefix, scratch experiment "
-                              "and run)")
+            raise ConfigError(
+                "a generated run that writes needs a scope (the run's prefix, scratch experiment and run)"
+            )
 
 
 @dataclass
@@ -127,13 +138,16 @@ class FuzzRun:
     allure_results: int = 0
 
     def found(self, checks: tuple[str, ...], own_endpoints: bool | None = None) -> list[Defect]:
-        return [d for d in self.defects if d.check in checks
-                and (own_endpoints is None or d.own_endpoint == own_endpoints)]
+        return [
+            d for d in self.defects if d.check in checks and (own_endpoints is None or d.own_endpoint == own_endpoints)
+        ]
 
     def describe(self) -> str:
         mode = "reads and writes" if self.writes else "reads only"
-        return (f"{self.cases} generated requests to {self.operations} operations ({mode}) in {self.seconds:.0f} s, "
-                f"seed {self.seed}, stopped by {self.stop_reason}; {len(self.defects)} kinds of failure")
+        return (
+            f"{self.cases} generated requests to {self.operations} operations ({mode}) in {self.seconds:.0f} s, "
+            f"seed {self.seed}, stopped by {self.stop_reason}; {len(self.defects)} kinds of failure"
+        )
 
 
 def _config(directory: Path, writes: bool) -> Path:
@@ -141,11 +155,13 @@ def _config(directory: Path, writes: bool) -> Path:
     # Schemathesis's own masking hides every value whose name looks sensitive (a page token, a mutated
     # Authorization header), which makes failures impossible to reproduce. It is turned off; the suite's
     # redaction masks the run's key in everything the run leaves behind (:func:`tidy_allure`, the evidence).
-    text = ("# written by the suite for one generated-request run\n"
-            "[output.sanitization]\n"
-            "enabled = false\n"
-            "[auth.openapi.bearer]\n"
-            'bearer = "${HOKUSAI_FUZZ_KEY}"\n')
+    text = (
+        "# written by the suite for one generated-request run\n"
+        "[output.sanitization]\n"
+        "enabled = false\n"
+        "[auth.openapi.bearer]\n"
+        'bearer = "${HOKUSAI_FUZZ_KEY}"\n'
+    )
     if not writes:
         # The coverage phase also sends each path the methods it does not declare (DELETE, POST, PUT ... to a
         # GET route) to see them refused. In a read-only run those would be writes: the hooks refuse to send
@@ -159,11 +175,34 @@ def command(options: FuzzOptions, config: Path, allure_dir: Path, events: Path) 
     st = Path(sys.executable).with_name("st")
     # no "examples" phase: the document has no examples, and that phase would report every operation as broken
     phases = "coverage,fuzzing,stateful" if options.writes else "coverage,fuzzing"
-    cmd = [str(st), "--no-color", "--config-file", str(config), "run", str(CONTRACT), "--url", options.base_url,
-           "--max-examples", str(options.max_examples),
-           "--phases", phases, "--checks", ",".join(CHECKS), "--request-timeout", str(options.request_timeout),
-           "--report", "allure,ndjson", "--report-allure-path", str(allure_dir), "--report-ndjson-path", str(events),
-           "--suppress-health-check", "all", "--warnings", "off"]
+    cmd = [
+        str(st),
+        "--no-color",
+        "--config-file",
+        str(config),
+        "run",
+        str(CONTRACT),
+        "--url",
+        options.base_url,
+        "--max-examples",
+        str(options.max_examples),
+        "--phases",
+        phases,
+        "--checks",
+        ",".join(CHECKS),
+        "--request-timeout",
+        str(options.request_timeout),
+        "--report",
+        "allure,ndjson",
+        "--report-allure-path",
+        str(allure_dir),
+        "--report-ndjson-path",
+        str(events),
+        "--suppress-health-check",
+        "all",
+        "--warnings",
+        "off",
+    ]
     if not options.writes:
         cmd += ["--include-method", "GET"]
     if options.seed is not None:
@@ -182,17 +221,33 @@ def run(options: FuzzOptions, allure_dir: Path, on_created: Callable[[list[dict]
     work = Path(tempfile.mkdtemp(prefix="hokusai-fuzz-"))
     try:
         events, created_file, read_back_file = work / "events.ndjson", work / "created.jsonl", work / "read-back.jsonl"
-        env = {**os.environ, "HOKUSAI_FUZZ_KEY": options.key or "", "SCHEMATHESIS_HOOKS": "hokusai_acceptance.fuzz.hooks",
-               "HOKUSAI_FUZZ_WRITES": "1" if options.writes else "0", "HOKUSAI_FUZZ_CREATED": str(created_file),
-               "HOKUSAI_FUZZ_READ_BACK": str(read_back_file), "HOKUSAI_FUZZ_BASE": options.base_url,
-               "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "SCHEMATHESIS_TELEMETRY": "false",
-               "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {
+            **os.environ,
+            "HOKUSAI_FUZZ_KEY": options.key or "",
+            "SCHEMATHESIS_HOOKS": "hokusai_acceptance.fuzz.hooks",
+            "HOKUSAI_FUZZ_WRITES": "1" if options.writes else "0",
+            "HOKUSAI_FUZZ_CREATED": str(created_file),
+            "HOKUSAI_FUZZ_READ_BACK": str(read_back_file),
+            "HOKUSAI_FUZZ_BASE": options.base_url,
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "DO_NOT_TRACK": "true",
+            "SCHEMATHESIS_TELEMETRY": "false",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
         if options.scope is not None:
             env["HOKUSAI_FUZZ_SCOPE"] = options.scope.to_json()
         cmd = command(options, _config(work, options.writes), allure_dir, events)
         started = time.monotonic()
-        process = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   start_new_session=True, text=True, errors="replace")
+        process = subprocess.Popen(
+            cmd,
+            cwd=work,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            text=True,
+            errors="replace",
+        )
         output, stopped = _wait(process, options.max_seconds)
         seconds = time.monotonic() - started
         if (process.returncode not in (0, 1) and not stopped) or not events.is_file():
@@ -243,8 +298,10 @@ def _wait(process: subprocess.Popen, limit: float) -> tuple[str, bool]:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
-        raise FuzzRunFailed(f"the generated-request run was stopped at its limit of {limit:.0f} s and did not "
-                            f"finish writing its report within {GRACE_SECONDS} s") from None
+        raise FuzzRunFailed(
+            f"the generated-request run was stopped at its limit of {limit:.0f} s and did not "
+            f"finish writing its report within {GRACE_SECONDS} s"
+        ) from None
 
 
 def _decoded(content: dict | None) -> str:
@@ -273,32 +330,52 @@ def exchange_of(interaction: dict) -> Exchange:
     """A Schemathesis interaction as the suite's evidence records any exchange."""
     request, response = interaction.get("request") or {}, interaction.get("response") or None
     request_headers = {k: _first(v) for k, v in (request.get("headers") or {}).items()}
-    keyed = any(k.lower() in ("authorization", "x-api-key") for k in request_headers) \
-        or "api_key=" in (urlsplit(request.get("uri", "")).query or "")
+    keyed = any(k.lower() in ("authorization", "x-api-key") for k in request_headers) or "api_key=" in (
+        urlsplit(request.get("uri", "")).query or ""
+    )
     # a generated credential header is kept as sent (it is made up); the run's own key is masked wherever it is
-    kept = {k: redact(v) for k, v in request_headers.items() if k.lower() not in ("content-length", "user-agent",
-                                                                                     "accept", "accept-encoding",
-                                                                                     "connection",
-                                                                                     "x-schemathesis-testcaseid")}
+    kept = {
+        k: redact(v)
+        for k, v in request_headers.items()
+        if k.lower()
+        not in ("content-length", "user-agent", "accept", "accept-encoding", "connection", "x-schemathesis-testcaseid")
+    }
     body = _decoded(request.get("body"))
     if response is None:
-        return Exchange(method=request.get("method", "?"), url=redact(request.get("uri", "")), status=None,
-                        request_headers=kept, request_body_prefix=redact(body[:300]), error="no answer",
-                        error_kind="other", actor=GENERATED_REQUEST, keyed=keyed,
-                        started_at=float(interaction.get("timestamp") or 0.0))
+        return Exchange(
+            method=request.get("method", "?"),
+            url=redact(request.get("uri", "")),
+            status=None,
+            request_headers=kept,
+            request_body_prefix=redact(body[:300]),
+            error="no answer",
+            error_kind="other",
+            actor=GENERATED_REQUEST,
+            keyed=keyed,
+            started_at=float(interaction.get("timestamp") or 0.0),
+        )
     headers = {k.lower(): redact(_joined(v)) for k, v in (response.get("headers") or {}).items()}
     content_type = headers.get("content-type", "")
     answer = redact(_decoded(response.get("content")))
     status = int(response.get("status_code") or 0)
-    return Exchange(method=request.get("method", "?"), url=redact(request.get("uri", "")), status=status,
-                    content_type=content_type, body_prefix=answer, request_headers=kept,
-                    request_body_prefix=redact(body[:300]),
-                    response_headers={k: v for k, v in headers.items()
-                                      if k in ("content-type", "server", "retry-after", "content-length", "via")},
-                    elapsed_ms=round(float(response.get("elapsed") or 0.0) * 1000, 2),
-                    answered_by=classify_answer(status, content_type, answer), actor=GENERATED_REQUEST,
-                    keyed=keyed, started_at=float(interaction.get("timestamp") or 0.0),
-                    request_sent_body=bool(body))
+    return Exchange(
+        method=request.get("method", "?"),
+        url=redact(request.get("uri", "")),
+        status=status,
+        content_type=content_type,
+        body_prefix=answer,
+        request_headers=kept,
+        request_body_prefix=redact(body[:300]),
+        response_headers={
+            k: v for k, v in headers.items() if k in ("content-type", "server", "retry-after", "content-length", "via")
+        },
+        elapsed_ms=round(float(response.get("elapsed") or 0.0) * 1000, 2),
+        answered_by=classify_answer(status, content_type, answer),
+        actor=GENERATED_REQUEST,
+        keyed=keyed,
+        started_at=float(interaction.get("timestamp") or 0.0),
+        request_sent_body=bool(body),
+    )
 
 
 def read_events(lines: list[str]) -> FuzzRun:
@@ -339,20 +416,31 @@ def read_events(lines: list[str]) -> FuzzRun:
                     if check.get("status") == "success":
                         continue
                     interaction = interactions.get(case_id)
-                    failure = ((check.get("failure_info") or {}).get("failure") or {})
+                    failure = (check.get("failure_info") or {}).get("failure") or {}
                     if interaction is None:
                         continue
                     exchange = exchange_of(interaction)
                     operation = failure.get("operation") or label
                     phase = (((cases.get(case_id) or {}).get("value") or {}).get("meta") or {}).get("phase", {})
-                    key = (check.get("name"), operation, exchange.method, exchange.status, exchange.answered_by,
-                           exchange.server, _answer_shape(exchange))
+                    key = (
+                        check.get("name"),
+                        operation,
+                        exchange.method,
+                        exchange.status,
+                        exchange.answered_by,
+                        exchange.server,
+                        _answer_shape(exchange),
+                    )
                     counts[key] += 1
                     if key not in seen:
-                        seen[key] = Defect(check=str(check.get("name")), title=str(failure.get("title", "")),
-                                           message=redact(str(failure.get("message") or "")),
-                                           operation=str(operation), phase=str(phase.get("name", "")),
-                                           exchange=exchange)
+                        seen[key] = Defect(
+                            check=str(check.get("name")),
+                            title=str(failure.get("title", "")),
+                            message=redact(str(failure.get("message") or "")),
+                            operation=str(operation),
+                            phase=str(phase.get("name", "")),
+                            exchange=exchange,
+                        )
     if not finished:
         raise FuzzRunFailed("the generated-request run's report ends before the run finished")
     mark_unrelayed(list(seen.values()), relayed)
@@ -387,8 +475,14 @@ def read_back_defects(lines: list[str]) -> list[Defect]:
         if key in found:
             found[key].count += 1
             continue
-        found[key] = Defect(check="read_back", title="Write not read back", message=redact(record["problem"]),
-                            operation=record["operation"], phase="stateful", exchange=exchange_of(record["interaction"]))
+        found[key] = Defect(
+            check="read_back",
+            title="Write not read back",
+            message=redact(record["problem"]),
+            operation=record["operation"],
+            phase="stateful",
+            exchange=exchange_of(record["interaction"]),
+        )
     return list(found.values())
 
 
@@ -416,8 +510,12 @@ def mark_unrelayed(defects: list[Defect], relayed: Counter) -> None:
     signature, _ = relayed.most_common(1)[0]
     for defect in defects:
         e = defect.exchange
-        if (e.status or 0) >= 500 and e.answered_by in (AnswerKind.PLAIN_TEXT, AnswerKind.EMPTY, AnswerKind.NON_JSON) \
-                and e.route.startswith(PROXY_MOUNTS) and e.server.lower() != signature:
+        if (
+            (e.status or 0) >= 500
+            and e.answered_by in (AnswerKind.PLAIN_TEXT, AnswerKind.EMPTY, AnswerKind.NON_JSON)
+            and e.route.startswith(PROXY_MOUNTS)
+            and e.server.lower() != signature
+        ):
             e.answered_by = AnswerKind.UNRELAYED_ERROR
 
 
@@ -433,11 +531,17 @@ def tidy_allure(allure_dir: Path, before: set[str]) -> int:
             continue
         if name.endswith("-result.json"):
             data = json.loads(text)
-            labels = [label for label in data.get("labels", [])
-                      if label.get("name") not in ("feature", "epic", "parentSuite", "suite")
-                      and label != {"name": "tag", "value": "fuzz"}]
-            labels += [{"name": "epic", "value": EPIC}, {"name": "feature", "value": FEATURE},
-                       {"name": "tag", "value": "fuzz"}]
+            labels = [
+                label
+                for label in data.get("labels", [])
+                if label.get("name") not in ("feature", "epic", "parentSuite", "suite")
+                and label != {"name": "tag", "value": "fuzz"}
+            ]
+            labels += [
+                {"name": "epic", "value": EPIC},
+                {"name": "feature", "value": FEATURE},
+                {"name": "tag", "value": "fuzz"},
+            ]
             data["labels"] = labels
             text = json.dumps(data)
             results += 1

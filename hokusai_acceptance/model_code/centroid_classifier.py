@@ -1,6 +1,7 @@
 """A developer's own classifier as a custom MLflow pyfunc model: each class is represented by the centre of its
 training examples, and an input gets the class of the nearest centre. MLflow stores this file with the model and
 runs it on load; the centres and their classes travel as an artifact named ``centroids`` (a NumPy .npz file)."""
+
 import mlflow
 import numpy as np
 from mlflow.pyfunc import PythonModel

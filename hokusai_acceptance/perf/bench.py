@@ -4,6 +4,7 @@ gateway overhead and resource use, measured on the embedded stack in one run.
 Writes ``reports/performance.json`` and plots under ``reports/performance/``.
 Every request goes to 127.0.0.1; every loop is bounded in count and time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,17 +20,34 @@ from ..errors import ConfigError
 from ..hokusai_tags import validate
 from ..rest_api import MlflowRest, register_via_rest
 from ..stack.launcher import EmbeddedStack
-from .measure import (LocustWindows, ResourceSampler, TimingClient, cache_effect, combine_loads, gateway_and_mlflow,
-                      paired, run_locust, sample, stats)
+from .measure import (
+    LocustWindows,
+    ResourceSampler,
+    TimingClient,
+    cache_effect,
+    combine_loads,
+    gateway_and_mlflow,
+    paired,
+    run_locust,
+    sample,
+    stats,
+)
 from .operations import OPERATIONS, SEARCH, RegistryOperations, warmup_for
 from .targets import evaluate, read_budgets
 
 #: samples per operation: (full run, --quick)
-LATENCY_COUNTS = {"authenticated read": (300, 60), "run create + metric log": (100, 20),
-                  "model-version create": (100, 20), "artifact upload 1 KB": (100, 20),
-                  "artifact download 1 KB": (100, 20), "artifact upload 1 MB": (40, 10),
-                  "artifact download 1 MB": (40, 10), "artifact upload 50 MB": (4, 2),
-                  "artifact download 50 MB": (4, 2), "register and load": (6, 2)}
+LATENCY_COUNTS = {
+    "authenticated read": (300, 60),
+    "run create + metric log": (100, 20),
+    "model-version create": (100, 20),
+    "artifact upload 1 KB": (100, 20),
+    "artifact download 1 KB": (100, 20),
+    "artifact upload 1 MB": (40, 10),
+    "artifact download 1 MB": (40, 10),
+    "artifact upload 50 MB": (4, 2),
+    "artifact download 50 MB": (4, 2),
+    "register and load": (6, 2),
+}
 
 
 def progress(message: str) -> None:
@@ -44,8 +62,15 @@ class Bench:
         self.client = TimingClient(timeout=30)
         self.auth = {"Authorization": f"Bearer {self.key}"}
         self.prefix = f"hk-bench-{int(time.time())}"
-        self.results: dict = {"latency": {}, "throughput": [], "overhead": {}, "cache": {}, "concurrent_users": {},
-                              "large_artifact": {}, "agreement": {}}
+        self.results: dict = {
+            "latency": {},
+            "throughput": [],
+            "overhead": {},
+            "cache": {},
+            "concurrent_users": {},
+            "large_artifact": {},
+            "agreement": {},
+        }
 
     def n(self, full: int, quick: int) -> int:
         return quick if self.quick else full
@@ -61,27 +86,43 @@ class Bench:
         gw, direct = f"{self.stack.api_url}/api/mlflow", self.stack.mlflow_url
         lat = self.results["latency"]
         progress("latency: authenticated read and experiment search (gateway vs direct MLflow, alternately)")
-        lat["authenticated read"] = sample("authenticated read", ops.action("authenticated read"),
-                                           count=self.n(*LATENCY_COUNTS["authenticated read"]), max_seconds=30)
+        lat["authenticated read"] = sample(
+            "authenticated read",
+            ops.action("authenticated read"),
+            count=self.n(*LATENCY_COUNTS["authenticated read"]),
+            max_seconds=30,
+        )
         through, straight = paired(
             ("experiment search (gateway)", lambda: self.answers_ok(f"{gw}{SEARCH}?max_results=20", self.auth)),
             ("experiment search (direct MLflow)", lambda: self.answers_ok(f"{direct}{SEARCH}?max_results=20")),
-            count=self.n(300, 60), max_seconds=40)
+            count=self.n(300, 60),
+            max_seconds=40,
+        )
         lat[through.operation], lat[straight.operation] = through, straight
         for operation in OPERATIONS:
             if operation in lat or operation == "experiment search":
                 continue
             progress(f"latency: {operation}")
-            lat[operation] = sample(operation, ops.action(operation), count=self.n(*LATENCY_COUNTS[operation]),
-                                    max_seconds=60, warmup=warmup_for(operation))
+            lat[operation] = sample(
+                operation,
+                ops.action(operation),
+                count=self.n(*LATENCY_COUNTS[operation]),
+                max_seconds=60,
+                warmup=warmup_for(operation),
+            )
         ops.close()
 
     def cache_effect(self) -> None:
         progress("cache: validated request with the cache warm vs cold")
-        effect = cache_effect(f"{self.stack.api_url}/api/mlflow{SEARCH}?max_results=1", self.auth,
-                              flush=self.stack.flush_cache,
-                              validations=lambda: self.stack.auth_stats()["calls"].get("key-load", 0),
-                              cold_count=self.n(80, 20), warm_count=self.n(80, 20), max_seconds=30)
+        effect = cache_effect(
+            f"{self.stack.api_url}/api/mlflow{SEARCH}?max_results=1",
+            self.auth,
+            flush=self.stack.flush_cache,
+            validations=lambda: self.stack.auth_stats()["calls"].get("key-load", 0),
+            cold_count=self.n(80, 20),
+            warm_count=self.n(80, 20),
+            max_seconds=30,
+        )
         self.results["cache"]["cold"], self.results["cache"]["warm"] = effect.cold, effect.warm
         self.results["cache_validations"] = effect.validations
 
@@ -92,17 +133,33 @@ class Bench:
         levels = (1, 8, 32) if self.quick else (1, 8, 32, 64)
         for operation in ("read", "write"):
             for users in levels:
-                def announce(target: str) -> None:
+
+                def announce(target: str, operation: str = operation, users: int = users) -> None:
                     progress(f"throughput: {operation} at concurrency {users}, {target} ({seconds} s)")
 
                 if users in (1, 32):
-                    runs = gateway_and_mlflow(self.stack.api_url, self.stack.mlflow_url, users=users, seconds=seconds,
-                                              operation=operation, key=self.key, experiment_id=self.experiment_id,
-                                              announce=announce)
+                    runs = gateway_and_mlflow(
+                        self.stack.api_url,
+                        self.stack.mlflow_url,
+                        users=users,
+                        seconds=seconds,
+                        operation=operation,
+                        key=self.key,
+                        experiment_id=self.experiment_id,
+                        announce=announce,
+                    )
                 else:
                     announce("gateway")
-                    runs = [run_locust(self.stack.api_url, users=users, seconds=seconds, operation=operation,
-                                       key=self.key, experiment_id=self.experiment_id).to_dict()]
+                    runs = [
+                        run_locust(
+                            self.stack.api_url,
+                            users=users,
+                            seconds=seconds,
+                            operation=operation,
+                            key=self.key,
+                            experiment_id=self.experiment_id,
+                        ).to_dict()
+                    ]
                 for run in runs:
                     self.keep_run(run)
 
@@ -112,8 +169,10 @@ class Bench:
         waited = run["recovery_seconds"]
         if waited is None or waited > 1:
             after = "more than the bounded wait" if waited is None else f"{waited} s"
-            progress(f"  ({run['target']}, {run['operation']} at {run['users']}: the registry answered a read "
-                     f"promptly again only after {after})")
+            progress(
+                f"  ({run['target']}, {run['operation']} at {run['users']}: the registry answered a read "
+                f"promptly again only after {after})"
+            )
 
     def agreement(self) -> None:
         """The suite's own p50/p95 against Locust's: the same search, one caller, in short
@@ -132,8 +191,13 @@ class Bench:
             locust.window(1)  # likewise for Locust's first connection
             for window in range(windows):
                 if window % 4 in (0, 3):
-                    part = sample("suite window", lambda: self.answers_ok(url, self.auth), count=100000,
-                                  max_seconds=seconds, warmup=1)
+                    part = sample(
+                        "suite window",
+                        lambda: self.answers_ok(url, self.auth),
+                        count=100000,
+                        max_seconds=seconds,
+                        warmup=1,
+                    )
                     suite_ms += part.raw_ms
                     suite_errors += part.errors
                 else:
@@ -142,10 +206,14 @@ class Bench:
                     locust_errors += failures
         suite = stats("experiment search (suite sampler)", suite_ms, suite_errors)
         locust = stats("experiment search (Locust)", locust_ms, locust_errors)
-        self.results["agreement"] = {"suite": suite.to_dict(), "locust": locust.to_dict(),
-                                     "windows": windows, "window_seconds": seconds,
-                                     "p50_ratio": round(suite.p50_ms / max(locust.p50_ms, 1e-9), 3),
-                                     "p95_ratio": round(suite.p95_ms / max(locust.p95_ms, 1e-9), 3)}
+        self.results["agreement"] = {
+            "suite": suite.to_dict(),
+            "locust": locust.to_dict(),
+            "windows": windows,
+            "window_seconds": seconds,
+            "p50_ratio": round(suite.p50_ms / max(locust.p50_ms, 1e-9), 3),
+            "p95_ratio": round(suite.p95_ms / max(locust.p95_ms, 1e-9), 3),
+        }
 
     def concurrent_users(self, users: int = 8) -> None:
         progress(f"concurrent users: {users} developers register models at once (raw REST flow)")
@@ -154,8 +222,14 @@ class Bench:
             client = HokusaiClient(self.stack.api_url, read_timeout=60)
             try:
                 rest = MlflowRest(client, self.key)
-                register_via_rest(rest, f"{self.prefix}-dev-{index}", f"{self.prefix}-dev-model-{index}", "accuracy",
-                                  0.9, validate(f"dev-{index}", "accuracy", "0.9").as_tags())
+                register_via_rest(
+                    rest,
+                    f"{self.prefix}-dev-{index}",
+                    f"{self.prefix}-dev-model-{index}",
+                    "accuracy",
+                    0.9,
+                    validate(f"dev-{index}", "accuracy", "0.9").as_tags(),
+                )
                 return True
             except Exception:
                 return False
@@ -165,8 +239,11 @@ class Bench:
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=users) as pool:
             outcomes = list(pool.map(developer, range(users)))
-        self.results["concurrent_users"] = {"users": users, "succeeded": sum(outcomes),
-                                            "seconds_to_done": round(time.perf_counter() - started, 3)}
+        self.results["concurrent_users"] = {
+            "users": users,
+            "succeeded": sum(outcomes),
+            "seconds_to_done": round(time.perf_counter() - started, 3),
+        }
 
     def large_artifact_memory(self, sampler: ResourceSampler) -> None:
         progress("memory: gateway RSS while a 50 MB model file goes up and down")
@@ -180,9 +257,13 @@ class Bench:
         got = self.client.get(path, self.auth, timeout=120).content
         time.sleep(1.0)
         peak = max(s["gateway"]["rss_mb"] for s in sampler.samples[marker:])
-        self.results["large_artifact"] = {"bytes": len(payload), "round_trip_identical": got == payload,
-                                          "gateway_rss_before_mb": baseline, "gateway_rss_peak_mb": peak,
-                                          "gateway_rss_growth_mb": round(peak - baseline, 1)}
+        self.results["large_artifact"] = {
+            "bytes": len(payload),
+            "round_trip_identical": got == payload,
+            "gateway_rss_before_mb": baseline,
+            "gateway_rss_peak_mb": peak,
+            "gateway_rss_growth_mb": round(peak - baseline, 1),
+        }
 
 
 def throughput_by_level(runs: list[dict]) -> dict[tuple[str, str, int], dict]:
@@ -197,8 +278,10 @@ def summarise(results: dict) -> dict:
     lat = results["latency"]
     gw, direct = lat["experiment search (gateway)"], lat["experiment search (direct MLflow)"]
     by = throughput_by_level(results["throughput"])
-    summary = {"gateway_overhead_p50_ratio": round(gw.p50_ms / direct.p50_ms, 3),
-               "gateway_overhead_p95_ratio": round(gw.p95_ms / direct.p95_ms, 3)}
+    summary = {
+        "gateway_overhead_p50_ratio": round(gw.p50_ms / direct.p50_ms, 3),
+        "gateway_overhead_p95_ratio": round(gw.p95_ms / direct.p95_ms, 3),
+    }
     for op in ("read", "write"):
         g, d = by.get(("gateway", op, 32)), by.get(("direct MLflow", op, 32))
         if g and d and d["rps"]:
@@ -233,8 +316,9 @@ def plots(results: dict, resources: list[dict], outdir: Path) -> list[str]:
     levels = throughput_by_level(results["throughput"])
     for target in ("gateway", "direct MLflow"):
         for op in ("read", "write"):
-            rows = sorted((users, level["rps"]) for (name, kind, users), level in levels.items()
-                          if name == target and kind == op)
+            rows = sorted(
+                (users, level["rps"]) for (name, kind, users), level in levels.items() if name == target and kind == op
+            )
             if rows:
                 ax.plot([u for u, _ in rows], [v for _, v in rows], marker="o", label=f"{op} - {target}")
     ax.set_xscale("log", base=2)
@@ -268,8 +352,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     parser.add_argument("--quick", action="store_true", help="fewer samples and shorter loads (for tests)")
-    parser.add_argument("-D", dest="define", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a budget of behave.ini [behave.userdata], as behave -D does")
+    parser.add_argument(
+        "-D",
+        dest="define",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a budget of behave.ini [behave.userdata], as behave -D does",
+    )
     args = parser.parse_args(argv)
     try:
         overrides = dict(item.split("=", 1) for item in args.define if "=" in item)
@@ -302,11 +392,16 @@ def main(argv: list[str] | None = None) -> int:
     results["seconds"] = round(time.monotonic() - started, 1)
     outdir = args.reports / "performance"
     results["plots"] = [f"performance/{p}" for p in plots(results, sampler.samples, outdir)]  # from reports/
-    results["resources"] = {"samples": sampler.samples,
-                            "peak_rss_mb": {n: sampler.peak(n, "rss_mb") for n in pids},
-                            "peak_cpu_percent": {n: sampler.peak(n, "cpu_percent") for n in pids}}
-    serialisable = {**results, "latency": {k: v.to_dict() for k, v in results["latency"].items()},
-                    "cache": {k: v.to_dict() for k, v in results["cache"].items()}}
+    results["resources"] = {
+        "samples": sampler.samples,
+        "peak_rss_mb": {n: sampler.peak(n, "rss_mb") for n in pids},
+        "peak_cpu_percent": {n: sampler.peak(n, "cpu_percent") for n in pids},
+    }
+    serialisable = {
+        **results,
+        "latency": {k: v.to_dict() for k, v in results["latency"].items()},
+        "cache": {k: v.to_dict() for k, v in results["cache"].items()},
+    }
     args.reports.mkdir(parents=True, exist_ok=True)
     (args.reports / "performance.json").write_text(json.dumps(serialisable, indent=2))
     progress(f"done in {results['seconds']} s: {args.reports / 'performance.json'}")
@@ -314,8 +409,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  [{target.verdict:^12}] {target.describe()}")
     missed = [t for t in targets if not t.met]
     if missed:
-        print(f"make bench: {len(missed)} of {len(targets)} performance targets not met "
-              f"(budgets: behave.ini [behave.userdata])")
+        print(
+            f"make bench: {len(missed)} of {len(targets)} performance targets not met "
+            f"(budgets: behave.ini [behave.userdata])"
+        )
         return 1
     print(f"make bench: all {len(targets)} performance targets met")
     return 0

@@ -5,6 +5,7 @@ requests per second at N users can reach N / delay; what a run falls short of th
 generator's limit (or the machine's), and both kinds of run must see the same latency at a load both
 can drive. Loopback only; the process ends with its parent (``--parent``) or on SIGTERM.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     application = app(args.ms / 1000)
     if args.parent:
+
         async def watch(_app: web.Application) -> None:
             asyncio.ensure_future(_watch_parent(args.parent))
 

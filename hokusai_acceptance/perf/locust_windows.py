@@ -9,6 +9,7 @@ both see the same moments of a busy machine; a new Locust process per window wou
 
 Environment: as the locustfile (``HOKUSAI_LOAD_KEY``, ``HOKUSAI_LOAD_MOUNT``, ...).
 """
+
 import json
 import sys
 

@@ -6,12 +6,14 @@ not touch the suite's threads).
 Environment: ``HOKUSAI_LOAD_KEY`` (sent as Bearer, empty for direct MLflow),
 ``HOKUSAI_LOAD_MOUNT`` ("/api/mlflow" through the gateway, "" straight to MLflow),
 ``HOKUSAI_LOAD_OPERATION`` ("read", "write", or "health": a static health answer at
-``HOKUSAI_LOAD_HEALTH_PATH``, a target that is not the bottleneck, for measuring the load generator itself), ``HOKUSAI_LOAD_EXPERIMENT``
-(id for writes). Workers of Locust's distributed mode on other machines run this same file with the same
-environment (``locust -f hokusai_acceptance/perf/locustfile.py --worker --master-host <master>``).
+``HOKUSAI_LOAD_HEALTH_PATH``, a target that is not the bottleneck, for measuring the load generator itself),
+``HOKUSAI_LOAD_EXPERIMENT`` (id for writes). Workers of Locust's distributed mode on other machines run this
+same file with the same environment
+(``locust -f hokusai_acceptance/perf/locustfile.py --worker --master-host <master>``).
 :mod:`.locust_windows` imports it as a library and sets ``recording`` to keep every successful
 request's response time, unrounded (Locust's own percentiles are rounded to whole milliseconds).
 """
+
 import os
 import time
 
@@ -47,8 +49,13 @@ class RegistryUser(FastHttpUser):
         if OPERATION == "health":
             self.client.get(f"{MOUNT}{HEALTH_PATH}", headers=self.headers, name="health")
         elif OPERATION == "read":
-            self.client.get(f"{MOUNT}{SEARCH_EXPERIMENTS}?max_results=5", headers=self.headers,
-                            name="experiment search")
+            self.client.get(
+                f"{MOUNT}{SEARCH_EXPERIMENTS}?max_results=5", headers=self.headers, name="experiment search"
+            )
         else:
-            self.client.post(f"{MOUNT}/api/2.0/mlflow/runs/create", headers=self.headers, name="run create",
-                             json={"experiment_id": EXPERIMENT, "start_time": int(time.time() * 1000)})
+            self.client.post(
+                f"{MOUNT}/api/2.0/mlflow/runs/create",
+                headers=self.headers,
+                name="run create",
+                json={"experiment_id": EXPERIMENT, "start_time": int(time.time() * 1000)},
+            )

@@ -1,6 +1,7 @@
 """Latency, throughput and resource measurements (numpy for the statistics, Locust
 for concurrent load). Every request goes to 127.0.0.1 only and every loop is
 bounded in count and in time."""
+
 from __future__ import annotations
 
 import contextlib
@@ -14,9 +15,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -24,10 +25,10 @@ import psutil
 import urllib3
 
 from ..errors import ConfigError, RegistryCallFailed, StackError
-from ..stack.processes import free_port
+from ..mlflow_paths import SEARCH_EXPERIMENTS
 from ..paths import PROJECT_ROOT
 from ..settings import LOOPBACK_HOSTS
-from ..mlflow_paths import SEARCH_EXPERIMENTS
+from ..stack.processes import free_port
 
 
 def require_loopback(url: str) -> None:
@@ -36,8 +37,10 @@ def require_loopback(url: str) -> None:
     host = urlsplit(url).hostname
     allowed = os.environ.get("HOKUSAI_LOAD_ALLOW_HOST", "").strip()
     if host not in LOOPBACK_HOSTS and not (allowed and host == allowed):
-        raise ConfigError(f"load and latency runs target 127.0.0.1 only; refusing {host!r} (an operator can allow "
-                          f"one other host with HOKUSAI_LOAD_ALLOW_HOST)")
+        raise ConfigError(
+            f"load and latency runs target 127.0.0.1 only; refusing {host!r} (an operator can allow "
+            f"one other host with HOKUSAI_LOAD_ALLOW_HOST)"
+        )
 
 
 class TimingClient:
@@ -62,18 +65,27 @@ class TimingClient:
         self.timeout = timeout
         self.pool = urllib3.PoolManager(maxsize=4, retries=False, timeout=timeout)
 
-    def request(self, method: str, url: str, *, headers: dict | None = None, body: bytes | None = None,
-                json_body: dict | None = None, timeout: float | None = None) -> "TimingClient.Reply":
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict | None = None,
+        body: bytes | None = None,
+        json_body: dict | None = None,
+        timeout: float | None = None,
+    ) -> TimingClient.Reply:
         require_loopback(url)
         headers = dict(headers or {})
         if json_body is not None:
             body = json.dumps(json_body).encode()
             headers["Content-Type"] = "application/json"
-        reply = self.pool.request(method, url, headers=headers, body=body, redirect=False,
-                                  timeout=timeout or self.timeout)
+        reply = self.pool.request(
+            method, url, headers=headers, body=body, redirect=False, timeout=timeout or self.timeout
+        )
         return TimingClient.Reply(reply.status, reply.data)
 
-    def get(self, url: str, headers: dict | None = None, timeout: float | None = None) -> "TimingClient.Reply":
+    def get(self, url: str, headers: dict | None = None, timeout: float | None = None) -> TimingClient.Reply:
         return self.request("GET", url, headers=headers, timeout=timeout)
 
     def ok(self, url: str, headers: dict | None = None) -> bool:
@@ -108,9 +120,17 @@ def stats(operation: str, durations_ms: list[float], errors: int = 0) -> Latency
     if values.size == 0:
         return LatencyStats(operation, 0, float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), errors)
     p50, p95, p99 = np.percentile(values, [50, 95, 99])
-    return LatencyStats(operation, int(values.size), round(float(p50), 3), round(float(p95), 3),
-                        round(float(p99), 3), round(float(values.mean()), 3), round(float(values.max()), 3),
-                        errors, [round(float(v), 3) for v in values])
+    return LatencyStats(
+        operation,
+        int(values.size),
+        round(float(p50), 3),
+        round(float(p95), 3),
+        round(float(p99), 3),
+        round(float(values.mean()), 3),
+        round(float(values.max()), 3),
+        errors,
+        [round(float(v), 3) for v in values],
+    )
 
 
 def _attempt(action: Callable[[], bool]) -> bool:
@@ -126,8 +146,15 @@ def _timed(action: Callable[[], bool]) -> tuple[bool, float]:
     return ok, (time.perf_counter() - started) * 1000
 
 
-def sample(operation: str, action: Callable[[], bool], *, count: int, max_seconds: float,
-           warmup: int = 3, before_each: Callable[[], object] | None = None) -> LatencyStats:
+def sample(
+    operation: str,
+    action: Callable[[], bool],
+    *,
+    count: int,
+    max_seconds: float,
+    warmup: int = 3,
+    before_each: Callable[[], object] | None = None,
+) -> LatencyStats:
     """Time ``action`` up to ``count`` times (or until ``max_seconds``); it returns True on success.
     ``before_each`` runs before every timed call and is not timed (emptying a cache, say)."""
     for _ in range(warmup):
@@ -147,8 +174,14 @@ def sample(operation: str, action: Callable[[], bool], *, count: int, max_second
     return stats(operation, durations, errors)
 
 
-def paired(first: tuple[str, Callable[[], bool]], second: tuple[str, Callable[[], bool]], *, count: int,
-           max_seconds: float, warmup: int = 3) -> tuple[LatencyStats, LatencyStats]:
+def paired(
+    first: tuple[str, Callable[[], bool]],
+    second: tuple[str, Callable[[], bool]],
+    *,
+    count: int,
+    max_seconds: float,
+    warmup: int = 3,
+) -> tuple[LatencyStats, LatencyStats]:
     """Time two actions alternately (A, B, B, A, ...), so that both see the same machine: a
     comparison of two paths is not skewed by whatever else the machine did during one of them."""
     (name_a, action_a), (name_b, action_b) = first, second
@@ -162,17 +195,17 @@ def paired(first: tuple[str, Callable[[], bool]], second: tuple[str, Callable[[]
         if time.monotonic() > deadline:
             break
         order = ((name_a, action_a), (name_b, action_b))
-        for name, action in (order if index % 2 == 0 else order[::-1]):
+        for name, action in order if index % 2 == 0 else order[::-1]:
             ok, elapsed = _timed(action)
             if ok:
                 durations[name].append(elapsed)
             else:
                 errors[name] += 1
-    return (stats(name_a, durations[name_a], errors[name_a]),
-            stats(name_b, durations[name_b], errors[name_b]))
+    return (stats(name_a, durations[name_a], errors[name_a]), stats(name_b, durations[name_b], errors[name_b]))
 
 
 # ------------------------------------------------------------------ throughput (Locust)
+
 
 @dataclass
 class LoadResult:
@@ -182,8 +215,8 @@ class LoadResult:
     seconds: float
     requests: int
     failures: int
-    rps: float          # requests completed per second of the run (completed / run time)
-    locust_rps: float   # Locust's own figure (over the span between its first and last request)
+    rps: float  # requests completed per second of the run (completed / run time)
+    locust_rps: float  # Locust's own figure (over the span between its first and last request)
     p50_ms: float
     p95_ms: float
     p99_ms: float
@@ -192,7 +225,7 @@ class LoadResult:
     # (None: not within the bounded wait). Requests still stuck when Locust stops are not failures
     # in its statistics; this is where a stalled registry shows.
     recovery_seconds: float | None = None
-    workers: int = 1    # Locust processes that generated the load (1: local mode; more: a master and workers)
+    workers: int = 1  # Locust processes that generated the load (1: local mode; more: a master and workers)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -207,8 +240,13 @@ def combine_loads(runs: list[dict]) -> dict:
     for run in runs:
         for reason, count in run.get("failure_reasons", {}).items():
             reasons[reason] = reasons.get(reason, 0) + count
-    return {"requests": requests_, "failures": sum(r["failures"] for r in runs), "seconds": seconds,
-            "rps": round(requests_ / seconds, 2) if seconds else float("nan"), "failure_reasons": reasons}
+    return {
+        "requests": requests_,
+        "failures": sum(r["failures"] for r in runs),
+        "seconds": seconds,
+        "rps": round(requests_ / seconds, 2) if seconds else float("nan"),
+        "failure_reasons": reasons,
+    }
 
 
 def failure_summary(reasons: dict[str, int], most: int = 3) -> str:
@@ -231,8 +269,15 @@ def read_failures(path: str) -> dict[str, int]:
 
 def _locust_env(key: str, mount: str, operation: str, experiment_id: str = "0") -> dict[str, str]:
     """What the locustfile reads, for a Locust process of either kind."""
-    return {**os.environ, "HOKUSAI_LOAD_KEY": key, "HOKUSAI_LOAD_MOUNT": mount, "HOKUSAI_LOAD_OPERATION": operation,
-            "HOKUSAI_LOAD_EXPERIMENT": experiment_id, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+    return {
+        **os.environ,
+        "HOKUSAI_LOAD_KEY": key,
+        "HOKUSAI_LOAD_MOUNT": mount,
+        "HOKUSAI_LOAD_OPERATION": operation,
+        "HOKUSAI_LOAD_EXPERIMENT": experiment_id,
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "true",
+    }
 
 
 #: most load-generator processes a run may start (WORKERS); each is one Python process
@@ -271,8 +316,9 @@ def _stop_all(processes: list[subprocess.Popen]) -> None:
             process.wait(timeout=5)
 
 
-def _locust_processes(command: list[str], env: dict[str, str], workers: int, seconds: float,
-                      locustfile: Path) -> tuple[int, str]:
+def _locust_processes(
+    command: list[str], env: dict[str, str], workers: int, seconds: float, locustfile: Path
+) -> tuple[int, str]:
     """Run Locust headless: in one process, or (``workers`` > 1) as a master and that many worker processes,
     Locust's own distributed mode. Every process is stopped by the deadline; returns the master's exit
     code and output."""
@@ -283,23 +329,50 @@ def _locust_processes(command: list[str], env: dict[str, str], workers: int, sec
     bind = master_bind_host()
     port = int(os.environ.get("HOKUSAI_LOAD_MASTER_PORT") or free_port())
     remote = int(os.environ.get("HOKUSAI_LOAD_REMOTE_WORKERS") or 0)  # workers started on other machines
-    master_cmd = command + ["--master", "--master-bind-host", bind, "--master-bind-port", str(port),
-                            "--expect-workers", str(workers + remote),
-                            "--expect-workers-max-wait", str(WORKER_CONNECT_SECONDS)]
+    master_cmd = command + [
+        "--master",
+        "--master-bind-host",
+        bind,
+        "--master-bind-port",
+        str(port),
+        "--expect-workers",
+        str(workers + remote),
+        "--expect-workers-max-wait",
+        str(WORKER_CONNECT_SECONDS),
+    ]
     local = "127.0.0.1" if bind in ("0.0.0.0", "*", "") else bind
-    worker_cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--worker", "--master-host", local,
-                  "--master-port", str(port), "--loglevel", "ERROR"]
+    worker_cmd = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(locustfile),
+        "--worker",
+        "--master-host",
+        local,
+        "--master-port",
+        str(port),
+        "--loglevel",
+        "ERROR",
+    ]
     if remote:
-        print(f"load: the Locust master waits {WORKER_CONNECT_SECONDS} s for {remote} remote worker(s) at "
-              f"{bind}:{port}", file=sys.stderr, flush=True)
+        print(
+            f"load: the Locust master waits {WORKER_CONNECT_SECONDS} s for {remote} remote worker(s) at {bind}:{port}",
+            file=sys.stderr,
+            flush=True,
+        )
     spawned: list[subprocess.Popen] = []
     try:
-        master = subprocess.Popen(master_cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                  start_new_session=True)
+        master = subprocess.Popen(
+            master_cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        )
         spawned.append(master)
         for _ in range(workers):
-            spawned.append(subprocess.Popen(worker_cmd, env=env, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.DEVNULL, start_new_session=True))
+            spawned.append(
+                subprocess.Popen(
+                    worker_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+                )
+            )
         output, _ = master.communicate(timeout=deadline)
         for worker in spawned[1:]:  # a worker quits when its master does
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -309,9 +382,19 @@ def _locust_processes(command: list[str], env: dict[str, str], workers: int, sec
         _stop_all(spawned)
 
 
-def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key: str = "", mount: str = "/api/mlflow",
-               experiment_id: str = "0", label: str = "gateway", workers: int | None = None,
-               recovery: bool = True) -> LoadResult:
+def run_locust(
+    base_url: str,
+    *,
+    users: int,
+    seconds: float,
+    operation: str,
+    key: str = "",
+    mount: str = "/api/mlflow",
+    experiment_id: str = "0",
+    label: str = "gateway",
+    workers: int | None = None,
+    recovery: bool = True,
+) -> LoadResult:
     """Headless Locust, bounded by ``--run-time``: one process, or Locust's distributed mode with a master and
     ``workers`` worker processes (default: HOKUSAI_LOAD_WORKERS, else 1). Results from its CSV, then the time
     the registry needed to answer a read promptly again."""
@@ -321,18 +404,47 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
     with tempfile.TemporaryDirectory(prefix="hokusai-locust-") as tmp:
         prefix = os.path.join(tmp, "run")
         env = _locust_env(key, mount, operation, experiment_id)
-        command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", base_url,
-                   "-u", str(users), "-r", str(users), "--run-time", f"{max(1, round(seconds))}s", "--csv", prefix,
-                   "--only-summary", "--stop-timeout", "2", "--loglevel", "ERROR", "--exit-code-on-error", "0"]
+        command = [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(locustfile),
+            "--headless",
+            "--host",
+            base_url,
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "--run-time",
+            f"{max(1, round(seconds))}s",
+            "--csv",
+            prefix,
+            "--only-summary",
+            "--stop-timeout",
+            "2",
+            "--loglevel",
+            "ERROR",
+            "--exit-code-on-error",
+            "0",
+        ]
         returncode, output = _locust_processes(command, env, workers, seconds, locustfile)
         if not os.path.exists(f"{prefix}_stats.csv"):
-            raise StackError(f"the load generator (Locust, {workers} worker(s)) wrote no statistics; it exited "
-                             f"{returncode}: {output[-600:]}")
+            raise StackError(
+                f"the load generator (Locust, {workers} worker(s)) wrote no statistics; it exited "
+                f"{returncode}: {output[-600:]}"
+            )
         with open(f"{prefix}_stats.csv", newline="") as handle:
             rows = list(csv.DictReader(handle))
         reasons = read_failures(f"{prefix}_failures.csv")
-    recovered = seconds_until_prompt(f"{base_url}{mount}{RECOVERY_PROBE}",
-                                     headers={"Authorization": f"Bearer {key}"} if key else None) if recovery else None
+    recovered = (
+        seconds_until_prompt(
+            f"{base_url}{mount}{RECOVERY_PROBE}", headers={"Authorization": f"Bearer {key}"} if key else None
+        )
+        if recovery
+        else None
+    )
     row = next((r for r in rows if r["Name"] == "Aggregated"), rows[-1])
     requests_ = int(row["Request Count"])
 
@@ -340,16 +452,35 @@ def run_locust(base_url: str, *, users: int, seconds: float, operation: str, key
         value = row.get(name, "N/A")
         return float(value) if value not in ("N/A", "", None) else float("nan")
 
-    return LoadResult(target=label, operation=operation, users=users, seconds=seconds, requests=requests_,
-                      failures=int(row["Failure Count"]), rps=round(requests_ / seconds, 2),
-                      locust_rps=round(number("Requests/s"), 2),
-                      p50_ms=number("50%"), p95_ms=number("95%"), p99_ms=number("99%"), failure_reasons=reasons,
-                      recovery_seconds=recovered, workers=workers)
+    return LoadResult(
+        target=label,
+        operation=operation,
+        users=users,
+        seconds=seconds,
+        requests=requests_,
+        failures=int(row["Failure Count"]),
+        rps=round(requests_ / seconds, 2),
+        locust_rps=round(number("Requests/s"), 2),
+        p50_ms=number("50%"),
+        p95_ms=number("95%"),
+        p99_ms=number("99%"),
+        failure_reasons=reasons,
+        recovery_seconds=recovered,
+        workers=workers,
+    )
 
 
-def gateway_and_mlflow(gateway_url: str, mlflow_url: str, *, users: int, seconds: float, operation: str,
-                       key: str, experiment_id: str = "0",
-                       announce: Callable[[str], None] | None = None) -> list[dict]:
+def gateway_and_mlflow(
+    gateway_url: str,
+    mlflow_url: str,
+    *,
+    users: int,
+    seconds: float,
+    operation: str,
+    key: str,
+    experiment_id: str = "0",
+    announce: Callable[[str], None] | None = None,
+) -> list[dict]:
     """The same load through the gateway and straight to MLflow, in the order gateway, MLflow,
     MLflow, gateway, so each side gets an early and a late slot on the machine; the four runs
     (``LoadResult.to_dict()``), labelled "gateway" and "direct MLflow"."""
@@ -358,9 +489,18 @@ def gateway_and_mlflow(gateway_url: str, mlflow_url: str, *, users: int, seconds
         if announce:
             announce(target)
         through = target == "gateway"
-        runs.append(run_locust(gateway_url if through else mlflow_url, users=users, seconds=seconds,
-                               operation=operation, key=key if through else "", mount="/api/mlflow" if through else "",
-                               experiment_id=experiment_id, label=target).to_dict())
+        runs.append(
+            run_locust(
+                gateway_url if through else mlflow_url,
+                users=users,
+                seconds=seconds,
+                operation=operation,
+                key=key if through else "",
+                mount="/api/mlflow" if through else "",
+                experiment_id=experiment_id,
+                label=target,
+            ).to_dict()
+        )
     return runs
 
 
@@ -368,13 +508,26 @@ class LocustWindows:
     """One Locust process (:mod:`.locust_windows`) kept running, asked for load in short windows,
     so that its windows can alternate with the suite's own sampling."""
 
-    def __init__(self, base_url: str, *, key: str = "", mount: str = "/api/mlflow", operation: str = "read",
-                 start_timeout: float = 60.0):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        key: str = "",
+        mount: str = "/api/mlflow",
+        operation: str = "read",
+        start_timeout: float = 60.0,
+    ):
         require_loopback(base_url)
         env = _locust_env(key, mount, operation)
-        self.proc = subprocess.Popen([sys.executable, "-m", "hokusai_acceptance.perf.locust_windows", base_url],
-                                     env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hokusai_acceptance.perf.locust_windows", base_url],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=PROJECT_ROOT,
+        )
         try:
             self._read(start_timeout)
         except BaseException:
@@ -410,7 +563,7 @@ class LocustWindows:
             if stream:
                 stream.close()
 
-    def __enter__(self) -> "LocustWindows":
+    def __enter__(self) -> LocustWindows:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -419,17 +572,25 @@ class LocustWindows:
 
 # ------------------------------------------------------------------ resources
 
+
 #: the read that tells whether the registry answers again after a load run
 @dataclass
 class CacheEffect:
     cold: LatencyStats
     warm: LatencyStats
-    validations: dict[str, int]   # auth-service validations during the cold and the warm samples
+    validations: dict[str, int]  # auth-service validations during the cold and the warm samples
 
 
-def cache_effect(url: str, headers: dict[str, str], *, flush: Callable[[], object],
-                 validations: Callable[[], int], cold_count: int, warm_count: int,
-                 max_seconds: float = 60) -> CacheEffect:
+def cache_effect(
+    url: str,
+    headers: dict[str, str],
+    *,
+    flush: Callable[[], object],
+    validations: Callable[[], int],
+    cold_count: int,
+    warm_count: int,
+    max_seconds: float = 60,
+) -> CacheEffect:
     """The same validated read with the validation cache just emptied (the emptying not timed) and with it
     warm, taken in turns (empty, cold read, warm read, ...) so that both see the same machine: a busy moment
     cannot fall on one side only. Each read's auth-service validations are counted around that read alone."""
@@ -460,8 +621,11 @@ def cache_effect(url: str, headers: dict[str, str], *, flush: Callable[[], objec
                 timed_read("warm")
     finally:
         client.close()
-    return CacheEffect(stats("validated read, cache cold", durations["cold"], errors["cold"]),
-                       stats("validated read, cache warm", durations["warm"], errors["warm"]), checked)
+    return CacheEffect(
+        stats("validated read, cache cold", durations["cold"], errors["cold"]),
+        stats("validated read, cache warm", durations["warm"], errors["warm"]),
+        checked,
+    )
 
 
 RECOVERY_PROBE = f"{SEARCH_EXPERIMENTS}?max_results=1"
@@ -469,8 +633,9 @@ RECOVERY_PROBE = f"{SEARCH_EXPERIMENTS}?max_results=1"
 RECOVERY_WAIT_SECONDS = 60
 
 
-def seconds_until_prompt(url: str, headers: dict | None = None, max_seconds: float = RECOVERY_WAIT_SECONDS,
-                     fast_ms: float = 500.0) -> float | None:
+def seconds_until_prompt(
+    url: str, headers: dict | None = None, max_seconds: float = RECOVERY_WAIT_SECONDS, fast_ms: float = 500.0
+) -> float | None:
     """How long after a load run the registry takes to answer a read with 200 within ``fast_ms`` again (its
     recovery), waiting at most ``max_seconds``; None when it did not recover in that time."""
     require_loopback(url)
@@ -495,8 +660,13 @@ class ResourceSampler:
     """CPU and RSS of named processes (with their children, except those named in ``alone``),
     sampled in a background thread."""
 
-    def __init__(self, pids: dict[str, int], interval: float = 0.5, max_seconds: float = 600.0,
-                 alone: tuple[str, ...] = ("suite",)):
+    def __init__(
+        self,
+        pids: dict[str, int],
+        interval: float = 0.5,
+        max_seconds: float = 600.0,
+        alone: tuple[str, ...] = ("suite",),
+    ):
         self.pids = pids
         self.alone = alone
         self.interval = interval
@@ -540,7 +710,7 @@ class ResourceSampler:
                 row[name] = {"cpu_percent": round(cpu, 1), "rss_mb": round(rss / 2**20, 1)}
             self.samples.append(row)
 
-    def __enter__(self) -> "ResourceSampler":
+    def __enter__(self) -> ResourceSampler:
         self._thread.start()
         return self
 

@@ -1,12 +1,13 @@
 """The registry operations that are timed, defined once for ``make bench`` and the
 ``@performance`` scenarios. Each is a callable that makes the real calls through the
 gateway (127.0.0.1 only) and returns True when they succeeded."""
+
 from __future__ import annotations
 
 import contextlib
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from .. import registration as reg
 from ..hokusai_tags import validate
@@ -16,9 +17,14 @@ from .measure import TimingClient, require_loopback
 SEARCH = SEARCH_EXPERIMENTS
 ARTIFACT_SIZES = {"1 KB": 1024, "1 MB": 2**20, "50 MB": 50 * 2**20}
 #: every operation, in the order they are timed
-OPERATIONS = ("authenticated read", "experiment search", "run create + metric log", "model-version create",
-              *(f"artifact {way} {size}" for size in ARTIFACT_SIZES for way in ("upload", "download")),
-              "register and load")
+OPERATIONS = (
+    "authenticated read",
+    "experiment search",
+    "run create + metric log",
+    "model-version create",
+    *(f"artifact {way} {size}" for size in ARTIFACT_SIZES for way in ("upload", "download")),
+    "register and load",
+)
 
 
 def warmup_for(operation: str) -> int:
@@ -65,8 +71,13 @@ class RegistryOperations:
         if run.status_code != 200:
             return False
         run_id = run.json()["run"]["info"]["run_id"]
-        return self._post("/api/2.0/mlflow/runs/log-metric", {"run_id": run_id, "key": "loss", "value": 0.5,
-                                                               "timestamp": 0, "step": 0}).status_code == 200
+        return (
+            self._post(
+                "/api/2.0/mlflow/runs/log-metric",
+                {"run_id": run_id, "key": "loss", "value": 0.5, "timestamp": 0, "step": 0},
+            ).status_code
+            == 200
+        )
 
     def model_version(self) -> bool:
         if self._model is None:
@@ -76,16 +87,20 @@ class RegistryOperations:
             run.raise_for_status()
             self._model = (name, run.json()["run"]["info"]["run_id"])
         name, run_id = self._model
-        return self._post("/api/2.0/mlflow/model-versions/create",
-                          {"name": name, "source": f"runs:/{run_id}/model", "run_id": run_id}).status_code == 200
+        return (
+            self._post(
+                "/api/2.0/mlflow/model-versions/create",
+                {"name": name, "source": f"runs:/{run_id}/model", "run_id": run_id},
+            ).status_code
+            == 200
+        )
 
     def _artifact_url(self, size: str) -> str:
         return f"{self.gw}/api/2.0/mlflow-artifacts/artifacts/{self.prefix}/{size.replace(' ', '')}.bin"
 
     def upload(self, size: str) -> bool:
         payload = self._payloads.setdefault(size, os.urandom(ARTIFACT_SIZES[size]))
-        return self.client.request("PUT", self._artifact_url(size), body=payload,
-                                   headers=self.auth).status_code == 200
+        return self.client.request("PUT", self._artifact_url(size), body=payload, headers=self.auth).status_code == 200
 
     def download(self, size: str) -> bool:
         if size not in self._payloads and not self.upload(size):
@@ -103,8 +118,9 @@ class RegistryOperations:
             counter = iter(range(100_000))
 
             def story() -> bool:
-                registration = reg.register_model(session, created, trained, created.name(f"story-{next(counter)}"),
-                                                  metadata)
+                registration = reg.register_model(
+                    session, created, trained, created.name(f"story-{next(counter)}"), metadata
+                )
                 predicted, _ = reg.load_and_predict(session, registration.model_uri, trained.features)
                 return len(predicted) == len(trained.predictions)
 

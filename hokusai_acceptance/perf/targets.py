@@ -1,6 +1,7 @@
 """Performance targets: the budgets in behave.ini's ``[behave.userdata]`` (the one place every
 budget lives, shared by the ``@performance`` features and ``make bench``), checked against what
 a benchmark measured. A target that could not be measured is reported as such, never as met."""
+
 from __future__ import annotations
 
 import configparser
@@ -15,12 +16,18 @@ from .measure import RECOVERY_WAIT_SECONDS
 #: userdata names that are budgets (numbers), by their unit suffix
 BUDGET_SUFFIXES = ("_ms", "_seconds", "_ratio", "_mb", "_tolerance", "_examples", "_seed")
 #: the budgets the benchmark checks
-BENCH_BUDGETS = ("perf_overhead_ratio", "perf_min_throughput_ratio", "perf_agreement_tolerance",
-                 "perf_max_memory_growth_mb", "perf_max_recovery_seconds")
+BENCH_BUDGETS = (
+    "perf_overhead_ratio",
+    "perf_min_throughput_ratio",
+    "perf_agreement_tolerance",
+    "perf_max_memory_growth_mb",
+    "perf_max_recovery_seconds",
+)
 
 
-def parse_budgets(values: dict[str, str], required: tuple[str, ...] = (),
-                  where: str = "the budgets") -> dict[str, float]:
+def parse_budgets(
+    values: dict[str, str], required: tuple[str, ...] = (), where: str = "the budgets"
+) -> dict[str, float]:
     """Every budget-named value as a number (one parser for behave's userdata and ``make bench``)."""
     budgets = {}
     for name, value in values.items():
@@ -55,7 +62,7 @@ class Target:
     comparison: str  # "<=" or ">="
     unit: str = ""
     shown: str = ""  # how to show the measurement when a number would not read well
-    rule: str = ""   # how to show the budget likewise
+    rule: str = ""  # how to show the budget likewise
 
     @property
     def measurable(self) -> bool:
@@ -85,8 +92,13 @@ class Target:
         return f"{self.name}: {self.measured_text()} (target {self.rule_text()}): {self.verdict}"
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "met": self.met, "verdict": self.verdict, "measured_text": self.measured_text(),
-                "rule_text": self.rule_text()}
+        return {
+            **asdict(self),
+            "met": self.met,
+            "verdict": self.verdict,
+            "measured_text": self.measured_text(),
+            "rule_text": self.rule_text(),
+        }
 
 
 def _number(value) -> float | None:
@@ -116,18 +128,46 @@ def evaluate(results: dict, budgets: dict[str, float]) -> list[Target]:
     if stuck:  # a run after which the registry never answered promptly within the bounded wait
         recovery, recovery_shown = float(RECOVERY_WAIT_SECONDS), f"{stuck} run(s) not within {RECOVERY_WAIT_SECONDS} s"
     return [
-        Target("gateway overhead on experiment search, p50 through the gateway / direct MLflow",
-               _number(summary.get("gateway_overhead_p50_ratio")), budgets["perf_overhead_ratio"], "<=", "x"),
-        Target("read throughput at concurrency 32, gateway / direct MLflow",
-               _number(summary.get("throughput_ratio_read_c32")), budgets["perf_min_throughput_ratio"], ">=", "x"),
+        Target(
+            "gateway overhead on experiment search, p50 through the gateway / direct MLflow",
+            _number(summary.get("gateway_overhead_p50_ratio")),
+            budgets["perf_overhead_ratio"],
+            "<=",
+            "x",
+        ),
+        Target(
+            "read throughput at concurrency 32, gateway / direct MLflow",
+            _number(summary.get("throughput_ratio_read_c32")),
+            budgets["perf_min_throughput_ratio"],
+            ">=",
+            "x",
+        ),
         Target("suite sampler vs Locust, p50 deviation", deviation("p50_ratio"), tolerance, "<="),
         Target("suite sampler vs Locust, p95 deviation", deviation("p95_ratio"), tolerance, "<="),
-        Target("gateway memory growth during a 50 MB upload and download",
-               _number(large.get("gateway_rss_growth_mb")), budgets["perf_max_memory_growth_mb"], "<=", " MB"),
-        Target("50 MB model bytes identical after the round trip", None if identical is None else float(identical),
-               1.0, ">=", shown="yes" if identical else "no", rule="must be yes"),
-        Target("concurrent developers whose registration failed", failed_users, 0.0, "<=", shown=users_shown,
-               rule="none"),
-        Target("slowest recovery after a load run (a read answered within 500 ms again)", recovery,
-               budgets["perf_max_recovery_seconds"], "<=", " s", shown=recovery_shown),
+        Target(
+            "gateway memory growth during a 50 MB upload and download",
+            _number(large.get("gateway_rss_growth_mb")),
+            budgets["perf_max_memory_growth_mb"],
+            "<=",
+            " MB",
+        ),
+        Target(
+            "50 MB model bytes identical after the round trip",
+            None if identical is None else float(identical),
+            1.0,
+            ">=",
+            shown="yes" if identical else "no",
+            rule="must be yes",
+        ),
+        Target(
+            "concurrent developers whose registration failed", failed_users, 0.0, "<=", shown=users_shown, rule="none"
+        ),
+        Target(
+            "slowest recovery after a load run (a read answered within 500 ms again)",
+            recovery,
+            budgets["perf_max_recovery_seconds"],
+            "<=",
+            " s",
+            shown=recovery_shown,
+        ),
     ]

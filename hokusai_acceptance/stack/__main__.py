@@ -1,4 +1,5 @@
 """``make stack``: run the embedded reference stack in the foreground until Ctrl-C."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,8 +13,12 @@ from .launcher import EmbeddedStack, StackOptions
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hokusai_acceptance.stack", description=__doc__)
-    parser.add_argument("--profile", choices=["current", "2025"], default="current",
-                        help="which generation of the Hokusai API to reproduce")
+    parser.add_argument(
+        "--profile",
+        choices=["current", "2025"],
+        default="current",
+        help="which generation of the Hokusai API to reproduce",
+    )
     parser.add_argument("--fault", action="append", default=[], help="field fault to inject (repeatable)")
     parser.add_argument("--cache-ttl", type=int, default=300, help="validation cache lifetime in seconds")
     args = parser.parse_args(argv)

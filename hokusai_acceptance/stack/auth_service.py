@@ -6,6 +6,7 @@ body. Keys are seeded from a file written by the stack launcher. A loopback-only
 control API, guarded by the per-run secret, lets tests count calls, revoke keys
 and make the service slow or failing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,12 +26,12 @@ SERVICE_ID = "platform"
 
 class AuthState:
     def __init__(self, keys: dict[str, dict], control_secret: str):
-        self.keys = keys                      # key -> record
+        self.keys = keys  # key -> record
         self.control_secret = control_secret
         self.calls: Counter[str] = Counter()  # key_id -> validate calls
         self.rejections: Counter[str] = Counter()  # refusal detail -> count
         self.total_calls = 0
-        self.mode = "ok"                      # ok | error | ratelimited
+        self.mode = "ok"  # ok | error | ratelimited
         self.delay = 0.0
 
     def record_for(self, key: str) -> dict | None:
@@ -56,8 +57,9 @@ def create_app(state: AuthState) -> FastAPI:
         if state.mode == "error":
             return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
         if state.mode == "ratelimited":
-            return JSONResponse({"detail": "Too many validation requests"}, status_code=429,
-                                headers={"Retry-After": "60"})
+            return JSONResponse(
+                {"detail": "Too many validation requests"}, status_code=429, headers={"Retry-After": "60"}
+            )
         try:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -65,7 +67,7 @@ def create_app(state: AuthState) -> FastAPI:
         if not isinstance(body, dict):
             body = {}
         auth = request.headers.get("authorization", "")
-        key = auth[len("Bearer "):].strip() if auth.startswith("Bearer ") else ""
+        key = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else ""
         if not key:
             state.rejections["API key required"] += 1
             return JSONResponse({"detail": "API key required"}, status_code=401)
@@ -80,9 +82,13 @@ def create_app(state: AuthState) -> FastAPI:
         service_id = body.get("service_id")
         if service_id != SERVICE_ID:
             state.rejections["wrong service_id"] += 1
-            return JSONResponse({"detail": f"API key does not have access to service '{service_id}'. "
-                                           f"This key is registered for service '{SERVICE_ID}'."},
-                                status_code=401)
+            return JSONResponse(
+                {
+                    "detail": f"API key does not have access to service '{service_id}'. "
+                    f"This key is registered for service '{SERVICE_ID}'."
+                },
+                status_code=401,
+            )
         return {
             "is_valid": True,
             "key_id": record["key_id"],
@@ -97,9 +103,13 @@ def create_app(state: AuthState) -> FastAPI:
     async def stats(request: Request):
         if not control_allowed(request):
             return JSONResponse({"detail": "forbidden"}, status_code=403)
-        return {"calls": dict(state.calls), "total_calls": state.total_calls, "mode": state.mode,
-                "rejections": dict(state.rejections),
-                "delay": state.delay}
+        return {
+            "calls": dict(state.calls),
+            "total_calls": state.total_calls,
+            "mode": state.mode,
+            "rejections": dict(state.rejections),
+            "delay": state.delay,
+        }
 
     @app.post("/__control/state")
     async def set_state(request: Request):
@@ -136,8 +146,15 @@ def main(argv: list[str] | None = None) -> None:
     args.keys_file.unlink()  # the secrets live in memory only from here on
     state = AuthState(keys=spec["keys"], control_secret=spec["control_secret"])
     state.mode = spec.get("mode", "ok")
-    uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning", access_log=False,
-                loop="uvloop", http="httptools")
+    uvicorn.run(
+        create_app(state),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )
 
 
 if __name__ == "__main__":

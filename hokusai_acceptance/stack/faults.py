@@ -8,11 +8,12 @@ selects a setting or code variant the real API shipped with (the key in the JSON
 the /api/mlflow mount removed, 2025 health and probe semantics, DELETE bodies dropped).
 What a client then sees is what those components really do.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable
 
 
 class Fault(str, Enum):
@@ -50,7 +51,7 @@ class Fault(str, Enum):
     ARTIFACT_STORE_PERMISSION = "artifact-store-permission"
 
     @classmethod
-    def parse(cls, name: str) -> "Fault":
+    def parse(cls, name: str) -> Fault:
         try:
             return cls(name.strip())
         except ValueError:
@@ -71,34 +72,35 @@ class Addresses:
 
     gateway: str
     mlflow: str
-    auth: str                 # the auth service's load balancer
+    auth: str  # the auth service's load balancer
     redis: str
-    mlflow_front: str         # a load-balancer listener in front of MLflow (a fault puts an auth layer there)
-    refused: str              # nothing listens: connections are refused
-    hanging: str              # accepts connections, never answers
-    blocked: str              # never accepts connections (its queue is full): connects time out
+    mlflow_front: str  # a load-balancer listener in front of MLflow (a fault puts an auth layer there)
+    refused: str  # nothing listens: connections are refused
+    hanging: str  # accepts connections, never answers
+    blocked: str  # never accepts connections (its queue is full): connects time out
 
 
 @dataclass
 class Plan:
     """What the stack looks like with a set of switches on."""
 
-    gateway: dict = field(default_factory=dict)          # settings of the API (GatewayConfig fields)
-    public_rules: list[dict] | None = None               # the public load balancer's rules (None: the healthy ones)
-    api_targets: list[str] | None = None                 # the API target group (None: the gateway)
+    gateway: dict = field(default_factory=dict)  # settings of the API (GatewayConfig fields)
+    public_rules: list[dict] | None = None  # the public load balancer's rules (None: the healthy ones)
+    api_targets: list[str] | None = None  # the API target group (None: the gateway)
     mlflow_front_requires_key: bool = False
-    stopped: set[str] = field(default_factory=set)       # processes that are not running: redis, auth
-    crashing_api: bool = False                           # the API process fails at start
-    auth_mode: str = "ok"                                # what the auth service does: ok | ratelimited
-    readonly_valid_key: bool = False                     # the auth service issues the valid key without write scope
+    stopped: set[str] = field(default_factory=set)  # processes that are not running: redis, auth
+    crashing_api: bool = False  # the API process fails at start
+    auth_mode: str = "ok"  # what the auth service does: ok | ratelimited
+    readonly_valid_key: bool = False  # the auth service issues the valid key without write scope
     mlflow_generation: str = "3"
-    mlflow_database: str = "sqlite"                      # sqlite | postgres-wrong-password
+    mlflow_database: str = "sqlite"  # sqlite | postgres-wrong-password
     artifact_store_broken: bool = False
 
 
 def _gateway(**settings) -> Callable[[Plan, Addresses], None]:
     def apply(plan: Plan, _: Addresses) -> None:
         plan.gateway.update(settings)
+
     return apply
 
 
@@ -106,12 +108,14 @@ def _set(**values) -> Callable[[Plan, Addresses], None]:
     def apply(plan: Plan, _: Addresses) -> None:
         for name, value in values.items():
             setattr(plan, name, value)
+
     return apply
 
 
 def _stop(name: str) -> Callable[[Plan, Addresses], None]:
     def apply(plan: Plan, _: Addresses) -> None:
         plan.stopped.add(name)
+
     return apply
 
 
@@ -159,51 +163,84 @@ def _mlflow_auth_layer(plan: Plan, a: Addresses) -> None:
 
 
 EFFECTS: dict[Fault, tuple[str, Callable[[Plan, Addresses], None]]] = {
-    Fault.ALB_API_PATH_TO_MLFLOW: ("the load balancer's /api/mlflow/* rule forwards to the MLflow target group",
-                                   _api_path_to_mlflow),
+    Fault.ALB_API_PATH_TO_MLFLOW: (
+        "the load balancer's /api/mlflow/* rule forwards to the MLflow target group",
+        _api_path_to_mlflow,
+    ),
     Fault.ALB_NO_RULE: ("the public listener has no rules: its default action is a fixed 404", _no_rule),
     Fault.SERVICE_NOT_DEPLOYED: ("the API target group has no registered targets", _not_deployed),
-    Fault.API_CRASH_LOOP: ("the API process exits at start (its configuration lacks the MLflow URL)",
-                           _set(crashing_api=True)),
+    Fault.API_CRASH_LOOP: (
+        "the API process exits at start (its configuration lacks the MLflow URL)",
+        _set(crashing_api=True),
+    ),
     Fault.ALB_TO_API_BLOCKED: ("the API target does not accept the load balancer's connections", _blocked),
     Fault.API_MOUNT_MISSING: ("the API runs without its /api/mlflow route", _gateway(mount_mlflow=False)),
-    Fault.HEALTH_PROBES_NEED_KEY: ("the API's auth middleware excludes only /health (2025)",
-                                   _gateway(probes_need_key=True)),
-    Fault.HEALTH_LIES: ("2025 health semantics, and the message queue URL uses rediss:// against a plain Redis",
-                        _health_lies),
-    Fault.RATE_LIMIT_MISREPORTED: ("the auth service rate-limits validations; the API maps its 429 to 401 (2025)",
-                                   _rate_limited),
-    Fault.PROXY_DROPS_DELETE_BODY: ("the proxy forwards bodies for POST, PUT and PATCH only (2025)",
-                                    _gateway(forward_delete_body=False)),
-    Fault.DEVELOPERS_NOT_ISOLATED: ("the API records no owner and checks none: any key may change any model (2025)",
-                                    _gateway(enforce_ownership=False)),
-    Fault.AUTH_CONTRACT_MISMATCH: ("the API sends the key in the JSON body, not the Authorization header",
-                                   _gateway(key_in_body=True)),
-    Fault.AUTH_SERVICE_ID_MISMATCH: ("the API validates keys for service 'ml-platform'",
-                                     _gateway(service_id="ml-platform")),
+    Fault.HEALTH_PROBES_NEED_KEY: (
+        "the API's auth middleware excludes only /health (2025)",
+        _gateway(probes_need_key=True),
+    ),
+    Fault.HEALTH_LIES: (
+        "2025 health semantics, and the message queue URL uses rediss:// against a plain Redis",
+        _health_lies,
+    ),
+    Fault.RATE_LIMIT_MISREPORTED: (
+        "the auth service rate-limits validations; the API maps its 429 to 401 (2025)",
+        _rate_limited,
+    ),
+    Fault.PROXY_DROPS_DELETE_BODY: (
+        "the proxy forwards bodies for POST, PUT and PATCH only (2025)",
+        _gateway(forward_delete_body=False),
+    ),
+    Fault.DEVELOPERS_NOT_ISOLATED: (
+        "the API records no owner and checks none: any key may change any model (2025)",
+        _gateway(enforce_ownership=False),
+    ),
+    Fault.AUTH_CONTRACT_MISMATCH: (
+        "the API sends the key in the JSON body, not the Authorization header",
+        _gateway(key_in_body=True),
+    ),
+    Fault.AUTH_SERVICE_ID_MISMATCH: (
+        "the API validates keys for service 'ml-platform'",
+        _gateway(service_id="ml-platform"),
+    ),
     Fault.AUTH_SERVICE_DOWN: ("the auth service's process is stopped behind its load balancer", _stop("auth")),
     Fault.AUTH_SERVICE_UNREACHABLE: ("the API's auth service URL points where nothing listens", _auth_unreachable),
-    Fault.MISSING_WRITE_SCOPE: ("the auth service issues the developer's key with read scope only",
-                                _set(readonly_valid_key=True)),
-    Fault.REGISTRY_CLOSED_TO_DEVELOPER_KEYS: ("the API admits to /api/mlflow only keys with a registry admin "
-                                              "role, which developers' keys do not have",
-                                              _gateway(registry_role="registry-admin")),
+    Fault.MISSING_WRITE_SCOPE: (
+        "the auth service issues the developer's key with read scope only",
+        _set(readonly_valid_key=True),
+    ),
+    Fault.REGISTRY_CLOSED_TO_DEVELOPER_KEYS: (
+        "the API admits to /api/mlflow only keys with a registry admin role, which developers' keys do not have",
+        _gateway(registry_role="registry-admin"),
+    ),
     Fault.REDIS_CACHE_DOWN: ("the Redis server is stopped", _stop("redis")),
     Fault.MLFLOW_DNS_FAILURE: ("the API's MLflow URL points where nothing listens", _mlflow_refused),
-    Fault.MLFLOW_DB_AUTH: ("MLflow gets a PostgreSQL backend store with a wrong password (it cannot start); the "
-                           "API's database check uses the same credentials",
-                           _set(mlflow_database="postgres-wrong-password")),
-    Fault.MLFLOW_UNRESPONSIVE: ("the API's MLflow URL points at a server that accepts connections and never answers",
-                                _mlflow_hangs),
-    Fault.AUTH_HEADERS_STRIPPED: ("an auth layer in front of MLflow requires credentials for writes, which the "
-                                  "proxy strips", _mlflow_auth_layer),
-    Fault.MLFLOW_GENERATION_MISMATCH: ("the registry runs a real MLflow 2.9.2 server (the 2025 generation)",
-                                       _set(mlflow_generation="2.9")),
-    Fault.ARTIFACT_ROUTE_HAIRPIN: ("the proxy sends artifact calls to the public ajax-api form under /mlflow",
-                                   _gateway(public_artifact_form=True)),
+    Fault.MLFLOW_DB_AUTH: (
+        "MLflow gets a PostgreSQL backend store with a wrong password (it cannot start); the "
+        "API's database check uses the same credentials",
+        _set(mlflow_database="postgres-wrong-password"),
+    ),
+    Fault.MLFLOW_UNRESPONSIVE: (
+        "the API's MLflow URL points at a server that accepts connections and never answers",
+        _mlflow_hangs,
+    ),
+    Fault.AUTH_HEADERS_STRIPPED: (
+        "an auth layer in front of MLflow requires credentials for writes, which the proxy strips",
+        _mlflow_auth_layer,
+    ),
+    Fault.MLFLOW_GENERATION_MISMATCH: (
+        "the registry runs a real MLflow 2.9.2 server (the 2025 generation)",
+        _set(mlflow_generation="2.9"),
+    ),
+    Fault.ARTIFACT_ROUTE_HAIRPIN: (
+        "the proxy sends artifact calls to the public ajax-api form under /mlflow",
+        _gateway(public_artifact_form=True),
+    ),
     Fault.ARTIFACTS_DISABLED: ("the API runs with MLFLOW_SERVE_ARTIFACTS=false", _gateway(serve_artifacts=False)),
-    Fault.ARTIFACT_STORE_PERMISSION: ("MLflow's artifact store is not a directory it can write to",
-                                      _set(artifact_store_broken=True)),
+    Fault.ARTIFACT_STORE_PERMISSION: (
+        "MLflow's artifact store is not a directory it can write to",
+        _set(artifact_store_broken=True),
+    ),
 }
 
 #: switches that choose how a process starts: chosen with the stack, not switched on a running one

@@ -19,6 +19,7 @@ other settings are the API's configuration (its upstream URLs, ``AUTH_SERVICE_ID
 no /api/mlflow mount, DELETE bodies dropped). The gateway knows nothing of fault switches:
 the stack's launcher sets these settings and breaks the real components around it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,21 +49,53 @@ COMMIT = "reference"
 BUILD = "embedded"
 SMALL_BODY = 256 * 1024  # answers up to this size are relayed whole; larger ones are streamed
 CACHE_PREFIX = "api_key:validation:"
-STRIPPED_REQUEST_HEADERS = {"authorization", "x-api-key", "host", "connection", "keep-alive",
-                            "transfer-encoding", "te", "upgrade", "proxy-authorization", "x-stack-control"}
-HOP_BY_HOP_RESPONSE_HEADERS = {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"upgrade",
-                               b"proxy-authenticate", b"trailer"}
+STRIPPED_REQUEST_HEADERS = {
+    "authorization",
+    "x-api-key",
+    "host",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "upgrade",
+    "proxy-authorization",
+    "x-stack-control",
+}
+HOP_BY_HOP_RESPONSE_HEADERS = {
+    b"connection",
+    b"keep-alive",
+    b"transfer-encoding",
+    b"te",
+    b"upgrade",
+    b"proxy-authenticate",
+    b"trailer",
+}
 RELAY_CHUNK = 64 * 1024
-DRAIN_LIMIT = 1024 ** 3    # a refused upload up to this size is read and dropped before the 413 is sent
+DRAIN_LIMIT = 1024**3  # a refused upload up to this size is read and dropped before the 413 is sent
 DRAIN_SECONDS = 60.0
 REFUSED_BY_MLFLOW = "_refused_by_mlflow"
 PROXY_MOUNTS = ("/api/mlflow/", "/mlflow/")
 #: MLflow endpoints that use POST but only read.
-READ_ONLY_POSTS = ("/experiments/search", "/runs/search", "/logged-models/search", "/traces/search",
-                   "/model-versions/search", "/registered-models/search", "/experiments/get-by-name")
+READ_ONLY_POSTS = (
+    "/experiments/search",
+    "/runs/search",
+    "/logged-models/search",
+    "/traces/search",
+    "/model-versions/search",
+    "/registered-models/search",
+    "/experiments/get-by-name",
+)
 PROBE_PATHS = {"/", "/ready", "/live", "/version", "/metrics"}
-OPEN_PATHS = {"/health", "/health/alb", "/health/mlflow", "/docs", "/redoc", "/openapi.json", "/favicon.ico",
-              "/docs/oauth2-redirect"}
+OPEN_PATHS = {
+    "/health",
+    "/health/alb",
+    "/health/mlflow",
+    "/docs",
+    "/redoc",
+    "/openapi.json",
+    "/favicon.ico",
+    "/docs/oauth2-redirect",
+}
 
 
 @dataclass
@@ -71,25 +104,25 @@ class GatewayConfig:
     auth_url: str
     redis_url: str
     control_secret: str = field(repr=False, default="")
-    profile: str = "current"            # 2025 | current
-    queue_url: str | None = None        # the message queue (a Redis URL); checked by /health
-    database_url: str | None = None     # the API's own database; checked by /health
-    service_id: str = "platform"        # AUTH_SERVICE_ID
+    profile: str = "current"  # 2025 | current
+    queue_url: str | None = None  # the message queue (a Redis URL); checked by /health
+    database_url: str | None = None  # the API's own database; checked by /health
+    service_id: str = "platform"  # AUTH_SERVICE_ID
     cache_ttl: int = 300
     auth_timeout: float = 5.0
     upstream_timeout: float = 30.0
-    serve_artifacts: bool = True        # MLFLOW_SERVE_ARTIFACTS
-    mount_mlflow: bool = True           # the /api/mlflow route exists
-    key_in_body: bool = False           # a shipped variant: the key sent to the auth service in the JSON body
-    forward_delete_body: bool = True    # the 2025 proxy forwarded bodies for POST, PUT and PATCH only
+    serve_artifacts: bool = True  # MLFLOW_SERVE_ARTIFACTS
+    mount_mlflow: bool = True  # the /api/mlflow route exists
+    key_in_body: bool = False  # a shipped variant: the key sent to the auth service in the JSON body
+    forward_delete_body: bool = True  # the 2025 proxy forwarded bodies for POST, PUT and PATCH only
     public_artifact_form: bool = False  # the proxy treats its upstream as the public MLflow (ajax-api form)
     probes_need_key: bool | None = None  # default: the profile's (2025: yes)
     health_200_when_degraded: bool | None = None
     map_auth_429_to_401: bool | None = None
     enforce_scopes: bool | None = None
-    registry_role: str | None = None    # later API versions: only keys with this role reach /api/mlflow at all
+    registry_role: str | None = None  # later API versions: only keys with this role reach /api/mlflow at all
     enforce_ownership: bool | None = None  # default: the profile's (current: owners recorded and enforced)
-    max_upload_mb: int | None = None    # largest artifact upload; default: the profile's (current 100, 2025 none)
+    max_upload_mb: int | None = None  # largest artifact upload; default: the profile's (current 100, 2025 none)
 
     def _by_profile(self, value: bool | None, in_2025: bool) -> bool:
         return (self.profile == "2025") == in_2025 if value is None else value
@@ -141,25 +174,28 @@ class GatewayState:
 
     async def mlflow_get(self, path: str, timeout: float, params: dict | None = None) -> int:
         """Status of a small GET to MLflow (health checks); transport errors propagate."""
-        async with self.http.get(self.config.mlflow_url + path, params=params,
-                                 timeout=aiohttp.ClientTimeout(total=timeout)) as reply:
+        async with self.http.get(
+            self.config.mlflow_url + path, params=params, timeout=aiohttp.ClientTimeout(total=timeout)
+        ) as reply:
             await reply.read()
             return reply.status
 
-    async def mlflow_json(self, path: str, params: dict, timeout: float = 10.0,
-                          missing_ok: bool = False) -> dict | None:
+    async def mlflow_json(
+        self, path: str, params: dict, timeout: float = 10.0, missing_ok: bool = False
+    ) -> dict | None:
         """MLflow's JSON answer to a small GET, or None when it does not answer 200 with JSON. With
         ``missing_ok`` a 4xx answers ``{REFUSED_BY_MLFLOW: status}``: nothing is known of what the call
         names, and the write then meets MLflow's own refusal."""
         try:
-            async with self.http.get(self.config.mlflow_url + path, params=params,
-                                     timeout=aiohttp.ClientTimeout(total=timeout)) as reply:
+            async with self.http.get(
+                self.config.mlflow_url + path, params=params, timeout=aiohttp.ClientTimeout(total=timeout)
+            ) as reply:
                 if 400 <= reply.status < 500 and missing_ok:
                     return {REFUSED_BY_MLFLOW: reply.status}
                 if reply.status != 200:
                     return None
                 answer = json.loads(await reply.read())
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+        except (TimeoutError, aiohttp.ClientError, ValueError):
             return None
         return answer if isinstance(answer, dict) else None
 
@@ -242,10 +278,14 @@ async def authenticate(state: GatewayState, request: Request) -> AuthOutcome:
     unavailable = 503 if state.current else 401
     retry = {"Retry-After": "1"} if state.current else None
     try:
-        async with state.http.post(cfg.auth_url + "/api/v1/keys/validate", json=payload, headers=headers,
-                                   timeout=aiohttp.ClientTimeout(total=cfg.auth_timeout)) as reply:
+        async with state.http.post(
+            cfg.auth_url + "/api/v1/keys/validate",
+            json=payload,
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=cfg.auth_timeout),
+        ) as reply:
             status, raw = reply.status, await reply.read()
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return AuthOutcome(response=_json("Authentication service timeout", unavailable, retry))
     except aiohttp.ClientError:
         return AuthOutcome(response=_json("Authentication service unavailable", unavailable, retry))
@@ -343,7 +383,10 @@ def create_app(config: GatewayConfig) -> Gateway:
         # raw bytes both ways (no decompression), no cookies, a bounded pool kept alive between calls
         state.http = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=200, limit_per_host=100, keepalive_timeout=30),
-            auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False)
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+        )
         state.redis = aioredis.from_url(config.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
         try:
             yield
@@ -358,14 +401,24 @@ def create_app(config: GatewayConfig) -> Gateway:
         given = request.headers.get("x-stack-control", "")
         host = request.client.host if request.client else ""
         # only a direct loopback caller: nothing that came through the load balancer (it adds X-Forwarded-For)
-        return host == "127.0.0.1" and "x-forwarded-for" not in request.headers and bool(config.control_secret) \
+        return (
+            host == "127.0.0.1"
+            and "x-forwarded-for" not in request.headers
+            and bool(config.control_secret)
             and hmac.compare_digest(given, config.control_secret)
+        )
 
     async def decide(request: Request) -> tuple[Response | None, dict[str, str], dict]:
         """Authentication, rate limit and scope, before any route: a response to send now, or None to go on."""
         path = request.scope["path"]
-        entry = {"t": time.time(), "method": request.method, "path": path, "key_id": None, "cached": None,
-                 "write": is_write(request.method, path) and _is_mlflow_path(path)}
+        entry = {
+            "t": time.time(),
+            "method": request.method,
+            "path": path,
+            "key_id": None,
+            "cached": None,
+            "write": is_write(request.method, path) and _is_mlflow_path(path),
+        }
         if path.startswith("/__control/"):
             return (None if control_allowed(request) else _json("forbidden", 403)), {}, entry
         open_probe = path in PROBE_PATHS or path == "/api/health/mlflow"
@@ -381,16 +434,36 @@ def create_app(config: GatewayConfig) -> Gateway:
         if limited is not None:
             return limited, {}, entry
         if config.registry_role and _is_mlflow_path(path) and config.registry_role not in (info.get("roles") or []):
-            return JSONResponse({"detail": "Admin access required for the model registry",
-                                 "error": "REGISTRY_ADMIN_REQUIRED"}, status_code=403), {}, entry
-        if (config.scopes_enforced and is_write(request.method, path) and _is_mlflow_path(path)
-                and not _has_write_scope(info)):
+            return (
+                JSONResponse(
+                    {"detail": "Admin access required for the model registry", "error": "REGISTRY_ADMIN_REQUIRED"},
+                    status_code=403,
+                ),
+                {},
+                entry,
+            )
+        if (
+            config.scopes_enforced
+            and is_write(request.method, path)
+            and _is_mlflow_path(path)
+            and not _has_write_scope(info)
+        ):
             scopes = list(info.get("scopes") or [])
-            return JSONResponse({"detail": "Insufficient permissions for this operation", "error": "FORBIDDEN",
-                                 "message": f"This operation requires write permissions. Your API key has scopes: "
-                                            f"{scopes}. Required: 'model:write' or 'mlflow:write'",
-                                 "required_scope": "model:write or mlflow:write", "current_scopes": scopes},
-                                status_code=403), {}, entry
+            return (
+                JSONResponse(
+                    {
+                        "detail": "Insufficient permissions for this operation",
+                        "error": "FORBIDDEN",
+                        "message": f"This operation requires write permissions. Your API key has scopes: "
+                        f"{scopes}. Required: 'model:write' or 'mlflow:write'",
+                        "required_scope": "model:write or mlflow:write",
+                        "current_scopes": scopes,
+                    },
+                    status_code=403,
+                ),
+                {},
+                entry,
+            )
         if config.ownership_enforced and _is_mlflow_path(path) and is_write(request.method, path):
             refused = await guard_ownership(state, request, info)
             if refused is not None:
@@ -398,14 +471,13 @@ def create_app(config: GatewayConfig) -> Gateway:
         request.state.identity = info
         return None, extra_headers, entry
 
-
     # ----------------------------------------------------------------- health
 
     async def mlflow_reachable() -> tuple[bool, str]:
         try:
             status = await state.mlflow_get("/health", timeout=3.0)
             return status == 200, f"HTTP {status}"
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             return False, type(exc).__name__
 
     async def redis_reachable() -> tuple[bool, str]:
@@ -434,14 +506,22 @@ def create_app(config: GatewayConfig) -> Gateway:
     @app.get("/health")
     async def health():
         (mlflow_ok, _), (redis_ok, _), (queue_ok, _), database = await asyncio.gather(
-            mlflow_reachable(), redis_reachable(), queue_reachable(), database_reachable())
-        services = {"mlflow": "healthy" if mlflow_ok else "unhealthy",
-                    "redis": "healthy" if redis_ok else "unhealthy",
-                    "message_queue": "healthy" if queue_ok else "unhealthy",
-                    "postgres": database, "external_api": "healthy"}
+            mlflow_reachable(), redis_reachable(), queue_reachable(), database_reachable()
+        )
+        services = {
+            "mlflow": "healthy" if mlflow_ok else "unhealthy",
+            "redis": "healthy" if redis_ok else "unhealthy",
+            "message_queue": "healthy" if queue_ok else "unhealthy",
+            "postgres": database,
+            "external_api": "healthy",
+        }
         healthy = mlflow_ok and redis_ok and queue_ok and database != "unhealthy"
-        body = {"status": "healthy" if healthy else "degraded", "version": VERSION, "services": services,
-                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        body = {
+            "status": "healthy" if healthy else "degraded",
+            "version": VERSION,
+            "services": services,
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
         status = 200 if healthy or config.health_lies else 503
         return JSONResponse(body, status_code=status)
 
@@ -454,8 +534,13 @@ def create_app(config: GatewayConfig) -> Gateway:
         ok, why = await mlflow_reachable()
         state.breaker_failures = 0 if ok else state.breaker_failures + 1
         breaker = "CLOSED" if state.breaker_failures < 5 else "OPEN"
-        return {"circuit_breaker_state": breaker, "failure_count": state.breaker_failures, "connected": ok,
-                "mlflow_server": config.mlflow_url, "detail": why}
+        return {
+            "circuit_breaker_state": breaker,
+            "failure_count": state.breaker_failures,
+            "connected": ok,
+            "mlflow_server": config.mlflow_url,
+            "detail": why,
+        }
 
     @app.get("/api/health/mlflow")
     async def api_health_mlflow():
@@ -463,18 +548,24 @@ def create_app(config: GatewayConfig) -> Gateway:
         experiments_ok = artifacts_ok = False
         if ok:
             try:
-                experiments_ok = await state.mlflow_get("/api/2.0/mlflow/experiments/search", timeout=5.0,
-                                                        params={"max_results": "1"}) == 200
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+                experiments_ok = (
+                    await state.mlflow_get(
+                        "/api/2.0/mlflow/experiments/search", timeout=5.0, params={"max_results": "1"}
+                    )
+                    == 200
+                )
+            except (TimeoutError, aiohttp.ClientError):
                 pass
             if config.serve_artifacts:
                 try:
                     artifacts_ok = await state.mlflow_get("/api/2.0/mlflow-artifacts/artifacts", timeout=5.0) == 200
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError):
                     pass
-        checks = {"connectivity": "healthy" if ok else "unhealthy",
-                  "experiments_api": "healthy" if experiments_ok else "unhealthy",
-                  "artifacts_api": "healthy" if artifacts_ok else "unhealthy"}
+        checks = {
+            "connectivity": "healthy" if ok else "unhealthy",
+            "experiments_api": "healthy" if experiments_ok else "unhealthy",
+            "artifacts_api": "healthy" if artifacts_ok else "unhealthy",
+        }
         body = {"mlflow_server": config.mlflow_url, "checks": checks}
         if ok and experiments_ok and artifacts_ok:
             return {**body, "status": "healthy"}
@@ -547,10 +638,12 @@ def describe_proxy(app: FastAPI) -> None:
                 item = {}
                 for method in PROXY_METHODS:
                     item[method] = {
-                        "summary": "MLflow proxy", "operationId": f"proxy_{method}_{mount.strip('/').replace('/', '_')}",
+                        "summary": "MLflow proxy",
+                        "operationId": f"proxy_{method}_{mount.strip('/').replace('/', '_')}",
                         "tags": ["mlflow"],
                         "parameters": [{"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}],
-                        "responses": {"200": {"description": "MLflow's answer, relayed"}}}
+                        "responses": {"200": {"description": "MLflow's answer, relayed"}},
+                    }
                 schema["paths"][mount + "{path}"] = item
             app.openapi_schema = schema
         return app.openapi_schema
@@ -564,7 +657,7 @@ def database_answers(url: str) -> bool:
         if url.startswith("sqlite:///"):
             import sqlite3
 
-            connection = sqlite3.connect(f"file:{url[len('sqlite:///'):]}?mode=rw", uri=True, timeout=2)
+            connection = sqlite3.connect(f"file:{url[len('sqlite:///') :]}?mode=rw", uri=True, timeout=2)
         else:
             import psycopg2
 
@@ -597,18 +690,22 @@ async def guard_ownership(state: GatewayState, request: Request, info: dict) -> 
         if ownership.is_json_string(raw):
             # MLflow decodes a JSON string body a second time and acts on the object inside: a write the owner
             # check would never have seen
-            return _refusal(400, "An MLflow request body must be a JSON object, not a JSON string",
-                            "BODY_NOT_AN_OBJECT")
+            return _refusal(
+                400, "An MLflow request body must be a JSON object, not a JSON string", "BODY_NOT_AN_OBJECT"
+            )
         if raw and not ownership.is_json_object(raw):
             # not a JSON object (an array, a number, not JSON): it names and creates nothing; MLflow answers it
             # as it was sent
             return None
     if "tags" in body and body["tags"] is not None and not isinstance(body["tags"], list):
-        return _refusal(400, "'tags' must be a list of {\"key\", \"value\"} objects", "INVALID_TAGS")
+        return _refusal(400, '\'tags\' must be a list of {"key", "value"} objects', "INVALID_TAGS")
     user = str(info.get("user_id") or "")
     if ownership.touches_owner_tag(sub, body, query):
-        return _refusal(403, f"The tag '{ownership.OWNER_TAG}' is recorded by the registry and cannot be changed",
-                        "OWNER_TAG_READ_ONLY")
+        return _refusal(
+            403,
+            f"The tag '{ownership.OWNER_TAG}' is recorded by the registry and cannot be changed",
+            "OWNER_TAG_READ_ONLY",
+        )
     target = ownership.guarded_target(sub, body, query)
     if target is not None:
         lookup_path, parameter = ownership.LOOKUPS[target.kind]
@@ -622,15 +719,19 @@ async def guard_ownership(state: GatewayState, request: Request, info: dict) -> 
     if token and ("'" in token or "`" in token):
         return _refusal(400, "A token id may not contain quotes", "INVALID_TOKEN_ID")
     if token:
-        answer = await state.mlflow_json("/api/2.0/mlflow/model-versions/search",
-                                         {"filter": f"tags.`{ownership.TOKEN_ID_TAG}` = '{token}'",
-                                          "max_results": "50"}, missing_ok=True)
+        answer = await state.mlflow_json(
+            "/api/2.0/mlflow/model-versions/search",
+            {"filter": f"tags.`{ownership.TOKEN_ID_TAG}` = '{token}'", "max_results": "50"},
+            missing_ok=True,
+        )
         if answer is None:
-            return _refusal(503, "The registry could not check who holds this token id; try again",
-                            "OWNER_CHECK_FAILED")
+            return _refusal(
+                503, "The registry could not check who holds this token id; try again", "OWNER_CHECK_FAILED"
+            )
         if REFUSED_BY_MLFLOW in answer:  # MLflow could not search for it: not a token id it can match
-            return _refusal(400, f"Token id {token!r} cannot be checked: use lower-case letters, digits and '-'",
-                            "INVALID_TOKEN_ID")
+            return _refusal(
+                400, f"Token id {token!r} cannot be checked: use lower-case letters, digits and '-'", "INVALID_TOKEN_ID"
+            )
         holders = {ownership.version_owner(v) for v in answer.get("model_versions") or []}
         if holders - {None, user}:
             return _refusal(409, ownership.token_message(token), "TOKEN_ID_TAKEN")
@@ -665,8 +766,10 @@ def proxy_refusal(state: GatewayState, request: Request, path: str) -> Response 
     if not config.mount_mlflow and request.scope["path"].startswith("/api/mlflow"):
         return _json("Not Found", 404)
     if "mlflow-artifacts" in path and not config.serve_artifacts:
-        return _json({"error": "ARTIFACTS_DISABLED",
-                      "message": "Artifact storage is not configured for this MLflow deployment"}, 503)
+        return _json(
+            {"error": "ARTIFACTS_DISABLED", "message": "Artifact storage is not configured for this MLflow deployment"},
+            503,
+        )
     return None
 
 
@@ -685,8 +788,11 @@ async def upload_too_large(cfg: GatewayConfig, request: Request, path: str) -> R
             async with asyncio.timeout(DRAIN_SECONDS):
                 async for _ in request.stream():
                     pass
-    return _refusal(413, f"The file is {size / 2**20:.0f} MB; this registry accepts model files of up to "
-                         f"{limit} MB", "PAYLOAD_TOO_LARGE")
+    return _refusal(
+        413,
+        f"The file is {size / 2**20:.0f} MB; this registry accepts model files of up to {limit} MB",
+        "PAYLOAD_TOO_LARGE",
+    )
 
 
 def _sub_path(scope) -> str:
@@ -694,7 +800,7 @@ def _sub_path(scope) -> str:
     raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
     for mount in PROXY_MOUNTS:
         if raw.startswith(mount):
-            return raw[len(mount):]
+            return raw[len(mount) :]
     return raw
 
 
@@ -744,16 +850,30 @@ async def proxy(state: GatewayState, request: Request, send) -> None:
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=cfg.upstream_timeout, sock_read=cfg.upstream_timeout)
     try:
         try:
-            upstream = await state.http.request(method, url, headers=headers, data=body, allow_redirects=False,
-                                                timeout=timeout, skip_auto_headers=("User-Agent", "Accept-Encoding"))
+            upstream = await state.http.request(
+                method,
+                url,
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+                timeout=timeout,
+                skip_auto_headers=("User-Agent", "Accept-Encoding"),
+            )
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
             if not isinstance(body, (bytes, type(None))):
                 raise
             # a pooled connection MLflow had already closed or reset (it does after answering an error without
             # reading the whole upload): the request never reached it, so send it once more on a fresh one
-            upstream = await state.http.request(method, url, headers=headers, data=body, allow_redirects=False,
-                                                timeout=timeout, skip_auto_headers=("User-Agent", "Accept-Encoding"))
-    except asyncio.TimeoutError:
+            upstream = await state.http.request(
+                method,
+                url,
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+                timeout=timeout,
+                skip_auto_headers=("User-Agent", "Accept-Encoding"),
+            )
+    except TimeoutError:
         failure = _json(f"MLflow server request timeout after {cfg.upstream_timeout}s", 504)
     except aiohttp.ClientConnectorError:
         failure = _json(f"Failed to connect to MLflow server at {upstream_url}", 502)
@@ -774,9 +894,10 @@ async def proxy(state: GatewayState, request: Request, send) -> None:
 async def _relay(upstream: aiohttp.ClientResponse, target: str, method: str, scope, receive, send) -> None:
     content_type = upstream.headers.get("content-type", "")
     if upstream.status == 404 and content_type.startswith("text/html"):
-        await JSONResponse({"error_code": "RESOURCE_NOT_FOUND",
-                            "message": f"The requested resource was not found: {target}"},
-                           status_code=404)(scope, receive, send)
+        await JSONResponse(
+            {"error_code": "RESOURCE_NOT_FOUND", "message": f"The requested resource was not found: {target}"},
+            status_code=404,
+        )(scope, receive, send)
         return
     headers = [(k.lower(), v) for k, v in upstream.raw_headers if k.lower() not in HOP_BY_HOP_RESPONSE_HEADERS]
     await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
@@ -803,8 +924,17 @@ def main(argv: list[str] | None = None) -> None:
     config = GatewayConfig(**raw)
     # proxy_headers off: the gateway reads X-Forwarded-For itself (client_ip), and the control
     # routes must see the real peer, not an address a client claims
-    uvicorn.run(create_app(config), host="127.0.0.1", port=args.port, log_level="warning", access_log=False,
-                timeout_keep_alive=30, loop="uvloop", http="httptools", proxy_headers=False)
+    uvicorn.run(
+        create_app(config),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=30,
+        loop="uvloop",
+        http="httptools",
+        proxy_headers=False,
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """An inspection upstream: a second gateway in front of a recording echo server,
 so tests can see exactly what the gateway forwards to MLflow (headers, method,
 path, query) -- something MLflow itself does not reveal."""
+
 from __future__ import annotations
 
 import http.server
@@ -8,8 +9,8 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from .processes import ManagedProcess, free_port, http_ready
 
@@ -23,9 +24,14 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
     def _record(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        self.server.seen.append({"method": self.command, "path": self.path,
-                                 "headers": {k.lower(): v for k, v in self.headers.items()},
-                                 "body": body.decode("utf-8", errors="replace")})
+        self.server.seen.append(
+            {
+                "method": self.command,
+                "path": self.path,
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+                "body": body.decode("utf-8", errors="replace"),
+            }
+        )
         payload = json.dumps({"echo": True}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -45,14 +51,24 @@ class InspectionGateway:
         self.server.seen = []
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         port = free_port()
-        config = stack._write_private(f"inspect-{port}.json", {
-            "mlflow_url": f"http://127.0.0.1:{self.server.server_address[1]}", "auth_url": stack.auth_url,
-            "redis_url": stack.redis_url, "control_secret": stack.control_secret, "profile": stack.options.profile})
+        config = stack._write_private(
+            f"inspect-{port}.json",
+            {
+                "mlflow_url": f"http://127.0.0.1:{self.server.server_address[1]}",
+                "auth_url": stack.auth_url,
+                "redis_url": stack.redis_url,
+                "control_secret": stack.control_secret,
+                "profile": stack.options.profile,
+            },
+        )
         self.url = f"http://127.0.0.1:{port}"
-        self.process = ManagedProcess("inspection gateway", [sys.executable, "-m", "hokusai_acceptance.stack.gateway",
-                                                             "--port", str(port), "--config", str(config)],
-                                      stack.dir / "logs" / "inspection-gateway.log", http_ready(f"{self.url}/health/alb"),
-                                      env=dict(stack.processes["gateway"].env))
+        self.process = ManagedProcess(
+            "inspection gateway",
+            [sys.executable, "-m", "hokusai_acceptance.stack.gateway", "--port", str(port), "--config", str(config)],
+            stack.dir / "logs" / "inspection-gateway.log",
+            http_ready(f"{self.url}/health/alb"),
+            env=dict(stack.processes["gateway"].env),
+        )
         self.process.start()
         try:
             self.process.wait_ready(time.monotonic() + 30)

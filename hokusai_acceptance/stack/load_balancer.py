@@ -16,6 +16,7 @@ a group fails its health check the load balancer sends traffic to all of them an
 open"), as ALBs do. A loopback-only control route guarded by the stack's secret replaces the
 configuration at run time (fault switches change rules and targets, never answers).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,16 +30,28 @@ import aiohttp
 from aiohttp import web
 
 SERVER = "awselb/2.0"
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-authenticate", "trailer",
-              "proxy-authorization", "host", "content-length"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "upgrade",
+    "proxy-authenticate",
+    "trailer",
+    "proxy-authorization",
+    "host",
+    "content-length",
+}
 CONNECT_TIMEOUT = 10.0
 CHUNK = 64 * 1024
 SMALL_BODY = 256 * 1024
 
 
 def page(status: int, title: str) -> web.Response:
-    body = (f"<html>\r\n<head><title>{status} {title}</title></head>\r\n<body>\r\n<center><h1>{status} {title}</h1>"
-            f"</center>\r\n</body>\r\n</html>\r\n")
+    body = (
+        f"<html>\r\n<head><title>{status} {title}</title></head>\r\n<body>\r\n<center><h1>{status} {title}</h1>"
+        f"</center>\r\n</body>\r\n</html>\r\n"
+    )
     return web.Response(status=status, text=body, content_type="text/html", headers={"Server": SERVER})
 
 
@@ -48,10 +61,10 @@ def fixed_404() -> web.Response:
 
 @dataclass
 class TargetGroup:
-    targets: list[str] = field(default_factory=list)        # base URLs
+    targets: list[str] = field(default_factory=list)  # base URLs
     health_path: str = "/health"
     healthy: dict[str, bool] = field(default_factory=dict)
-    require_key_for_writes: bool = False                     # an auth layer in front of the targets
+    require_key_for_writes: bool = False  # an auth layer in front of the targets
     _next: int = 0
 
     def pick(self) -> str | None:
@@ -65,18 +78,27 @@ class TargetGroup:
 
 @dataclass
 class Listener:
-    rules: list[dict] = field(default_factory=list)   # {"prefix": "/api/", "group": "api"} or {"prefix", "fixed": 404}
+    rules: list[dict] = field(default_factory=list)  # {"prefix": "/api/", "group": "api"} or {"prefix", "fixed": 404}
     default: dict = field(default_factory=lambda: {"fixed": 404})
     groups: dict[str, TargetGroup] = field(default_factory=dict)
     idle_timeout: float = 60.0
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Listener":
-        groups = {name: TargetGroup(targets=list(g.get("targets", [])), health_path=g.get("health_path", "/health"),
-                                    require_key_for_writes=bool(g.get("require_key_for_writes")))
-                  for name, g in data.get("groups", {}).items()}
-        return cls(rules=list(data.get("rules", [])), default=dict(data.get("default", {"fixed": 404})),
-                   groups=groups, idle_timeout=float(data.get("idle_timeout", 60.0)))
+    def from_dict(cls, data: dict) -> Listener:
+        groups = {
+            name: TargetGroup(
+                targets=list(g.get("targets", [])),
+                health_path=g.get("health_path", "/health"),
+                require_key_for_writes=bool(g.get("require_key_for_writes")),
+            )
+            for name, g in data.get("groups", {}).items()
+        }
+        return cls(
+            rules=list(data.get("rules", [])),
+            default=dict(data.get("default", {"fixed": 404})),
+            groups=groups,
+            idle_timeout=float(data.get("idle_timeout", 60.0)),
+        )
 
     def action(self, path: str) -> dict:
         for rule in self.rules:
@@ -94,7 +116,10 @@ class LoadBalancer:
     async def start_client(self) -> None:
         self.http = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=400, limit_per_host=200, keepalive_timeout=30),
-            auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False)
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+        )
 
     async def health_loop(self) -> None:
         while True:
@@ -108,11 +133,12 @@ class LoadBalancer:
 
     async def _check(self, group: TargetGroup, target: str) -> None:
         try:
-            async with self.http.get(target + group.health_path,
-                                     timeout=aiohttp.ClientTimeout(total=2.0, sock_connect=1.0)) as reply:
+            async with self.http.get(
+                target + group.health_path, timeout=aiohttp.ClientTimeout(total=2.0, sock_connect=1.0)
+            ) as reply:
                 await reply.read()
                 group.healthy[target] = reply.status < 500
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        except (TimeoutError, aiohttp.ClientError, OSError):
             group.healthy[target] = False
 
     def handler(self, name: str):
@@ -127,10 +153,15 @@ class LoadBalancer:
             target = group.pick() if group is not None else None
             if target is None:
                 return page(503, "Service Temporarily Unavailable")
-            if group.require_key_for_writes and request.method not in ("GET", "HEAD", "OPTIONS") \
-                    and not request.headers.get("authorization") and not request.path.endswith("/search"):
+            if (
+                group.require_key_for_writes
+                and request.method not in ("GET", "HEAD", "OPTIONS")
+                and not request.headers.get("authorization")
+                and not request.path.endswith("/search")
+            ):
                 return web.json_response({"detail": "API key required"}, status=401)
             return await self.forward(request, target, listener)
+
         return handle
 
     async def forward(self, request: web.BaseRequest, target: str, listener: Listener) -> web.StreamResponse:
@@ -150,10 +181,16 @@ class LoadBalancer:
             body = None
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT, sock_read=listener.idle_timeout)
         try:
-            upstream = await self.http.request(request.method, target + request.raw_path, headers=headers,
-                                               data=body, allow_redirects=False, timeout=timeout,
-                                               skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"))
-        except asyncio.TimeoutError:
+            upstream = await self.http.request(
+                request.method,
+                target + request.raw_path,
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+                timeout=timeout,
+                skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
+            )
+        except TimeoutError:
             return page(504, "Gateway Time-out")
         except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
             return page(502, "Bad Gateway")
@@ -171,7 +208,7 @@ class LoadBalancer:
             try:
                 async for chunk in upstream.content.iter_chunked(CHUNK):
                     await response.write(chunk)
-            except (asyncio.TimeoutError, aiohttp.ClientError):
+            except (TimeoutError, aiohttp.ClientError):
                 pass  # the target broke off: so does the client's answer
             await response.write_eof()
             return response
@@ -180,17 +217,27 @@ class LoadBalancer:
 
     async def control(self, request: web.BaseRequest) -> web.Response:
         given = request.headers.get("x-stack-control", "")
-        if request.remote != "127.0.0.1" or not self.control_secret or \
-                not hmac.compare_digest(given, self.control_secret):
+        if (
+            request.remote != "127.0.0.1"
+            or not self.control_secret
+            or not hmac.compare_digest(given, self.control_secret)
+        ):
             return web.json_response({"detail": "forbidden"}, status=403)
         if request.method == "POST":
             data = await request.json()
             for name, spec in data.get("listeners", {}).items():
                 if name in self.listeners:
                     self.listeners[name] = Listener.from_dict(spec)
-        return web.json_response({name: {"rules": listener.rules, "default": listener.default,
-                                         "groups": {g: t.targets for g, t in listener.groups.items()}}
-                                  for name, listener in self.listeners.items()})
+        return web.json_response(
+            {
+                name: {
+                    "rules": listener.rules,
+                    "default": listener.default,
+                    "groups": {g: t.targets for g, t in listener.groups.items()},
+                }
+                for name, listener in self.listeners.items()
+            }
+        )
 
 
 async def serve(config: dict) -> None:

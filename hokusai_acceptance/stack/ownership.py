@@ -9,6 +9,7 @@ A token id names one on-chain token, so it may be claimed by one developer only.
 The functions here are pure (which resource a call writes, how a create body gains its owner tag); the
 gateway does the MLflow look-ups.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,24 +21,54 @@ TOKEN_ID_TAG = "hokusai_token_id"
 
 #: write endpoints (the part after ``.../mlflow/``) -> the kind of resource they change and the field naming it
 GUARDED = {
-    **{f"registered-models/{op}": ("model", "name") for op in
-       ("delete", "rename", "update", "set-tag", "delete-tag", "alias")},
-    **{f"model-versions/{op}": ("model", "name") for op in
-       ("create", "update", "delete", "set-tag", "delete-tag", "transition-stage")},
-    **{f"experiments/{op}": ("experiment", "experiment_id") for op in
-       ("delete", "update", "restore", "set-experiment-tag", "delete-experiment-tag")},
-    **{f"runs/{op}": ("run", "run_id") for op in
-       ("delete", "update", "restore", "set-tag", "delete-tag", "log-metric", "log-parameter", "log-batch",
-        "log-model", "log-inputs", "outputs")},
+    **{
+        f"registered-models/{op}": ("model", "name")
+        for op in ("delete", "rename", "update", "set-tag", "delete-tag", "alias")
+    },
+    **{
+        f"model-versions/{op}": ("model", "name")
+        for op in ("create", "update", "delete", "set-tag", "delete-tag", "transition-stage")
+    },
+    **{
+        f"experiments/{op}": ("experiment", "experiment_id")
+        for op in ("delete", "update", "restore", "set-experiment-tag", "delete-experiment-tag")
+    },
+    **{
+        f"runs/{op}": ("run", "run_id")
+        for op in (
+            "delete",
+            "update",
+            "restore",
+            "set-tag",
+            "delete-tag",
+            "log-metric",
+            "log-parameter",
+            "log-batch",
+            "log-model",
+            "log-inputs",
+            "outputs",
+        )
+    },
     "runs/create": ("experiment", "experiment_id"),
     "logged-models": ("experiment", "experiment_id"),
 }
 #: create endpoints whose new resource is tagged with its owner
-CREATES = {"registered-models/create": "model", "model-versions/create": "version",
-           "experiments/create": "experiment", "runs/create": "run"}
-TAG_WRITES = {"registered-models/set-tag", "model-versions/set-tag", "registered-models/delete-tag",
-              "model-versions/delete-tag", "experiments/set-experiment-tag", "experiments/delete-experiment-tag",
-              "runs/set-tag", "runs/delete-tag"}
+CREATES = {
+    "registered-models/create": "model",
+    "model-versions/create": "version",
+    "experiments/create": "experiment",
+    "runs/create": "run",
+}
+TAG_WRITES = {
+    "registered-models/set-tag",
+    "model-versions/set-tag",
+    "registered-models/delete-tag",
+    "model-versions/delete-tag",
+    "experiments/set-experiment-tag",
+    "experiments/delete-experiment-tag",
+    "runs/set-tag",
+    "runs/delete-tag",
+}
 ARTIFACTS = "mlflow-artifacts/artifacts/"
 
 
@@ -56,7 +87,7 @@ def endpoint(sub_path: str) -> str:
     at = path.find(marker)
     if at < 0 or path[at:].startswith(ARTIFACTS):
         return ""
-    return path[at + len(marker):]
+    return path[at + len(marker) :]
 
 
 def parse_body(raw: bytes | None) -> dict:
@@ -159,17 +190,27 @@ def version_owner(version: dict) -> str | None:
 
 
 #: MLflow's ``get`` call for each kind: path and query parameter
-LOOKUPS = {"model": ("/api/2.0/mlflow/registered-models/get", "name"),
-           "experiment": ("/api/2.0/mlflow/experiments/get", "experiment_id"),
-           "run": ("/api/2.0/mlflow/runs/get", "run_id")}
+LOOKUPS = {
+    "model": ("/api/2.0/mlflow/registered-models/get", "name"),
+    "experiment": ("/api/2.0/mlflow/experiments/get", "experiment_id"),
+    "run": ("/api/2.0/mlflow/runs/get", "run_id"),
+}
+
 
 def refusal_message(target: Target) -> str:
-    what = {"model": f"Model '{target.ident}'", "experiment": f"Experiment {target.ident}",
-            "run": f"Run {target.ident}"}[target.kind]
-    return (f"{what} belongs to another developer: only its owner can change or delete it. "
-            f"Register your model under a name of your own.")
+    what = {
+        "model": f"Model '{target.ident}'",
+        "experiment": f"Experiment {target.ident}",
+        "run": f"Run {target.ident}",
+    }[target.kind]
+    return (
+        f"{what} belongs to another developer: only its owner can change or delete it. "
+        f"Register your model under a name of your own."
+    )
 
 
 def token_message(token_id: str) -> str:
-    return (f"Token id '{token_id}' is already claimed by another developer's model: "
-            f"each token id belongs to one model. Use the token id issued for your model.")
+    return (
+        f"Token id '{token_id}' is already claimed by another developer's model: "
+        f"each token id belongs to one model. Use the token id issued for your model."
+    )

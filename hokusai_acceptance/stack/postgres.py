@@ -6,6 +6,7 @@ whose password only the stack knows, so a backend-store URI with another passwor
 the way a wrong secret does in production. PostgreSQL refuses to run as root: when the
 stack runs as root, the server runs as an unprivileged system user.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,12 @@ def _system_user() -> str | None:
     try:
         pwd.getpwnam(SYSTEM_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
-                       check=True, capture_output=True, timeout=30)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
     return SYSTEM_USER
 
 
@@ -72,21 +77,42 @@ class Postgres:
         os.chmod(pwfile, 0o600)
         if self.user is not None:
             shutil.chown(pwfile, self.user)
-        self._run(str(bin_dir / "initdb"), "-D", str(self.data), "-U", "mlflow", "--pwfile", str(pwfile),
-                  "--auth=scram-sha-256", "--encoding=UTF8", "-N")
+        self._run(
+            str(bin_dir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "mlflow",
+            "--pwfile",
+            str(pwfile),
+            "--auth=scram-sha-256",
+            "--encoding=UTF8",
+            "-N",
+        )
         pwfile.unlink()
         with open(self.data / "postgresql.conf", "a") as conf:
-            conf.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.root}'"
-                       f"\nfsync = off\nlogging_collector = off\n")
-        self.process = ManagedProcess("postgres", [str(bin_dir / "postgres"), "-D", str(self.data)],
-                                      self.logs / "postgres.log", tcp_ready(self.port), user=self.user)
+            conf.write(
+                f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.root}'"
+                f"\nfsync = off\nlogging_collector = off\n"
+            )
+        self.process = ManagedProcess(
+            "postgres",
+            [str(bin_dir / "postgres"), "-D", str(self.data)],
+            self.logs / "postgres.log",
+            tcp_ready(self.port),
+            user=self.user,
+        )
         return self.process
 
     def create_database(self) -> None:
         env_password = {"PGPASSWORD": self.password}
-        result = subprocess.run([str(binaries() / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "mlflow",
-                                 "mlflow"], capture_output=True, text=True, timeout=30,
-                                env={**os.environ, **env_password})
+        result = subprocess.run(
+            [str(binaries() / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "mlflow", "mlflow"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, **env_password},
+        )
         if result.returncode != 0 and "already exists" not in result.stderr:
             raise StackError(f"createdb failed: {result.stderr[-400:]}")
 

@@ -5,6 +5,7 @@ No ``preexec_fn`` (unsafe when the parent has threads): the session comes from
 ``start_new_session`` and the death signal from util-linux's ``setpriv --pdeathsig`` when the
 machine has it, so a child whose starting process dies is told to stop.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,9 +16,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import psutil
 import requests
@@ -102,6 +103,7 @@ def http_ready(url: str) -> Callable[[], bool]:
                 return session.get(url, timeout=1.0).status_code < 500
             except requests.RequestException:
                 return False
+
     return check
 
 
@@ -112,6 +114,7 @@ def tcp_ready(port: int) -> Callable[[], bool]:
                 return True
         except OSError:
             return False
+
     return check
 
 
@@ -123,7 +126,7 @@ class ManagedProcess:
     ready: Callable[[], bool]
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path | None = None
-    prepare: Callable[[], list[str] | None] | None = None   # called before each start; may return new argv
+    prepare: Callable[[], list[str] | None] | None = None  # called before each start; may return new argv
     user: str | None = None
     popen: subprocess.Popen | None = None
     started_at: float = 0.0
@@ -142,9 +145,17 @@ class ManagedProcess:
         self.started_at = time.monotonic()
         self.ready_after = None
         try:
-            self.popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                          env=env, cwd=self.cwd, start_new_session=True, close_fds=True,
-                                          user=self.user)
+            self.popen = subprocess.Popen(
+                argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=self.cwd,
+                start_new_session=True,
+                close_fds=True,
+                user=self.user,
+            )
         except OSError as exc:
             raise StackError(f"cannot start {self.name}: {exc}") from exc
         finally:
@@ -160,8 +171,10 @@ class ManagedProcess:
     def wait_ready(self, deadline: float) -> float:
         while time.monotonic() < deadline:
             if not self.alive():
-                raise StackError(f"{self.name} exited during start-up (code {self.popen.returncode}); "
-                                 f"last lines of its log:\n{self.log_tail()}")
+                raise StackError(
+                    f"{self.name} exited during start-up (code {self.popen.returncode}); "
+                    f"last lines of its log:\n{self.log_tail()}"
+                )
             if self.ready():
                 self.ready_after = time.monotonic() - self.started_at
                 return self.ready_after

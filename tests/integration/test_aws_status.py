@@ -1,4 +1,5 @@
 """ECS status against moto's standalone server (a real HTTP AWS emulator on loopback)."""
+
 import json
 import subprocess
 import sys
@@ -19,8 +20,11 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def moto_endpoint():
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
@@ -39,8 +43,13 @@ def moto_endpoint():
 
 @pytest.fixture
 def aws_env(moto_endpoint, monkeypatch):
-    values = {"AWS_ENDPOINT_URL": moto_endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-              "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
+    values = {
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     requests.post(moto_endpoint + "/moto-api/reset", timeout=5)
@@ -52,25 +61,30 @@ def build_cluster(desired: int, register_targets: bool) -> str:
     elbv2 = boto3.client("elbv2")
     ecs = boto3.client("ecs")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    group = elbv2.create_target_group(Name="hokusai-api", Protocol="HTTP", Port=8001, VpcId=vpc,
-                                      TargetType="instance")["TargetGroups"][0]["TargetGroupArn"]
+    group = elbv2.create_target_group(Name="hokusai-api", Protocol="HTTP", Port=8001, VpcId=vpc, TargetType="instance")[
+        "TargetGroups"
+    ][0]["TargetGroupArn"]
     if register_targets:
         image = ec2.describe_images()["Images"][0]["ImageId"]
         instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
         elbv2.register_targets(TargetGroupArn=group, Targets=[{"Id": instance, "Port": 8001}])
     ecs.create_cluster(clusterName="hokusai-development")
-    ecs.register_task_definition(family="hokusai-api", containerDefinitions=[
-        {"name": "api", "image": "hokusai/api:latest", "memory": 512}])
-    ecs.create_service(cluster="hokusai-development", serviceName="hokusai-api", taskDefinition="hokusai-api",
-                       desiredCount=desired, loadBalancers=[{"targetGroupArn": group, "containerName": "api",
-                                                            "containerPort": 8001}])
+    ecs.register_task_definition(
+        family="hokusai-api", containerDefinitions=[{"name": "api", "image": "hokusai/api:latest", "memory": 512}]
+    )
+    ecs.create_service(
+        cluster="hokusai-development",
+        serviceName="hokusai-api",
+        taskDefinition="hokusai-api",
+        desiredCount=desired,
+        loadBalancers=[{"targetGroupArn": group, "containerName": "api", "containerPort": 8001}],
+    )
     return group
 
 
 def test_not_configured_explains_why():
     assert "HOKUSAI_ECS_CLUSTER" in aws_status.why_not_configured({})
-    assert "credentials" in aws_status.why_not_configured({"HOKUSAI_ECS_CLUSTER": "c",
-                                                           "HOKUSAI_ECS_SERVICES": "a"})
+    assert "credentials" in aws_status.why_not_configured({"HOKUSAI_ECS_CLUSTER": "c", "HOKUSAI_ECS_SERVICES": "a"})
 
 
 def test_service_without_running_tasks_is_reported(aws_env):
@@ -98,9 +112,12 @@ def test_unreachable_aws_is_an_infrastructure_error(monkeypatch):
 
 def test_the_feature_reads_moto(aws_env, tmp_path):
     build_cluster(desired=1, register_targets=True)
-    proc, _ = run_behave(["--tags=@aws", "-f", "plain"], tmp_path,
-                         {"HOKUSAI_ECS_CLUSTER": "hokusai-development", "HOKUSAI_ECS_SERVICES": "hokusai-api"},
-                         timeout=300)
+    proc, _ = run_behave(
+        ["--tags=@aws", "-f", "plain"],
+        tmp_path,
+        {"HOKUSAI_ECS_CLUSTER": "hokusai-development", "HOKUSAI_ECS_SERVICES": "hokusai-api"},
+        timeout=300,
+    )
     output = proc.stdout + proc.stderr
     # moto counts a service's task as pending until one is started: the check must report that as a failure
     assert proc.returncode == 1, output[-2000:]

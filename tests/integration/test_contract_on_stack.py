@@ -1,4 +1,5 @@
 """The contract document agrees with the embedded stack: its own description, and its answers to generated requests."""
+
 from pathlib import Path
 
 import pytest

@@ -5,6 +5,7 @@ selection against the stack's public URL and key exactly as against a remote dep
 (``HOKUSAI_API_URL``, no stack object inside the run, no stand-in logs). The report must
 name the fault, with its recommendation and evidence, and nothing the evidence does not
 support; a healthy stack must give no finding at all."""
+
 import json
 import subprocess
 from pathlib import Path
@@ -19,14 +20,15 @@ from ..suite_runner import run_behave
 
 pytestmark = pytest.mark.integration
 #: Faults whose smoke run may still pass: they do not block registration, only monitoring or speed.
-NON_BLOCKING = {Fault.HEALTH_PROBES_NEED_KEY, Fault.HEALTH_LIES, Fault.REDIS_CACHE_DOWN,
-                Fault.PROXY_DROPS_DELETE_BODY}
+NON_BLOCKING = {Fault.HEALTH_PROBES_NEED_KEY, Fault.HEALTH_LIES, Fault.REDIS_CACHE_DOWN, Fault.PROXY_DROPS_DELETE_BODY}
 #: Causes no client can tell apart: the finding names one and the other as its alternative (medium).
-TWINS = {Fault.AUTH_CONTRACT_MISMATCH: "auth-service-id-mismatch",
-         Fault.AUTH_SERVICE_ID_MISMATCH: "auth-contract-mismatch",
-         # MLflow unreachable while /health reports the database down: a wrong database password, or MLflow
-         # unreachable for another reason while the API's database is down too
-         Fault.MLFLOW_DB_AUTH: "mlflow-dns-failure"}
+TWINS = {
+    Fault.AUTH_CONTRACT_MISMATCH: "auth-service-id-mismatch",
+    Fault.AUTH_SERVICE_ID_MISMATCH: "auth-contract-mismatch",
+    # MLflow unreachable while /health reports the database down: a wrong database password, or MLflow
+    # unreachable for another reason while the API's database is down too
+    Fault.MLFLOW_DB_AUTH: "mlflow-dns-failure",
+}
 #: Faults whose symptom only the scenarios of one story show: the selection run besides the smoke scenarios.
 STORY = {Fault.DEVELOPERS_NOT_ISOLATED: "@security"}
 #: Other findings that are true of the stack a switch leaves (and are reported for that reason).
@@ -38,15 +40,26 @@ ALSO_TRUE = {
 }
 
 
-def remote_smoke(stack: EmbeddedStack, tmp_path: Path, story: str | None = None
-                 ) -> tuple[subprocess.CompletedProcess, dict]:
+def remote_smoke(
+    stack: EmbeddedStack, tmp_path: Path, story: str | None = None
+) -> tuple[subprocess.CompletedProcess, dict]:
     selection = "@smoke" if story is None else f"@smoke or {story}"
-    proc, _ = run_behave([f"--tags={selection}", "-f", "null"], tmp_path,
-                         {"HOKUSAI_API_URL": stack.url, "HOKUSAI_API_KEY": stack.keys.valid,
-                          "HOKUSAI_READONLY_API_KEY": stack.keys.readonly,
-                          "HOKUSAI_REVOKED_API_KEY": stack.keys.revoked, "HOKUSAI_AUTH_URL": stack.auth_url,
-                          "HOKUSAI_SECOND_API_KEY": stack.keys.second, "HOKUSAI_ROTATED_API_KEY": stack.keys.rotated,
-                          "HOKUSAI_READ_TIMEOUT": "8", "HOKUSAI_MLFLOW_TIMEOUT": "10"}, timeout=300)
+    proc, _ = run_behave(
+        [f"--tags={selection}", "-f", "null"],
+        tmp_path,
+        {
+            "HOKUSAI_API_URL": stack.url,
+            "HOKUSAI_API_KEY": stack.keys.valid,
+            "HOKUSAI_READONLY_API_KEY": stack.keys.readonly,
+            "HOKUSAI_REVOKED_API_KEY": stack.keys.revoked,
+            "HOKUSAI_AUTH_URL": stack.auth_url,
+            "HOKUSAI_SECOND_API_KEY": stack.keys.second,
+            "HOKUSAI_ROTATED_API_KEY": stack.keys.rotated,
+            "HOKUSAI_READ_TIMEOUT": "8",
+            "HOKUSAI_MLFLOW_TIMEOUT": "10",
+        },
+        timeout=300,
+    )
     report = json.loads((tmp_path / "reports" / "infrastructure-report.json").read_text())
     return proc, report
 
@@ -79,8 +92,7 @@ def test_fault_is_diagnosed(fault, tmp_path):
     assert named is not None, f"{fault.value}: diagnosed {list(findings)}\n" + json.dumps(report["findings"])[:3000]
     if fault in TWINS:
         assert named["confidence"] == "medium" and TWINS[fault] in [named["id"], *named["alternatives"]]
-        assert named["recommendation"] in (ENTRIES[fault.value].recommendation,
-                                           ENTRIES[TWINS[fault]].recommendation)
+        assert named["recommendation"] in (ENTRIES[fault.value].recommendation, ENTRIES[TWINS[fault]].recommendation)
     else:
         assert named["id"] == fault.value and named["confidence"] == "high", named
         assert named["recommendation"] == ENTRIES[fault.value].recommendation
@@ -90,8 +102,9 @@ def test_fault_is_diagnosed(fault, tmp_path):
     if fault not in NON_BLOCKING:
         assert proc.returncode == 1, f"{fault.value}: the smoke run passed although {fault.value} was injected"
         failing = [s["name"] for s in report["scenarios"] if s["status"] in ("failed", "broken")]
-        explained = set(named["explains"]) | {name for f in report["findings"] if f["id"] in ALSO_TRUE.get(fault, ())
-                                              for name in f["explains"]}
+        explained = set(named["explains"]) | {
+            name for f in report["findings"] if f["id"] in ALSO_TRUE.get(fault, ()) for name in f["explains"]
+        }
         assert set(failing) <= explained, f"unexplained failing scenarios: {sorted(set(failing) - explained)}"
     assert fault.value in (tmp_path / "reports" / "infrastructure-report.md").read_text()
     if fault is Fault.MLFLOW_GENERATION_MISMATCH:

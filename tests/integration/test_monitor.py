@@ -1,5 +1,6 @@
 """Monitoring mode, three cycles against the embedded stack: a fault switched on in the second cycle and off in
 the third shows the finding appear and resolve in the metrics, the Allure history and a webhook receiver."""
+
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,8 +38,13 @@ def test_three_cycles_show_a_finding_appear_and_resolve(tmp_path):
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     with EmbeddedStack() as stack:
         env = {"HOKUSAI_API_URL": stack.url, "HOKUSAI_API_KEY": stack.keys.valid, "CI": "true", "PATH": "/usr/bin:/bin"}
-        monitor = Monitor(workdir=tmp_path, env=env, textfile=tmp_path / "metrics" / "hokusai.prom",
-                          webhook=f"http://127.0.0.1:{receiver.server_address[1]}/hook", target=stack.url)
+        monitor = Monitor(
+            workdir=tmp_path,
+            env=env,
+            textfile=tmp_path / "metrics" / "hokusai.prom",
+            webhook=f"http://127.0.0.1:{receiver.server_address[1]}/hook",
+            target=stack.url,
+        )
         server, _thread = start_http_server(0, addr="127.0.0.1", registry=monitor.metrics.registry)
         seen = []
 
@@ -56,7 +62,7 @@ def test_three_cycles_show_a_finding_appear_and_resolve(tmp_path):
     assert f"{line}" in after_first and _value(after_first, line) == 0.0
     assert _value(after_second, line) == 1.0 and _value(served, line) == 0.0
     assert _value(served, "hokusai_last_green_run_timestamp_seconds") > 0
-    assert "hokusai_registry_call_seconds_bucket" in served and 'hokusai_deployed_info{' in served
+    assert "hokusai_registry_call_seconds_bucket" in served and "hokusai_deployed_info{" in served
     assert (tmp_path / "metrics" / "hokusai.prom").read_text().count("hokusai_finding_present") > 10
     events = [(e["event"], e["finding"], e["cycle"]) for e in Receiver.received]
     assert (("appeared", FAULT, 2) in events) and (("resolved", FAULT, 3) in events), events

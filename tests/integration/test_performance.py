@@ -5,6 +5,7 @@ budget that is not met into a failed scenario (a product verdict), never a broke
 Timing itself is not asserted here (the machine is shared): what is asserted is that every
 measurement exists, that the load tests did their work correctly, and that the verdicts and
 the exit code follow from the numbers."""
+
 import json
 import os
 import shutil
@@ -17,19 +18,35 @@ from ..suite_runner import ROOT, finish_report, run_behave
 
 pytestmark = pytest.mark.integration
 
-OPERATIONS = {"authenticated read", "experiment search (gateway)", "experiment search (direct MLflow)",
-              "run create + metric log", "model-version create", "artifact upload 1 KB", "artifact download 1 KB",
-              "artifact upload 1 MB", "artifact download 1 MB", "artifact upload 50 MB", "artifact download 50 MB",
-              "register and load"}
+OPERATIONS = {
+    "authenticated read",
+    "experiment search (gateway)",
+    "experiment search (direct MLflow)",
+    "run create + metric log",
+    "model-version create",
+    "artifact upload 1 KB",
+    "artifact download 1 KB",
+    "artifact upload 1 MB",
+    "artifact download 1 MB",
+    "artifact upload 50 MB",
+    "artifact download 50 MB",
+    "register and load",
+}
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):
     reports = tmp_path_factory.mktemp("bench") / "reports"
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOKUSAI_")}
-    proc = subprocess.run([sys.executable, "-m", "hokusai_acceptance.perf.bench", "--quick", "--reports",
-                           str(reports)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=480,
-                          stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hokusai_acceptance.perf.bench", "--quick", "--reports", str(reports)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=480,
+        stdin=subprocess.DEVNULL,
+    )
     assert (reports / "performance.json").is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc, reports, json.loads((reports / "performance.json").read_text())
 
@@ -88,8 +105,7 @@ def test_benchmark_reaches_the_infrastructure_report_and_allure(bench, tmp_path)
     (workdir / "reports").mkdir(parents=True)
     shutil.copyfile(bench_reports / "performance.json", workdir / "reports" / "performance.json")
     shutil.copytree(bench_reports / "performance", workdir / "reports" / "performance")
-    proc, _ = run_behave(["--tags=@health and @smoke"], workdir,
-                         {"HOKUSAI_REPORTS_DIR": str(workdir / "reports")})
+    proc, _ = run_behave(["--tags=@health and @smoke"], workdir, {"HOKUSAI_REPORTS_DIR": str(workdir / "reports")})
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     markdown = (workdir / "reports" / "infrastructure-report.md").read_text()
     assert "## Performance" in markdown and "(performance/latency.png)" in markdown
@@ -104,10 +120,21 @@ def test_budgets_decide_the_performance_scenarios(tmp_path):
     """Every @performance scenario runs; an impossible read budget fails its scenario (failed, not
     broken), and with generous budgets every other one passes. The one comparison without a budget (warm
     cache reads faster than cold ones) takes its samples in turns, so a busy machine slows both sides."""
-    proc, _ = run_behave(["--tags=@performance",
-                          "-D", "perf_read_p95_ms=0.01", "-D", "perf_overhead_ratio=50",
-                          "-D", "perf_min_throughput_ratio=0.01", "-D", "perf_max_recovery_seconds=60"],
-                         tmp_path, timeout=900)
+    proc, _ = run_behave(
+        [
+            "--tags=@performance",
+            "-D",
+            "perf_read_p95_ms=0.01",
+            "-D",
+            "perf_overhead_ratio=50",
+            "-D",
+            "perf_min_throughput_ratio=0.01",
+            "-D",
+            "perf_max_recovery_seconds=60",
+        ],
+        tmp_path,
+        timeout=900,
+    )
     assert proc.returncode == 1, proc.stdout[-3000:]
     results = [json.loads(p.read_text()) for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")]
     results = [r for r in results if r["status"] != "skipped"]  # the other features: not selected
@@ -116,9 +143,11 @@ def test_budgets_decide_the_performance_scenarios(tmp_path):
     status, message = statuses.pop("Authenticated reads answer within 250 milliseconds, 95 times out of 100")
     assert status == "failed" and "the budget is 0 ms" in message
     assert {name: status for name, (status, _) in statuses.items() if status != "passed"} == {}
-    for name in ("The API adds at most a fifth to MLflow's own answer time",
-                 "Every registry operation a developer uses is timed",
-                 "A read the validation cache answers is faster than one the auth service must check"):
+    for name in (
+        "The API adds at most a fifth to MLflow's own answer time",
+        "Every registry operation a developer uses is timed",
+        "A read the validation cache answers is faster than one the auth service must check",
+    ):
         assert name in statuses
 
 

@@ -1,6 +1,7 @@
 """The suite's own guarantees: bounded time against broken targets, classified failures
 for garbage answers, write safety (own names only, cleanup even after failure or Ctrl-C,
 zero writes in the read-only selection) and runs that do not collide."""
+
 import http.server
 import json
 import signal
@@ -95,8 +96,9 @@ def test_broken_target_gives_a_quick_clear_verdict(tmp_path, case):
         else:
             server = serve("slow504", delay=2.0)
             url = f"http://127.0.0.1:{server.server_address[1]}"
-        proc, seconds = run_behave(["--tags=@smoke", "-f", "null"], tmp_path, {"HOKUSAI_API_URL": url, **key},
-                                   timeout=120)
+        proc, seconds = run_behave(
+            ["--tags=@smoke", "-f", "null"], tmp_path, {"HOKUSAI_API_URL": url, **key}, timeout=120
+        )
     finally:
         holder.close()
         if server:
@@ -115,9 +117,15 @@ def test_broken_target_gives_a_quick_clear_verdict(tmp_path, case):
 def test_garbage_answers_are_classified_not_crashes(tmp_path, mode):
     server = serve(mode)
     try:
-        proc, seconds = run_behave(["--tags=@smoke", "-f", "null"], tmp_path,
-                                   {"HOKUSAI_API_URL": f"http://127.0.0.1:{server.server_address[1]}",
-                                    "HOKUSAI_API_KEY": "hk_test_" + "g" * 32}, timeout=120)
+        proc, seconds = run_behave(
+            ["--tags=@smoke", "-f", "null"],
+            tmp_path,
+            {
+                "HOKUSAI_API_URL": f"http://127.0.0.1:{server.server_address[1]}",
+                "HOKUSAI_API_KEY": "hk_test_" + "g" * 32,
+            },
+            timeout=120,
+        )
     finally:
         server.shutdown()
     assert proc.returncode == 1, proc.stdout[-1500:]
@@ -130,9 +138,12 @@ def test_garbage_answers_are_classified_not_crashes(tmp_path, mode):
 
 
 def _registered_names(stack):
-    reply = requests.get(f"{stack.url}/api/mlflow/api/2.0/mlflow/registered-models/search",
-                         params={"max_results": 1000}, headers={"Authorization": f"Bearer {stack.keys.valid}"},
-                         timeout=10)
+    reply = requests.get(
+        f"{stack.url}/api/mlflow/api/2.0/mlflow/registered-models/search",
+        params={"max_results": 1000},
+        headers={"Authorization": f"Bearer {stack.keys.valid}"},
+        timeout=10,
+    )
     return {m["name"] for m in reply.json().get("registered_models", [])}
 
 
@@ -140,39 +151,63 @@ def test_writes_use_the_run_prefix_and_leave_other_entries_alone(tmp_path):
     with EmbeddedStack() as stack:
         headers = {"Authorization": f"Bearer {stack.keys.valid}"}
         api = f"{stack.url}/api/mlflow/api/2.0/mlflow"
-        requests.post(f"{api}/registered-models/create", json={"name": "team-production-model"}, headers=headers,
-                      timeout=10).raise_for_status()
-        requests.post(f"{api}/experiments/create", json={"name": "team-experiment"}, headers=headers,
-                      timeout=10).raise_for_status()
-        proc, _ = run_behave(["--tags=@writes and not @slow", "-f", "null"], tmp_path,
-                             {"HOKUSAI_API_URL": stack.url, "HOKUSAI_API_KEY": stack.keys.valid,
-                              "HOKUSAI_READONLY_API_KEY": stack.keys.readonly, "HOKUSAI_RUN_ID": "writesafety1"})
+        requests.post(
+            f"{api}/registered-models/create", json={"name": "team-production-model"}, headers=headers, timeout=10
+        ).raise_for_status()
+        requests.post(
+            f"{api}/experiments/create", json={"name": "team-experiment"}, headers=headers, timeout=10
+        ).raise_for_status()
+        proc, _ = run_behave(
+            ["--tags=@writes and not @slow", "-f", "null"],
+            tmp_path,
+            {
+                "HOKUSAI_API_URL": stack.url,
+                "HOKUSAI_API_KEY": stack.keys.valid,
+                "HOKUSAI_READONLY_API_KEY": stack.keys.readonly,
+                "HOKUSAI_RUN_ID": "writesafety1",
+            },
+        )
         assert proc.returncode == 0, proc.stdout[-2000:]
         names = _registered_names(stack)
         assert "team-production-model" in names
         assert not [n for n in names if n.startswith("hk-accept-")], names
-        experiments = requests.post(f"{api}/experiments/search", json={"max_results": 1000}, headers=headers,
-                                    timeout=10).json()["experiments"]
+        experiments = requests.post(
+            f"{api}/experiments/search", json={"max_results": 1000}, headers=headers, timeout=10
+        ).json()["experiments"]
         assert "team-experiment" in {e["name"] for e in experiments}
         created = [e for e in stack.access_log() if e["write"] and e["status"] == 200 and "create" in e["path"]]
         assert created, "the @writes selection made no write at all"
 
 
-@pytest.mark.parametrize("sig,moment,inherited_ignore", [
-    (signal.SIGINT, "scenarios", False), (signal.SIGTERM, "scenarios", False),
-    (signal.SIGINT, "cleanup", False), (signal.SIGTERM, "cleanup", False),
-    (signal.SIGINT, "scenarios", True),   # a parent that ignores SIGINT (nohup, some CI runners)
-])
+@pytest.mark.parametrize(
+    "sig,moment,inherited_ignore",
+    [
+        (signal.SIGINT, "scenarios", False),
+        (signal.SIGTERM, "scenarios", False),
+        (signal.SIGINT, "cleanup", False),
+        (signal.SIGTERM, "cleanup", False),
+        (signal.SIGINT, "scenarios", True),  # a parent that ignores SIGINT (nohup, some CI runners)
+    ],
+)
 def test_an_interrupt_cleans_up_and_exits_non_zero(tmp_path, sig, moment, inherited_ignore):
     """Ctrl-C or SIGTERM while scenarios run, or while the cleanup runs: the run's registry entries are removed
     and the exit code is non-zero. The moment is fixed, not raced: scenarios are interrupted once they have
     registered something; the cleanup is held (HOKUSAI_HOLD_BEFORE_CLEANUP) and interrupted while held."""
     run_id = f"intr{sig.value}{moment[0]}{int(inherited_ignore)}x"
     with EmbeddedStack() as stack:
-        env = {"HOKUSAI_API_URL": stack.url, "HOKUSAI_API_KEY": stack.keys.valid, "HOKUSAI_RUN_ID": run_id,
-               "HOKUSAI_HOLD_BEFORE_CLEANUP": "20" if moment == "cleanup" else "0"}
-        proc = run_behave(["--tags=@registration and @writes and not @slow", "-f", "null"], tmp_path, env,
-                          background=True, ignore_sigint=inherited_ignore)
+        env = {
+            "HOKUSAI_API_URL": stack.url,
+            "HOKUSAI_API_KEY": stack.keys.valid,
+            "HOKUSAI_RUN_ID": run_id,
+            "HOKUSAI_HOLD_BEFORE_CLEANUP": "20" if moment == "cleanup" else "0",
+        }
+        proc = run_behave(
+            ["--tags=@registration and @writes and not @slow", "-f", "null"],
+            tmp_path,
+            env,
+            background=True,
+            ignore_sigint=inherited_ignore,
+        )
         # the cleanup starts only after every selected scenario: on a busy machine that takes minutes
         deadline = time.monotonic() + (120 if moment == "scenarios" else 300)
         prefix = f"hk-accept-{run_id}"
@@ -196,8 +231,11 @@ def test_an_interrupt_cleans_up_and_exits_non_zero(tmp_path, sig, moment, inheri
 def test_readonly_selection_makes_no_write_call(tmp_path):
     with EmbeddedStack() as stack:
         stack.clear_access_log()
-        proc, _ = run_behave(["--tags=@readonly and not @embedded_only", "-f", "null"], tmp_path,
-                             {"HOKUSAI_API_URL": stack.url, "HOKUSAI_API_KEY": stack.keys.valid})
+        proc, _ = run_behave(
+            ["--tags=@readonly and not @embedded_only", "-f", "null"],
+            tmp_path,
+            {"HOKUSAI_API_URL": stack.url, "HOKUSAI_API_KEY": stack.keys.valid},
+        )
         assert proc.returncode == 0, proc.stdout[-2000:]
         log = stack.access_log()
         assert len(log) > 30
@@ -216,8 +254,11 @@ def test_two_runs_at_once_do_not_collide(tmp_path):
 def test_registration_traffic_really_goes_through_the_gateway(tmp_path):
     with EmbeddedStack() as stack:
         stack.clear_access_log()
-        proc, _ = run_behave(["--tags=@registration and @smoke", "-f", "null"], tmp_path,
-                             {"HOKUSAI_API_URL": stack.url, "HOKUSAI_API_KEY": stack.keys.valid})
+        proc, _ = run_behave(
+            ["--tags=@registration and @smoke", "-f", "null"],
+            tmp_path,
+            {"HOKUSAI_API_URL": stack.url, "HOKUSAI_API_KEY": stack.keys.valid},
+        )
         assert proc.returncode == 0
         paths = [e["path"] for e in stack.access_log() if e["key_id"] == "key-rw"]
         assert any("mlflow-artifacts/artifacts" in p for p in paths), "model files did not pass the gateway"

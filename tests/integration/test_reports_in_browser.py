@@ -1,6 +1,7 @@
 """A person's view: the reports of a failing run (a field fault injected), opened in headless
 Chromium, show what ran and what did not, what is broken, who must act and what to do first,
 without opening an attachment. Screenshots land in reports/screenshots/ for people to look at."""
+
 import json
 import os
 import shutil
@@ -32,10 +33,13 @@ def bench_results(reports: Path) -> None:
     plt.close(fig)
     from hokusai_acceptance.perf.targets import Target
 
-    targets = [Target("gateway overhead on experiment search", 1.31, 1.2, "<=", "x").to_dict(),
-               Target("read throughput at concurrency 32", 1.04, 0.8, ">=", "x").to_dict()]
-    (reports / "performance.json").write_text(json.dumps({"measured_at": "2026-11-23T10:00:00Z", "targets": targets,
-                                                          "plots": ["performance/throughput.png"]}))
+    targets = [
+        Target("gateway overhead on experiment search", 1.31, 1.2, "<=", "x").to_dict(),
+        Target("read throughput at concurrency 32", 1.04, 0.8, ">=", "x").to_dict(),
+    ]
+    (reports / "performance.json").write_text(
+        json.dumps({"measured_at": "2026-11-23T10:00:00Z", "targets": targets, "plots": ["performance/throughput.png"]})
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +52,23 @@ def generated(tmp_path_factory):
     run_behave(["--tags=@smoke", "-f", "null"], work, {"HOKUSAI_STACK_FAULTS": "artifacts-disabled"}, timeout=300)
     finish = finish_report(work)
     assert finish.returncode == 0, finish.stderr
-    allure = subprocess.run([sys.executable, "-m", "hokusai_acceptance.allure_html", str(work / "reports"), "--config",
-                             str(work / "allurerc.mjs")], cwd=ROOT, capture_output=True, text=True, timeout=330)
-    assert allure.returncode == 0, allure.stderr[-2000:] + (work / "reports" / "allure-generate.log").read_text()[-2000:]
+    allure = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hokusai_acceptance.allure_html",
+            str(work / "reports"),
+            "--config",
+            str(work / "allurerc.mjs"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=330,
+    )
+    assert allure.returncode == 0, (
+        allure.stderr[-2000:] + (work / "reports" / "allure-generate.log").read_text()[-2000:]
+    )
     return work / "reports"
 
 
@@ -61,9 +79,18 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic"])
+        instance = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
         yield instance
         instance.close()
 
@@ -73,8 +100,12 @@ def open_page(browser, path: Path, ready_text: str):
     nothing from outside this machine."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     outside: list[str] = []
-    page.on("request", lambda request: outside.append(request.url)
-            if not request.url.startswith(("file:", "data:", "blob:", "about:")) else None)
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(request.url) if not request.url.startswith(("file:", "data:", "blob:", "about:")) else None
+        ),
+    )
     page.goto(path.as_uri())
     page.get_by_text(ready_text).first.wait_for(timeout=30000)
     assert outside == [], f"{path.name} loads from outside this machine: {outside}"
@@ -87,8 +118,9 @@ def wait_for_text(page, text: str) -> str:
 
 
 def top_of(page) -> None:
-    page.evaluate("document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0 }); "
-                  "window.scrollTo(0, 0)")
+    page.evaluate(
+        "document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0 }); window.scrollTo(0, 0)"
+    )
 
 
 def test_allure_overview_says_what_ran_what_did_not_and_the_verdict(generated, browser):
@@ -99,9 +131,17 @@ def test_allure_overview_says_what_ran_what_did_not_and_the_verdict(generated, b
     top_of(page)
     page.screenshot(path=str(SHOTS / "allure-overview.png"), full_page=False)
     text = page.inner_text("body")
-    for words in ("Verdict", "third-party model registration does not work", "Totals", "scenarios in the features",
-                  "Not run", "not a Hokusai deployment", "Authentication", "Model registration",
-                  "Findings: what is wrong and who acts"):
+    for words in (
+        "Verdict",
+        "third-party model registration does not work",
+        "Totals",
+        "scenarios in the features",
+        "Not run",
+        "not a Hokusai deployment",
+        "Authentication",
+        "Model registration",
+        "Findings: what is wrong and who acts",
+    ):
         assert words in text, f"{words!r} is not visible on the Allure overview"
     page.close()
 
@@ -114,8 +154,13 @@ def test_allure_finding_names_component_owner_and_first_action(generated, browse
     page.frame_locator("iframe").first.get_by_text("Explains these failing scenarios").first.wait_for(timeout=15000)
     text = "\n".join(frame.inner_text("body") for frame in page.frames)
     page.screenshot(path=str(SHOTS / "allure-finding.png"), full_page=False)
-    for words in ("Owner: infra team", "artifact storage", "--serve-artifacts", "Explains these failing scenarios",
-                  "A trained model appears in the registry with its benchmark"):
+    for words in (
+        "Owner: infra team",
+        "artifact storage",
+        "--serve-artifacts",
+        "Explains these failing scenarios",
+        "A trained model appears in the registry with its benchmark",
+    ):
         assert words in text, f"{words!r} is not on the finding's page"
     page.close()
 
@@ -144,10 +189,18 @@ def test_infrastructure_report_shows_the_failing_component_owner_and_first_actio
     page = open_page(browser, generated / "infrastructure-report.html", "Verdict")
     page.screenshot(path=str(SHOTS / "infrastructure-report.png"), full_page=True)
     visible = page.inner_text("body")  # collapsed evidence is not visible text
-    for words in ("Verdict: third-party model registration does not work", "not a Hokusai deployment",
-                  "Who acts first", "Artifact storage is switched off", "infra team",
-                  "Deploy MLflow with --serve-artifacts", "Components", "failing", "Failing scenarios and who acts",
-                  "How to read this report"):
+    for words in (
+        "Verdict: third-party model registration does not work",
+        "not a Hokusai deployment",
+        "Who acts first",
+        "Artifact storage is switched off",
+        "infra team",
+        "Deploy MLflow with --serve-artifacts",
+        "Components",
+        "failing",
+        "Failing scenarios and who acts",
+        "How to read this report",
+    ):
         assert words in visible, f"{words!r} is not visible in the infrastructure report"
     assert "Upgrade gaps" not in visible  # the target follows the later contract: an upgrade brings nothing
     assert page.locator("details").count() >= 1 and "ARTIFACTS_DISABLED" in page.content()

@@ -1,4 +1,5 @@
 """The embedded reference stack honours the registry contract (sections 3-5)."""
+
 import json
 import os
 import time
@@ -33,8 +34,9 @@ def test_health_needs_no_key(stack):
     assert set(body["services"]) >= {"mlflow", "redis", "message_queue", "postgres", "external_api"}
 
 
-@pytest.mark.parametrize("header,value", [("Authorization", "Bearer {k}"), ("Authorization", "ApiKey {k}"),
-                                          ("X-API-Key", "{k}")])
+@pytest.mark.parametrize(
+    "header,value", [("Authorization", "Bearer {k}"), ("Authorization", "ApiKey {k}"), ("X-API-Key", "{k}")]
+)
 def test_header_key_forms_are_accepted(stack, header, value):
     assert get(stack, SEARCH, **{header: value.format(k=stack.keys.valid)}).status_code == 200
 
@@ -57,16 +59,22 @@ def test_a_key_no_header_can_carry_is_refused_as_invalid_not_with_a_server_error
 
 def test_a_json_string_body_mlflow_would_decode_again_is_refused_before_the_owner_check_could_be_skipped(stack):
     inner = '{"name": "hk-accept-string-body"}'
-    reply = requests.post(stack.url + "/api/mlflow/api/2.0/mlflow/registered-models/create", timeout=10,
-                          data=json.dumps(inner), headers={"Authorization": f"Bearer {stack.keys.valid}",
-                                                           "Content-Type": "application/json"})
+    reply = requests.post(
+        stack.url + "/api/mlflow/api/2.0/mlflow/registered-models/create",
+        timeout=10,
+        data=json.dumps(inner),
+        headers={"Authorization": f"Bearer {stack.keys.valid}", "Content-Type": "application/json"},
+    )
     assert reply.status_code == 400 and reply.json()["error"] == "BODY_NOT_AN_OBJECT"
 
 
 def test_a_create_whose_tags_are_not_a_list_is_refused_before_it_reaches_mlflow(stack):
-    reply = requests.post(stack.url + "/api/mlflow/api/2.0/mlflow/registered-models/create", timeout=10,
-                          json={"name": "hk-accept-tags-not-a-list", "tags": 5},
-                          headers={"Authorization": f"Bearer {stack.keys.valid}"})
+    reply = requests.post(
+        stack.url + "/api/mlflow/api/2.0/mlflow/registered-models/create",
+        timeout=10,
+        json={"name": "hk-accept-tags-not-a-list", "tags": 5},
+        headers={"Authorization": f"Bearer {stack.keys.valid}"},
+    )
     assert reply.status_code == 400 and reply.json()["error"] == "INVALID_TAGS"
 
 
@@ -77,8 +85,12 @@ def test_revoked_and_expired_keys_are_refused(stack, role):
 
 
 def test_read_only_key_cannot_write(stack):
-    reply = requests.post(stack.url + "/api/mlflow/api/2.0/mlflow/experiments/create", json={"name": "nope"},
-                          headers={"Authorization": f"Bearer {stack.keys.readonly}"}, timeout=10)
+    reply = requests.post(
+        stack.url + "/api/mlflow/api/2.0/mlflow/experiments/create",
+        json={"name": "nope"},
+        headers={"Authorization": f"Bearer {stack.keys.readonly}"},
+        timeout=10,
+    )
     assert reply.status_code == 403 and reply.json()["error"] == "FORBIDDEN"
 
 
@@ -98,11 +110,19 @@ def test_html_404_becomes_json(stack):
 
 def test_control_api_needs_the_secret_and_is_not_public(stack):
     assert requests.get(stack.api_url + "/__control/access-log", timeout=5).status_code == 403
-    assert requests.get(stack.api_url + "/__control/access-log", headers={"X-Stack-Control": "guess"},
-                        timeout=5).status_code == 403
+    assert (
+        requests.get(
+            stack.api_url + "/__control/access-log", headers={"X-Stack-Control": "guess"}, timeout=5
+        ).status_code
+        == 403
+    )
     # through the public load balancer, even the right secret is refused
-    assert requests.get(stack.url + "/__control/access-log", headers={"X-Stack-Control": stack.control_secret},
-                        timeout=5).status_code == 403
+    assert (
+        requests.get(
+            stack.url + "/__control/access-log", headers={"X-Stack-Control": stack.control_secret}, timeout=5
+        ).status_code
+        == 403
+    )
 
 
 def test_the_load_balancer_is_a_layer_of_its_own(stack):

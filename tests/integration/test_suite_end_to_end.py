@@ -1,5 +1,6 @@
 """behave end to end: the smoke selection passes on the embedded stack, nothing leaks,
 and bad configuration stops the run at once with exit code 2."""
+
 import json
 import re
 
@@ -25,11 +26,14 @@ def test_smoke_selection_passes_and_leaks_nothing(tmp_path):
     assert KEY_SHAPE.search(written) is None, "a full API key appears in the outputs"
 
 
-@pytest.mark.parametrize("env,needle", [
-    ({"HOKUSAI_API_URL": "registry.hokus.ai"}, "must start with http"),
-    ({"HOKUSAI_API_URL": "https://registry.hokus.ai"}, "HOKUSAI_API_KEY is not set"),
-    ({"HOKUSAI_API_URL": "https://", "HOKUSAI_API_KEY": "x"}, "no host name"),
-])
+@pytest.mark.parametrize(
+    "env,needle",
+    [
+        ({"HOKUSAI_API_URL": "registry.hokus.ai"}, "must start with http"),
+        ({"HOKUSAI_API_URL": "https://registry.hokus.ai"}, "HOKUSAI_API_KEY is not set"),
+        ({"HOKUSAI_API_URL": "https://", "HOKUSAI_API_KEY": "x"}, "no host name"),
+    ],
+)
 def test_bad_configuration_is_a_one_line_usage_error(tmp_path, env, needle):
     proc, seconds = run_behave(["--tags=@smoke"], tmp_path, env)
     assert proc.returncode == 2
@@ -43,12 +47,16 @@ def test_remote_target_with_mlflow_killed_is_broken_quickly(tmp_path):
     gateway: registration is reported broken -- not failed, not hanging -- well within 60 s."""
     with EmbeddedStack() as stack:
         stack.kill("mlflow")
-        proc, seconds = run_behave(["--tags=@registration and @smoke"], tmp_path,
-                                   {"HOKUSAI_API_URL": stack.url, "HOKUSAI_API_KEY": stack.keys.valid})
+        proc, seconds = run_behave(
+            ["--tags=@registration and @smoke"],
+            tmp_path,
+            {"HOKUSAI_API_URL": stack.url, "HOKUSAI_API_KEY": stack.keys.valid},
+        )
     assert proc.returncode == 1, proc.stdout[-2000:]
     assert seconds < 60
-    statuses = [json.loads(p.read_text())["status"]
-                for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")]
+    statuses = [
+        json.loads(p.read_text())["status"] for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")
+    ]
     ran = [s for s in statuses if s != "skipped"]  # the rest were not selected
     assert len(ran) == 2 and set(ran) == {"broken"}  # both registration paths of the smoke selection
     assert stack.keys.valid not in proc.stdout + proc.stderr
@@ -59,9 +67,15 @@ def test_whole_suite_against_a_url_and_key(tmp_path):
     that needs no stack internals passes, the rest are skipped with a stated reason, and the key
     appears in no output in any spelling (raw, URL-encoded, base64, Bearer line)."""
     with EmbeddedStack() as stack:
-        proc, _ = run_behave([], tmp_path, {"HOKUSAI_API_URL": stack.url + "/api/mlflow/",
-                                            "HOKUSAI_API_KEY": stack.keys.valid,
-                                            "HOKUSAI_READONLY_API_KEY": stack.keys.readonly})
+        proc, _ = run_behave(
+            [],
+            tmp_path,
+            {
+                "HOKUSAI_API_URL": stack.url + "/api/mlflow/",
+                "HOKUSAI_API_KEY": stack.keys.valid,
+                "HOKUSAI_READONLY_API_KEY": stack.keys.readonly,
+            },
+        )
     assert proc.returncode == 0, proc.stdout[-3000:]
     finish = finish_report(tmp_path)
     assert finish.returncode == 0, finish.stderr
@@ -72,11 +86,18 @@ def test_whole_suite_against_a_url_and_key(tmp_path):
     assert len(passed) >= 40 and skipped, (len(passed), len(skipped))
     for result in skipped:
         why = result.get("description", "")
-        assert why.startswith("Not run: ") and any(reason in why for reason in (
-            "embedded reference stack", "no revoked key", "the check of the AWS services (ECS) is not configured",
-            "performance scenarios run only when asked for", "generated requests run only when asked for",
-            "set HOKUSAI_SECOND_API_KEY",
-            "set HOKUSAI_ROTATED_API_KEY")), (result["name"], why)
+        assert why.startswith("Not run: ") and any(
+            reason in why
+            for reason in (
+                "embedded reference stack",
+                "no revoked key",
+                "the check of the AWS services (ECS) is not configured",
+                "performance scenarios run only when asked for",
+                "generated requests run only when asked for",
+                "set HOKUSAI_SECOND_API_KEY",
+                "set HOKUSAI_ROTATED_API_KEY",
+            )
+        ), (result["name"], why)
     written = proc.stdout + proc.stderr + finish.stdout + finish.stderr + everything_written(tmp_path)
     assert find_leaks(written, [stack.keys.valid, stack.keys.readonly]) == []
     assert f"Bearer {stack.keys.valid}" not in written

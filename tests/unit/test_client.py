@@ -1,4 +1,5 @@
 """The client against real loopback servers that misbehave in the ways the field saw."""
+
 import http.server
 import socket
 import threading
@@ -28,8 +29,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = f'{{"caller": {int(self.path.rsplit("/", 1)[-1])}}}'.encode()
             self._send(200, "application/json", body)
         elif self.path.startswith("/echo"):
-            body = (self.headers.get("Authorization", "") + "|" + self.headers.get("X-API-Key", "") + "|" +
-                    self.path).encode()
+            body = (
+                self.headers.get("Authorization", "") + "|" + self.headers.get("X-API-Key", "") + "|" + self.path
+            ).encode()
             self._send(200, "text/plain", body)
         elif self.path == "/redirect":
             self.send_response(302)
@@ -104,10 +106,15 @@ def test_huge_bodies_are_bounded(server, log):
         reply.json()
 
 
-@pytest.mark.parametrize("form,expect", [
-    (KeyForm.BEARER, "Bearer K123456789||"), (KeyForm.APIKEY, "ApiKey K123456789||"),
-    (KeyForm.X_API_KEY, "|K123456789|"), (KeyForm.QUERY, "api_key=K123456789"),
-])
+@pytest.mark.parametrize(
+    "form,expect",
+    [
+        (KeyForm.BEARER, "Bearer K123456789||"),
+        (KeyForm.APIKEY, "ApiKey K123456789||"),
+        (KeyForm.X_API_KEY, "|K123456789|"),
+        (KeyForm.QUERY, "api_key=K123456789"),
+    ],
+)
 def test_key_forms(server, log, form, expect):
     reply = HokusaiClient(server).get("/echo", key="K123456789", key_form=form)
     assert expect in reply.text
@@ -156,6 +163,7 @@ def test_fifty_concurrent_calls_each_keep_their_own_body():
     log = EvidenceLog(scenario="concurrency")
     try:
         with recording(log):
+
             def call(i):
                 client = HokusaiClient(base)
                 try:
@@ -177,6 +185,7 @@ def test_fifty_concurrent_calls_each_keep_their_own_body():
 def test_the_stacks_own_readiness_polls_are_not_evidence_and_pass_outage_guards(server, log):
     """A readiness poll of a helper process is housekeeping: it must not show up as a call to the target
     (a refused poll once read as 'nothing answers /health/alb') nor be stopped by a pinned outage."""
+
     def refuse_everything(request):
         raise RuntimeError("an outage is pinned")
 

@@ -1,4 +1,5 @@
 """The registration contract document: valid OpenAPI, consistent with itself, and how drift is computed."""
+
 import copy
 
 import pytest
@@ -23,8 +24,9 @@ def test_an_invalid_document_is_refused_with_where_it_breaks():
 
 
 def test_operation_ids_are_unique_and_every_link_names_one():
-    ids = [op.get("operationId") for item in DOCUMENT["paths"].values() for m, op in item.items()
-           if m in contract.METHODS]
+    ids = [
+        op.get("operationId") for item in DOCUMENT["paths"].values() for m, op in item.items() if m in contract.METHODS
+    ]
     assert len(ids) == len(set(ids)) and None not in ids
     for item in DOCUMENT["paths"].values():
         for method, op in item.items():
@@ -75,10 +77,12 @@ def test_a_served_description_identical_to_the_contract_has_no_drift():
 def test_a_catch_all_route_covers_the_mlflow_calls_and_its_own_extra_routes_are_added():
     gateway_only = {p: i for p, i in copy.deepcopy(DOCUMENT)["paths"].items() if not p.startswith("/api/mlflow/")}
     catch_all = {m: {"responses": {"200": {"description": "x"}}} for m in ("get", "post", "put", "delete")}
-    paths = {**gateway_only, "/api/mlflow/{path}": catch_all,
-             "/api/v1/dspy/execute": {"post": {"responses": {"200": {"description": "x"}}}}}
-    drift = contract.drift(DOCUMENT, served(paths, security=DOCUMENT["security"],
-                                            components=DOCUMENT["components"]))
+    paths = {
+        **gateway_only,
+        "/api/mlflow/{path}": catch_all,
+        "/api/v1/dspy/execute": {"post": {"responses": {"200": {"description": "x"}}}},
+    }
+    drift = contract.drift(DOCUMENT, served(paths, security=DOCUMENT["security"], components=DOCUMENT["components"]))
     assert drift.added == ["POST /api/v1/dspy/execute"]
     assert not drift.removed
     assert len(drift.covered) == len([k for k in OPERATIONS if k[1].startswith("/api/mlflow/")])
@@ -90,14 +94,14 @@ def test_missing_operations_are_removed_and_auth_and_parameter_changes_are_named
     del paths["/live"]
     paths["/ready"]["get"]["security"] = [{"bearer": []}]
     paths["/api/mlflow/api/2.0/mlflow/runs/get"]["get"]["parameters"] = []
-    drift = contract.drift(DOCUMENT, served(paths, security=DOCUMENT["security"],
-                                            components=DOCUMENT["components"]))
+    drift = contract.drift(DOCUMENT, served(paths, security=DOCUMENT["security"], components=DOCUMENT["components"]))
     assert drift.removed == ["GET /live"]
     changed = "\n".join(drift.changed)
     assert "GET /ready: auth: the contract says key optional, the target's description says key required" in changed
-    assert "GET /api/mlflow/api/2.0/mlflow/runs/get: required parameters: the contract says query:run_id, the target's " \
-        "description says none" \
-        in changed
+    assert (
+        "GET /api/mlflow/api/2.0/mlflow/runs/get: required parameters: the contract says query:run_id, the target's "
+        "description says none" in changed
+    )
 
 
 def test_a_description_that_declares_no_auth_says_so_once_instead_of_on_every_operation():

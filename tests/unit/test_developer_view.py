@@ -1,4 +1,5 @@
 """What a developer sees from the plain MLflow client, against loopback servers answering as the field did."""
+
 import http.server
 import json
 import threading

@@ -1,56 +1,97 @@
 """The diagnosis on synthetic evidence: localisation, consistency, confidence from what is left."""
+
 import json
 
 import pytest
 
-from hokusai_acceptance.diagnosis import RunEvidence, ScenarioOutcome, diagnose
 from hokusai_acceptance.answers import Who, who_answered
+from hokusai_acceptance.diagnosis import RunEvidence, ScenarioOutcome, diagnose
 from hokusai_acceptance.diagnosis.catalog import CATALOG
 from hokusai_acceptance.diagnosis.facts import FACTS
 from hokusai_acceptance.evidence import Exchange, classify_answer
 
 BASE = "http://t"
 SEARCH = "/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"
-HEALTHY = {"status": "healthy", "version": "1.0.0",
-           "services": {"mlflow": "healthy", "redis": "healthy", "postgres": "healthy", "message_queue": "healthy"}}
+HEALTHY = {
+    "status": "healthy",
+    "version": "1.0.0",
+    "services": {"mlflow": "healthy", "redis": "healthy", "postgres": "healthy", "message_queue": "healthy"},
+}
 EXPERIMENTS = '{"experiments": [{"experiment_id": "0", "name": "Default"}]}'
-LB_PAGE = ("<html>\r\n<head><title>{s} {t}</title></head>\r\n<body>\r\n<center><h1>{s} {t}</h1></center>\r\n</body>"
-           "\r\n</html>\r\n")
+LB_PAGE = (
+    "<html>\r\n<head><title>{s} {t}</title></head>\r\n<body>\r\n<center><h1>{s} {t}</h1></center>\r\n</body>"
+    "\r\n</html>\r\n"
+)
 
 
-def ex(name, path, status, body="", *, keyed=False, ctype="application/json", method="GET", server="uvicorn",
-       elapsed=12.0, error_kind="", scenario="sweep", actor=None, request_body=""):
-    return Exchange(method=method, url=BASE + path, status=status, content_type=ctype if status else "",
-                    body_prefix=body, response_headers={"server": server} if status else {},
-                    answered_by=classify_answer(status, ctype, body), elapsed_ms=elapsed, error_kind=error_kind,
-                    label=name if scenario == "sweep" else "", keyed=keyed,
-                    actor=actor or ("valid" if keyed else "none"), scenario=scenario,
-                    request_body_prefix=request_body, request_sent_body=bool(request_body),
-                    error=None if status else error_kind)
+def ex(
+    name,
+    path,
+    status,
+    body="",
+    *,
+    keyed=False,
+    ctype="application/json",
+    method="GET",
+    server="uvicorn",
+    elapsed=12.0,
+    error_kind="",
+    scenario="sweep",
+    actor=None,
+    request_body="",
+):
+    return Exchange(
+        method=method,
+        url=BASE + path,
+        status=status,
+        content_type=ctype if status else "",
+        body_prefix=body,
+        response_headers={"server": server} if status else {},
+        answered_by=classify_answer(status, ctype, body),
+        elapsed_ms=elapsed,
+        error_kind=error_kind,
+        label=name if scenario == "sweep" else "",
+        keyed=keyed,
+        actor=actor or ("valid" if keyed else "none"),
+        scenario=scenario,
+        request_body_prefix=request_body,
+        request_sent_body=bool(request_body),
+        error=None if status else error_kind,
+    )
 
 
 def healthy_probes(**overrides):
     probes = {
         "health": ex("health", "/health", 200, json.dumps(HEALTHY)),
         "health_alb": ex("health_alb", "/health/alb", 200, '{"status":"healthy"}'),
-        "health_mlflow": ex("health_mlflow", "/health/mlflow", 200,
-                            '{"circuit_breaker_state":"CLOSED","connected":true}'),
+        "health_mlflow": ex(
+            "health_mlflow", "/health/mlflow", 200, '{"circuit_breaker_state":"CLOSED","connected":true}'
+        ),
         "ready": ex("ready", "/ready", 200, '{"ready":true}'),
         "version": ex("version", "/version", 200, '{"version":"1.2.3","git_commit":"abc1234"}'),
         "read_without_key": ex("read_without_key", SEARCH, 401, '{"detail":"API key required"}'),
         "read_with_key": ex("read_with_key", SEARCH, 200, EXPERIMENTS, keyed=True, server="uvicorn, uvicorn"),
-        "mount_without_key": ex("mount_without_key", "/mlflow/api/2.0/mlflow/experiments/search", 401,
-                                '{"detail":"API key required"}'),
+        "mount_without_key": ex(
+            "mount_without_key", "/mlflow/api/2.0/mlflow/experiments/search", 401, '{"detail":"API key required"}'
+        ),
         "mlflow_mount": ex("mlflow_mount", "/mlflow/api/2.0/mlflow/experiments/search", 200, EXPERIMENTS, keyed=True),
         "ui_without_key": ex("ui_without_key", "/mlflow/", 401, '{"detail":"API key required"}'),
-        "registry_read": ex("registry_read", "/api/mlflow/api/2.0/mlflow/registered-models/search", 200,
-                            '{"registered_models": []}', keyed=True),
-        "artifact_list": ex("artifact_list", "/api/mlflow/api/2.0/mlflow-artifacts/artifacts?path=x", 200,
-                            '{"files": []}', keyed=True),
-        "server_info": ex("server_info", "/api/mlflow/api/3.0/mlflow/server-info", 200, '{"store_type":"SqlStore"}',
-                          keyed=True),
-        "mlflow_version": ex("mlflow_version", "/api/mlflow/version", 200, "3.17.2", keyed=True,
-                             ctype="text/html; charset=utf-8"),
+        "registry_read": ex(
+            "registry_read",
+            "/api/mlflow/api/2.0/mlflow/registered-models/search",
+            200,
+            '{"registered_models": []}',
+            keyed=True,
+        ),
+        "artifact_list": ex(
+            "artifact_list", "/api/mlflow/api/2.0/mlflow-artifacts/artifacts?path=x", 200, '{"files": []}', keyed=True
+        ),
+        "server_info": ex(
+            "server_info", "/api/mlflow/api/3.0/mlflow/server-info", 200, '{"store_type":"SqlStore"}', keyed=True
+        ),
+        "mlflow_version": ex(
+            "mlflow_version", "/api/mlflow/version", 200, "3.17.2", keyed=True, ctype="text/html; charset=utf-8"
+        ),
     }
     probes.update(overrides)
     return probes
@@ -67,8 +108,13 @@ def every_keyed_probe(status, body, **overrides):
 
 
 def evidence(probes=None, exchanges=(), scenarios=(), **kw):
-    return RunEvidence(probes=probes or healthy_probes(), exchanges=list(exchanges), scenarios=list(scenarios),
-                       client={"mlflow": "3.17.2", **kw.pop("client", {})}, **kw)
+    return RunEvidence(
+        probes=probes or healthy_probes(),
+        exchanges=list(exchanges),
+        scenarios=list(scenarios),
+        client={"mlflow": "3.17.2", **kw.pop("client", {})},
+        **kw,
+    )
 
 
 def ids(ev):
@@ -80,6 +126,7 @@ def failing(name, message="AssertionError: x", status="failed"):
 
 
 # ------------------------------------------------------------------ healthy, and the catalog's own consistency
+
 
 def test_healthy_evidence_gives_no_finding_and_names_the_generation():
     diagnosis = diagnose(evidence())
@@ -103,30 +150,56 @@ def test_the_diagnosis_reads_nothing_but_client_evidence():
 
     for path in pathlib.Path(package.__file__).parent.glob("*.py"):
         text = path.read_text()
-        assert "stack" not in [part for line in text.splitlines() if line.startswith(("from", "import"))
-                               for part in line.replace(".", " ").split()], path.name
+        assert "stack" not in [
+            part
+            for line in text.splitlines()
+            if line.startswith(("from", "import"))
+            for part in line.replace(".", " ").split()
+        ], path.name
         assert "auth_stats" not in text and "control_secret" not in text and "access_log" not in text
 
 
 # ------------------------------------------------------------------ who answered
 
-@pytest.mark.parametrize("exchange,who", [
-    (ex("x", "/health", 503, LB_PAGE.format(s=503, t="Service Temporarily Unavailable"), ctype="text/html",
-        server="awselb/2.0"), Who.LOAD_BALANCER),
-    (ex("x", "/health", 404, "Not Found", ctype="text/plain", server="awselb/2.0"), Who.LOAD_BALANCER),
-    (ex("x", SEARCH, 401, '{"detail":"API key required"}'), Who.API),
-    (ex("x", SEARCH, 404, '{"error_code":"RESOURCE_NOT_FOUND","message":"The requested resource was not found: a"}',
-        keyed=True), Who.MLFLOW_VIA_API),
-    (ex("x", SEARCH, 400, '{"error_code":"INVALID_PARAMETER_VALUE","message":"x"}', keyed=True), Who.MLFLOW),
-    (ex("x", SEARCH, 200, EXPERIMENTS, keyed=True), Who.MLFLOW),
-    (ex("x", SEARCH, None, error_kind="refused"), Who.NOTHING),
-    (ex("x", "/health", 418, "I'm a teapot", ctype="text/plain", server="nginx"), Who.OTHER),
-])
+
+@pytest.mark.parametrize(
+    "exchange,who",
+    [
+        (
+            ex(
+                "x",
+                "/health",
+                503,
+                LB_PAGE.format(s=503, t="Service Temporarily Unavailable"),
+                ctype="text/html",
+                server="awselb/2.0",
+            ),
+            Who.LOAD_BALANCER,
+        ),
+        (ex("x", "/health", 404, "Not Found", ctype="text/plain", server="awselb/2.0"), Who.LOAD_BALANCER),
+        (ex("x", SEARCH, 401, '{"detail":"API key required"}'), Who.API),
+        (
+            ex(
+                "x",
+                SEARCH,
+                404,
+                '{"error_code":"RESOURCE_NOT_FOUND","message":"The requested resource was not found: a"}',
+                keyed=True,
+            ),
+            Who.MLFLOW_VIA_API,
+        ),
+        (ex("x", SEARCH, 400, '{"error_code":"INVALID_PARAMETER_VALUE","message":"x"}', keyed=True), Who.MLFLOW),
+        (ex("x", SEARCH, 200, EXPERIMENTS, keyed=True), Who.MLFLOW),
+        (ex("x", SEARCH, None, error_kind="refused"), Who.NOTHING),
+        (ex("x", "/health", 418, "I'm a teapot", ctype="text/plain", server="nginx"), Who.OTHER),
+    ],
+)
 def test_who_answered(exchange, who):
     assert who_answered(exchange) == who
 
 
 # ------------------------------------------------------------------ catalog refinement and consistency
+
 
 def test_postgres_unhealthy_alone_is_the_apis_database_not_mlflows():
     """The real API at 647aa28 reports postgres unhealthy while MLflow serves: MLflow's store is not the cause."""
@@ -138,8 +211,9 @@ def test_postgres_unhealthy_alone_is_the_apis_database_not_mlflows():
 
 
 def test_mlflow_db_auth_needs_mlflow_silent_and_the_database_down():
-    health = dict(HEALTHY, status="degraded", services=dict(HEALTHY["services"], postgres="unhealthy",
-                                                             mlflow="unhealthy"))
+    health = dict(
+        HEALTHY, status="degraded", services=dict(HEALTHY["services"], postgres="unhealthy", mlflow="unhealthy")
+    )
     refused = '{"detail":"Failed to connect to MLflow server at http://mlflow:5000"}'
     probes = every_keyed_probe(502, refused, health=ex("health", "/health", 503, json.dumps(health)))
     diagnosis = diagnose(evidence(probes))
@@ -158,8 +232,11 @@ def test_a_single_answer_from_mlflow_rules_out_mlflow_being_down():
 
 def test_a_valid_key_refused_with_the_auth_service_accepting_it_leaves_two_explanations():
     invalid = '{"detail":"Invalid or expired API key"}'
-    probes = every_keyed_probe(401, invalid, auth_direct=ex("auth_direct", "/api/v1/keys/validate", 200,
-                                                             '{"is_valid": true}', keyed=True, method="POST"))
+    probes = every_keyed_probe(
+        401,
+        invalid,
+        auth_direct=ex("auth_direct", "/api/v1/keys/validate", 200, '{"is_valid": true}', keyed=True, method="POST"),
+    )
     [finding] = diagnose(evidence(probes)).findings
     assert finding.id in ("auth-contract-mismatch", "auth-service-id-mismatch")
     assert finding.confidence == "medium" and len(finding.alternatives) == 1
@@ -167,31 +244,51 @@ def test_a_valid_key_refused_with_the_auth_service_accepting_it_leaves_two_expla
 
 def test_a_key_the_auth_service_refuses_too_is_the_key_not_the_api():
     invalid = '{"detail":"Invalid or expired API key"}'
-    probes = every_keyed_probe(401, invalid, auth_direct=ex("auth_direct", "/api/v1/keys/validate", 401, invalid,
-                                                             keyed=True, method="POST"))
+    probes = every_keyed_probe(
+        401, invalid, auth_direct=ex("auth_direct", "/api/v1/keys/validate", 401, invalid, keyed=True, method="POST")
+    )
     assert ids(evidence(probes)) == ["key-not-valid"]
 
 
 def test_mlflow_2_server_behind_mlflow_3_clients_explains_the_broken_registrations():
-    old = healthy_probes(mlflow_version=ex("mlflow_version", "/api/mlflow/version", 200, "2.9.2", keyed=True,
-                                           ctype="text/html"),
-                         server_info=ex("server_info", "/api/mlflow/api/3.0/mlflow/server-info", 404,
-                                        '{"error_code": "RESOURCE_NOT_FOUND", "message": "The requested resource was '
-                                        'not found: api/3.0/mlflow/server-info"}', keyed=True))
-    logged = ex("", "/api/mlflow/api/2.0/mlflow/logged-models", 404,
-                '{"error_code": "RESOURCE_NOT_FOUND", "message": "The requested resource was not found: '
-                'api/2.0/mlflow/logged-models"}', keyed=True, method="POST", scenario="A model registers")
-    diagnosis = diagnose(evidence(old, [logged], [failing("A model registers", "RegistryCallFailed: 404",
-                                                          "broken")]))
+    old = healthy_probes(
+        mlflow_version=ex("mlflow_version", "/api/mlflow/version", 200, "2.9.2", keyed=True, ctype="text/html"),
+        server_info=ex(
+            "server_info",
+            "/api/mlflow/api/3.0/mlflow/server-info",
+            404,
+            '{"error_code": "RESOURCE_NOT_FOUND", "message": "The requested resource was '
+            'not found: api/3.0/mlflow/server-info"}',
+            keyed=True,
+        ),
+    )
+    logged = ex(
+        "",
+        "/api/mlflow/api/2.0/mlflow/logged-models",
+        404,
+        '{"error_code": "RESOURCE_NOT_FOUND", "message": "The requested resource was not found: '
+        'api/2.0/mlflow/logged-models"}',
+        keyed=True,
+        method="POST",
+        scenario="A model registers",
+    )
+    diagnosis = diagnose(evidence(old, [logged], [failing("A model registers", "RegistryCallFailed: 404", "broken")]))
     [finding] = diagnosis.findings
     assert finding.id == "mlflow-generation-mismatch" and finding.explains == ["A model registers"]
     assert diagnosis.identity.mlflow_generation == "2.x" and diagnosis.identity.mlflow_server_version == "2.9.2"
 
 
 def test_delete_bodies_dropped_by_the_proxy_explain_the_leftovers():
-    delete = ex("", "/api/mlflow/api/2.0/mlflow/registered-models/delete", 400,
-                '{"error_code": "INVALID_PARAMETER_VALUE", "message": "Missing value for required parameter \'name\'"}',
-                keyed=True, method="DELETE", scenario="cleanup", request_body='{"name": "hk-accept-x"}')
+    delete = ex(
+        "",
+        "/api/mlflow/api/2.0/mlflow/registered-models/delete",
+        400,
+        '{"error_code": "INVALID_PARAMETER_VALUE", "message": "Missing value for required parameter \'name\'"}',
+        keyed=True,
+        method="DELETE",
+        scenario="cleanup",
+        request_body='{"name": "hk-accept-x"}',
+    )
     diagnosis = diagnose(evidence(exchanges=[delete], leftovers=["model hk-accept-x: INVALID_PARAMETER_VALUE"]))
     [finding] = diagnosis.findings
     assert finding.id == "proxy-drops-delete-body" and finding.also_explains == ["cleanup-incomplete"]
@@ -203,9 +300,15 @@ def test_delete_bodies_dropped_by_the_proxy_explain_the_leftovers():
 
 
 def test_registry_data_without_a_key_is_a_security_finding():
-    probes = healthy_probes(ui_without_key=ex("ui_without_key", "/mlflow/", 200,
-                                              "<!doctype html><html><title>MLflow</title><div id=\"root\"></div>",
-                                              ctype="text/html"))
+    probes = healthy_probes(
+        ui_without_key=ex(
+            "ui_without_key",
+            "/mlflow/",
+            200,
+            '<!doctype html><html><title>MLflow</title><div id="root"></div>',
+            ctype="text/html",
+        )
+    )
     diagnosis = diagnose(evidence(probes))
     [finding] = diagnosis.findings
     assert finding.id == "registry-open-without-key" and finding.severity == "critical"
@@ -218,13 +321,21 @@ def test_expected_version_is_compared():
 
 
 def test_deliberately_broken_exchanges_are_ignored():
-    broken = ex("", "/api/mlflow/api/2.0/mlflow-artifacts/artifacts/x", 500, "Internal Server Error", keyed=True,
-                ctype="text/plain", scenario="s")
+    broken = ex(
+        "",
+        "/api/mlflow/api/2.0/mlflow-artifacts/artifacts/x",
+        500,
+        "Internal Server Error",
+        keyed=True,
+        ctype="text/plain",
+        scenario="s",
+    )
     broken.deliberate = True
     assert ids(evidence(exchanges=[broken], scenarios=[failing("s")])) == ["unrecognised"]
 
 
 # ------------------------------------------------------------------ localisation beyond the catalog
+
 
 def test_an_unknown_answer_is_localised_to_who_gave_it():
     teapot = ex("read_with_key", SEARCH, 418, "I'm a teapot", keyed=True, ctype="text/plain", server="nginx")
@@ -234,8 +345,15 @@ def test_an_unknown_answer_is_localised_to_who_gave_it():
 
 
 def test_a_load_balancer_page_is_localised_to_the_load_balancer_even_without_a_catalog_match():
-    page = ex("registry_read", "/api/mlflow/api/2.0/mlflow/registered-models/search", 502,
-              LB_PAGE.format(s=502, t="Bad Gateway"), keyed=True, ctype="text/html", server="awselb/2.0")
+    page = ex(
+        "registry_read",
+        "/api/mlflow/api/2.0/mlflow/registered-models/search",
+        502,
+        LB_PAGE.format(s=502, t="Bad Gateway"),
+        keyed=True,
+        ctype="text/html",
+        server="awselb/2.0",
+    )
     [finding] = diagnose(evidence(healthy_probes(registry_read=page))).findings
     assert finding.component == "load balancer" and finding.owner == "infra team"
 
@@ -248,11 +366,17 @@ def test_a_failing_scenario_with_nothing_localisable_is_unrecognised_with_its_me
 
 
 def test_normal_mlflow_lookups_of_absent_things_are_not_trouble():
-    lookup = ex("", "/api/mlflow/api/2.0/mlflow/experiments/get-by-name", 404,
-                '{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "Could not find experiment"}', keyed=True,
-                scenario="s")
-    broke = ex("", SEARCH, 500, '{"error_code": "INTERNAL_ERROR", "message": "database is locked"}', keyed=True,
-               scenario="s")
+    lookup = ex(
+        "",
+        "/api/mlflow/api/2.0/mlflow/experiments/get-by-name",
+        404,
+        '{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "Could not find experiment"}',
+        keyed=True,
+        scenario="s",
+    )
+    broke = ex(
+        "", SEARCH, 500, '{"error_code": "INTERNAL_ERROR", "message": "database is locked"}', keyed=True, scenario="s"
+    )
     diagnosis = diagnose(evidence(exchanges=[lookup, broke], scenarios=[failing("s", status="broken")]))
     [finding] = diagnosis.findings
     assert finding.id == "localised:mlflow-server:500" and finding.explains == ["s"]
@@ -260,8 +384,10 @@ def test_normal_mlflow_lookups_of_absent_things_are_not_trouble():
 
 def test_findings_in_other_groups_are_all_reported_no_early_return():
     health = dict(HEALTHY, status="degraded", services=dict(HEALTHY["services"], redis="unhealthy"))
-    probes = healthy_probes(health=ex("health", "/health", 200, json.dumps(health)),
-                            ready=ex("ready", "/ready", 401, '{"detail":"API key required"}'))
+    probes = healthy_probes(
+        health=ex("health", "/health", 200, json.dumps(health)),
+        ready=ex("ready", "/ready", 401, '{"detail":"API key required"}'),
+    )
     assert set(ids(evidence(probes))) == {"health-lies", "redis-cache-down", "health-probes-need-key"}
 
 
@@ -269,17 +395,34 @@ def test_a_registry_closed_to_the_key_is_not_mistaken_for_a_missing_write_scope(
     """Later Hokusai versions let only keys with a registry role into /api/mlflow: reads are refused 403 too,
     so 'the key lacks write scope' would send the auth team after the wrong fix."""
     refusal = '{"detail":"Admin access required for the model registry","error":"REGISTRY_ADMIN_REQUIRED"}'
-    broken = [failing("A trained model appears in the registry with its benchmark", "RegistryCallFailed: x",
-                      "broken")]
-    writes = [ex("x", "/api/mlflow/api/2.0/mlflow/experiments/create", 403, refusal, keyed=True, method="POST",
-                 scenario=broken[0].name)]
+    broken = [failing("A trained model appears in the registry with its benchmark", "RegistryCallFailed: x", "broken")]
+    writes = [
+        ex(
+            "x",
+            "/api/mlflow/api/2.0/mlflow/experiments/create",
+            403,
+            refusal,
+            keyed=True,
+            method="POST",
+            scenario=broken[0].name,
+        )
+    ]
     diagnosis = diagnose(evidence(every_keyed_probe(403, refusal), writes, broken))
     assert diagnosis.ids() == ["registry-closed-to-developer-keys"]
     [finding] = diagnosis.findings
     assert finding.owner == "API team" and broken[0].name in finding.explains
     scope_only = '{"error":"FORBIDDEN","message":"Required: \'model:write\' or \'mlflow:write\'"}'
-    writes = [ex("x", "/api/mlflow/api/2.0/mlflow/experiments/create", 403, scope_only, keyed=True, method="POST",
-                 scenario=broken[0].name)]
+    writes = [
+        ex(
+            "x",
+            "/api/mlflow/api/2.0/mlflow/experiments/create",
+            403,
+            scope_only,
+            keyed=True,
+            method="POST",
+            scenario=broken[0].name,
+        )
+    ]
     assert ids(evidence(healthy_probes(), writes, broken)) == ["missing-write-scope"]
 
 
@@ -288,15 +431,41 @@ def test_another_developers_accepted_change_is_a_security_finding_and_their_refu
 
     name = "Another developer cannot delete my model"
     failed = [failing(name, "AssertionError: the registry let another developer delete ...", "failed")]
-    accepted = [ex("x", "/api/mlflow/api/2.0/mlflow/registered-models/delete", 200, "{}", keyed=True,
-                   method="DELETE", scenario=name, actor=ON_ANOTHERS_MODEL),
-                ex("y", "/api/mlflow/api/2.0/mlflow/registered-models/get?name=m", 404,
-                   '{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "gone"}', keyed=True, scenario=name)]
+    accepted = [
+        ex(
+            "x",
+            "/api/mlflow/api/2.0/mlflow/registered-models/delete",
+            200,
+            "{}",
+            keyed=True,
+            method="DELETE",
+            scenario=name,
+            actor=ON_ANOTHERS_MODEL,
+        ),
+        ex(
+            "y",
+            "/api/mlflow/api/2.0/mlflow/registered-models/get?name=m",
+            404,
+            '{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "gone"}',
+            keyed=True,
+            scenario=name,
+        ),
+    ]
     diagnosis = diagnose(evidence(healthy_probes(), accepted, failed))
     assert diagnosis.ids() == ["developers-not-isolated"]  # MLflow's 404 on the read-back is its consequence
     assert name in diagnosis.findings[0].explains and diagnosis.findings[0].kind == "security"
-    refused = [ex("x", "/api/mlflow/api/2.0/mlflow/registered-models/delete", 403, '{"detail": "not yours"}',
-                  keyed=True, method="DELETE", scenario=name, actor=ON_ANOTHERS_MODEL)]
+    refused = [
+        ex(
+            "x",
+            "/api/mlflow/api/2.0/mlflow/registered-models/delete",
+            403,
+            '{"detail": "not yours"}',
+            keyed=True,
+            method="DELETE",
+            scenario=name,
+            actor=ON_ANOTHERS_MODEL,
+        )
+    ]
     assert ids(evidence(healthy_probes(), refused, [])) == []
 
 
@@ -305,8 +474,16 @@ def test_a_read_back_without_an_owner_names_the_missing_record():
 
     name = "The registry records who registered the model and each of its versions"
     failed = [failing(name, f"AssertionError: {NO_OWNER_RECORDED} the model, version 1", "failed")]
-    reads = [ex("x", "/api/mlflow/api/2.0/mlflow/registered-models/get?name=m", 200, '{"registered_model": {}}',
-                keyed=True, scenario=name)]
+    reads = [
+        ex(
+            "x",
+            "/api/mlflow/api/2.0/mlflow/registered-models/get?name=m",
+            200,
+            '{"registered_model": {}}',
+            keyed=True,
+            scenario=name,
+        )
+    ]
     diagnosis = diagnose(evidence(healthy_probes(), reads, failed))
     assert diagnosis.ids() == ["owner-not-recorded"] and name in diagnosis.findings[0].explains
 
@@ -316,18 +493,40 @@ def test_a_developers_read_only_key_that_registered_is_the_missing_scope_check()
 
     name = "A developer who set up MLflow with a read-only key is told by MLflow what is wrong"
     failed = [failing(name, f"AssertionError: {DEVELOPER_KEY_WROTE} read-only key; the registry should ...")]
-    reads = [ex("x", "/api/mlflow/api/2.0/mlflow/registered-models/get?name=m", 200, '{"registered_model": {}}',
-                keyed=True, scenario=name)]
+    reads = [
+        ex(
+            "x",
+            "/api/mlflow/api/2.0/mlflow/registered-models/get?name=m",
+            200,
+            '{"registered_model": {}}',
+            keyed=True,
+            scenario=name,
+        )
+    ]
     diagnosis = diagnose(evidence(healthy_probes(), reads, failed))
     assert diagnosis.ids() == ["scopes-not-enforced"] and name in diagnosis.findings[0].explains
 
 
 def test_a_served_artifact_delete_without_a_body_does_not_refute_dropped_delete_bodies():
-    lost = ex("x", "/api/mlflow/api/2.0/mlflow/registered-models/delete", 400,
-              '{"error_code": "INVALID_PARAMETER_VALUE", "message": "Missing value for required parameter \'name\'"}',
-              keyed=True, method="DELETE", scenario="cleanup", request_body='{"name": "m"}')
-    artifact = ex("y", "/api/mlflow/api/2.0/mlflow-artifacts/artifacts/p/16mb", 200, "{}", keyed=True,
-                  method="DELETE", scenario="s")
+    lost = ex(
+        "x",
+        "/api/mlflow/api/2.0/mlflow/registered-models/delete",
+        400,
+        '{"error_code": "INVALID_PARAMETER_VALUE", "message": "Missing value for required parameter \'name\'"}',
+        keyed=True,
+        method="DELETE",
+        scenario="cleanup",
+        request_body='{"name": "m"}',
+    )
+    artifact = ex(
+        "y",
+        "/api/mlflow/api/2.0/mlflow-artifacts/artifacts/p/16mb",
+        200,
+        "{}",
+        keyed=True,
+        method="DELETE",
+        scenario="s",
+    )
     assert "proxy-drops-delete-body" in ids(evidence(healthy_probes(), [lost, artifact], [], leftovers=["model m"]))
 
 
@@ -336,44 +535,85 @@ def test_a_claimed_token_id_is_its_own_finding_not_a_trespass_on_models():
 
     name = "Another developer cannot claim my model's token id"
     failed = [failing(name, "AssertionError: the registry accepted it (tag their version with token id t)")]
-    claim = [ex("x", "/api/mlflow/api/2.0/mlflow/model-versions/set-tag", 200, "{}", keyed=True, method="POST",
-                scenario=name, actor=CLAIMING_ANOTHERS_TOKEN)]
+    claim = [
+        ex(
+            "x",
+            "/api/mlflow/api/2.0/mlflow/model-versions/set-tag",
+            200,
+            "{}",
+            keyed=True,
+            method="POST",
+            scenario=name,
+            actor=CLAIMING_ANOTHERS_TOKEN,
+        )
+    ]
     diagnosis = diagnose(evidence(healthy_probes(), claim, failed))
     assert diagnosis.ids() == ["token-id-not-unique"] and name in diagnosis.findings[0].explains
 
 
-FLASK_500 = ("<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error"
-             "</h1>\n<p>The server encountered an internal error</p>\n")
+FLASK_500 = (
+    "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error"
+    "</h1>\n<p>The server encountered an internal error</p>\n"
+)
 
 
-@pytest.mark.parametrize("answer,finding", [
-    (dict(status=500, body=FLASK_500, ctype="text/html; charset=utf-8", server="uvicorn, uvicorn"),
-     "mlflow-fails-on-generated-requests"),
-    (dict(status=500, body='{"error_code": "INTERNAL_ERROR", "message": "boom"}', server="uvicorn, uvicorn"),
-     "mlflow-fails-on-generated-requests"),
-    (dict(status=500, body='{"detail": "Internal error"}'), "api-fails-on-generated-requests"),
-    (dict(status=502, body=LB_PAGE.format(s=502, t="Bad Gateway"), ctype="text/html", server="awselb/2.0"),
-     "lb-fails-on-generated-requests"),
-])
+@pytest.mark.parametrize(
+    "answer,finding",
+    [
+        (
+            dict(status=500, body=FLASK_500, ctype="text/html; charset=utf-8", server="uvicorn, uvicorn"),
+            "mlflow-fails-on-generated-requests",
+        ),
+        (
+            dict(status=500, body='{"error_code": "INTERNAL_ERROR", "message": "boom"}', server="uvicorn, uvicorn"),
+            "mlflow-fails-on-generated-requests",
+        ),
+        (dict(status=500, body='{"detail": "Internal error"}'), "api-fails-on-generated-requests"),
+        (
+            dict(status=502, body=LB_PAGE.format(s=502, t="Bad Gateway"), ctype="text/html", server="awselb/2.0"),
+            "lb-fails-on-generated-requests",
+        ),
+    ],
+)
 def test_a_generated_request_answered_with_a_server_error_names_who_failed(answer, finding):
     from hokusai_acceptance.evidence import GENERATED_REQUEST
 
-    generated = ex("", "/api/mlflow/api/2.0/mlflow/runs/log-metric", answer["status"], answer["body"], keyed=True,
-                   ctype=answer.get("ctype", "application/json"), method="POST", server=answer.get("server", "uvicorn"),
-                   scenario="No request a developer can send makes the registry fail with a server error",
-                   actor=GENERATED_REQUEST, request_body="[]")
+    generated = ex(
+        "",
+        "/api/mlflow/api/2.0/mlflow/runs/log-metric",
+        answer["status"],
+        answer["body"],
+        keyed=True,
+        ctype=answer.get("ctype", "application/json"),
+        method="POST",
+        server=answer.get("server", "uvicorn"),
+        scenario="No request a developer can send makes the registry fail with a server error",
+        actor=GENERATED_REQUEST,
+        request_body="[]",
+    )
     found = ids(evidence(exchanges=[generated]))
     assert finding in found
-    others = {"mlflow-fails-on-generated-requests", "api-fails-on-generated-requests",
-              "lb-fails-on-generated-requests"} - {finding}
+    others = {
+        "mlflow-fails-on-generated-requests",
+        "api-fails-on-generated-requests",
+        "lb-fails-on-generated-requests",
+    } - {finding}
     assert not others & set(found)
 
 
 def test_the_apis_own_bare_error_is_told_from_a_relayed_one_by_what_every_relayed_answer_carries():
     from hokusai_acceptance.evidence import GENERATED_REQUEST, AnswerKind
 
-    bare = ex("", "/api/mlflow/api/2.0/mlflow/experiments/get", 500, "Internal Server Error", keyed=True,
-              ctype="text/plain; charset=utf-8", scenario="s", actor=GENERATED_REQUEST)
+    bare = ex(
+        "",
+        "/api/mlflow/api/2.0/mlflow/experiments/get",
+        500,
+        "Internal Server Error",
+        keyed=True,
+        ctype="text/plain; charset=utf-8",
+        scenario="s",
+        actor=GENERATED_REQUEST,
+    )
     assert who_answered(bare) == Who.MLFLOW  # alone, a bare error on the MLflow mount reads as relayed
     bare.answered_by = AnswerKind.UNRELAYED_ERROR  # what the generated run marks, from its relayed answers
     assert "api-fails-on-generated-requests" in ids(evidence(exchanges=[bare]))
@@ -382,9 +622,16 @@ def test_the_apis_own_bare_error_is_told_from_a_relayed_one_by_what_every_relaye
 def test_generated_requests_that_passed_leave_no_generated_finding():
     from hokusai_acceptance.evidence import GENERATED_REQUEST
 
-    fine = ex("", "/api/mlflow/api/2.0/mlflow/runs/log-metric", 400,
-              '{"error_code": "INVALID_PARAMETER_VALUE", "message": "bad"}', keyed=True, method="POST", scenario="s",
-              actor=GENERATED_REQUEST)
+    fine = ex(
+        "",
+        "/api/mlflow/api/2.0/mlflow/runs/log-metric",
+        400,
+        '{"error_code": "INVALID_PARAMETER_VALUE", "message": "bad"}',
+        keyed=True,
+        method="POST",
+        scenario="s",
+        actor=GENERATED_REQUEST,
+    )
     assert not [f for f in ids(evidence(exchanges=[fine])) if "generated" in f]
 
 

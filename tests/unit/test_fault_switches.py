@@ -1,16 +1,31 @@
 """Fault switches: one enum, every switch changes a real component, and names are checked."""
+
 import os
 
 import pytest
 
 from hokusai_acceptance.diagnosis.catalog import ENTRIES
-from hokusai_acceptance.stack.faults import AT_START_ONLY, EFFECTS, NOT_SWITCHABLE, Addresses, Fault, parse_all, \
-    plan_for
+from hokusai_acceptance.stack.faults import (
+    AT_START_ONLY,
+    EFFECTS,
+    NOT_SWITCHABLE,
+    Addresses,
+    Fault,
+    parse_all,
+    plan_for,
+)
 from hokusai_acceptance.stack.launcher import mlflow_interpreter
 
-ADDRESSES = Addresses(gateway="http://127.0.0.1:1", mlflow="http://127.0.0.1:2", auth="http://127.0.0.1:3",
-                      redis="redis://127.0.0.1:4/0", mlflow_front="http://127.0.0.1:5", refused="http://127.0.0.1:6",
-                      hanging="http://127.0.0.1:7", blocked="http://127.0.0.1:8")
+ADDRESSES = Addresses(
+    gateway="http://127.0.0.1:1",
+    mlflow="http://127.0.0.1:2",
+    auth="http://127.0.0.1:3",
+    redis="redis://127.0.0.1:4/0",
+    mlflow_front="http://127.0.0.1:5",
+    refused="http://127.0.0.1:6",
+    hanging="http://127.0.0.1:7",
+    blocked="http://127.0.0.1:8",
+)
 
 
 def test_unknown_switch_names_the_known_ones():
@@ -97,12 +112,13 @@ def test_a_port_another_process_of_the_suite_reserved_is_not_chosen(monkeypatch)
 
     from hokusai_acceptance.stack import processes
 
-    script = ("import sys, random\n"
-              "from hokusai_acceptance.stack import processes\n"
-              "random.randint = lambda low, high: 20011\n"
-              "print(processes.free_port(), flush=True); sys.stdin.read()")
-    other = subprocess.Popen([sys.executable, "-c", script],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    script = (
+        "import sys, random\n"
+        "from hokusai_acceptance.stack import processes\n"
+        "random.randint = lambda low, high: 20011\n"
+        "print(processes.free_port(), flush=True); sys.stdin.read()"
+    )
+    other = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert other.stdout.readline().strip() == "20011"
         draws = iter([20011, 20012])

@@ -4,6 +4,7 @@ Each fixture is the evidence of one real run (``tests/fixtures/evidence``): the 
 (commit 647aa28, MLflow 2.9.2 behind it, run with ``shared/real-hokusai``), healthy and with real
 outages. ``expected.json`` says which findings are true of each run, from what was broken; the
 diagnosis must give exactly those, and none that the run's evidence refutes."""
+
 import pytest
 
 from hokusai_acceptance.diagnosis import diagnose
@@ -22,11 +23,12 @@ def test_there_are_recorded_runs_to_replay():
 def test_recorded_run_gives_exactly_its_true_findings(case):
     expected = CASES[case]
     diagnosis = diagnose(load(case))
-    named = {f.id for f in diagnosis.findings} | {a for f in diagnosis.findings if f.confidence != "high"
-                                                   for a in f.alternatives}
+    named = {f.id for f in diagnosis.findings} | {
+        a for f in diagnosis.findings if f.confidence != "high" for a in f.alternatives
+    }
     found = diagnosis.ids()
     for true in expected["findings"]:
-        alternatives = true.split("|")   # "a|b": causes no client can tell apart; either may lead
+        alternatives = true.split("|")  # "a|b": causes no client can tell apart; either may lead
         assert any(a in named for a in alternatives), f"{case}: {true} not found in {found}"
     leading = {f.id for f in diagnosis.findings}
     allowed = {a for true in expected["findings"] for a in true.split("|")}

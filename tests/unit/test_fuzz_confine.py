@@ -1,4 +1,5 @@
 """Generated writes stay inside what the run owns: names prefixed, foreign ids replaced."""
+
 import json
 
 from hokusai_acceptance.fuzz.confine import Scope, confine_body, confine_path_parameters, confined_name, created
@@ -13,18 +14,26 @@ def test_names_get_the_run_prefix_once_and_stay_bounded():
 
 
 def test_a_write_naming_someone_elses_experiment_or_run_is_redirected_to_the_scratch_ones():
-    body = confine_body({"experiment_id": "0", "run_id": "b" * 32, "name": "prod-model", "new_name": "n",
-                         "key": "k"}, SCOPE)
-    assert body == {"experiment_id": "7", "run_id": "a" * 32, "name": "hk-accept-abc123-fz-prod-model",
-                    "new_name": "hk-accept-abc123-fz-n", "key": "k"}
+    body = confine_body(
+        {"experiment_id": "0", "run_id": "b" * 32, "name": "prod-model", "new_name": "n", "key": "k"}, SCOPE
+    )
+    assert body == {
+        "experiment_id": "7",
+        "run_id": "a" * 32,
+        "name": "hk-accept-abc123-fz-prod-model",
+        "new_name": "hk-accept-abc123-fz-n",
+        "key": "k",
+    }
 
 
 def test_ids_the_run_created_itself_are_kept():
     scope = Scope(prefix="p", experiment_id="7", run_id="r")
     scope.remember("experiment", "12")
     scope.remember("run", "c" * 32)
-    assert confine_body({"experiment_id": "12", "run_id": "c" * 32}, scope) == {"experiment_id": "12",
-                                                                                "run_id": "c" * 32}
+    assert confine_body({"experiment_id": "12", "run_id": "c" * 32}, scope) == {
+        "experiment_id": "12",
+        "run_id": "c" * 32,
+    }
 
 
 def test_a_body_that_is_not_an_object_is_sent_as_generated():
@@ -35,8 +44,12 @@ def test_a_body_that_is_not_an_object_is_sent_as_generated():
 
 def test_numbers_and_booleans_count_as_names_and_ids_because_mlflow_turns_them_into_strings():
     body = confine_body({"experiment_id": 0, "run_uuid": 7, "name": 5, "new_name": True}, SCOPE)
-    assert body == {"experiment_id": "7", "run_uuid": "a" * 32, "name": "hk-accept-abc123-fz-5",
-                    "new_name": "hk-accept-abc123-fz-True"}
+    assert body == {
+        "experiment_id": "7",
+        "run_uuid": "a" * 32,
+        "name": "hk-accept-abc123-fz-5",
+        "new_name": "hk-accept-abc123-fz-True",
+    }
 
 
 def test_a_json_string_body_that_mlflow_would_decode_again_is_confined_as_the_object_it_holds():

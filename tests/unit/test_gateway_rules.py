@@ -6,8 +6,10 @@ def test_internal_upstream_keeps_api_paths():
 
 
 def test_public_upstream_gets_ajax_rewrite():
-    assert upstream_path("api/2.0/mlflow-artifacts/artifacts/1", public_form=True) == \
-        "/ajax-api/2.0/mlflow-artifacts/artifacts/1"
+    assert (
+        upstream_path("api/2.0/mlflow-artifacts/artifacts/1", public_form=True)
+        == "/ajax-api/2.0/mlflow-artifacts/artifacts/1"
+    )
 
 
 def test_search_posts_are_reads_and_creates_are_writes():

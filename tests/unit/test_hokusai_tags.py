@@ -1,7 +1,6 @@
 import pytest
 
-from hokusai_acceptance.hokusai_tags import (HokusaiMetadataError, check_meets_benchmark, readiness_problems,
-                                             validate)
+from hokusai_acceptance.hokusai_tags import HokusaiMetadataError, check_meets_benchmark, readiness_problems, validate
 
 
 @pytest.mark.parametrize("token_id", ["iris-demo", "a", "model-42", "x" * 64])
@@ -9,10 +8,18 @@ def test_valid_token_ids(token_id):
     assert validate(token_id, "accuracy", "0.9").token_id == token_id
 
 
-@pytest.mark.parametrize("token_id,reason", [
-    ("", "empty"), ("Iris", "lower-case"), ("iris_demo", "lower-case"), ("-iris", "start or end"),
-    ("iris-", "start or end"), ("x" * 65, "at most 64"), ("iris demo", "lower-case"),
-])
+@pytest.mark.parametrize(
+    "token_id,reason",
+    [
+        ("", "empty"),
+        ("Iris", "lower-case"),
+        ("iris_demo", "lower-case"),
+        ("-iris", "start or end"),
+        ("iris-", "start or end"),
+        ("x" * 65, "at most 64"),
+        ("iris demo", "lower-case"),
+    ],
+)
 def test_invalid_token_ids(token_id, reason):
     with pytest.raises(HokusaiMetadataError, match=reason):
         validate(token_id, "accuracy", "0.9")

@@ -1,4 +1,5 @@
 """The MLflow client's key comes from MLflow's request-header plugin, per caller, never from the environment."""
+
 import inspect
 import os
 import threading

@@ -1,4 +1,5 @@
 """Pinning an outage: identical slow failures stop the run from waiting for a component that is down."""
+
 import pytest
 import requests
 
@@ -8,11 +9,20 @@ from hokusai_acceptance.outages import ComponentDown, OutageTracker, Scope
 BASE = "http://127.0.0.1:9"
 
 
-def call(path, *, status=None, elapsed=15000.0, keyed=True, body="", kind="read-timeout", deliberate=False,
-         server="uvicorn"):
-    return Exchange(method="GET", url=BASE + path, status=status, elapsed_ms=elapsed, keyed=keyed, body_prefix=body,
-                    error_kind="" if status else kind, deliberate=deliberate,
-                    response_headers={"server": server} if status else {})
+def call(
+    path, *, status=None, elapsed=15000.0, keyed=True, body="", kind="read-timeout", deliberate=False, server="uvicorn"
+):
+    return Exchange(
+        method="GET",
+        url=BASE + path,
+        status=status,
+        elapsed_ms=elapsed,
+        keyed=keyed,
+        body_prefix=body,
+        error_kind="" if status else kind,
+        deliberate=deliberate,
+        response_headers={"server": server} if status else {},
+    )
 
 
 def prepared(path, keyed=True):
@@ -50,8 +60,16 @@ def test_deliberate_failures_and_other_hosts_never_pin():
     tracker = OutageTracker(BASE)
     for _ in range(4):
         tracker.observe(call("/api/mlflow/x", deliberate=True))
-        tracker.observe(Exchange(method="GET", url="http://127.0.0.1:10/api/mlflow/x", status=None, elapsed_ms=20000,
-                                 keyed=True, error_kind="read-timeout"))
+        tracker.observe(
+            Exchange(
+                method="GET",
+                url="http://127.0.0.1:10/api/mlflow/x",
+                status=None,
+                elapsed_ms=20000,
+                keyed=True,
+                error_kind="read-timeout",
+            )
+        )
     assert tracker.pinned() == []
 
 

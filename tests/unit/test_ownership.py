@@ -1,4 +1,5 @@
 """The reference gateway's ownership rules: which write touches whose resource, and the owner tag on creates."""
+
 import json
 
 from hokusai_acceptance.stack import ownership as own
@@ -8,12 +9,14 @@ MLFLOW = "api/2.0/mlflow/"
 
 def test_writes_name_the_resource_whose_owner_must_be_the_caller():
     assert own.guarded_target(MLFLOW + "registered-models/delete", {"name": "m"}) == own.Target("model", "m")
-    assert own.guarded_target(MLFLOW + "model-versions/set-tag", {"name": "m", "version": "1"}) == \
-        own.Target("model", "m")
+    assert own.guarded_target(MLFLOW + "model-versions/set-tag", {"name": "m", "version": "1"}) == own.Target(
+        "model", "m"
+    )
     assert own.guarded_target(MLFLOW + "runs/delete", {"run_uuid": "r1"}) == own.Target("run", "r1")
     assert own.guarded_target(MLFLOW + "runs/create", {"experiment_id": "4"}) == own.Target("experiment", "4")
-    assert own.guarded_target("ajax-api/2.0/mlflow/experiments/delete", {"experiment_id": "4"}) == \
-        own.Target("experiment", "4")
+    assert own.guarded_target("ajax-api/2.0/mlflow/experiments/delete", {"experiment_id": "4"}) == own.Target(
+        "experiment", "4"
+    )
     # a DELETE whose name travels in the query string
     assert own.guarded_target(MLFLOW + "registered-models/alias", {}, "name=m&alias=a") == own.Target("model", "m")
 
@@ -46,8 +49,10 @@ def test_nobody_rewrites_the_owner_tag():
 
 def test_a_token_id_claim_is_found_in_tag_writes_and_creates():
     assert own.claimed_token_id(MLFLOW + "model-versions/set-tag", {"key": own.TOKEN_ID_TAG, "value": "t"}) == "t"
-    assert own.claimed_token_id(MLFLOW + "model-versions/create",
-                                {"tags": [{"key": own.TOKEN_ID_TAG, "value": "t"}]}) == "t"
+    assert (
+        own.claimed_token_id(MLFLOW + "model-versions/create", {"tags": [{"key": own.TOKEN_ID_TAG, "value": "t"}]})
+        == "t"
+    )
     assert own.claimed_token_id(MLFLOW + "model-versions/set-tag", {"key": "other", "value": "t"}) is None
 
 

@@ -1,5 +1,6 @@
 """The measuring tools: percentiles, bounded sampling, paired (interleaved) sampling,
 loopback-only load and resource sampling."""
+
 import math
 import os
 import time
@@ -96,10 +97,12 @@ def test_every_named_operation_has_an_action_and_load_stays_local():
 
 def test_locust_failure_reasons_are_read_and_ranked(tmp_path):
     failures = tmp_path / "run_failures.csv"
-    failures.write_text("Method,Name,Error,Occurrences\n"
-                        "POST,run create,\"HTTPError('500 Server Error')\",3\n"
-                        "POST,run create,\"ConnectionResetError(104)\",9\n"
-                        "GET,experiment search,\"HTTPError('500 Server Error')\",2\n")
+    failures.write_text(
+        "Method,Name,Error,Occurrences\n"
+        "POST,run create,\"HTTPError('500 Server Error')\",3\n"
+        'POST,run create,"ConnectionResetError(104)",9\n'
+        "GET,experiment search,\"HTTPError('500 Server Error')\",2\n"
+    )
     reasons = measure.read_failures(str(failures))
     assert reasons == {"HTTPError('500 Server Error')": 5, "ConnectionResetError(104)": 9}
     assert measure.failure_summary(reasons) == "ConnectionResetError(104) x9; HTTPError('500 Server Error') x5"
@@ -180,8 +183,9 @@ def test_cache_effect_takes_cold_and_warm_reads_in_turns_and_counts_each_reads_v
 
     monkeypatch.setattr(measure.TimingClient, "ok", ok)
     try:
-        effect = measure.cache_effect(answers.url, {}, flush=flush, validations=validations,
-                                      cold_count=5, warm_count=7, max_seconds=10)
+        effect = measure.cache_effect(
+            answers.url, {}, flush=flush, validations=validations, cold_count=5, warm_count=7, max_seconds=10
+        )
     finally:
         answers.close()
     assert (effect.cold.samples, effect.warm.samples) == (5, 7)
@@ -225,14 +229,31 @@ def test_gateway_and_mlflow_take_turns_early_and_late(monkeypatch):
 
     def fake_run(base_url, **kwargs):
         calls.append((base_url, kwargs["mount"], kwargs["key"], kwargs["label"]))
-        return measure.LoadResult(target=kwargs["label"], operation=kwargs["operation"], users=kwargs["users"],
-                                  seconds=kwargs["seconds"], requests=10, failures=0, rps=1.0, locust_rps=1.0,
-                                  p50_ms=1.0, p95_ms=2.0, p99_ms=3.0)
+        return measure.LoadResult(
+            target=kwargs["label"],
+            operation=kwargs["operation"],
+            users=kwargs["users"],
+            seconds=kwargs["seconds"],
+            requests=10,
+            failures=0,
+            rps=1.0,
+            locust_rps=1.0,
+            p50_ms=1.0,
+            p95_ms=2.0,
+            p99_ms=3.0,
+        )
 
     monkeypatch.setattr(measure, "run_locust", fake_run)
     announced = []
-    runs = measure.gateway_and_mlflow("http://127.0.0.1:1", "http://127.0.0.1:2", users=32, seconds=6,
-                                      operation="read", key="k", announce=announced.append)
+    runs = measure.gateway_and_mlflow(
+        "http://127.0.0.1:1",
+        "http://127.0.0.1:2",
+        users=32,
+        seconds=6,
+        operation="read",
+        key="k",
+        announce=announced.append,
+    )
     gateway = ("http://127.0.0.1:1", "/api/mlflow", "k", "gateway")
     direct = ("http://127.0.0.1:2", "", "", "direct MLflow")
     assert calls == [gateway, direct, direct, gateway]

@@ -1,13 +1,16 @@
 """The benchmark's results in the infrastructure report and in Allure."""
+
 import json
 
 from hokusai_acceptance.diagnosis import report as report_mod
 from hokusai_acceptance.finish_report import add_performance_result
 from hokusai_acceptance.perf.targets import Target
 
-TARGETS = [Target("gateway overhead", 1.61, 1.2, "<=", "x").to_dict(),
-           Target("read throughput", 0.97, 0.8, ">=", "x").to_dict(),
-           Target("memory growth", None, 100, "<=", " MB").to_dict()]
+TARGETS = [
+    Target("gateway overhead", 1.61, 1.2, "<=", "x").to_dict(),
+    Target("read throughput", 0.97, 0.8, ">=", "x").to_dict(),
+    Target("memory growth", None, 100, "<=", " MB").to_dict(),
+]
 
 
 def write_bench(reports, plots=("performance/latency.png",)):
@@ -15,8 +18,9 @@ def write_bench(reports, plots=("performance/latency.png",)):
     for plot in plots:
         if plot.startswith("performance/"):
             (reports / plot).write_bytes(b"\x89PNG\r\n\x1a\n")
-    (reports / "performance.json").write_text(json.dumps(
-        {"measured_at": "2026-11-23T10:00:00Z", "targets": TARGETS, "plots": list(plots)}))
+    (reports / "performance.json").write_text(
+        json.dumps({"measured_at": "2026-11-23T10:00:00Z", "targets": TARGETS, "plots": list(plots)})
+    )
 
 
 def test_no_benchmark_no_section(tmp_path):
@@ -55,10 +59,22 @@ def empty_report():
 
     evidence = RunEvidence()
     diagnosis = diagnose(evidence)
-    run_status = status.build(target="http://127.0.0.1:1", embedded=True, identity=diagnosis.identity, findings=[],
-                              outcomes=[], not_selected=[])
-    return build(evidence, diagnosis, target="http://127.0.0.1:1", target_kind=run_status.target_words,
-                 run_id="r1", status=run_status)
+    run_status = status.build(
+        target="http://127.0.0.1:1",
+        embedded=True,
+        identity=diagnosis.identity,
+        findings=[],
+        outcomes=[],
+        not_selected=[],
+    )
+    return build(
+        evidence,
+        diagnosis,
+        target="http://127.0.0.1:1",
+        target_kind=run_status.target_words,
+        run_id="r1",
+        status=run_status,
+    )
 
 
 def test_benchmark_becomes_an_allure_result_with_its_plots(tmp_path):

@@ -15,14 +15,17 @@ def key():
     return KEY
 
 
-@pytest.mark.parametrize("template", [
-    "{k}",
-    "Authorization: Bearer {k}",
-    "curl -H 'X-API-Key: {k}' https://registry.hokus.ai/api/mlflow",
-    "https://registry.hokus.ai/api/mlflow/x?api_key={k}&max_results=1",
-    "MLFLOW_TRACKING_TOKEN={k}",
-    "{{'Authorization': 'Bearer {k}'}}",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{k}",
+        "Authorization: Bearer {k}",
+        "curl -H 'X-API-Key: {k}' https://registry.hokus.ai/api/mlflow",
+        "https://registry.hokus.ai/api/mlflow/x?api_key={k}&max_results=1",
+        "MLFLOW_TRACKING_TOKEN={k}",
+        "{{'Authorization': 'Bearer {k}'}}",
+    ],
+)
 def test_registered_key_never_survives(key, template):
     out = redact(template.format(k=key))
     assert key not in out
@@ -30,8 +33,11 @@ def test_registered_key_never_survives(key, template):
 
 
 def test_encoded_forms_are_masked(key):
-    for form in (quote(key, safe=""), base64.b64encode(key.encode()).decode(),
-                 base64.b64encode(b":" + key.encode()).decode()):
+    for form in (
+        quote(key, safe=""),
+        base64.b64encode(key.encode()).decode(),
+        base64.b64encode(b":" + key.encode()).decode(),
+    ):
         assert form not in redact(f"prefix {form} suffix")
 
 

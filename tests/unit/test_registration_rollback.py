@@ -1,4 +1,5 @@
 """A registration whose Hokusai tags cannot be written removes the version it made (apply_hokusai_tags)."""
+
 from contextlib import contextmanager
 
 import pytest
@@ -28,6 +29,7 @@ class FakeClient:
         self.calls.append(("delete-version", version))
         if self.delete_fails:
             from mlflow.exceptions import MlflowException
+
             raise MlflowException("DELETE refused")
 
     def search_model_versions(self, query):
@@ -57,8 +59,9 @@ class FakeSession:
             raise failure from None
 
 
-REGISTRATION = reg.Registration(name="m", version="1", run_id="r", experiment_id="1",
-                                metadata=HokusaiMetadata("tok", "accuracy", "0.9"))
+REGISTRATION = reg.Registration(
+    name="m", version="1", run_id="r", experiment_id="1", metadata=HokusaiMetadata("tok", "accuracy", "0.9")
+)
 
 
 def test_a_refused_tag_removes_the_untagged_version_and_the_empty_model():

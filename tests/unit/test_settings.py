@@ -16,15 +16,18 @@ def test_no_url_means_embedded_stack(tmp_path):
     assert s.embedded and s.api_url is None and len(s.run_id) >= 6
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("https://registry.hokus.ai", "https://registry.hokus.ai"),
-    ("https://registry.hokus.ai/", "https://registry.hokus.ai"),
-    ("https://registry.hokus.ai/api/mlflow", "https://registry.hokus.ai"),
-    ("https://registry.hokus.ai/api/mlflow/", "https://registry.hokus.ai"),
-    ("https://registry.hokus.ai/api", "https://registry.hokus.ai"),
-    ("http://127.0.0.1:8001", "http://127.0.0.1:8001"),
-    ("https://example.org/hokusai/", "https://example.org/hokusai"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("https://registry.hokus.ai", "https://registry.hokus.ai"),
+        ("https://registry.hokus.ai/", "https://registry.hokus.ai"),
+        ("https://registry.hokus.ai/api/mlflow", "https://registry.hokus.ai"),
+        ("https://registry.hokus.ai/api/mlflow/", "https://registry.hokus.ai"),
+        ("https://registry.hokus.ai/api", "https://registry.hokus.ai"),
+        ("http://127.0.0.1:8001", "http://127.0.0.1:8001"),
+        ("https://example.org/hokusai/", "https://example.org/hokusai"),
+    ],
+)
 def test_urls_are_normalised(raw, expected):
     assert normalise_url(raw)[0] == expected
 
@@ -35,8 +38,17 @@ def test_suffix_and_plain_http_are_noted():
     assert any("plain http" in n for n in notes)
 
 
-@pytest.mark.parametrize("raw", ["registry.hokus.ai", "ftp://registry.hokus.ai", "https://", "https://x:99999",
-                                 "https://user:pw@registry.hokus.ai", "https://registry.hokus.ai?a=b"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "registry.hokus.ai",
+        "ftp://registry.hokus.ai",
+        "https://",
+        "https://x:99999",
+        "https://user:pw@registry.hokus.ai",
+        "https://registry.hokus.ai?a=b",
+    ],
+)
 def test_malformed_urls_are_usage_errors(raw):
     with pytest.raises(ConfigError):
         normalise_url(raw)
@@ -59,8 +71,11 @@ def test_key_is_read_from_dotenv_and_registered_as_secret(tmp_path):
 def test_environment_wins_over_dotenv(tmp_path):
     env_file = tmp_path / ".env"
     env_file.write_text("HOKUSAI_API_URL=https://wrong.example\n")
-    s = load_settings({"HOKUSAI_API_URL": "https://registry.hokus.ai", "HOKUSAI_API_KEY": KEY},
-                      dotenv_path=env_file, interactive=False)
+    s = load_settings(
+        {"HOKUSAI_API_URL": "https://registry.hokus.ai", "HOKUSAI_API_KEY": KEY},
+        dotenv_path=env_file,
+        interactive=False,
+    )
     assert s.api_url == "https://registry.hokus.ai"
 
 
@@ -70,8 +85,9 @@ def test_odd_key_shape_is_noted_not_printed(tmp_path):
     assert not any("sk-something-else" in n for n in s.notes)
 
 
-@pytest.mark.parametrize("name,value", [("HOKUSAI_READ_TIMEOUT", "soon"), ("HOKUSAI_CONNECT_TIMEOUT", "-1"),
-                                        ("HOKUSAI_RUN_ID", "Bad Id!")])
+@pytest.mark.parametrize(
+    "name,value", [("HOKUSAI_READ_TIMEOUT", "soon"), ("HOKUSAI_CONNECT_TIMEOUT", "-1"), ("HOKUSAI_RUN_ID", "Bad Id!")]
+)
 def test_bad_knobs_are_usage_errors(tmp_path, name, value):
     with pytest.raises(ConfigError):
         settings(tmp_path, **{name: value})

@@ -1,4 +1,5 @@
 """The search for the largest accepted upload: doubling, then halving the gap, bounded in uploads."""
+
 import pytest
 
 from hokusai_acceptance.size_limits import MB, SizeSearch, Upload, payload, search
@@ -12,6 +13,7 @@ def registry_with_limit(limit_mb, unclear=False):
         if size_mb <= limit_mb:
             return Upload(size_mb, 200, 0.1, stored_bytes=size_mb * MB)
         return Upload(size_mb, None if unclear else 413, 5.0, message="reset" if unclear else "too large")
+
     return upload, tried
 
 

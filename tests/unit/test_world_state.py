@@ -1,4 +1,5 @@
 """Steps hand each other typed state; reading what no earlier step produced is a clear error."""
+
 import pytest
 
 from hokusai_acceptance.errors import SuiteError
@@ -8,7 +9,7 @@ from hokusai_acceptance.state import CallState, RegistrationState, ScenarioOrder
 def test_an_unset_field_names_the_step_that_sets_it():
     state = RegistrationState()
     with pytest.raises(ScenarioOrderError, match="trained.*Given a scikit-learn classifier trained"):
-        state.trained
+        _ = state.trained
     assert isinstance(ScenarioOrderError("x"), SuiteError)  # reported broken, not as a product failure
     assert not state.has("trained") and state.registrations == []
 
