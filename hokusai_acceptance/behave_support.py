@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import reporting
 from .errors import ConfigError, StackError
-from .evidence import EvidenceLog, install_recorder, recording, set_current
+from .evidence import EvidenceLog, recording, set_current
 from .outages import OutageTracker, Scope
 from .perf.targets import parse_budgets
 from .redaction import redact
@@ -69,7 +69,6 @@ def before_all(context) -> None:
         return
     for note in settings.notes:
         print(f"hokusai-acceptance: note: {note}", file=sys.stderr)
-    install_recorder()
     stack = None
     if settings.embedded:
         from .stack.launcher import EmbeddedStack, StackOptions
@@ -95,7 +94,13 @@ def before_all(context) -> None:
             flush=True,
         )
         settings = settings.with_target(
-            stack.url, stack.keys.valid, stack.keys.readonly, stack.keys.revoked, stack.keys.second, stack.keys.rotated
+            stack.url,
+            stack.keys.valid,
+            stack.keys.readonly,
+            stack.keys.revoked,
+            stack.keys.second,
+            stack.keys.rotated,
+            auth_url=stack.auth_url,
         )
         keys = {
             "valid": stack.keys.valid,
@@ -241,6 +246,7 @@ def after_scenario(context, scenario) -> None:
     set_current(None)
     if world is not None:
         context.suite_run.exchanges.extend(world.evidence.exchanges)
+        context.suite_run.marks.extend(world.evidence.marks)
         world.close()
         context.world = None
 
@@ -261,6 +267,7 @@ def scenario_outcomes(context) -> tuple[list, list[dict]]:
                 not_selected.append({"name": scenario.name, "tags": tags, "selection": selection})
                 continue
             message = f"Skipped: {redact(scenario.skip_reason)}" if status == "skipped" else ""
+            error_type = ""
             failing = next(
                 (s for s in scenario.all_steps if getattr(s.status, "name", "") in ("failed", "error")), None
             )
@@ -268,17 +275,31 @@ def scenario_outcomes(context) -> tuple[list, list[dict]]:
                 exc = failing.exception
                 if exc is not None and not isinstance(exc, AssertionError):
                     status = "broken"
+                error_type = type(exc).__name__ if exc is not None else ""
                 message = redact(f"{type(exc).__name__}: {exc}" if exc is not None else failing.error_message or "")
             elif status in ("error", "hook_error"):
                 status = "broken"
             outcomes.append(
-                ScenarioOutcome(feature=feature.name, name=scenario.name, status=status, message=message, tags=tags)
+                ScenarioOutcome(
+                    feature=feature.name,
+                    name=scenario.name,
+                    status=status,
+                    message=message,
+                    tags=tags,
+                    location=scenario_key(scenario),
+                    error_type=error_type,
+                )
             )
     return outcomes, not_selected
 
 
+def scenario_key(scenario) -> str:
+    """What tells one scenario (or outline row) from every other, names aside: where it is written."""
+    return f"{scenario.location.filename}:{scenario.location.line}"
+
+
 def _diagnose(context, run: SuiteRun, reports_dir: Path, leftovers: list[str]) -> None:
-    from .diagnosis import diagnose_run
+    from .verdict import diagnose_run
 
     try:
         outcomes, not_selected = scenario_outcomes(context)

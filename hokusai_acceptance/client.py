@@ -10,9 +10,11 @@ from typing import Any
 
 import requests
 
+from .classify import AnswerKind, classify_answer
 from .errors import TargetNotResponding, TargetUnreachable, UnexpectedAnswer
-from .evidence import AnswerKind, Exchange, classify_answer, exchange_of, install_recorder
+from .exchange import Exchange
 from .redaction import redact
+from .transport import complete_body, exchange_of, recorded_session
 
 MAX_BODY = 2 * 1024 * 1024
 
@@ -95,9 +97,7 @@ class HokusaiClient:
     def __init__(self, base_url: str, *, connect_timeout: float = 3.0, read_timeout: float = 15.0):
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
-        self.session = requests.Session()
-        self.session.trust_env = False  # no proxies from the environment, no .netrc credentials
-        install_recorder()
+        self.session = recorded_session()  # no proxies from the environment, no .netrc credentials
 
     def close(self) -> None:
         self.session.close()
@@ -166,7 +166,7 @@ class HokusaiClient:
         )
         if reply.exchange is not None:
             # a streamed exchange is recorded before its body arrives: complete that very exchange
-            reply.exchange.complete_body(body)
+            complete_body(reply.exchange, body)
         if 300 <= reply.status < 400 and reply.headers.get("location"):
             reply.headers["location"] = redact(reply.headers["location"])
         return reply

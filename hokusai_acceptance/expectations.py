@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .answers import API_DETAIL_ABOUT_AUTH, API_DETAIL_ABOUT_MLFLOW, Who, detail, who_answered
+from .classify import API_DETAIL_ABOUT_AUTH, API_DETAIL_ABOUT_MLFLOW, Who, detail, who_answered
 from .client import Reply
 from .errors import DependencyFailed, UnexpectedAnswer
-from .evidence import Exchange
+from .exchange import Exchange
 
 #: Who may answer for the registry: anyone else answering is routing or platform trouble, not the product.
 _PRODUCT = {Who.API, Who.MLFLOW, Who.MLFLOW_VIA_API}

@@ -24,10 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from . import registration as reg
+from .classify import AnswerKind
 from .client import HokusaiClient
 from .diagnosis import RunEvidence, ScenarioOutcome, diagnose, run_sweep
 from .errors import ConfigError, InfrastructureError, SuiteError
-from .evidence import AnswerKind, EvidenceLog, recording
+from .evidence import EvidenceLog, recording
 from .hokusai_tags import readiness_problems, validate
 from .mlflow_paths import PROXIED_SEARCH, SEARCH_EXPERIMENTS
 from .redaction import redact

@@ -10,10 +10,14 @@ extension points instead of a process-wide environment that changes per call.
   ``MLFLOW_HTTP_REQUEST_TIMEOUT``, backoff), set once per process by :func:`configure`: one run has
   one policy.
 * **The tracking URI** is set once per target with ``mlflow.set_tracking_uri``.
-* One private function stays patched: with retries off, MLflow's session still raises on the first
-  5xx (``raise_on_status``) and the exception has lost the status line and body the diagnosis needs.
-  ``keep_server_answers`` turns that off; ``tests/unit/test_mlflow_client.py`` pins the signature it
-  relies on, so an MLflow upgrade that changes it fails the tests instead of the evidence.
+* **Evidence.** MLflow makes its calls through one ``requests`` session per retry policy
+  (``mlflow.utils.request_utils._get_request_session``). That private function is the one patch the
+  suite keeps: the session it returns gets the suite's recording transport
+  (:class:`~hokusai_acceptance.transport.RecordingAdapter`, keeping MLflow's retry policy), and with
+  retries off it no longer raises on the first 5xx (``raise_on_status``), an exception that has lost
+  the status line and body the diagnosis needs. ``tests/unit/test_mlflow_client.py`` pins the patch to
+  the MLflow version and signature it was written for, so an MLflow upgrade fails the tests instead of
+  the evidence.
 """
 
 from __future__ import annotations
@@ -106,17 +110,24 @@ def ensure_provider_registered() -> None:
         )
 
 
+#: the MLflow release whose private session factory :func:`keep_server_answers` wraps (a test pins it)
+PATCHED_FOR_MLFLOW = "3.17.2"
+
+
 def keep_server_answers() -> None:
-    """Make the MLflow client hand back the server's 5xx answer instead of a bare "too many 503 error
-    responses" retry error, so the evidence shows what answered (see the module docstring)."""
+    """Record MLflow's calls through the suite's transport, and make the MLflow client hand back the server's
+    5xx answer instead of a bare "too many 503 error responses" retry error (see the module docstring)."""
     from mlflow.utils import request_utils
+
+    from .transport import mount_recorder
 
     original = request_utils._get_request_session
     if getattr(original, "_keeps_server_answers", False):
         return
 
-    def session(max_retries, backoff_factor, backoff_jitter, retry_codes, raise_on_status, *args, **kwargs):
-        return original(max_retries, backoff_factor, backoff_jitter, retry_codes, False, *args, **kwargs)
+    def session(max_retries, backoff_factor, backoff_jitter, retry_codes, raise_on_status, *args, **kwargs):  # type: ignore[no-untyped-def]
+        made = original(max_retries, backoff_factor, backoff_jitter, retry_codes, False, *args, **kwargs)
+        return mount_recorder(made)
 
-    session._keeps_server_answers = True
+    session._keeps_server_answers = True  # type: ignore[attr-defined]
     request_utils._get_request_session = session

@@ -7,7 +7,7 @@ import platform
 from collections.abc import Iterable
 from pathlib import Path
 
-from .evidence import Exchange
+from .exchange import Exchange
 from .redaction import redact
 from .settings import is_loopback
 

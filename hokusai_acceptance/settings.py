@@ -76,6 +76,7 @@ class Settings:
         revoked_key: str | None = None,
         second_key: str | None = None,
         rotated_key: str | None = None,
+        auth_url: str | None = None,
     ) -> Settings:
         for key in (api_key, readonly_key, revoked_key, second_key, rotated_key):
             register_secret(key)
@@ -87,6 +88,7 @@ class Settings:
             revoked_key=revoked_key,
             second_key=second_key,
             rotated_key=rotated_key,
+            auth_url=auth_url or self.auth_url,
         )
 
 

@@ -1,18 +1,18 @@
-"""The scenario world: the domain actions and checks the step definitions call.
+"""The scenario world: who is acting, what the scenario saw, and one capability object per part of the contract.
 
-One :class:`SuiteRun` lives for the whole run (settings, target, keys, what the
-run created); one :class:`RegistryWorld` per scenario holds what the scenario
-did and saw. Steps are one-liners into these methods; the methods themselves
-live in :mod:`hokusai_acceptance.capabilities`, one module per capability.
+One :class:`RegistryWorld` per scenario. Steps are one-liners into its capabilities
+(``context.world.registration.register_model(...)``, ``context.world.auth.check_refused(...)``); each
+capability (:mod:`hokusai_acceptance.capabilities`) holds its own typed state and reaches the others
+through the world. The world itself only knows who is acting (the key and its role), the scenario's
+evidence and notes, and how to undo what the scenario changed in the embedded stack.
 """
 
 from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from . import registration as reg
 from .capabilities.auth import AuthChecks
@@ -28,17 +28,9 @@ from .errors import ConfigError, StackError
 from .evidence import EvidenceLog
 from .redaction import redact, register_secret
 from .rest_api import MlflowRest
-from .settings import Settings
-from .state import (
-    CallState,
-    ErrorState,
-    FuzzState,
-    HealthState,
-    IsolationState,
-    PerformanceState,
-    ProxyState,
-    RegistrationState,
-)
+from .run import KEY_VARIABLES, SuiteRun
+from .stack_control import StackControl
+from .state import CallState
 
 #: How a feature names the key a developer set up, and the role it stands for.
 KEY_WORDS = {
@@ -48,74 +40,7 @@ KEY_WORDS = {
     "a read-only key": "read-only",
 }
 
-#: Key roles a scenario can act with, and the variable that configures each on a remote target.
-KEY_VARIABLES = {
-    "valid": "HOKUSAI_API_KEY",
-    "read-only": "HOKUSAI_READONLY_API_KEY",
-    "revoked": "HOKUSAI_REVOKED_API_KEY",
-    "second developer": "HOKUSAI_SECOND_API_KEY",
-    "rotated": "HOKUSAI_ROTATED_API_KEY",
-}
-
-
-@dataclass
-class SuiteRun:
-    """Everything shared by the scenarios of one run."""
-
-    settings: Settings
-    keys: dict[str, str | None] = field(repr=False)
-    stack: Any = None  # EmbeddedStack when the suite started one
-    resources: reg.CreatedResources | None = None
-    budgets: dict[str, float] = field(default_factory=dict)
-    skip_reasons: list[dict] = field(default_factory=list)
-    exchanges: list = field(default_factory=list)  # every scenario's evidence, for the diagnosis
-    outages: Any = None  # OutageTracker: pinned outages fail calls at once
-    phase: str = "starting"  # starting | scenarios | finishing | done
-    interrupted: int | None = None  # the signal that interrupted the run, if one did
-    measured: dict[str, str] = field(default_factory=dict)  # limits found by scenarios, stated in the reports
-    generated: dict[str, Any] = field(default_factory=dict)  # generated-request runs (FuzzRun) by kind; "scope"
-    drift: dict | None = None  # how the target's own description differs from the contract
-
-    def __post_init__(self) -> None:
-        if self.resources is None:
-            self.resources = reg.CreatedResources(prefix=f"hk-accept-{self.settings.run_id}")
-
-    @property
-    def base_url(self) -> str:
-        return self.settings.api_url or ""
-
-    def session(self, key: str | None) -> reg.MlflowSession:
-        return reg.MlflowSession(
-            self.settings.tracking_uri, key, timeout=self.settings.mlflow_timeout, retries=self.settings.mlflow_retries
-        )
-
-    def budget(self, name: str) -> float:
-        """A budget from behave.ini's [behave.userdata] (or ``-D name=value``); none is built in."""
-        if name not in self.budgets:
-            raise ConfigError(f"no budget {name!r}: set it in behave.ini [behave.userdata] or pass -D {name}=...")
-        return self.budgets[name]
-
-    def stated_budget(self, name: str, stated: float) -> float:
-        """The limit a scenario states in its text. It must agree with behave.ini (which ``make bench`` reads):
-        one number, written twice, checked. A ``-D name=value`` on the command line wins over both."""
-        from .perf.targets import read_budgets
-
-        configured = self.budget(name)
-        in_file = read_budgets().get(name)
-        if configured != in_file:
-            return configured  # overridden for this run with -D
-        if float(stated) != configured:
-            raise ConfigError(
-                f"the scenario states {stated:g} but behave.ini [behave.userdata] {name} is "
-                f"{configured:g}: make the two agree"
-            )
-        return configured
-
-    def cleanup(self) -> list[str]:
-        key = self.keys.get("valid")
-        if not (self.resources.models or self.resources.experiments) or not key:
-            return []
-        return reg.cleanup(self.session(key), self.resources)
+__all__ = ["KEY_VARIABLES", "KEY_WORDS", "RegistryWorld", "SuiteRun", "never_issued_key"]
 
 
 def never_issued_key() -> str:
@@ -124,16 +49,7 @@ def never_issued_key() -> str:
     return key
 
 
-class RegistryWorld(
-    HealthChecks,
-    AuthChecks,
-    RegistrationChecks,
-    IsolationChecks,
-    ProxyChecks,
-    ErrorChecks,
-    PerformanceChecks,
-    FuzzChecks,
-):
+class RegistryWorld:
     def __init__(self, run: SuiteRun, skip: Callable[[str], None] | None = None, scenario: str = ""):
         self.run = run
         self._skip = skip
@@ -143,18 +59,19 @@ class RegistryWorld(
         )
         self.key: str | None = None
         self.key_role = "none"
-        # what the steps hand to each other, one typed state object per capability
-        self.calls = CallState()
-        self.health = HealthState()
-        self.timing = ErrorState()
-        self.tracking = ProxyState()
-        self.registering = RegistrationState()
-        self.isolation = IsolationState()
-        self.perf = PerformanceState()
-        self.fuzzing = FuzzState()
+        self.calls = CallState()  # the registry's latest answers, read by every capability
         self.notes: list[str] = []
         self.cleanups: list[Callable[[], None]] = []
         self.skipped = False
+        # the capabilities, one per part of the contract
+        self.health = HealthChecks(self)
+        self.auth = AuthChecks(self)
+        self.registration = RegistrationChecks(self)
+        self.isolation = IsolationChecks(self)
+        self.proxy = ProxyChecks(self)
+        self.errors = ErrorChecks(self)
+        self.performance = PerformanceChecks(self)
+        self.fuzzing = FuzzChecks(self)
 
     def close(self) -> None:
         """Undo what the scenario changed in the stack (faults, delays), newest first."""
@@ -179,17 +96,19 @@ class RegistryWorld(
             self._skip(reason)
 
     @property
-    def stack(self):
+    def stack(self) -> StackControl:
         if self.run.stack is None:
             raise StackError("this check needs the embedded stack; tag the scenario @embedded_only")
         return self.run.stack
 
     @property
     def mlflow(self) -> reg.MlflowSession:
+        """The plain MLflow client, set up with the acting key."""
         return self.run.session(self.key)
 
     @property
     def rest(self) -> MlflowRest:
+        """MLflow's REST API through the registry, with the acting key."""
         return MlflowRest(self.client, self.key)
 
     def use_key_described(self, words: str) -> None:
@@ -220,6 +139,15 @@ class RegistryWorld(
             self.key = key
         self.key_role = role
         self.evidence.actor = role
+
+    @contextmanager
+    def acting_as(self, actor: str) -> Iterator[None]:
+        """Record the calls made inside as made by ``actor`` (another developer, the run's own key, ...)."""
+        before, self.evidence.actor = self.evidence.actor, actor
+        try:
+            yield
+        finally:
+            self.evidence.actor = before
 
     def breaking_on_purpose(self) -> None:
         """Mark what follows as deliberate: the scenario injected the failure it observes."""

@@ -35,4 +35,4 @@ def step_a_key_about_to_be_revoked(context):
 
 @given("a rate-limited Hokusai API key allowing {calls:d} calls an hour")
 def step_a_rate_limited_key(context, calls):
-    context.world.use_rate_limited_key(calls)
+    context.world.auth.use_rate_limited_key(calls)

@@ -5,22 +5,22 @@ from behave import given, then, when
 
 @given("a scikit-learn classifier trained on a sample data set")
 def step_a_trained_scikit_learn_classifier(context):
-    context.world.train_classifier()
+    context.world.registration.train_classifier()
 
 
 @given("a {kind} model trained on a sample data set")
 def step_a_model_of_a_kind(context, kind):
-    context.world.train_model_of_kind(kind)
+    context.world.registration.train_model_of_kind(kind)
 
 
 @given("a scikit-learn classifier trained on a sample data set, padded to {size:d} MB")
 def step_a_trained_padded_classifier(context, size):
-    context.world.train_classifier(padding_mb=size)
+    context.world.registration.train_classifier(padding_mb=size)
 
 
 @when('I register it as model "{slug}" with token id "{token_id}" and benchmark "{metric}" of {value}')
 def step_i_register_it_with_hokusai_metadata(context, slug, token_id, metric, value):
-    context.world.register_model(slug, token_id, metric, value)
+    context.world.registration.register_model(slug, token_id, metric, value)
 
 
 @when(
@@ -28,12 +28,12 @@ def step_i_register_it_with_hokusai_metadata(context, slug, token_id, metric, va
     '"{metric}" of {value}'
 )
 def step_i_register_it_from_run_files(context, slug, token_id, metric, value):
-    context.world.register_model_from_run_files(slug, token_id, metric, value)
+    context.world.registration.register_model_from_run_files(slug, token_id, metric, value)
 
 
 @given('I have registered it as model "{slug}" with token id "{token_id}" and benchmark "{metric}" of {value}')
 def step_i_have_registered_it(context, slug, token_id, metric, value):
-    context.world.register_model(slug, token_id, metric, value)
+    context.world.registration.register_model(slug, token_id, metric, value)
 
 
 @when(
@@ -41,7 +41,7 @@ def step_i_have_registered_it(context, slug, token_id, metric, value):
     'description "{description}"'
 )
 def step_i_register_it_with_a_description(context, slug, token_id, metric, value, description):
-    context.world.register_model(slug, token_id, metric, value, description=description)
+    context.world.registration.register_model(slug, token_id, metric, value, description=description)
 
 
 @when(
@@ -49,52 +49,52 @@ def step_i_register_it_with_a_description(context, slug, token_id, metric, value
     'of "{value:Quoted}"'
 )
 def step_i_try_to_register_it(context, slug, token_id, metric, value):
-    context.world.try_to_register(slug, token_id, metric, value)
+    context.world.registration.try_to_register(slug, token_id, metric, value)
 
 
 @then("the registration is refused because {reason}")
 def step_the_registration_is_refused_because(context, reason):
-    context.world.check_registration_refused(reason)
+    context.world.registration.check_registration_refused(reason)
 
 
 @then('no model "{slug}" was created in the registry')
 def step_no_model_was_created(context, slug):
-    context.world.check_nothing_written(slug)
+    context.world.registration.check_nothing_written(slug)
 
 
 @then('no model "{slug}" is left in the registry')
 def step_no_model_is_left(context, slug):
-    context.world.check_nothing_written(slug)
+    context.world.registration.check_nothing_written(slug)
 
 
 @then("the model appears in the registry with version {version:d}")
 def step_the_model_appears_in_the_registry(context, version):
-    context.world.check_model_in_registry(version)
+    context.world.registration.check_model_in_registry(version)
 
 
 @then('its Hokusai tags name token "{token_id}", metric "{metric}" and value {value}')
 def step_its_hokusai_tags_name(context, token_id, metric, value):
-    context.world.check_hokusai_tags(token_id, metric, value)
+    context.world.registration.check_hokusai_tags(token_id, metric, value)
 
 
 @then("the registered model loads back and makes the same predictions")
 def step_the_registered_model_loads_back(context):
-    context.world.check_loads_and_predicts()
+    context.world.registration.check_loads_and_predicts()
 
 
 @then("the registered model, at least {size:d} MB, loads back and makes the same predictions")
 def step_the_large_model_loads_back(context, size):
-    context.world.check_large_round_trip(size)
+    context.world.registration.check_large_round_trip(size)
 
 
 @when("I upload model files of growing size, up to {cap:d} MB, until the registry refuses one")
 def step_i_search_the_largest_upload(context, cap):
-    context.world.search_largest_upload(cap)
+    context.world.registration.search_largest_upload(cap)
 
 
 @then("every accepted file is stored whole")
 def step_every_accepted_file_is_whole(context):
-    context.world.check_accepted_stored_whole()
+    context.world.registration.check_accepted_stored_whole()
 
 
 @then(
@@ -102,117 +102,117 @@ def step_every_accepted_file_is_whole(context):
     "a broken connection"
 )
 def step_refused_clearly(context, status):
-    context.world.check_refused_clearly(status)
+    context.world.registration.check_refused_clearly(status)
 
 
 @then("no part of a refused file is stored")
 def step_no_part_of_a_refused_file(context):
-    context.world.check_refused_not_stored()
+    context.world.registration.check_refused_not_stored()
 
 
 @when('my MLflow process registering a {size:d} MB model as "{slug}" dies after sending {cut:d} MB of its files')
 def step_my_registration_dies_midway(context, size, slug, cut):
-    context.world.register_and_die_midway(size, slug, cut)
+    context.world.registration.register_and_die_midway(size, slug, cut)
 
 
 @then('no version of model "{slug}" carries the Hokusai tags unless it is complete and loads')
 def step_nothing_looks_registered(context, slug):
-    context.world.check_nothing_looks_registered(slug)
+    context.world.registration.check_nothing_looks_registered(slug)
 
 
 @when('the suite cleans up what the cut left of "{slug}"')
 def step_cleanup_after_the_cut(context, slug):
-    context.world.clean_up_after(slug)
+    context.world.registration.clean_up_after(slug)
 
 
 @then('nothing of "{slug}" is left in the registry')
 def step_nothing_is_left(context, slug):
-    context.world.check_nothing_left(slug)
+    context.world.registration.check_nothing_left(slug)
 
 
 @when("I archive version {version:d}")
 def step_i_archive_version(context, version):
-    context.world.archive_version(version)
+    context.world.registration.archive_version(version)
 
 
 @then("version {version:d} is marked archived in the registry")
 def step_version_is_archived(context, version):
-    context.world.check_archived(version)
+    context.world.registration.check_archived(version)
 
 
 @when('I try to change the {tag} of version {version:d} to "{value}"')
 def step_i_try_to_change_a_hokusai_tag(context, tag, version, value):
-    context.world.try_to_change_hokusai_tag(tag, version, value)
+    context.world.registration.try_to_change_hokusai_tag(tag, version, value)
 
 
 @then("the change is refused because {reason}")
 def step_the_change_is_refused_because(context, reason):
-    context.world.check_change_refused(reason)
+    context.world.registration.check_change_refused(reason)
 
 
 @then('version {version:d} still carries token id "{token_id}" and benchmark "{metric}" of {value}')
 def step_version_still_carries(context, version, token_id, metric, value):
-    context.world.check_version_tags(version, token_id, metric, value)
+    context.world.registration.check_version_tags(version, token_id, metric, value)
 
 
 @then("the run behind the model records its training parameters and metrics")
 def step_the_run_records_training(context):
-    context.world.check_run_records_training()
+    context.world.registration.check_run_records_training()
 
 
 @then('the model version keeps the description "{description}" and its input signature')
 def step_the_version_keeps_description_and_signature(context, description):
-    context.world.check_description_and_signature(description)
+    context.world.registration.check_description_and_signature(description)
 
 
 @given('I have pointed the alias "{alias}" at version {version:d}')
 def step_i_have_pointed_the_alias(context, alias, version):
-    context.world.set_alias(alias, version)
+    context.world.registration.set_alias(alias, version)
 
 
 @when('I move the alias "{alias}" back to version {version:d}')
 def step_i_move_the_alias_back(context, alias, version):
-    context.world.set_alias(alias, version)
+    context.world.registration.set_alias(alias, version)
 
 
 @when("I delete version {version:d}")
 def step_i_delete_version(context, version):
-    context.world.delete_version(version)
+    context.world.registration.delete_version(version)
 
 
 @then("the registry holds only version {version:d} of the model")
 def step_the_registry_holds_only(context, version):
-    context.world.check_versions(version)
+    context.world.registration.check_versions(version)
 
 
 @then('"{reference}" retrieves version {version:d}')
 def step_reference_retrieves_version(context, reference, version):
-    context.world.check_retrieval(reference, version)
+    context.world.registration.check_retrieval(reference, version)
 
 
 @when('I point the alias "{alias}" at version {version:d}')
 def step_i_point_the_alias_at(context, alias, version):
-    context.world.set_alias(alias, version)
+    context.world.registration.set_alias(alias, version)
 
 
 @when('I point the alias "{alias}" at the new version')
 def step_i_point_the_alias(context, alias):
-    context.world.set_alias(alias)
+    context.world.registration.set_alias(alias)
 
 
 @then("the registry holds versions 1 and 2 of the model")
 def step_the_registry_holds_versions_1_and_2(context):
-    context.world.check_versions(1, 2)
+    context.world.registration.check_versions(1, 2)
 
 
 @then('"{reference}" retrieves the new version')
 def step_reference_retrieves_the_new_version(context, reference):
-    context.world.check_retrieval(reference)
+    context.world.registration.check_retrieval(reference)
 
 
 @when('I register model "{slug}" through the REST API with token id "{token_id}" and benchmark "{metric}" of {value}')
 def step_i_register_through_rest(context, slug, token_id, metric, value):
-    context.world.register_via_rest(slug, token_id, metric, value)
+    context.world.registration.register_via_rest(slug, token_id, metric, value)
 
 
 @given(
@@ -220,22 +220,22 @@ def step_i_register_through_rest(context, slug, token_id, metric, value):
     "of {value}"
 )
 def step_i_have_registered_via_rest(context, slug, token_id, metric, value):
-    context.world.register_via_rest(slug, token_id, metric, value)
+    context.world.registration.register_via_rest(slug, token_id, metric, value)
 
 
 @then("the REST-registered version carries valid Hokusai tags and its benchmark metric")
 def step_the_rest_version_is_hokusai_ready(context):
-    context.world.check_rest_registration()
+    context.world.registration.check_rest_registration()
 
 
 @when('{count:d} developers register versions of model "{slug}" at the same time')
 def step_developers_register_concurrently(context, count, slug):
-    context.world.register_concurrently(slug, count)
+    context.world.registration.register_concurrently(slug, count)
 
 
 @then("the model has {count:d} distinct versions, each with its own tags")
 def step_the_model_has_distinct_versions(context, count):
-    context.world.check_concurrent_versions(count)
+    context.world.registration.check_concurrent_versions(count)
 
 
 @given("I set up MLflow with {key} instead of my valid one")
@@ -245,9 +245,9 @@ def step_i_set_up_mlflow_with_another_key(context, key):
 
 @when('I start registering model "{slug}" with the plain MLflow client, set up as the quick start says')
 def step_i_start_registering_as_a_developer(context, slug):
-    context.world.start_registering_as_developer(slug)
+    context.world.registration.start_registering_as_developer(slug)
 
 
 @then('MLflow gives up within {seconds:d} seconds with an error that says "{words}"')
 def step_mlflow_tells_the_developer(context, seconds, words):
-    context.world.check_developer_told(seconds, words)
+    context.world.registration.check_developer_told(seconds, words)

@@ -6,14 +6,16 @@ import time
 
 from .. import expectations as expect
 from ..client import KeyForm
+from ..errors import StackError
 from ..mlflow_paths import PROXIED_SEARCH
+from .base import Capability
 
 EXPERIMENTS_SEARCH = PROXIED_SEARCH
 #: a refused key (missing, unknown, revoked, expired) is a 401 in every generation of the contract
 AUTH_REFUSAL_STATUS = 401
 
 
-class AuthChecks:
+class AuthChecks(Capability):
     def call_registry(self, key_form: KeyForm | None = KeyForm.BEARER) -> None:
         """A harmless authenticated read: list one experiment."""
         key = self.key if key_form is not None else None
@@ -56,16 +58,15 @@ class AuthChecks:
 
     def check_auth_service_calls(self, expected: int) -> None:
         stats = self.stack.auth_stats()
-        key_id = self.stack_key_id()
+        key_id = self.stack.key_id(self.key_role)
         calls = stats["calls"].get(key_id, 0) if key_id else stats["total_calls"]
         expect.expect_equal(calls, expected, "validations the auth service performed for this key")
 
-    def stack_key_id(self) -> str | None:
-        ids = {"valid": "key-rw", "read-only": "key-ro", "revocable": "key-revocable", "rate-limited": "key-limited"}
-        return ids.get(self.key_role)
-
     def revoke_my_key(self) -> None:
-        self.stack.revoke(self.stack_key_id())
+        key_id = self.stack.key_id(self.key_role)
+        if key_id is None:
+            raise StackError(f"the embedded stack issued no {self.key_role} key it can revoke")
+        self.stack.revoke(key_id)
 
     def check_cache_window(self, max_seconds: int) -> None:
         ttl = self.stack.cache_ttl_of(self.key)
@@ -83,12 +84,12 @@ class AuthChecks:
         self.call_registry()
 
     def use_rate_limited_key(self, calls_per_hour: int) -> None:
-        configured = self.stack.options.limited_key_rate
+        configured = self.stack.limited_key_rate
         if configured != calls_per_hour:
             raise AssertionError(
                 f"the embedded stack's rate-limited key allows {configured} calls an hour, not {calls_per_hour}"
             )
-        self.use_key("rate-limited")
+        self.world.use_key("rate-limited")
 
     # -- scopes
 

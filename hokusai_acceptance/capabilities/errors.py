@@ -4,82 +4,93 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from .. import expectations as expect
 from .. import registration as reg
 from ..client import HokusaiClient, Reply
 from ..errors import InfrastructureError
 from ..mlflow_paths import PROXIED_SEARCH
+from ..state import ErrorState
+from .base import Capability
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..world import RegistryWorld
+
 
 #: Both generations of the API: 2025 answers 401 to every auth failure, later ones 503 (+ Retry-After).
 AUTH_UNAVAILABLE_STATUSES = (401, 503)
 
 
-class ErrorChecks:
+class ErrorChecks(Capability):
+    def __init__(self, world: RegistryWorld) -> None:
+        super().__init__(world)
+        self.state = ErrorState()
+
     def make_auth_service_slow(self, seconds: float) -> None:
-        self.breaking_on_purpose()
+        self.world.breaking_on_purpose()
         self.stack.flush_cache()
         self.stack.set_auth_state(delay=seconds)
-        self.cleanups.append(lambda: self.stack.set_auth_state(delay=0))
+        self.world.cleanups.append(lambda: self.stack.set_auth_state(delay=0))
 
     def make_mlflow_unresponsive(self, timeout: float) -> None:
-        self.breaking_on_purpose()
+        self.world.breaking_on_purpose()
         self.stack.gateway_settings_update(upstream_timeout=timeout)
         self.stack.freeze("mlflow")
-        self.cleanups.append(lambda: self.stack.thaw("mlflow"))
-        self.cleanups.append(lambda: self.stack.gateway_settings_update(upstream_timeout=30.0))
+        self.world.cleanups.append(lambda: self.stack.thaw("mlflow"))
+        self.world.cleanups.append(lambda: self.stack.gateway_settings_update(upstream_timeout=30.0))
         self.note(f"gateway upstream timeout lowered to {timeout} s for this scenario (30 s in the contract)")
 
     def inject_fault(self, fault: str) -> None:
-        self.breaking_on_purpose()
+        self.world.breaking_on_purpose()
         self.stack.add_fault(fault)  # a run started under a fault stays under it
-        self.cleanups.append(self.stack.restore_start_faults)
+        self.world.cleanups.append(self.stack.restore_start_faults)
 
     def timed_call(self) -> None:
         started = time.monotonic()
-        self.call_registry()
-        self.timing.call_seconds = time.monotonic() - started
+        self.world.auth.call_registry()
+        self.state.call_seconds = time.monotonic() - started
 
     def check_refused_in_time(self, detail: str, max_seconds: float) -> None:
         expect.expect_refusal(self.calls.reply, AUTH_UNAVAILABLE_STATUSES, detail)
-        if self.timing.call_seconds > max_seconds:
-            raise AssertionError(f"the refusal took {self.timing.call_seconds:.1f} s; expected at most {max_seconds} s")
+        if self.state.call_seconds > max_seconds:
+            raise AssertionError(f"the refusal took {self.state.call_seconds:.1f} s; expected at most {max_seconds} s")
 
     def check_gateway_error(self, status: int, detail_start: str, max_seconds: float) -> None:
         expect.expect_status(self.calls.reply, status, "the proxy error")
         detail = self.calls.reply.detail() or ""
         if not detail.startswith(detail_start):
             raise AssertionError(f"the proxy error says {detail!r}; expected it to start with {detail_start!r}")
-        if self.timing.call_seconds > max_seconds:
+        if self.state.call_seconds > max_seconds:
             raise AssertionError(
-                f"the proxy error took {self.timing.call_seconds:.1f} s; expected at most {max_seconds} s"
+                f"the proxy error took {self.state.call_seconds:.1f} s; expected at most {max_seconds} s"
             )
 
     def try_mlflow_client_call(self) -> None:
         started = time.monotonic()
-        self.timing.client_failure = None
+        self.state.client_failure = None
         try:
             reg.find_registered_model(self.mlflow, self.run.resources.name("never-created"))
         except InfrastructureError as exc:
-            self.timing.client_failure = exc
-        self.timing.client_seconds = time.monotonic() - started
+            self.state.client_failure = exc
+        self.state.client_seconds = time.monotonic() - started
 
     def check_client_fails_fast(self, max_seconds: float) -> None:
-        if self.timing.client_failure is None:
+        if self.state.client_failure is None:
             raise AssertionError("the MLflow client call succeeded although MLflow is unreachable")
-        if self.timing.client_seconds > max_seconds:
+        if self.state.client_seconds > max_seconds:
             raise AssertionError(
-                f"the MLflow client needed {self.timing.client_seconds:.1f} s to give up; "
+                f"the MLflow client needed {self.state.client_seconds:.1f} s to give up; "
                 f"expected at most {max_seconds} s"
             )
-        failure = str(self.timing.client_failure)[:160]
-        self.note(f"MLflow client gave up after {self.timing.client_seconds:.1f} s: {failure}")
+        failure = str(self.state.client_failure)[:160]
+        self.note(f"MLflow client gave up after {self.state.client_seconds:.1f} s: {failure}")
 
     # -- rate limits
     def call_until_limited(self, calls: int) -> None:
         self.calls.replies: list[Reply] = []
         for _ in range(calls):
-            self.call_registry()
+            self.world.auth.call_registry()
             self.calls.replies.append(self.calls.reply)
 
     def check_rate_limited_after(self, allowed: int, refused_call: int) -> None:

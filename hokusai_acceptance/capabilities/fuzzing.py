@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import expectations as expect
 from ..errors import ConfigError
@@ -19,6 +20,12 @@ from ..fuzz.confine import Scope
 from ..reporting import attach_text
 from ..rest_api import MlflowRest
 from ..settings import is_loopback
+from ..state import FuzzState
+from .base import Capability
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..world import RegistryWorld
+
 
 #: how many failures of one kind an assertion lists (all of them are attached)
 LISTED = 8
@@ -29,7 +36,11 @@ def reports_dir() -> Path:
     return Path(os.environ.get("HOKUSAI_REPORTS_DIR", "reports"))
 
 
-class FuzzChecks:
+class FuzzChecks(Capability):
+    def __init__(self, world: RegistryWorld) -> None:
+        super().__init__(world)
+        self.state = FuzzState()
+
     def send_generated_requests(self, kind: str) -> None:
         """Send (once per behave run) the requests generated from the contract: ``reads`` or ``operations``."""
         if kind not in KINDS:
@@ -45,7 +56,7 @@ class FuzzChecks:
         if done is None:
             done = self._generate(writes)
             self.run.generated[kind] = done
-        self.fuzzing.generated = done
+        self.state.generated = done
         self.note(done.describe())
 
     def _generate(self, writes: bool) -> runner.FuzzRun:
@@ -77,8 +88,8 @@ class FuzzChecks:
 
     def _scratch_scope(self, key: str) -> Scope:
         """The experiment and run that generated writes naming someone else's are redirected to (made once)."""
-        if "scope" in self.run.generated:
-            return self.run.generated["scope"]
+        if self.run.fuzz_scope is not None:
+            return self.run.fuzz_scope
         resources = self.run.resources
         name = resources.name("fz-scratch")
         rest = MlflowRest(self.client, key)
@@ -91,7 +102,7 @@ class FuzzChecks:
             rest.create_run(experiment_id, "fz-scratch"), "starting the generated writes' scratch run"
         )
         scope = Scope(prefix=resources.name("fz"), experiment_id=experiment_id, run_id=run["run"]["info"]["run_id"])
-        self.run.generated["scope"] = scope
+        self.run.fuzz_scope = scope
         return scope
 
     # ------------------------------------------------------------------ what the generated run found
@@ -109,24 +120,24 @@ class FuzzChecks:
 
     def check_no_server_errors(self) -> None:
         self._expect_none(
-            self.fuzzing.generated.found(runner.SERVER_ERRORS), "generated request answered with a server error"
+            self.state.generated.found(runner.SERVER_ERRORS), "generated request answered with a server error"
         )
 
     def check_answers_documented(self) -> None:
         found = [
-            d for d in self.fuzzing.generated.found(runner.CONFORMANCE) if not (d.exchange.status or 0) >= 500
+            d for d in self.state.generated.found(runner.CONFORMANCE) if not (d.exchange.status or 0) >= 500
         ]  # a server error is the other story's
         self._expect_none(found, "answer that the contract does not document")
 
     def check_writes_read_back(self) -> None:
         self._expect_none(
-            self.fuzzing.generated.found(runner.READ_BACK),
+            self.state.generated.found(runner.READ_BACK),
             "write that could not be read back (or could be read after it was deleted)",
         )
 
     def check_own_endpoints_clean(self) -> None:
         self._expect_none(
-            self.fuzzing.generated.found(runner.SERVER_ERRORS + runner.CONFORMANCE, own_endpoints=True),
+            self.state.generated.found(runner.SERVER_ERRORS + runner.CONFORMANCE, own_endpoints=True),
             "answer of the API's own endpoints that the contract does not document",
         )
 
@@ -139,20 +150,20 @@ class FuzzChecks:
             return
         body = expect.expect_success(reply, "GET /openapi.json")
         expect.expect_json_keys(body, ["openapi", "paths"], "the API's own OpenAPI description")
-        self.fuzzing.served = body
+        self.state.served = body
 
     def compare_with_contract(self) -> None:
-        self.fuzzing.drift = contract.drift(contract.load(), self.fuzzing.served)
+        self.state.drift = contract.drift(contract.load(), self.state.served)
 
     def check_served_description_valid(self) -> None:
         """A description that is not valid OpenAPI breaks the clients and SDK generators that read it."""
-        if self.fuzzing.drift.invalid:
+        if self.state.drift.invalid:
             raise AssertionError(
-                f"the API's own description (/openapi.json) is not valid OpenAPI: {self.fuzzing.drift.invalid}"
+                f"the API's own description (/openapi.json) is not valid OpenAPI: {self.state.drift.invalid}"
             )
 
     def state_drift(self) -> None:
-        drift = self.fuzzing.drift
+        drift = self.state.drift
         self.run.drift = drift.to_dict()  # the infrastructure report's drift section
         attach_text("Contract drift", "\n".join(drift.lines()))
         self.run.measured["contract drift"] = (

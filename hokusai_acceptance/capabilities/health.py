@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import expectations as expect
+from ..state import HealthState
+from .base import Capability
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..world import RegistryWorld
+
 
 #: Probe paths monitoring uses, and whether the contract lets them answer without a key.
 PROBES = {
@@ -27,7 +35,11 @@ def check_state(value: object) -> str | None:
     return value.lower() if isinstance(value, str) else None
 
 
-class HealthChecks:
+class HealthChecks(Capability):
+    def __init__(self, world: RegistryWorld) -> None:
+        super().__init__(world)
+        self.state = HealthState()
+
     def ask_health(self, with_key: bool = False) -> None:
         self.calls.reply = self.client.get("/health", key=self.key if with_key else None)
 
@@ -82,12 +94,12 @@ class HealthChecks:
         self.probe_without_key(paths[check])
 
     def probe_without_key(self, path: str) -> None:
-        self.health.probe_path = path
+        self.state.probe_path = path
         self.calls.reply = self.client.get(path)
-        self.health.probe_replies[path] = self.calls.reply
+        self.state.probe_replies[path] = self.calls.reply
 
     def check_probe_answers_without_key(self) -> None:
-        path = self.health.probe_path
+        path = self.state.probe_path
         expect.expect_product_answer(self.calls.reply)  # a load balancer's 503 is not the API answering "unhealthy"
         if self.calls.reply.status == 401:
             raise AssertionError(
@@ -110,15 +122,15 @@ class HealthChecks:
             self.skip(reason)
             return
         cluster, services = aws_status.configuration()
-        self.health.ecs_status = aws_status.read_status(cluster, services)
-        for service in self.health.ecs_status:
+        self.state.ecs_status = aws_status.read_status(cluster, services)
+        for service in self.state.ecs_status:
             self.note(
                 f"{service.name}: {service.status}, {service.running}/{service.desired} tasks running, "
                 f"{service.pending} pending; target health {list(service.target_groups.values()) or 'n/a'}"
             )
 
     def check_ecs_services_healthy(self) -> None:
-        problems = [p for service in self.health.ecs_status for p in service.problems]
+        problems = [p for service in self.state.ecs_status for p in service.problems]
         if problems:
             raise AssertionError("ECS is not running the registry as configured: " + "; ".join(problems))
 
@@ -127,7 +139,7 @@ class HealthChecks:
         self.probe_without_key("/openapi.json")
 
     def check_docs_published(self) -> None:
-        docs, spec = self.health.probe_replies["/docs"], self.health.probe_replies["/openapi.json"]
+        docs, spec = self.state.probe_replies["/docs"], self.state.probe_replies["/openapi.json"]
         expect.expect_status(docs, 200, "GET /docs")
         body = expect.expect_success(spec, "GET /openapi.json")
         expect.expect_json_keys(body, ["openapi", "paths"], "the OpenAPI document")

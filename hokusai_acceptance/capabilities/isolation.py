@@ -2,20 +2,27 @@
 
 The other developer acts with their own key (``HOKUSAI_SECOND_API_KEY`` on a remote target). Their calls
 that aim at the first developer's model, run or experiment are recorded under the actor
-:data:`ON_ANOTHERS_MODEL`, so the diagnosis can tell an accepted trespass from their own work.
+:data:`~hokusai_acceptance.exchange.Actor.ON_ANOTHERS_MODEL`, so the diagnosis can tell an accepted trespass
+from their own work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import registration as reg
 from ..errors import ConfigError, RegistryCallFailed
-from ..evidence import CLAIMING_ANOTHERS_TOKEN, NO_OWNER_RECORDED, ON_ANOTHERS_MODEL
+from ..evidence import Marker
+from ..exchange import Actor
 from ..hokusai_tags import TOKEN_ID_TAG, validate
+from ..state import IsolationState
+from .base import Capability
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..world import RegistryWorld
+
 
 OTHER = "another developer"
 OWNER_TAG = "hokusai.owner"
@@ -89,7 +96,11 @@ def _changes() -> dict[str, Callable[[Any, reg.Registration], Any]]:
 CHANGES = tuple(_changes())
 
 
-class IsolationChecks:
+class IsolationChecks(Capability):
+    def __init__(self, world: RegistryWorld) -> None:
+        super().__init__(world)
+        self.state = IsolationState()
+
     # -- who acts
 
     def meet_other_developer(self) -> None:
@@ -102,10 +113,10 @@ class IsolationChecks:
             return
         if key in (self.run.keys.get("valid"), self.run.keys.get("rotated")):
             raise ConfigError("the second developer's key is one of the first developer's keys")
-        self.isolation.other_key = key
+        self.state.other_key = key
         # a refusal proves isolation only if this key could have written: it makes an experiment of its own
         try:
-            with self.acting_as(OTHER):
+            with self.world.acting_as(OTHER):
                 reg.ensure_experiment(self.other_session, self.run.resources, OTHER_EXPERIMENT)
         except RegistryCallFailed as exc:
             if exc.status not in (401, 403):
@@ -117,23 +128,15 @@ class IsolationChecks:
 
     @property
     def other_session(self) -> reg.MlflowSession:
-        return self.run.session(self.isolation.other_key)
-
-    @contextmanager
-    def acting_as(self, actor: str) -> Iterator[None]:
-        before, self.evidence.actor = self.evidence.actor, actor
-        try:
-            yield
-        finally:
-            self.evidence.actor = before
+        return self.run.session(self.state.other_key)
 
     # -- the first developer's model, as they see it
 
     def snapshot(self) -> Snapshot:
-        registration = self.registering.registration
+        registration = self.world.registration.state.registration
         session = self.run.session(self.run.keys.get("valid"))
         client = session.client()
-        with self.acting_as("valid"):
+        with self.world.acting_as("valid"):
             model = reg.find_registered_model(session, registration.name)
             versions = (
                 sorted(int(v.version) for v in reg.registered_versions(session, registration.name))
@@ -164,10 +167,10 @@ class IsolationChecks:
         changes = _changes()
         if change not in changes:
             raise ConfigError(f"unknown change {change!r}; the feature may use: {', '.join(CHANGES)}")
-        registration = self.registering.registration
+        registration = self.world.registration.state.registration
         if change == "rename":  # should the registry wrongly allow it, the renamed model is still this run's
             self.run.resources.add_model(f"{registration.name}-taken")  # it keeps its owner: the first developer
-        self.isolation.before = self.snapshot()
+        self.state.before = self.snapshot()
         session = self.other_session
         client = session.client()
         self._attempt(
@@ -178,29 +181,27 @@ class IsolationChecks:
             ),
         )
 
-    def _attempt(self, change: str, act: Callable[[], Any], actor: str = ON_ANOTHERS_MODEL) -> None:
-        with self.acting_as(actor):
+    def _attempt(self, change: str, act: Callable[[], Any], actor: str = Actor.ON_ANOTHERS_MODEL) -> None:
+        with self.world.acting_as(actor):
             try:
                 act()
             except RegistryCallFailed as exc:
                 if exc.status is None or exc.status >= 500:
                     raise  # not an answer about ownership: the registry itself failed
-                self.isolation.attempt = Attempt(
-                    change, accepted=False, status=exc.status, message=exc.answer or str(exc)
-                )
+                self.state.attempt = Attempt(change, accepted=False, status=exc.status, message=exc.answer or str(exc))
             else:
-                self.isolation.attempt = Attempt(change, accepted=True)
-        self.note(f"{change}: {self.isolation.attempt.describe()}")
+                self.state.attempt = Attempt(change, accepted=True)
+        self.note(f"{change}: {self.state.attempt.describe()}")
 
     def other_registers_under_my_name(self) -> None:
         """Their own run and files in their own experiment, then a registration under the first developer's name."""
-        registration = self.registering.registration
+        registration = self.world.registration.state.registration
         session = self.other_session
-        with self.acting_as(OTHER):
+        with self.world.acting_as(OTHER):
             run_id = reg.log_model_files(
-                session, self.run.resources, self.registering.trained, experiment_slug=OTHER_EXPERIMENT
+                session, self.run.resources, self.world.registration.state.trained, experiment_slug=OTHER_EXPERIMENT
             )
-        self.isolation.before = self.snapshot()
+        self.state.before = self.snapshot()
         self._attempt(
             "register a model under the first developer's name",
             lambda: reg.register_run_files(session, registration.name, run_id),
@@ -208,11 +209,11 @@ class IsolationChecks:
 
     def other_registers_own_model(self, slug: str, token_id: str, metric: str, value: str) -> None:
         metadata = validate(token_id, metric, value)
-        with self.acting_as(OTHER):
-            self.isolation.other_registration = reg.register_model(
+        with self.world.acting_as(OTHER):
+            self.state.other_registration = reg.register_model(
                 self.other_session,
                 self.run.resources,
-                self.registering.trained,
+                self.world.registration.state.trained,
                 self.run.resources.name(slug),
                 metadata,
                 experiment_slug=OTHER_EXPERIMENT,
@@ -220,17 +221,17 @@ class IsolationChecks:
             )
 
     def other_claims_token(self, token_id: str) -> None:
-        theirs = self.isolation.other_registration
+        theirs = self.state.other_registration
         session = self.other_session
         client = session.client()
-        self.isolation.before = self.snapshot()
+        self.state.before = self.snapshot()
         self._attempt(
             f"tag their version with token id {token_id}",
             lambda: session.call(
                 "another developer claiming a token id",
                 lambda: client.set_model_version_tag(theirs.name, theirs.version, TOKEN_ID_TAG, token_id),
             ),
-            actor=CLAIMING_ANOTHERS_TOKEN,
+            actor=Actor.CLAIMING_ANOTHERS_TOKEN,
         )
 
     def other_registers_with_my_token(self, slug: str, token_id: str, metric: str, value: str) -> None:
@@ -238,22 +239,22 @@ class IsolationChecks:
         only the tag writes aim at what is not theirs (and are recorded so)."""
         metadata = validate(token_id, metric, value)
         session = self.other_session
-        with self.acting_as(OTHER):
+        with self.world.acting_as(OTHER):
             theirs = reg.register_model(
                 session,
                 self.run.resources,
-                self.registering.trained,
+                self.world.registration.state.trained,
                 self.run.resources.name(slug),
                 metadata,
                 experiment_slug=OTHER_EXPERIMENT,
                 tag=False,
                 path=reg.RegistrationPath.RUN_FILES,
             )
-        self.isolation.before = self.snapshot()
+        self.state.before = self.snapshot()
         self._attempt(
             f"register their model with token id {token_id}",
             lambda: reg.apply_hokusai_tags(
-                session, theirs, while_tagging=lambda: self.acting_as(CLAIMING_ANOTHERS_TOKEN)
+                session, theirs, while_tagging=lambda: self.world.acting_as(Actor.CLAIMING_ANOTHERS_TOKEN)
             ),
             actor=OTHER,
         )
@@ -261,7 +262,7 @@ class IsolationChecks:
     # -- checks
 
     def check_refused_as_not_theirs(self) -> None:
-        attempt = self.isolation.attempt
+        attempt = self.state.attempt
         if attempt.accepted:
             raise AssertionError(
                 f"the registry let another developer {attempt.change} the first developer's "
@@ -286,7 +287,7 @@ class IsolationChecks:
     def _check_told(self, taken: str) -> None:
         """Refused, and the message names what is taken (the model name or the token id), so the developer
         knows what to change."""
-        attempt = self.isolation.attempt
+        attempt = self.state.attempt
         if attempt.accepted:
             raise AssertionError(
                 f"the registry accepted it ({attempt.change}); the other developer should have "
@@ -303,7 +304,7 @@ class IsolationChecks:
             )
 
     def check_my_model_unchanged(self) -> None:
-        before, after = self.isolation.before, self.snapshot()
+        before, after = self.state.before, self.snapshot()
         differences = [
             f"{field}: {getattr(before, field)!r} -> {getattr(after, field)!r}"
             for field in before.__dataclass_fields__
@@ -318,10 +319,10 @@ class IsolationChecks:
             )
 
     def check_other_can_read(self) -> None:
-        registration = self.registering.registration
+        registration = self.world.registration.state.registration
         session = self.other_session
         client = session.client()
-        with self.acting_as(OTHER):
+        with self.world.acting_as(OTHER):
             model = reg.find_registered_model(session, registration.name)
             version = reg.model_version(session, registration.name, registration.version)
             run = session.call("reading the first developer's run", lambda: client.get_run(registration.run_id))
@@ -337,8 +338,8 @@ class IsolationChecks:
             raise AssertionError("another developer read a different training run")
 
     def check_their_token(self, token_id: str) -> None:
-        theirs = self.isolation.other_registration
-        with self.acting_as(OTHER):
+        theirs = self.state.other_registration
+        with self.world.acting_as(OTHER):
             tags = dict(reg.model_version(self.other_session, theirs.name, theirs.version).tags)
         if tags.get(TOKEN_ID_TAG) != token_id:
             raise AssertionError(
@@ -347,7 +348,8 @@ class IsolationChecks:
 
     def check_owner_recorded(self, versions: int) -> None:
         """The model and every version name one owner, in the tag the registry records it in."""
-        registration = self.registering.registration
+        registration = self.world.registration.state.registration
+        read_from = len(self.evidence.snapshot())
         model = reg.find_registered_model(self.mlflow, registration.name)
         found = sorted(reg.registered_versions(self.mlflow, registration.name), key=lambda v: int(v.version))
         if len(found) != versions:
@@ -359,9 +361,11 @@ class IsolationChecks:
             owners["the model"] = model_owner
         missing = [what for what, owner in owners.items() if not owner]
         if missing:
+            read_back = [e for e in self.evidence.since(read_from) if e.status == 200]
+            self.evidence.mark(Marker.NO_OWNER_RECORDED, ", ".join(missing), read_back)
             raise AssertionError(
-                f"{NO_OWNER_RECORDED} {', '.join(missing)} (no '{OWNER_TAG}' tag and no MLflow "
-                f"user id), so nobody can tell whose model it is"
+                f"the registry does not record who registered {', '.join(missing)} (no '{OWNER_TAG}' tag and no "
+                f"MLflow user id), so nobody can tell whose model it is"
             )
         if len(set(owners.values())) != 1:
             raise AssertionError(f"the model and its versions name different owners: {owners}")

@@ -5,89 +5,99 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from typing import TYPE_CHECKING
 
 from .. import expectations as expect
-from ..answers import looks_like_registry
+from ..classify import looks_like_registry
 from ..client import KeyForm
 from ..rest_api import MlflowRest
+from ..state import ProxyState
+from .base import Capability
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..world import RegistryWorld
 
 
-class ProxyChecks:
+class ProxyChecks(Capability):
+    def __init__(self, world: RegistryWorld) -> None:
+        super().__init__(world)
+        self.state = ProxyState()
+
     def create_experiment_and_run(self) -> None:
         name = self.run.resources.name(f"proxy-{int(time.time() * 1000)}")
         created = expect.expect_success(self.rest.create_experiment(name), "experiments/create")
-        self.tracking.experiment_id = created["experiment_id"]
-        self.run.resources.experiments[name] = self.tracking.experiment_id
-        self.tracking.experiment_name = name
-        run = expect.expect_success(self.rest.create_run(self.tracking.experiment_id, "proxy-check"), "runs/create")
-        self.tracking.run_id = run["run"]["info"]["run_id"]
+        self.state.experiment_id = created["experiment_id"]
+        self.run.resources.experiments[name] = self.state.experiment_id
+        self.state.experiment_name = name
+        run = expect.expect_success(self.rest.create_run(self.state.experiment_id, "proxy-check"), "runs/create")
+        self.state.run_id = run["run"]["info"]["run_id"]
 
     def log_metric_series(self, key: str, values: list[float]) -> None:
         for step, value in enumerate(values):
-            expect.expect_success(self.rest.log_metric(self.tracking.run_id, key, value, step), "runs/log-metric")
+            expect.expect_success(self.rest.log_metric(self.state.run_id, key, value, step), "runs/log-metric")
 
     def check_experiment_found(self) -> None:
-        body = expect.expect_success(self.rest.get_experiment(self.tracking.experiment_id), "experiments/get")
-        expect.expect_equal(body["experiment"]["name"], self.tracking.experiment_name, "the experiment read back")
+        body = expect.expect_success(self.rest.get_experiment(self.state.experiment_id), "experiments/get")
+        expect.expect_equal(body["experiment"]["name"], self.state.experiment_name, "the experiment read back")
         found = expect.expect_success(
-            self.rest.search_experiments(filter_string=f"name = '{self.tracking.experiment_name}'"),
+            self.rest.search_experiments(filter_string=f"name = '{self.state.experiment_name}'"),
             "experiments/search",
         )
         names = [e["name"] for e in found.get("experiments", [])]
-        expect.expect_equal(names, [self.tracking.experiment_name], "experiments found by name")
+        expect.expect_equal(names, [self.state.experiment_name], "experiments found by name")
 
     def check_metric_history(self, key: str, values: list[float]) -> None:
-        body = expect.expect_success(self.rest.metric_history(self.tracking.run_id, key), "metrics/get-history")
+        body = expect.expect_success(self.rest.metric_history(self.state.run_id, key), "metrics/get-history")
         got = [m["value"] for m in sorted(body.get("metrics", []), key=lambda m: m["step"])]
         expect.expect_equal(got, values, f"the history of {key}")
 
     def upload_artifact(self, size_kb: int) -> None:
-        self.tracking.artifact_bytes = os.urandom(size_kb * 1024)
-        self.tracking.artifact_path = f"{self.run.resources.prefix}/proxy-check/{int(time.time() * 1000)}/blob.bin"
+        self.state.artifact_bytes = os.urandom(size_kb * 1024)
+        self.state.artifact_path = f"{self.run.resources.prefix}/proxy-check/{int(time.time() * 1000)}/blob.bin"
         expect.expect_status(
-            self.rest.upload_artifact(self.tracking.artifact_path, self.tracking.artifact_bytes),
+            self.rest.upload_artifact(self.state.artifact_path, self.state.artifact_bytes),
             200,
             "the artifact upload",
         )
 
     def check_artifact_listed_and_identical(self) -> None:
-        folder, filename = self.tracking.artifact_path.rsplit("/", 1)
+        folder, filename = self.state.artifact_path.rsplit("/", 1)
         listing = expect.expect_success(self.rest.list_artifacts(folder), "the artifact listing")
         files = {f["path"]: f.get("file_size") for f in listing.get("files", [])}
-        expect.expect_equal(files.get(filename), len(self.tracking.artifact_bytes), f"the listed size of {filename}")
-        reply = self.rest.download_artifact(self.tracking.artifact_path)
+        expect.expect_equal(files.get(filename), len(self.state.artifact_bytes), f"the listed size of {filename}")
+        reply = self.rest.download_artifact(self.state.artifact_path)
         expect.expect_status(reply, 200, "the artifact download")
-        sent = hashlib.sha256(self.tracking.artifact_bytes).hexdigest()
+        sent = hashlib.sha256(self.state.artifact_bytes).hexdigest()
         expect.expect_equal(hashlib.sha256(reply.body).hexdigest(), sent, "the checksum of the downloaded artifact")
 
     # -- registry operations on the run's own models
     def create_registered_model(self, slug: str) -> None:
-        self.tracking.model_name = self.run.resources.name(slug)
-        self.run.resources.add_model(self.tracking.model_name)
-        expect.expect_success(self.rest.create_registered_model(self.tracking.model_name), "registered-models/create")
+        self.state.model_name = self.run.resources.name(slug)
+        self.run.resources.add_model(self.state.model_name)
+        expect.expect_success(self.rest.create_registered_model(self.state.model_name), "registered-models/create")
 
     def check_model_searchable(self) -> None:
         body = expect.expect_success(
-            self.rest.search_registered_models(f"name = '{self.tracking.model_name}'"), "registered-models/search"
+            self.rest.search_registered_models(f"name = '{self.state.model_name}'"), "registered-models/search"
         )
         names = [m["name"] for m in body.get("registered_models", [])]
-        expect.expect_equal(names, [self.tracking.model_name], "models found by name")
+        expect.expect_equal(names, [self.state.model_name], "models found by name")
 
     def update_description(self, text: str) -> None:
         expect.expect_success(
-            self.rest.update_registered_model(self.tracking.model_name, text), "registered-models/update"
+            self.rest.update_registered_model(self.state.model_name, text), "registered-models/update"
         )
-        self.tracking.description = text
+        self.state.description = text
 
     def check_description(self) -> None:
-        body = expect.expect_success(self.rest.get_registered_model(self.tracking.model_name), "registered-models/get")
-        expect.expect_equal(body["registered_model"].get("description"), self.tracking.description, "the description")
+        body = expect.expect_success(self.rest.get_registered_model(self.state.model_name), "registered-models/get")
+        expect.expect_equal(body["registered_model"].get("description"), self.state.description, "the description")
 
     def delete_model(self) -> None:
-        expect.expect_success(self.rest.delete_registered_model(self.tracking.model_name), "registered-models/delete")
+        expect.expect_success(self.rest.delete_registered_model(self.state.model_name), "registered-models/delete")
 
     def check_model_gone(self) -> None:
-        reply = self.rest.get_registered_model(self.tracking.model_name)
+        reply = self.rest.get_registered_model(self.state.model_name)
         expect.expect_status(reply, 404, "reading a deleted model")
         expect.expect_equal(reply.json().get("error_code"), "RESOURCE_DOES_NOT_EXIST", "the MLflow error code")
 
@@ -135,9 +145,7 @@ class ProxyChecks:
 
     # -- what the gateway forwards (embedded stack: an inspection upstream records it)
     def send_through_inspection_gateway(self, method: str) -> None:
-        from ..stack.inspection import inspection_gateway
-
-        with inspection_gateway(self.stack) as (url, seen):
+        with self.stack.inspect_forwarding() as (url, seen):
             reply = self.client.request(
                 method,
                 f"{url}/api/mlflow/api/2.0/mlflow/inspect/me?a=1&b=two",
@@ -147,12 +155,12 @@ class ProxyChecks:
                 json_body={"probe": True} if method != "GET" else None,
             )
             expect.expect_status(reply, 200, "the call through the inspection gateway")
-            self.tracking.forwarded = list(seen)
+            self.state.forwarded = list(seen)
 
     def check_forwarded_request(self, method: str) -> None:
-        if len(self.tracking.forwarded) != 1:
-            raise AssertionError(f"the upstream saw {len(self.tracking.forwarded)} requests, expected 1")
-        seen = self.tracking.forwarded[0]
+        if len(self.state.forwarded) != 1:
+            raise AssertionError(f"the upstream saw {len(self.state.forwarded)} requests, expected 1")
+        seen = self.state.forwarded[0]
         expect.expect_equal(seen["method"], method, "the method MLflow received")
         expect.expect_equal(seen["path"], "/api/2.0/mlflow/inspect/me?a=1&b=two", "the path and query MLflow received")
         headers = seen["headers"]

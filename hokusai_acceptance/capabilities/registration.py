@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -14,10 +15,16 @@ from .. import size_limits
 from ..client import HokusaiClient
 from ..developer_view import DEVELOPER_PATIENCE_SECONDS, attempt_registration, cut_registration
 from ..errors import ConfigError, InfrastructureError, SuiteError
-from ..evidence import DEVELOPER_KEY_WROTE
+from ..evidence import Marker
 from ..hokusai_tags import METRIC_TAG, TOKEN_ID_TAG, VALUE_TAG, HokusaiMetadataError, readiness_problems, validate
 from ..rest_api import MlflowRest, register_via_rest
 from ..settings import LOOPBACK_HOSTS
+from ..state import RegistrationState
+from .base import Capability
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..world import RegistryWorld
+
 
 #: how long one upload of the size search may take
 UPLOAD_SECONDS = 60.0
@@ -35,12 +42,16 @@ def _answer_text(reply) -> str:
     return str(body)[:300]
 
 
-class RegistrationChecks:
+class RegistrationChecks(Capability):
+    def __init__(self, world: RegistryWorld) -> None:
+        super().__init__(world)
+        self.state = RegistrationState()
+
     def train_classifier(self, padding_mb: int = 0) -> None:
-        self.registering.trained = reg.train_classifier(padding_bytes=padding_mb * 1024 * 1024)
+        self.state.trained = reg.train_classifier(padding_bytes=padding_mb * 1024 * 1024)
 
     def train_model_of_kind(self, kind: str) -> None:
-        self.registering.trained = reg.train(reg.ModelKind.named(kind))
+        self.state.trained = reg.train(reg.ModelKind.named(kind))
 
     def register_model(
         self,
@@ -54,35 +65,35 @@ class RegistrationChecks:
         metadata = validate(token_id, metric, value)
         name = self.run.resources.name(slug)
         started = time.perf_counter()
-        self.registering.registration = reg.register_model(
+        self.state.registration = reg.register_model(
             self.mlflow,
             self.run.resources,
-            self.registering.trained,
+            self.state.trained,
             name,
             metadata,
             description=description,
             path=path,
             experiment_slug=f"{slug}-experiment",
         )
-        self.registering.registration_seconds = time.perf_counter() - started
-        self.registering.registrations.append(self.registering.registration)
+        self.state.registration_seconds = time.perf_counter() - started
+        self.state.registrations.append(self.state.registration)
 
     def register_model_from_run_files(self, slug: str, token_id: str, metric: str, value: str) -> None:
         """The path that works on every MLflow server generation (see RegistrationPath)."""
         self.register_model(slug, token_id, metric, value, path=reg.RegistrationPath.RUN_FILES)
 
     def try_to_register(self, slug: str, token_id: str, metric: str, value: str) -> None:
-        self.registering.refusal = None
+        self.state.refusal = None
         try:
             self.register_model(slug, token_id, metric, value)
         except HokusaiMetadataError as exc:
-            self.registering.refusal = str(exc)
+            self.state.refusal = str(exc)
 
     def check_registration_refused(self, words: str) -> None:
-        if self.registering.refusal is None:
+        if self.state.refusal is None:
             raise AssertionError(f"the registration was accepted; it should have been refused because {words}")
-        if words.lower() not in self.registering.refusal.lower():
-            raise AssertionError(f"the refusal says {self.registering.refusal!r}; expected it to mention {words!r}")
+        if words.lower() not in self.state.refusal.lower():
+            raise AssertionError(f"the refusal says {self.state.refusal!r}; expected it to mention {words!r}")
 
     def check_nothing_written(self, slug: str) -> None:
         """Read back with the run's own valid key: the scenario's key may be one that cannot read."""
@@ -99,19 +110,19 @@ class RegistrationChecks:
         tags = {"token id": TOKEN_ID_TAG, "benchmark metric": METRIC_TAG, "benchmark value": VALUE_TAG}
         if words not in tags:
             raise ConfigError(f"unknown Hokusai tag {words!r}; the feature may name: {', '.join(tags)}")
-        self.registering.refusal = None
+        self.state.refusal = None
         try:
-            reg.change_version_tag(self.mlflow, self.registering.registration.name, str(version), tags[words], value)
+            reg.change_version_tag(self.mlflow, self.state.registration.name, str(version), tags[words], value)
         except HokusaiMetadataError as exc:
-            self.registering.refusal = str(exc)
+            self.state.refusal = str(exc)
 
     def check_change_refused(self, words: str) -> None:
-        if self.registering.refusal is None:
+        if self.state.refusal is None:
             raise AssertionError(f"the change was made; it should have been refused because {words}")
-        expect.expect_equal(self.registering.refusal, words, "the refusal")
+        expect.expect_equal(self.state.refusal, words, "the refusal")
 
     def check_version_tags(self, version: int, token_id: str, metric: str, value: str) -> None:
-        tags = dict(reg.model_version(self.mlflow, self.registering.registration.name, str(version)).tags)
+        tags = dict(reg.model_version(self.mlflow, self.state.registration.name, str(version)).tags)
         expect.expect_equal(tags.get(TOKEN_ID_TAG), token_id, f"the hokusai_token_id tag of version {version}")
         expect.expect_equal(tags.get(METRIC_TAG), metric, f"the benchmark_metric tag of version {version}")
         expect.expect_equal(
@@ -125,14 +136,18 @@ class RegistrationChecks:
         attempt = attempt_registration(
             self.run.settings.tracking_uri, self.key, name, wait_seconds=DEVELOPER_PATIENCE_SECONDS
         )
-        self.registering.developer_attempt = attempt
+        self.state.developer_attempt = attempt
         self.note(f"with the {self.key_role} key: {attempt.describe()}")
         if attempt.registered:  # what any client can see of it: the model is in the registry
-            with self.acting_as("valid"):
-                reg.find_registered_model(self.run.session(self.run.keys.get("valid")), name)
+            read_from = len(self.evidence.snapshot())
+            with self.world.acting_as("valid"):
+                found = reg.find_registered_model(self.run.session(self.run.keys.get("valid")), name)
+            if found is not None:
+                read_back = [e for e in self.evidence.since(read_from) if e.status == 200]
+                self.evidence.mark(Marker.KEY_THAT_MUST_NOT_WRITE_WROTE, self.key_role, read_back)
 
     def check_developer_told(self, max_seconds: int, words: str) -> None:
-        attempt = self.registering.developer_attempt
+        attempt = self.state.developer_attempt
         if max_seconds > DEVELOPER_PATIENCE_SECONDS:
             raise ConfigError(
                 f"the suite watches a developer's attempt for {DEVELOPER_PATIENCE_SECONDS:.0f} s; a "
@@ -140,7 +155,8 @@ class RegistrationChecks:
             )
         if attempt.registered:
             raise AssertionError(
-                f"{DEVELOPER_KEY_WROTE} {self.key_role} key; the registry should have refused it saying {words!r}"
+                f"MLflow registered the model with the {self.key_role} key; the registry should have refused it "
+                f"saying {words!r}"
             )
         if attempt.gave_up or attempt.seconds > max_seconds:
             raise AssertionError(
@@ -153,19 +169,17 @@ class RegistrationChecks:
             )
 
     def check_model_in_registry(self, version: int) -> None:
-        name = self.registering.registration.name
+        name = self.state.registration.name
         found = reg.find_registered_model(self.mlflow, name)
         if found is None:
             raise AssertionError(f"model {name} is not in the registry at {self.run.settings.tracking_uri}")
         versions = sorted(int(v.version) for v in reg.registered_versions(self.mlflow, name))
         if version not in versions:
             raise AssertionError(f"model {name} has versions {versions}, not version {version}")
-        expect.expect_equal(
-            self.registering.registration.version, str(version), "the version the registration returned"
-        )
+        expect.expect_equal(self.state.registration.version, str(version), "the version the registration returned")
 
     def check_hokusai_tags(self, token_id: str, metric: str, value: str) -> None:
-        mv = reg.model_version(self.mlflow, self.registering.registration.name, self.registering.registration.version)
+        mv = reg.model_version(self.mlflow, self.state.registration.name, self.state.registration.version)
         tags = dict(mv.tags)
         problems = readiness_problems(tags)
         if problems:
@@ -175,10 +189,10 @@ class RegistrationChecks:
         expect.expect_equal(float(tags[VALUE_TAG]), float(value), "the benchmark_value tag")
 
     def check_loads_and_predicts(self, model_uri: str | None = None) -> None:
-        uri = model_uri or self.registering.registration.model_uri
-        predicted, downloaded = reg.load_and_predict(self.mlflow, uri, self.registering.trained.features)
-        self.registering.downloaded_mb = downloaded / 2**20
-        original = np.asarray(self.registering.trained.predictions)
+        uri = model_uri or self.state.registration.model_uri
+        predicted, downloaded = reg.load_and_predict(self.mlflow, uri, self.state.trained.features)
+        self.state.downloaded_mb = downloaded / 2**20
+        original = np.asarray(self.state.trained.predictions)
         if predicted.shape != original.shape or not np.array_equal(predicted, original):
             differing = int(np.sum(predicted != original)) if predicted.shape == original.shape else "all"
             raise AssertionError(
@@ -186,19 +200,19 @@ class RegistrationChecks:
             )
 
     def check_run_records_training(self) -> None:
-        metrics = reg.run_metrics(self.mlflow, self.registering.registration.run_id)
-        for name, value in self.registering.trained.metrics.items():
+        metrics = reg.run_metrics(self.mlflow, self.state.registration.run_id)
+        for name, value in self.state.trained.metrics.items():
             if name not in metrics:
                 raise AssertionError(f"the run does not record the metric {name}; it has {sorted(metrics)}")
             expect.expect_equal(round(metrics[name], 6), round(value, 6), f"the recorded {name}")
-        params = reg.run_params(self.mlflow, self.registering.registration.run_id)
-        for name, value in self.registering.trained.params.items():
+        params = reg.run_params(self.mlflow, self.state.registration.run_id)
+        for name, value in self.state.trained.params.items():
             expect.expect_equal(params.get(name), str(value), f"the recorded parameter {name}")
 
     def check_description_and_signature(self, description: str) -> None:
-        mv = reg.model_version(self.mlflow, self.registering.registration.name, self.registering.registration.version)
+        mv = reg.model_version(self.mlflow, self.state.registration.name, self.state.registration.version)
         expect.expect_equal(mv.description, description, "the model version's description")
-        signature = reg.model_signature(self.mlflow, self.registering.registration.model_uri)
+        signature = reg.model_signature(self.mlflow, self.state.registration.model_uri)
         if signature is None or not signature.get("inputs"):
             raise AssertionError("the registered model has no input signature")
 
@@ -206,28 +220,28 @@ class RegistrationChecks:
 
     def set_alias(self, alias: str, version: int | None = None) -> None:
         """Point ``alias`` at ``version`` (default: the newest registration)."""
-        target = str(version) if version is not None else self.registering.registration.version
-        reg.set_alias(self.mlflow, self.registering.registration.name, alias, target)
+        target = str(version) if version is not None else self.state.registration.version
+        reg.set_alias(self.mlflow, self.state.registration.name, alias, target)
 
     def delete_version(self, version: int) -> None:
-        reg.delete_version(self.mlflow, self.registering.registration.name, str(version))
+        reg.delete_version(self.mlflow, self.state.registration.name, str(version))
 
     def archive_version(self, version: int) -> None:
-        reg.archive_version(self.mlflow, self.registering.registration.name, str(version))
+        reg.archive_version(self.mlflow, self.state.registration.name, str(version))
 
     def check_archived(self, version: int) -> None:
-        stage = reg.model_version(self.mlflow, self.registering.registration.name, str(version)).current_stage
+        stage = reg.model_version(self.mlflow, self.state.registration.name, str(version)).current_stage
         expect.expect_equal(stage, "Archived", f"the stage the registry reports for version {version}")
 
     def check_versions(self, *expected: int) -> None:
-        name = self.registering.registration.name
+        name = self.state.registration.name
         versions = sorted(int(v.version) for v in reg.registered_versions(self.mlflow, name))
-        expect.expect_equal(versions, list(expected), f"the versions of {self.registering.registration.name}")
+        expect.expect_equal(versions, list(expected), f"the versions of {self.state.registration.name}")
 
     def check_retrieval(self, reference: str, version: int | None = None) -> None:
         """Load by ``version N``, ``latest`` or ``alias X``; it must resolve to ``version`` (default: the newest
         registration) and predict as the trained model does."""
-        name = self.registering.registration.name
+        name = self.state.registration.name
         if reference == "latest":
             uri = f"models:/{name}/latest"
         elif reference.startswith("alias "):
@@ -235,7 +249,7 @@ class RegistrationChecks:
         else:
             uri = f"models:/{name}/{reference.split(' ', 1)[1]}"
         resolved = reg.resolve_version(self.mlflow, uri)
-        wanted = str(version) if version is not None else self.registering.registration.version
+        wanted = str(version) if version is not None else self.state.registration.version
         expect.expect_equal(resolved, wanted, f"the version {uri} resolves to")
         self.check_loads_and_predicts(uri)
 
@@ -247,9 +261,9 @@ class RegistrationChecks:
         self.run.resources.add_model(name)
         experiment = self.run.resources.name(f"{slug}-experiment")
         result = register_via_rest(self.rest, experiment, name, metric, float(value), metadata.as_tags())
-        self.registering.rest_registration = result
+        self.state.rest_registration = result
         self.run.resources.experiments[experiment] = result.experiment_id
-        self.registering.registration = reg.Registration(
+        self.state.registration = reg.Registration(
             name=result.name,
             version=result.version,
             run_id=result.run_id,
@@ -258,7 +272,7 @@ class RegistrationChecks:
         )
 
     def check_rest_registration(self) -> None:
-        result = self.registering.rest_registration
+        result = self.state.rest_registration
         reply = self.rest.get_model_version(result.name, result.version)
         version = expect.expect_success(reply, "model-versions/get")["model_version"]
         tags = {t["key"]: t["value"] for t in version.get("tags", [])}
@@ -273,7 +287,7 @@ class RegistrationChecks:
         name = self.run.resources.name(slug)
         self.run.resources.add_model(name)
         expect.expect_success(self.rest.create_registered_model(name), "registered-models/create")
-        self.registering.concurrent_name = name
+        self.state.concurrent_name = name
         experiment = self.run.resources.name(f"{slug}-experiment")
         experiment_id = expect.expect_success(self.rest.create_experiment(experiment), "experiments/create")[
             "experiment_id"
@@ -304,15 +318,15 @@ class RegistrationChecks:
                 client.close()
 
         with ThreadPoolExecutor(max_workers=count) as pool:
-            self.registering.concurrent_results = list(pool.map(one, range(count)))
+            self.state.concurrent_results = list(pool.map(one, range(count)))
 
     def check_concurrent_versions(self, count: int) -> None:
-        versions = [v for _, v in self.registering.concurrent_results]
+        versions = [v for _, v in self.state.concurrent_results]
         if len(set(versions)) != count:
             raise AssertionError(f"{count} concurrent registrations produced versions {sorted(versions)}")
         expect.expect_equal(sorted(int(v) for v in versions), list(range(1, count + 1)), "the version numbers")
-        for index, version in self.registering.concurrent_results:
-            reply = self.rest.get_model_version(self.registering.concurrent_name, version)
+        for index, version in self.state.concurrent_results:
+            reply = self.rest.get_model_version(self.state.concurrent_name, version)
             tags = {
                 t["key"]: t["value"]
                 for t in expect.expect_success(reply, "model-versions/get")["model_version"].get("tags", [])
@@ -357,7 +371,7 @@ class RegistrationChecks:
                 continue
             if version.status != "READY":
                 raise AssertionError(f"version {version.version} carries the Hokusai tags but is {version.status}")
-            reg.load_and_predict(self.mlflow, f"models:/{name}/{version.version}", self.registering.trained.features)
+            reg.load_and_predict(self.mlflow, f"models:/{name}/{version.version}", self.state.trained.features)
 
     def clean_up_after(self, slug: str) -> None:
         name = self.run.resources.name(slug)
@@ -422,20 +436,20 @@ class RegistrationChecks:
             return size_limits.Upload(size_mb, reply.status, seconds, message=_answer_text(reply), stored_bytes=stored)
 
         found = size_limits.search(upload, cap_mb=cap_mb)
-        self.registering.size_search = found
+        self.state.size_search = found
         self.run.measured["Largest model file the registry accepts"] = found.summary()
         for attempt in found.uploads:
             self.note(attempt.describe())
 
     def check_accepted_stored_whole(self) -> None:
-        for attempt in self.registering.size_search.uploads:
+        for attempt in self.state.size_search.uploads:
             if attempt.accepted and attempt.stored_bytes != attempt.size_mb * size_limits.MB:
                 raise AssertionError(
                     f"the registry accepted {attempt.size_mb} MB but stores {attempt.stored_bytes} bytes of it"
                 )
 
     def check_refused_clearly(self, status: int) -> None:
-        found = self.registering.size_search
+        found = self.state.size_search
         refused = found.smallest_refused
         if refused is None:
             self.note(f"no limit up to {found.cap_mb} MB: what a developer sees above the limit was not observed")
@@ -452,7 +466,7 @@ class RegistrationChecks:
             )
 
     def check_refused_not_stored(self) -> None:
-        partial = [a for a in self.registering.size_search.uploads if not a.accepted and a.stored_bytes is not None]
+        partial = [a for a in self.state.size_search.uploads if not a.accepted and a.stored_bytes is not None]
         if partial:
             raise AssertionError(
                 "refused uploads were stored in part: "
@@ -462,10 +476,10 @@ class RegistrationChecks:
     def check_large_round_trip(self, min_mb: int) -> None:
         started = time.perf_counter()
         self.check_loads_and_predicts()
-        size = self.registering.downloaded_mb
+        size = self.state.downloaded_mb
         if size < min_mb:
             raise AssertionError(f"the model downloaded from the registry is {size:.1f} MB, not at least {min_mb} MB")
         self.note(
-            f"{size:.0f} MB model: registered in {self.registering.registration_seconds:.1f} s, "
+            f"{size:.0f} MB model: registered in {self.state.registration_seconds:.1f} s, "
             f"downloaded and loaded in {time.perf_counter() - started:.1f} s"
         )

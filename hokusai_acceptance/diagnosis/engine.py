@@ -20,13 +20,13 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
-from ..answers import Who, detail, error_code, message
-from ..evidence import Exchange
+from ..classify import Who, detail, error_code, message
+from ..exchange import Exchange
 from ..redaction import redact
 from .catalog import CATALOG, ENTRIES, LOCALISED, UNRECOGNISED, Entry, Kind, Owner
 from .evidence import RunEvidence, ScenarioOutcome
 from .facts import Facts
-from .target import TargetIdentity, identify
+from .target import Gap, TargetIdentity, identify
 
 SHOWN_EVIDENCE = 6
 CONFIDENCE = {1: "high", 2: "medium"}
@@ -325,7 +325,7 @@ def _link_scenarios(
         }
         # calls not sent because an outage was pinned quote the call that pinned it
         pinned_by = " ".join(e.error or "" for e in own if e.error_kind == "not-attempted") + (
-            scenario.message if "ComponentDown" in scenario.message else ""
+            scenario.message if scenario.error_type == "ComponentDown" else ""
         )
         linked = False
         for finding, exchanges in findings:
@@ -339,6 +339,71 @@ def _link_scenarios(
         if not linked:
             unexplained.append(scenario)
     return unexplained
+
+
+def upgrade_gaps(evidence: RunEvidence, facts: Facts, mlflow_generation: str) -> list[Gap]:
+    """What the later contract adds, and whether the target has it (missing, present, not observed)."""
+
+    def line(name: str) -> str:
+        found = facts[name].evidence
+        return found[0].summary() if found else facts.meaning(name)
+
+    gaps = []
+    health = evidence.probes.get("health")
+    if facts.holds("health_200_while_not_healthy"):
+        gaps.append(Gap("/health answers 503 when unhealthy", "missing", line("health_200_while_not_healthy")))
+    elif health is not None and health.status == 503:
+        gaps.append(Gap("/health answers 503 when unhealthy", "present", health.summary()))
+    else:
+        gaps.append(Gap("/health answers 503 when unhealthy", "not observed", "the target was healthy"))
+    alb = evidence.probes.get("health_alb")
+    gaps.append(
+        Gap(
+            "a dependency-free /health/alb probe",
+            "present"
+            if alb is not None and alb.status == 200
+            else ("missing" if alb is not None and alb.status is not None else "not observed"),
+            alb.summary() if alb is not None else "",
+        )
+    )
+    probes = facts["probes_need_key"]
+    gaps.append(
+        Gap(
+            "monitoring probes answer without a key",
+            "missing" if probes.holds else ("present" if probes.holds is False else "not observed"),
+            line("probes_need_key") if probes.holds else "",
+        )
+    )
+    auth = [e for e in evidence.all_exchanges() if e.keyed and detail(e).startswith("Authentication service")]
+    status = "not observed"
+    shown = ""
+    if any(e.status == 401 for e in auth):
+        status, shown = "missing", next(e for e in auth if e.status == 401).summary()
+    elif any(e.status == 503 and e.response_headers.get("retry-after") for e in auth):
+        status, shown = "present", next(e for e in auth if e.status == 503).summary()
+    gaps.append(Gap("auth-service trouble answered 503 with Retry-After", status, shown))
+    if facts.holds("auth_rate_limit_as_401"):
+        gaps.append(Gap("rate limits answered 429 with Retry-After", "missing", line("auth_rate_limit_as_401")))
+    elif facts.holds("key_over_its_limit"):
+        gaps.append(Gap("rate limits answered 429 with Retry-After", "present", line("key_over_its_limit")))
+    elif limited := [e for e in evidence.all_exchanges() if e.status == 429 and e.response_headers.get("retry-after")]:
+        gaps.append(Gap("rate limits answered 429 with Retry-After", "present", limited[0].summary()))
+    else:
+        gaps.append(Gap("rate limits answered 429 with Retry-After", "not observed"))
+    refused = [e for e in evidence.all_exchanges() if e.actor == "read-only" and e.status == 403]
+    if facts.holds("read_only_key_wrote"):
+        gaps.append(Gap("writes need write scope (403 otherwise)", "missing", line("read_only_key_wrote")))
+    elif refused:
+        gaps.append(Gap("writes need write scope (403 otherwise)", "present", refused[0].summary()))
+    else:
+        gaps.append(Gap("writes need write scope (403 otherwise)", "not observed", "no read-only key was used"))
+    gaps.append(
+        Gap(
+            "an MLflow 3.x server (what today's MLflow clients expect)",
+            {"2.x": "missing", "3.x": "present"}.get(mlflow_generation, "not observed"),
+        )
+    )
+    return gaps
 
 
 def diagnose(evidence: RunEvidence) -> Diagnosis:
@@ -431,7 +496,9 @@ def diagnose(evidence: RunEvidence) -> Diagnosis:
         found.append((_unrecognised(unexplained), []))
 
     findings = sorted((f for f, _ in found), key=lambda f: (f.impact, f.kind != Kind.SECURITY, f.id))
-    return Diagnosis(findings=findings, ruled_out=ruled_out, identity=identify(evidence))
+    identity = identify(evidence)
+    identity.gaps = upgrade_gaps(evidence, facts, identity.mlflow_generation)
+    return Diagnosis(findings=findings, ruled_out=ruled_out, identity=identity)
 
 
 def _unrecognised(scenarios: list[ScenarioOutcome]) -> Finding:

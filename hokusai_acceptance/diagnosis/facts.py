@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from ..answers import (
+from ..classify import (
     REWRITTEN_404,
+    AnswerKind,
     Who,
     detail,
     error_code,
@@ -25,19 +26,12 @@ from ..answers import (
     on_proxy,
     who_answered,
 )
-from ..evidence import (
-    CLAIMING_ANOTHERS_TOKEN,
-    DEVELOPER_KEY_WROTE,
-    GENERATED_REQUEST,
-    NO_OWNER_RECORDED,
-    ON_ANOTHERS_MODEL,
-    AnswerKind,
-    Exchange,
-)
+from ..classify import is_write as is_write_call
+from ..evidence import Mark, Marker
+from ..exchange import Actor, Exchange
 from .evidence import RunEvidence
+from .target import identify
 
-WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-READ_ONLY_POSTS = ("/search", "/get-by-name")
 #: what each sweep probe answers on a healthy deployment of either API generation
 PROBE_EXPECTED = {
     "health": {200},
@@ -95,12 +89,15 @@ class View:
         everything = evidence.all_exchanges()
         # requests generated from the contract are malformed on purpose: only the generated-request facts read
         # them (a server error there is a failure on bad input, not an outage of what answered)
-        self.exchanges = [e for e in everything if e.actor != GENERATED_REQUEST]
-        self.generated = [e for e in everything if e.actor == GENERATED_REQUEST]
+        self.exchanges = [e for e in everything if e.actor != Actor.GENERATED_REQUEST]
+        self.generated = [e for e in everything if e.actor == Actor.GENERATED_REQUEST]
         self._who = {id(e): who_answered(e) for e in self.exchanges}
 
     def who(self, exchange: Exchange) -> str:
         return self._who.get(id(exchange)) or who_answered(exchange)
+
+    def marks(self, kind: Marker) -> list[Mark]:
+        return [m for m in self.evidence.marks if m.kind == kind]
 
     def probe(self, name: str) -> Exchange | None:
         return self.probes.get(name)
@@ -170,7 +167,7 @@ class View:
 
 
 def is_write(e: Exchange) -> bool:
-    return e.method in WRITE_METHODS and not e.route.rstrip("/").endswith(READ_ONLY_POSTS)
+    return is_write_call(e.method, e.route)
 
 
 def is_artifact(e: Exchange) -> bool:
@@ -532,14 +529,9 @@ def _ro_wrote(v: View) -> Fact:
         and 200 <= e.status < 300
     ]
     # a developer's own MLflow, set up with the read-only key, registered a model: the read-back finds it
-    wrote = {
-        s.name
-        for s in v.evidence.scenarios
-        if s.status == "failed" and f"{DEVELOPER_KEY_WROTE} read-only key" in s.message
-    }
-    found += [e for e in v.exchanges if e.scenario in wrote and e.method == "GET" and e.status == 200 and on_proxy(e)][
-        -2:
-    ]
+    for mark in v.marks(Marker.KEY_THAT_MUST_NOT_WRITE_WROTE):
+        if mark.note == "read-only":
+            found += mark.exchanges
     return _yes(found) if found else _no()
 
 
@@ -548,7 +540,7 @@ def _foreign_write(v: View) -> Fact:
     found = [
         e
         for e in v.exchanges
-        if e.actor == ON_ANOTHERS_MODEL
+        if e.actor == Actor.ON_ANOTHERS_MODEL
         and e.keyed
         and on_proxy(e)
         and is_write(e)
@@ -563,7 +555,7 @@ def _token_claim(v: View) -> Fact:
     found = [
         e
         for e in v.exchanges
-        if e.actor == CLAIMING_ANOTHERS_TOKEN
+        if e.actor == Actor.CLAIMING_ANOTHERS_TOKEN
         and e.keyed
         and on_proxy(e)
         and is_write(e)
@@ -575,11 +567,8 @@ def _token_claim(v: View) -> Fact:
 
 @fact("registry_records_no_owner", "a read-back of a registered model and its versions found no owner recorded")
 def _no_owner(v: View) -> Fact:
-    failing = {s.name for s in v.evidence.scenarios if s.status == "failed" and NO_OWNER_RECORDED in s.message}
-    found = [e for e in v.exchanges if e.scenario in failing and e.method == "GET" and e.status == 200 and on_proxy(e)][
-        -3:
-    ]
-    return _yes(found) if failing and found else _no()
+    marks = v.marks(Marker.NO_OWNER_RECORDED)
+    return _yes([e for mark in marks for e in mark.exchanges]) if marks else _no()
 
 
 # ------------------------------------------------------------------ MLflow behind the proxy
@@ -876,8 +865,6 @@ def _open(v: View) -> Fact:
     "(HOKUSAI_EXPECTED_VERSION / HOKUSAI_EXPECTED_COMMIT)",
 )
 def _unexpected_version(v: View) -> Fact:
-    from .target import identify
-
     identity = identify(v.evidence)
     differs = [x for x in (identity.version_matches, identity.commit_matches) if x is False]
     if identity.version_matches is None and identity.commit_matches is None:

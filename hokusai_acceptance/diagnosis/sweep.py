@@ -21,7 +21,8 @@ from typing import Any
 
 from ..client import HokusaiClient
 from ..errors import InfrastructureError
-from ..evidence import EvidenceLog, Exchange, recording
+from ..evidence import EvidenceLog, recording
+from ..exchange import Exchange
 from ..mlflow_paths import SEARCH_EXPERIMENTS, mlflow_path
 
 #: total time the sweep may take; probes after that are recorded as not attempted

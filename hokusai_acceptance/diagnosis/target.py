@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from ..answers import Who, detail, json_body, who_answered
+from ..classify import Who, detail, json_body, who_answered
 from .evidence import RunEvidence
 
 _MLFLOW_VERSION = re.compile(r"^\s*(\d+\.\d+(?:\.\d+)?\S*)\s*$")
@@ -158,73 +158,6 @@ def _mlflow_generation(evidence: RunEvidence) -> tuple[str | None, str, list[str
     return None, "unknown", []
 
 
-def _gaps(evidence: RunEvidence, mlflow_generation: str) -> list[Gap]:
-    from .facts import Facts
-
-    facts = Facts(evidence)
-
-    def line(name: str) -> str:
-        found = facts[name].evidence
-        return found[0].summary() if found else facts.meaning(name)
-
-    gaps = []
-    health = evidence.probes.get("health")
-    if facts.holds("health_200_while_not_healthy"):
-        gaps.append(Gap("/health answers 503 when unhealthy", "missing", line("health_200_while_not_healthy")))
-    elif health is not None and health.status == 503:
-        gaps.append(Gap("/health answers 503 when unhealthy", "present", health.summary()))
-    else:
-        gaps.append(Gap("/health answers 503 when unhealthy", "not observed", "the target was healthy"))
-    alb = evidence.probes.get("health_alb")
-    gaps.append(
-        Gap(
-            "a dependency-free /health/alb probe",
-            "present"
-            if alb is not None and alb.status == 200
-            else ("missing" if alb is not None and alb.status is not None else "not observed"),
-            alb.summary() if alb is not None else "",
-        )
-    )
-    probes = facts["probes_need_key"]
-    gaps.append(
-        Gap(
-            "monitoring probes answer without a key",
-            "missing" if probes.holds else ("present" if probes.holds is False else "not observed"),
-            line("probes_need_key") if probes.holds else "",
-        )
-    )
-    auth = [e for e in evidence.all_exchanges() if e.keyed and detail(e).startswith("Authentication service")]
-    status = "not observed"
-    shown = ""
-    if any(e.status == 401 for e in auth):
-        status, shown = "missing", next(e for e in auth if e.status == 401).summary()
-    elif any(e.status == 503 and e.response_headers.get("retry-after") for e in auth):
-        status, shown = "present", next(e for e in auth if e.status == 503).summary()
-    gaps.append(Gap("auth-service trouble answered 503 with Retry-After", status, shown))
-    if facts.holds("auth_rate_limit_as_401"):
-        gaps.append(Gap("rate limits answered 429 with Retry-After", "missing", line("auth_rate_limit_as_401")))
-    elif facts.holds("key_over_its_limit"):
-        gaps.append(Gap("rate limits answered 429 with Retry-After", "present", line("key_over_its_limit")))
-    elif limited := [e for e in evidence.all_exchanges() if e.status == 429 and e.response_headers.get("retry-after")]:
-        gaps.append(Gap("rate limits answered 429 with Retry-After", "present", limited[0].summary()))
-    else:
-        gaps.append(Gap("rate limits answered 429 with Retry-After", "not observed"))
-    refused = [e for e in evidence.all_exchanges() if e.actor == "read-only" and e.status == 403]
-    if facts.holds("read_only_key_wrote"):
-        gaps.append(Gap("writes need write scope (403 otherwise)", "missing", line("read_only_key_wrote")))
-    elif refused:
-        gaps.append(Gap("writes need write scope (403 otherwise)", "present", refused[0].summary()))
-    else:
-        gaps.append(Gap("writes need write scope (403 otherwise)", "not observed", "no read-only key was used"))
-    gaps.append(
-        Gap(
-            "an MLflow 3.x server (what today's MLflow clients expect)",
-            {"2.x": "missing", "3.x": "present"}.get(mlflow_generation, "not observed"),
-        )
-    )
-    return gaps
-
-
 def identify(evidence: RunEvidence) -> TargetIdentity:
     docs = _version_documents(evidence)
     identity = TargetIdentity(
@@ -248,5 +181,4 @@ def identify(evidence: RunEvidence) -> TargetIdentity:
         reported = (identity.api_commit or "").lower()
         expected = identity.expected_commit.lower()
         identity.commit_matches = bool(reported) and (reported.startswith(expected) or expected.startswith(reported))
-    identity.gaps = _gaps(evidence, generation)
     return identity

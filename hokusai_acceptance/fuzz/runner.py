@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..answers import MLFLOW_DOCUMENT_KEYS, PROXY_MOUNTS, who_answered
+from ..classify import MLFLOW_DOCUMENT_KEYS, PROXY_MOUNTS, AnswerKind, classify_answer, who_answered
 from ..errors import ConfigError, InfrastructureError
-from ..evidence import BODY_PREFIX, GENERATED_REQUEST, AnswerKind, Exchange, classify_answer
+from ..exchange import BODY_PREFIX, Actor, Exchange
 from ..redaction import redact
 from .confine import Scope
 from .contract import CONTRACT
@@ -350,7 +350,7 @@ def exchange_of(interaction: dict) -> Exchange:
             request_body_prefix=redact(body[:300]),
             error="no answer",
             error_kind="other",
-            actor=GENERATED_REQUEST,
+            actor=Actor.GENERATED_REQUEST,
             keyed=keyed,
             started_at=float(interaction.get("timestamp") or 0.0),
         )
@@ -371,7 +371,7 @@ def exchange_of(interaction: dict) -> Exchange:
         },
         elapsed_ms=round(float(response.get("elapsed") or 0.0) * 1000, 2),
         answered_by=classify_answer(status, content_type, answer),
-        actor=GENERATED_REQUEST,
+        actor=Actor.GENERATED_REQUEST,
         keyed=keyed,
         started_at=float(interaction.get("timestamp") or 0.0),
         request_sent_body=bool(body),

@@ -9,8 +9,6 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from .processes import ManagedProcess, free_port, http_ready
 
@@ -84,12 +82,3 @@ class InspectionGateway:
         self.process.stop()
         self.server.shutdown()
         self.server.server_close()
-
-
-@contextmanager
-def inspection_gateway(stack) -> Iterator[tuple[str, list[dict]]]:
-    """The stack's inspection gateway (started on first use) and the requests its MLflow side receives
-    within this block."""
-    inspector = stack.inspection()
-    inspector.seen.clear()
-    yield inspector.url, inspector.seen

@@ -28,6 +28,8 @@ import string
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +37,6 @@ import psutil
 import requests
 
 from ..errors import StackError
-from ..evidence import unrecorded_session
 from ..paths import MLFLOW29_VENV
 from ..redaction import register_secret
 from .faults import Addresses, Fault, Plan, parse_all, plan_for
@@ -206,11 +207,35 @@ class EmbeddedStack:
         self.tarpits = Tarpits()
         self.processes: dict[str, ManagedProcess] = {}
         self.postgres = None
-        self.start_seconds: float | None = None
+        self.start_seconds = 0.0  # set once the stack is up
         self._stopped = False
         plan = plan_for(self.start_faults, self.addresses)
         self.mlflow_generation = plan.mlflow_generation
         self.mlflow_database = plan.mlflow_database
+
+    # ---------------------------------------------------------------- what the suite reads (StackControl)
+
+    @property
+    def profile(self) -> str:
+        return self.options.profile
+
+    @property
+    def limited_key_rate(self) -> int:
+        return self.options.limited_key_rate
+
+    @property
+    def fault_names(self) -> tuple[str, ...]:
+        return tuple(f.value for f in self.start_faults)
+
+    def key_id(self, role: str) -> str | None:
+        return KEY_IDS.get(role)
+
+    @contextmanager
+    def inspect_forwarding(self) -> Iterator[tuple[str, list[dict]]]:
+        """The inspection gateway (started on first use) and the requests its MLflow side receives in the block."""
+        inspector = self.inspection()
+        inspector.seen.clear()
+        yield inspector.url, inspector.seen
 
     # ---------------------------------------------------------------- addresses
 
@@ -657,7 +682,7 @@ class EmbeddedStack:
 
     def _control(self, method: str, base: str, path: str, payload: dict | None = None) -> dict:
         try:
-            with unrecorded_session() as session:
+            with requests.Session() as session:  # the stack's own control call: not evidence
                 reply = session.request(
                     method, f"{base}{path}", json=payload, timeout=5, headers={"X-Stack-Control": self.control_secret}
                 )

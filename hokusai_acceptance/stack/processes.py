@@ -24,7 +24,6 @@ import psutil
 import requests
 
 from ..errors import StackError
-from ..evidence import unrecorded_session
 
 #: Environment every process of the stack gets: nothing calls out of the machine.
 QUIET_ENV = {
@@ -98,7 +97,7 @@ def free_port() -> int:
 
 def http_ready(url: str) -> Callable[[], bool]:
     def check() -> bool:
-        with unrecorded_session() as session:
+        with requests.Session() as session:  # a readiness poll: not evidence
             try:
                 return session.get(url, timeout=1.0).status_code < 500
             except requests.RequestException:

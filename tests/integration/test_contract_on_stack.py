@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from hokusai_acceptance.answers import Who
+from hokusai_acceptance.classify import Who
 from hokusai_acceptance.fuzz import contract, runner
 from hokusai_acceptance.redaction import register_secret
 

@@ -7,10 +7,12 @@ import time
 
 import pytest
 
+from hokusai_acceptance.classify import AnswerKind
 from hokusai_acceptance.client import MAX_BODY, HokusaiClient, KeyForm
 from hokusai_acceptance.errors import TargetNotResponding, TargetUnreachable, UnexpectedAnswer
-from hokusai_acceptance.evidence import AnswerKind, EvidenceLog, add_guard, recording, remove_guard
+from hokusai_acceptance.evidence import EvidenceLog, recording
 from hokusai_acceptance.stack.processes import http_ready
+from hokusai_acceptance.transport import add_guard, remove_guard
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hokusai_acceptance.answers import Who
-from hokusai_acceptance.evidence import GENERATED_REQUEST, AnswerKind, shell_word
+from hokusai_acceptance.classify import AnswerKind, Who
+from hokusai_acceptance.exchange import Actor, shell_word
 from hokusai_acceptance.fuzz import runner
 from hokusai_acceptance.fuzz.confine import Scope
 from hokusai_acceptance.redaction import register_secret
@@ -107,7 +107,7 @@ def test_failed_checks_become_defects_with_their_exchange_counted_once_per_kind(
     assert (run.cases, run.operations, run.seed, run.stop_reason) == (3, 1, "42", "max_time")
     [defect] = run.defects
     assert (defect.check, defect.count, defect.component) == ("not_a_server_error", 2, Who.MLFLOW)
-    assert defect.exchange.actor == GENERATED_REQUEST and defect.exchange.request_body_prefix == "[]"
+    assert defect.exchange.actor == Actor.GENERATED_REQUEST and defect.exchange.request_body_prefix == "[]"
     assert KEY not in json.dumps(defect.exchange.to_dict())
     assert run.found(runner.SERVER_ERRORS) == [defect] and not run.found(runner.CONFORMANCE)
 

@@ -8,8 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 from hokusai_acceptance.mlflow_client import KeyHeaderProvider, ensure_provider_registered, using_key
 
 
-def test_the_private_function_we_patch_still_has_the_signature_we_rely_on():
+def test_the_private_function_we_patch_is_the_one_of_the_mlflow_release_it_was_written_for():
+    import mlflow
     from mlflow.utils import request_utils
+
+    from hokusai_acceptance.mlflow_client import PATCHED_FOR_MLFLOW
+
+    # an MLflow upgrade must re-check keep_server_answers against the new release, then move this pin
+    assert mlflow.__version__ == PATCHED_FOR_MLFLOW, (mlflow.__version__, PATCHED_FOR_MLFLOW)
 
     original = getattr(request_utils._get_request_session, "__wrapped__", request_utils._get_request_session)
     if getattr(original, "_keeps_server_answers", False):

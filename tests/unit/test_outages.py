@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from hokusai_acceptance.evidence import Exchange
+from hokusai_acceptance.exchange import Exchange
 from hokusai_acceptance.outages import ComponentDown, OutageTracker, Scope
 
 BASE = "http://127.0.0.1:9"

@@ -1,20 +1,20 @@
-"""Who answered a request, judged only from what any client can see.
+"""Who answered a call, what kind of answer it was, and which calls are writes: one place for all three.
 
-Each component of a Hokusai deployment has its own way of answering:
+Judged only from what any client can see. Each component of a Hokusai deployment has its own way
+of answering:
 
-* the **load balancer** writes bare HTML error pages (a title and a centred heading) and
-  fixed plain-text responses, usually with its own ``Server`` header (``awselb/2.0``);
-* the **Hokusai API** (FastAPI) answers JSON with a ``detail`` member, or its scope
-  refusal ``{"error": "FORBIDDEN", "required_scope": ...}``; its own health documents;
-* **MLflow** answers JSON with ``error_code`` and ``message``, its Flask HTML 404 page,
-  its web UI, plain ``OK``/version strings, and the JSON documents of its REST API. The
-  API rewrites MLflow's HTML 404 into ``RESOURCE_NOT_FOUND`` "The requested resource was
-  not found: <path>", so that shape means "MLflow had no such page, the API relayed it";
+* the **load balancer** writes bare HTML error pages (a title and a centred heading) and fixed
+  plain-text responses, usually with its own ``Server`` header (``awselb/2.0``);
+* the **Hokusai API** (FastAPI) answers JSON with a ``detail`` member, or its scope refusal
+  ``{"error": "FORBIDDEN", "required_scope": ...}``; its own health documents;
+* **MLflow** answers JSON with ``error_code`` and ``message``, its Flask HTML pages, its web UI, plain
+  ``OK``/version strings, and the JSON documents of its REST API. The API rewrites MLflow's HTML 404
+  into ``RESOURCE_NOT_FOUND`` "The requested resource was not found: <path>", so that shape means
+  "MLflow had no such page, the API relayed it";
 * **nothing**: the connection was refused, the name did not resolve, or no answer came in time.
 
-The API's ``detail`` wording also names the **auth service** ("Authentication service
-error/unavailable/timeout") and **MLflow** ("Failed to connect to MLflow server",
-"MLflow server request timeout") when those fail behind it.
+The suite's outage tracker, the diagnosis, the field checks, the generated-request runner and the
+reference gateway all use these rules; none keeps its own copy.
 """
 
 from __future__ import annotations
@@ -22,7 +22,117 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .evidence import AnswerKind, Exchange
+import requests
+
+from .exchange import Exchange
+
+#: where the API mounts its MLflow proxy (the contract's two public mounts)
+PROXY_MOUNTS = ("/api/mlflow/", "/mlflow/")
+#: POST calls of MLflow's REST API that only read
+READ_ONLY_POSTS = ("/search", "/get-by-name")
+#: methods that never change anything
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def is_write(method: str, path: str) -> bool:
+    """Whether a call may change the registry: any method but a read's, except MLflow's read-only POSTs."""
+    method = method.upper()
+    if method in READ_METHODS:
+        return False
+    return not (method == "POST" and path.split("?", 1)[0].rstrip("/").endswith(READ_ONLY_POSTS))
+
+
+def is_proxied(route: str) -> bool:
+    """Whether a path is under one of the proxy mounts (the mount itself included)."""
+    return route.startswith(PROXY_MOUNTS) or route in ("/api/mlflow", "/mlflow")
+
+
+class AnswerKind:
+    """What kind of answer came back, judged only from what a client can see."""
+
+    GATEWAY_JSON = "gateway JSON"  # {"detail": ...}: a FastAPI service (the Hokusai API)
+    MLFLOW_JSON = "MLflow JSON error"  # {"error_code": ...}
+    JSON = "JSON"  # a successful JSON answer
+    FLASK_HTML_404 = "MLflow/Flask HTML page"  # <!doctype html>...404 Not Found (werkzeug)
+    FLASK_HTML_ERROR = "MLflow/Flask HTML error page"  # werkzeug's page for any other error (500 ...)
+    LB_HTML = "load balancer HTML page"  # <center><h1>503 Service Temporarily Unavailable</h1></center>
+    HTML = "HTML page"  # any other page (a web UI, a login page, ...)
+    PLAIN_TEXT = "plain text"  # a load balancer's fixed response, a bare server
+    #: a bare error answer on the MLflow mount that was not relayed: it lacks the headers every relayed
+    #: answer of the same run carries (the API's own server crashed on the request)
+    UNRELAYED_ERROR = "the API's own bare error answer"
+    OTHER_JSON = "other JSON"
+    NON_JSON = "non-JSON body"
+    EMPTY = "empty body"
+    NO_ANSWER = "no answer"
+
+
+def _is_lb_page(lowered: str) -> bool:
+    """The bare error pages load balancers and reverse proxies write: a title and a centred heading."""
+    return "<center><h1>" in lowered and "</h1></center>" in lowered
+
+
+def classify_answer(status: int | None, content_type: str, body: str) -> str:
+    if status is None:
+        return AnswerKind.NO_ANSWER
+    text = body.lstrip()
+    ctype = (content_type or "").lower()
+    if not text:
+        return AnswerKind.EMPTY
+    if "html" in ctype or text[:15].lower().startswith(("<!doctype html", "<html")):
+        lowered = text.lower()
+        if "werkzeug" in lowered or ("<title>404 not found</title>" in lowered and "<h1>not found</h1>" in lowered):
+            return AnswerKind.FLASK_HTML_404
+        if lowered.startswith("<!doctype html>") and "<html lang=en>" in lowered[:40] and "<center>" not in lowered:
+            return AnswerKind.FLASK_HTML_ERROR  # werkzeug's error template; a load balancer's page centres its text
+        if _is_lb_page(lowered) or (
+            status >= 500 and len(lowered) < 1024 and "<title>" in lowered and str(status) in lowered[:200]
+        ):
+            return AnswerKind.LB_HTML
+        return AnswerKind.HTML
+    if "json" in ctype or text[:1] in "{[":
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            # a truncated prefix of a long JSON body still counts as JSON
+            return AnswerKind.OTHER_JSON if "json" in ctype else AnswerKind.NON_JSON
+        if isinstance(data, dict) and "detail" in data:
+            return AnswerKind.GATEWAY_JSON
+        if isinstance(data, dict) and "error_code" in data:
+            return AnswerKind.MLFLOW_JSON
+        if status < 400:
+            return AnswerKind.JSON
+        return AnswerKind.OTHER_JSON
+    if ctype.startswith("text/plain"):
+        return AnswerKind.PLAIN_TEXT
+    return AnswerKind.NON_JSON
+
+
+def transport_error_kind(exc: BaseException) -> str:
+    """How a call failed before any answer: refused, dns, connect-timeout, read-timeout, reset or other."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return "connect-timeout"
+    if isinstance(exc, requests.ReadTimeout):
+        return "read-timeout"
+    text = str(exc)
+    if any(
+        m in text
+        for m in (
+            "Name or service not known",
+            "nodename nor servname",
+            "Temporary failure in name",
+            "getaddrinfo failed",
+            "No address associated",
+        )
+    ):
+        return "dns"
+    if "Connection refused" in text:
+        return "refused"
+    if any(m in text for m in ("Connection reset", "RemoteDisconnected", "Connection aborted", "BadStatusLine")):
+        return "reset"
+    if "timed out" in text.lower():
+        return "read-timeout"
+    return "other"
 
 
 class Who:
@@ -38,7 +148,6 @@ class Who:
     OTHER = "an unidentified server"
 
 
-PROXY_MOUNTS = ("/api/mlflow/", "/mlflow/")
 AUTH_VALIDATE = "/api/v1/keys/validate"
 API_DETAIL_ABOUT_AUTH = (
     "Authentication service error",
@@ -127,7 +236,7 @@ def message(exchange: Exchange) -> str:
 
 
 def on_proxy(exchange: Exchange) -> bool:
-    return exchange.route.startswith(PROXY_MOUNTS) or exchange.route in ("/api/mlflow", "/mlflow")
+    return is_proxied(exchange.route)
 
 
 def who_answered(exchange: Exchange) -> str:
