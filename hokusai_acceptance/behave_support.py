@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import reporting
+from . import allure_results, reporting
 from .errors import ConfigError, StackError
 from .evidence import EvidenceLog, recording, set_current
 from .outages import OutageTracker, Scope
@@ -180,9 +180,10 @@ def preflight(settings) -> str | None:
 
 
 def _results_dir(context) -> Path | None:
+    from allure_behave.formatter import AllureFormatter
+
     for formatter in getattr(context._runner, "formatters", []):
-        name = type(formatter).__module__
-        if name.startswith("allure_behave"):
+        if isinstance(formatter, AllureFormatter):
             outdir = getattr(formatter, "stream_opener", None)
             path = getattr(outdir, "name", None)
             if path:
@@ -237,11 +238,6 @@ def after_step(context, step) -> None:
 
 
 def after_scenario(context, scenario) -> None:
-    if scenario.status == "skipped" and scenario.skip_reason:
-        # context attributes set here die with the scenario layer: keep the reason on the run
-        context.suite_run.skip_reasons.append(
-            {"feature": scenario.feature.name, "scenario": scenario.name, "reason": redact(scenario.skip_reason)}
-        )
     world: RegistryWorld | None = getattr(context, "world", None)
     set_current(None)
     if world is not None:
@@ -286,16 +282,11 @@ def scenario_outcomes(context) -> tuple[list, list[dict]]:
                     status=status,
                     message=message,
                     tags=tags,
-                    location=scenario_key(scenario),
+                    location=allure_results.scenario_key(scenario),
                     error_type=error_type,
                 )
             )
     return outcomes, not_selected
-
-
-def scenario_key(scenario) -> str:
-    """What tells one scenario (or outline row) from every other, names aside: where it is written."""
-    return f"{scenario.location.filename}:{scenario.location.line}"
 
 
 def _diagnose(context, run: SuiteRun, reports_dir: Path, leftovers: list[str]) -> None:
@@ -303,12 +294,13 @@ def _diagnose(context, run: SuiteRun, reports_dir: Path, leftovers: list[str]) -
 
     try:
         outcomes, not_selected = scenario_outcomes(context)
-        report = diagnose_run(run, outcomes, reports_dir, leftovers, not_selected)
+        verdict = diagnose_run(run, outcomes, reports_dir, leftovers, not_selected)
     except Exception as exc:  # never lose the run's verdict because the report failed
         print(f"hokusai-acceptance: the infrastructure report could not be written: {redact(exc)}", file=sys.stderr)
         return
+    allure_results.publish(verdict)  # the Allure formatter completes its results with it when behave closes it
     print("", file=sys.stderr)
-    for line in report["status_lines"]:
+    for line in verdict.status.lines():
         print(f"hokusai-acceptance: {line}", file=sys.stderr)
     print(f"hokusai-acceptance: infrastructure report: {reports_dir / 'infrastructure-report.html'}", file=sys.stderr)
 
@@ -359,7 +351,6 @@ def after_all(context) -> None:
     stop_shared()  # no developer's registration may go on writing once the cleanup starts
     _hold_before_cleanup(reports_dir)
     reporting.write_run_info(run, time.time() - getattr(context, "suite_started", time.time()), reports_dir)
-    reporting.write_skip_reasons(run.skip_reasons, reports_dir)
     try:
         # cleanup first: what it could not remove, and why, is evidence for the diagnosis
         log = EvidenceLog(scenario="cleanup")

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import expectations as expect
 from . import registration as reg
-from .classify import AnswerKind
+from .classify import AnswerKind, Who
 from .client import HokusaiClient
 from .diagnosis import RunEvidence, ScenarioOutcome, diagnose, run_sweep
 from .errors import ConfigError, InfrastructureError, SuiteError
@@ -88,8 +89,9 @@ def _classify(reply, expected: set[int], html_page: str | None = None) -> tuple[
     kind = reply.answered_by
     if html_page and reply.status in expected and html_page.lower() in reply.text.lower():
         return True, f"HTTP {reply.status} ({html_page} page)"
-    if kind in (AnswerKind.LB_HTML, AnswerKind.PLAIN_TEXT, AnswerKind.FLASK_HTML_404, AnswerKind.NON_JSON):
-        return False, f"HTTP {reply.status} from something else than the API ({kind})"
+    answerer = expect.who(reply)
+    if answerer in (Who.LOAD_BALANCER, Who.OTHER, Who.NOTHING) or kind == AnswerKind.FLASK_HTML_404:
+        return False, f"HTTP {reply.status} from {answerer}, not the API ({kind})"
     if reply.status in expected:
         return True, f"HTTP {reply.status} ({kind})"
     if reply.status == 401:

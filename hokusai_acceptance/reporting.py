@@ -99,65 +99,6 @@ def write_run_info(run, seconds: float, reports_dir: Path) -> None:
     (reports_dir / "run-info.json").write_text(redact(json.dumps(info, indent=2)))
 
 
-def write_skip_reasons(reasons: list[dict], reports_dir: Path) -> None:
-    import json
-
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    (reports_dir / "skip-reasons.json").write_text(json.dumps(reasons, indent=2))
-
-
-def apply_skip_reasons(reports_dir: Path) -> int:
-    """Say why each scenario that did not run did not run, in its description (allure-behave drops the reason,
-    and a message would show as an error box): skipped by the suite with its reason, or not selected."""
-    import json
-
-    from .status import NOT_SELECTED_FUZZ, NOT_SELECTED_PERFORMANCE
-
-    source = reports_dir / "skip-reasons.json"
-    reasons = {
-        (r["feature"], r["scenario"]): r["reason"] for r in (json.loads(source.read_text()) if source.is_file() else [])
-    }
-    patched = 0
-    for path in (reports_dir / "allure-results").glob("*-result.json"):
-        data = json.loads(path.read_text())
-        if data.get("status") != "skipped" or data.get("fullName", "").startswith("hokusai."):
-            continue
-        labels = data.get("labels", [])
-        feature = next((label["value"] for label in labels if label.get("name") == "feature"), None)
-        tags = {label["value"] for label in labels if label.get("name") == "tag"}
-        reason = reasons.get((feature, data.get("name")))
-        if reason:
-            why = f"Not run: skipped by the suite: {reason}."
-        elif "performance" in tags:
-            why = f"Not run: not selected: performance scenarios {NOT_SELECTED_PERFORMANCE}."
-        elif "fuzz" in tags:
-            why = f"Not run: not selected: {NOT_SELECTED_FUZZ}."
-        else:
-            why = "Not run: not selected: outside this run's tag selection."
-        data["description"] = why
-        data.pop("statusDetails", None)
-        path.write_text(json.dumps(data))
-        patched += 1
-    return patched
-
-
-def scrub_tree(root: Path) -> int:
-    """Redact every text file under ``root`` in place; returns how many files changed."""
-    changed = 0
-    for path in root.rglob("*"):
-        if not path.is_file() or path.stat().st_size > 20 * 1024 * 1024:
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
-        clean = redact(text)
-        if clean != text:
-            path.write_text(clean, encoding="utf-8")
-            changed += 1
-    return changed
-
-
 def attach_text(name: str, text: str) -> None:
     allure = _allure()
     if allure is None:

@@ -38,7 +38,6 @@ class SuiteRun:
     stack: StackControl | None = None  # the embedded stack, when the suite started one
     resources: reg.CreatedResources = field(default_factory=lambda: reg.CreatedResources(prefix=""))
     budgets: dict[str, float] = field(default_factory=dict)
-    skip_reasons: list[dict[str, str]] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)  # every scenario's evidence, for the diagnosis
     marks: list[Any] = field(default_factory=list)  # every scenario's marks (evidence.Mark)
     outages: OutageTracker | None = None  # pinned outages fail calls at once

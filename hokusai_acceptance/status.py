@@ -32,6 +32,9 @@ class FailingScenario:
     owner: str
     finding: str  # the finding that explains it ("" when none does)
     first_action: str
+    location: str = ""  # where the scenario is written (feature file and line)
+    finding_id: str = ""
+    finding_kind: str = ""
 
 
 @dataclass
@@ -160,6 +163,9 @@ def build(
                 first_action=first_action(finding.recommendation)
                 if finding is not None
                 else "Read the scenario's message and its HTTP exchanges.",
+                location=outcome.location,
+                finding_id=finding.id if finding is not None else "",
+                finding_kind=finding.kind if finding is not None else "",
             )
         )
     skipped = [o for o in outcomes if o.status == "skipped"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import status
+from .allure_results import Verdict
 from .diagnosis import EVIDENCE_FILE, RunEvidence, ScenarioOutcome, build, compare_with_last, diagnose, run_sweep, write
 from .reporting import component_versions
 from .run import SuiteRun
@@ -54,9 +55,9 @@ def diagnose_run(
     reports_dir: Path,
     leftovers: list[str],
     not_selected: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """Sweep the target, diagnose the run, write the status block and the infrastructure report; returns the
-    report as a dict (with the status block's lines)."""
+) -> Verdict:
+    """Sweep the target, diagnose the run, write the status block and the infrastructure report; returns what
+    the Allure results need of them."""
     evidence = collect_evidence(run, scenarios, leftovers)
     evidence.write(reports_dir / EVIDENCE_FILE)
     diagnosis = diagnose(evidence)
@@ -84,4 +85,5 @@ def diagnose_run(
     selected = hashlib.sha1("\n".join(sorted({s.name for s in scenarios})).encode()).hexdigest()[:10]
     report.changes = compare_with_last(reports_dir, f"{run_status.history_key}-{selected}", diagnosis.findings)
     write(report, reports_dir)
-    return {**report.to_dict(), "status_lines": run_status.lines()}
+    data = report.to_dict()
+    return Verdict(status=run_status, findings=data["findings"], identity=data["identity"], reports_dir=reports_dir)

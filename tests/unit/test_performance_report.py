@@ -3,7 +3,6 @@
 import json
 
 from hokusai_acceptance.diagnosis import report as report_mod
-from hokusai_acceptance.finish_report import add_performance_result
 from hokusai_acceptance.perf.targets import Target
 
 TARGETS = [
@@ -75,31 +74,3 @@ def empty_report():
         run_id="r1",
         status=run_status,
     )
-
-
-def test_benchmark_becomes_an_allure_result_with_its_plots(tmp_path):
-    write_bench(tmp_path)
-    (tmp_path / "allure-results").mkdir()
-    assert add_performance_result(tmp_path)
-    [result_file] = (tmp_path / "allure-results").glob("*-result.json")
-    result = json.loads(result_file.read_text())
-    assert result["status"] == "failed" and "2 of 3 performance targets not met" in result["statusDetails"]["message"]
-    assert [s["status"] for s in result["steps"]] == ["failed", "passed", "failed"]
-    kinds = sorted(a["type"] for a in result["attachments"])
-    assert kinds == ["application/json", "image/png"]
-    for attachment in result["attachments"]:
-        assert (tmp_path / "allure-results" / attachment["source"]).is_file()
-
-
-def test_no_benchmark_adds_no_allure_result(tmp_path):
-    (tmp_path / "allure-results").mkdir()
-    assert not add_performance_result(tmp_path)
-    assert not list((tmp_path / "allure-results").iterdir())
-
-
-def test_finishing_twice_keeps_one_benchmark_result(tmp_path):
-    write_bench(tmp_path)
-    (tmp_path / "allure-results").mkdir()
-    add_performance_result(tmp_path)
-    add_performance_result(tmp_path)
-    assert len(list((tmp_path / "allure-results").glob("*-result.json"))) == 1
