@@ -9,6 +9,7 @@ attachments. Standard AWS credentials and region come from the environment;
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .errors import InfrastructureError
@@ -42,7 +43,7 @@ class ServiceStatus:
         return found
 
 
-def configuration(env: dict[str, str] | None = None) -> tuple[str, list[str]] | None:
+def configuration(env: Mapping[str, str] | None = None) -> tuple[str, list[str]] | None:
     values = os.environ if env is None else env
     cluster = values.get("HOKUSAI_ECS_CLUSTER", "").strip()
     services = [s.strip() for s in values.get("HOKUSAI_ECS_SERVICES", "").split(",") if s.strip()]
@@ -51,7 +52,7 @@ def configuration(env: dict[str, str] | None = None) -> tuple[str, list[str]] | 
     return cluster, services
 
 
-def why_not_configured(env: dict[str, str] | None = None) -> str | None:
+def why_not_configured(env: Mapping[str, str] | None = None) -> str | None:
     values = os.environ if env is None else env
     if configuration(values) is None:
         return (

@@ -102,7 +102,7 @@ def before_all(context) -> None:
             stack.keys.rotated,
             auth_url=stack.auth_url,
         )
-        keys = {
+        keys: dict[str, str | None] = {
             "valid": stack.keys.valid,
             "read-only": stack.keys.readonly,
             "revoked": stack.keys.revoked,
@@ -120,7 +120,7 @@ def before_all(context) -> None:
             "second developer": settings.second_key,
             "rotated": settings.rotated_key,
         }
-    outages = OutageTracker(settings.api_url).install()
+    outages = OutageTracker(settings.target_url).install()
     context.suite_run = SuiteRun(settings=settings, keys=keys, stack=stack, budgets=budgets, outages=outages)
     context.suite_started = time.time()
     log = EvidenceLog(scenario="preflight")

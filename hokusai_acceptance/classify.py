@@ -219,19 +219,19 @@ def error_code(exchange: Exchange) -> str:
     data = json_body(exchange)
     if isinstance(data, dict):
         if isinstance(data.get("error_code"), str):
-            return data["error_code"]
+            return str(data["error_code"])
         nested = data.get("detail")
         if isinstance(nested, dict) and isinstance(nested.get("error"), str):
-            return nested["error"]
+            return str(nested["error"])
         if isinstance(data.get("error"), str):
-            return data["error"]
+            return str(data["error"])
     return ""
 
 
 def message(exchange: Exchange) -> str:
     data = json_body(exchange)
     if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return data["message"]
+        return str(data["message"])
     return detail(exchange)
 
 

@@ -27,6 +27,7 @@ class InfrastructureError(SuiteError):
     """The target could not be exercised: transport, routing or a dependency failed."""
 
     component = "unknown"
+    status: int | None = None  # the HTTP status of the answer that made the call fail, when one came
 
 
 class TargetUnreachable(InfrastructureError):
@@ -57,7 +58,6 @@ class RegistryCallFailed(InfrastructureError):
     """An MLflow client call through the registry failed; the evidence says how."""
 
     component = "registry"
-    status: int | None = None  # the HTTP status of the registry's refusal, when it answered one
     answer: str = ""  # the registry's own message, as the MLflow client reports it
 
 

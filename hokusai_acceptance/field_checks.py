@@ -385,8 +385,8 @@ def main(check: str | None = None, argv: list[str] | None = None) -> int:
             )
         else:
             target = Target(
-                url=settings.api_url,
-                key=settings.api_key,
+                url=settings.target_url,
+                key=settings.api_key or "",
                 prefix=f"hk-field-{settings.run_id}",
                 auth_url=settings.auth_url,
                 read_timeout=settings.read_timeout,

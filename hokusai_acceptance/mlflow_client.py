@@ -125,7 +125,7 @@ def keep_server_answers() -> None:
     if getattr(original, "_keeps_server_answers", False):
         return
 
-    def session(max_retries, backoff_factor, backoff_jitter, retry_codes, raise_on_status, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def session(max_retries, backoff_factor, backoff_jitter, retry_codes, raise_on_status, *args, **kwargs):
         made = original(max_retries, backoff_factor, backoff_jitter, retry_codes, False, *args, **kwargs)
         return mount_recorder(made)
 

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import requests
+
 from .classify import PROXY_MOUNTS
 from .errors import InfrastructureError
 from .exchange import Exchange
@@ -167,7 +169,7 @@ class OutageTracker:
                 return registry
         return None
 
-    def guard(self, request) -> None:  # type: ignore[no-untyped-def]
+    def guard(self, request: requests.PreparedRequest) -> None:
         pin = self.covering(request.url or "", carries_key(request))
         if pin is not None:
             raise ComponentDown(pin.describe())

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .errors import InfrastructureError, RegistryCallFailed, TargetNotResponding, TargetUnreachable
+from .errors import InfrastructureError, RegistryCallFailed, SuiteError, TargetNotResponding, TargetUnreachable
 from .evidence import current_log
 from .hokusai_tags import HokusaiMetadata, HokusaiMetadataError, change_problem, check_meets_benchmark
 from .mlflow_client import configure, using_key
@@ -114,6 +114,8 @@ def train(kind: ModelKind, seed: int = 7) -> TrainedModel:
     if kind is ModelKind.SKLEARN:
         return train_classifier(seed)
     x_train, x_test, y_train, y_test = _iris_split(seed)
+    model: Any
+    params: dict[str, Any]
     if kind is ModelKind.XGBOOST:
         from importlib.metadata import version
 
@@ -386,8 +388,12 @@ def apply_hokusai_tags(
     client = session.client()
     name, version = registration.name, registration.version
 
+    metadata = registration.metadata
+    if metadata is None:
+        raise SuiteError(f"{name} version {version} has no Hokusai metadata to tag it with")
+
     def tag() -> None:
-        for key, value in registration.metadata.as_tags().items():
+        for key, value in metadata.as_tags().items():
             client.set_model_version_tag(name, version, key, value)
         if description:
             client.update_model_version(name, version, description=description)
@@ -398,7 +404,7 @@ def apply_hokusai_tags(
     except InfrastructureError as exc:
         undone = _roll_back(session, registration)
         failure = type(exc)(f"{exc}\nNothing half-made is left: {undone}", evidence=exc.evidence)
-        failure.status = getattr(exc, "status", None)
+        failure.status = exc.status
         raise failure from None
 
 

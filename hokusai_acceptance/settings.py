@@ -13,11 +13,14 @@ import re
 import secrets
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import ConfigError
 from .redaction import register_secret
@@ -61,6 +64,13 @@ class Settings:
     @property
     def embedded(self) -> bool:
         return self.api_url is None
+
+    @property
+    def target_url(self) -> str:
+        """The target's base URL (the embedded stack's once it has started)."""
+        if self.api_url is None:
+            raise ConfigError("the embedded stack has not been started yet")
+        return self.api_url
 
     @property
     def tracking_uri(self) -> str:
@@ -128,7 +138,8 @@ def normalise_url(raw: str, variable: str = "HOKUSAI_API_URL") -> tuple[str, lis
     return f"{parts.scheme}://{parts.netloc}{path}", notes
 
 
-def _merged_environment(env: dict[str, str] | None, dotenv_path: Path | None) -> dict[str, str]:
+def _merged_environment(env: Mapping[str, str] | None, dotenv_path: Path | None) -> dict[str, str]:
+    """The variables of the run: a ``.env`` file in the working directory, overridden by the environment."""
     merged: dict[str, str] = {}
     path = dotenv_path if dotenv_path is not None else Path.cwd() / ".env"
     if path.is_file():
@@ -137,84 +148,100 @@ def _merged_environment(env: dict[str, str] | None, dotenv_path: Path | None) ->
     return merged
 
 
-def _float(values: dict[str, str], name: str, default: float) -> float:
-    raw = values.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        number = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds (got {raw!r})") from None
-    if number <= 0:
-        raise ConfigError(f"{name} must be positive (got {raw!r})")
-    return number
+class _Variables(BaseModel):
+    """The suite's environment variables, parsed and checked by pydantic (unset and empty mean the default)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+
+    api_url: str = Field("", alias="HOKUSAI_API_URL")
+    api_key: str = Field("", alias="HOKUSAI_API_KEY", repr=False)
+    readonly_key: str | None = Field(None, alias="HOKUSAI_READONLY_API_KEY", repr=False)
+    revoked_key: str | None = Field(None, alias="HOKUSAI_REVOKED_API_KEY", repr=False)
+    second_key: str | None = Field(None, alias="HOKUSAI_SECOND_API_KEY", repr=False)
+    rotated_key: str | None = Field(None, alias="HOKUSAI_ROTATED_API_KEY", repr=False)
+    auth_url: str | None = Field(None, alias="HOKUSAI_AUTH_URL")
+    connect_timeout: PositiveFloat = Field(3.0, alias="HOKUSAI_CONNECT_TIMEOUT")
+    read_timeout: PositiveFloat = Field(15.0, alias="HOKUSAI_READ_TIMEOUT")
+    mlflow_timeout: PositiveFloat = Field(30.0, alias="HOKUSAI_MLFLOW_TIMEOUT")
+    run_id: str = Field(default_factory=lambda: new_run_id(), alias="HOKUSAI_RUN_ID", pattern=r"^[a-z0-9]{6,32}$")
+    expected_version: str | None = Field(None, alias="HOKUSAI_EXPECTED_VERSION")
+    expected_commit: str | None = Field(None, alias="HOKUSAI_EXPECTED_COMMIT")
+    fuzz_writes: bool = Field(False, alias="HOKUSAI_FUZZ_WRITES")
+
+    @classmethod
+    def read(cls, values: Mapping[str, str]) -> _Variables:
+        known = {f.alias for f in cls.model_fields.values() if f.alias}
+        given = {k: v for k, v in values.items() if k in known and v.strip()}
+        try:
+            return cls.model_validate(given)
+        except ValidationError as exc:
+            raise ConfigError("; ".join(_problem(e) for e in exc.errors())) from None
+
+
+#: what a malformed value of each kind must be, in words
+_WANTED = {
+    "float_parsing": "must be a number of seconds",
+    "greater_than": "must be positive",
+    "string_pattern_mismatch": "must be 6-32 lower-case letters or digits",
+    "bool_parsing": "must be 1 (yes) or 0 (no)",
+}
+
+
+def _problem(error: ErrorDetails) -> str:
+    """One validation problem in one line; only the variable's name is shown, never a value that may be a key."""
+    name = str(error["loc"][0]) if error["loc"] else "a variable"
+    return f"{name} {_WANTED.get(error['type'], error['msg'].lower())}"
 
 
 def load_settings(
-    env: dict[str, str] | None = None, *, dotenv_path: Path | None = None, interactive: bool | None = None
+    env: Mapping[str, str] | None = None, *, dotenv_path: Path | None = None, interactive: bool | None = None
 ) -> Settings:
     """Resolve the configuration, raising :class:`ConfigError` with a one-line reason."""
-    values = _merged_environment(env, dotenv_path)
+    variables = _Variables.read(_merged_environment(env, dotenv_path))
     if interactive is None:
         interactive = sys.stdin is not None and sys.stdin.isatty() and os.environ.get("CI") != "true"
-
-    timeouts = dict(
-        connect_timeout=_float(values, "HOKUSAI_CONNECT_TIMEOUT", 3.0),
-        read_timeout=_float(values, "HOKUSAI_READ_TIMEOUT", 15.0),
-        mlflow_timeout=_float(values, "HOKUSAI_MLFLOW_TIMEOUT", 30.0),
+    base = Settings(
+        api_url=None,
+        run_id=variables.run_id,
+        connect_timeout=variables.connect_timeout,
+        read_timeout=variables.read_timeout,
+        mlflow_timeout=variables.mlflow_timeout,
+        expected_version=variables.expected_version,
+        expected_commit=variables.expected_commit,
+        fuzz_writes=variables.fuzz_writes,
     )
-    run_id = values.get("HOKUSAI_RUN_ID") or new_run_id()
-    if not re.fullmatch(r"[a-z0-9]{6,32}", run_id):
-        raise ConfigError("HOKUSAI_RUN_ID must be 6-32 lower-case letters or digits")
-
-    expected = dict(
-        expected_version=(values.get("HOKUSAI_EXPECTED_VERSION") or "").strip() or None,
-        expected_commit=(values.get("HOKUSAI_EXPECTED_COMMIT") or "").strip() or None,
-    )
-    fuzz_writes = (values.get("HOKUSAI_FUZZ_WRITES") or "").strip().lower()
-    if fuzz_writes not in ("", "0", "1", "true", "false", "yes", "no"):
-        raise ConfigError("HOKUSAI_FUZZ_WRITES must be 1 (allow generated writes against a remote target) or 0")
-    expected["fuzz_writes"] = fuzz_writes in ("1", "true", "yes")
-    raw_url = values.get("HOKUSAI_API_URL", "")
-    if not raw_url.strip():
-        return Settings(api_url=None, run_id=run_id, **timeouts, **expected)
-
-    api_url, notes = normalise_url(raw_url)
-    api_key = (values.get("HOKUSAI_API_KEY") or "").strip()
-    if not api_key:
-        if not interactive:
-            raise ConfigError("HOKUSAI_API_KEY is not set: export it or put it in .env (a remote target needs a key)")
-        api_key = getpass.getpass("Hokusai API key (input hidden): ").strip()
-        if not api_key:
-            raise ConfigError("no API key entered")
+    if not variables.api_url:
+        return base
+    api_url, notes = normalise_url(variables.api_url)
+    api_key = variables.api_key or _ask_for_key(interactive)
     if any(c.isspace() for c in api_key):
         raise ConfigError("HOKUSAI_API_KEY contains white space; check the value you pasted")
     if not KEY_SHAPE.match(api_key):
         notes.append("HOKUSAI_API_KEY does not look like hk_live_/hk_test_ + 32 characters")
-
-    auth_url = None
-    if (values.get("HOKUSAI_AUTH_URL") or "").strip():
-        auth_url, _ = normalise_url(values["HOKUSAI_AUTH_URL"], "HOKUSAI_AUTH_URL")
-    readonly = (values.get("HOKUSAI_READONLY_API_KEY") or "").strip() or None
-    revoked = (values.get("HOKUSAI_REVOKED_API_KEY") or "").strip() or None
-    second = (values.get("HOKUSAI_SECOND_API_KEY") or "").strip() or None
-    rotated = (values.get("HOKUSAI_ROTATED_API_KEY") or "").strip() or None
-    for key in (api_key, readonly, revoked, second, rotated):
+    keys = (api_key, variables.readonly_key, variables.revoked_key, variables.second_key, variables.rotated_key)
+    for key in keys:
         register_secret(key)
-    if second is not None and second in (api_key, rotated):
+    if variables.second_key is not None and variables.second_key in (api_key, variables.rotated_key):
         raise ConfigError("HOKUSAI_SECOND_API_KEY is one of your own keys: it must be a key of another developer")
-    if rotated is not None and rotated == api_key:
+    if variables.rotated_key is not None and variables.rotated_key == api_key:
         raise ConfigError("HOKUSAI_ROTATED_API_KEY is HOKUSAI_API_KEY itself: it must be your other key")
-    return Settings(
+    return replace(
+        base,
         api_url=api_url,
         api_key=api_key,
-        readonly_key=readonly,
-        revoked_key=revoked,
-        second_key=second,
-        rotated_key=rotated,
-        run_id=run_id,
+        readonly_key=variables.readonly_key,
+        revoked_key=variables.revoked_key,
+        second_key=variables.second_key,
+        rotated_key=variables.rotated_key,
         notes=tuple(notes),
-        auth_url=auth_url,
-        **timeouts,
-        **expected,
+        auth_url=normalise_url(variables.auth_url, "HOKUSAI_AUTH_URL")[0] if variables.auth_url else None,
     )
+
+
+def _ask_for_key(interactive: bool) -> str:
+    if not interactive:
+        raise ConfigError("HOKUSAI_API_KEY is not set: export it or put it in .env (a remote target needs a key)")
+    key = getpass.getpass("Hokusai API key (input hidden): ").strip()
+    if not key:
+        raise ConfigError("no API key entered")
+    return key

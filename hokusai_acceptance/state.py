@@ -8,7 +8,7 @@ that sets it -- so a scenario whose steps are reordered fails with a sentence, n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import SuiteError
@@ -46,7 +46,8 @@ class StepState:
     def __getattribute__(self, name: str) -> Any:
         value = object.__getattribute__(self, name)
         if value is UNSET:
-            setter = next((f.metadata.get("set_by", "") for f in fields(self) if f.name == name), "")
+            declared = getattr(type(self), "__dataclass_fields__", {})
+            setter = declared[name].metadata.get("set_by", "") if name in declared else ""
             raise ScenarioOrderError(
                 f"this step needs {name.replace('_', ' ')}, which no earlier step of the "
                 f"scenario produced; it comes from {setter}"

@@ -12,10 +12,16 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .redaction import redact
 from .settings import is_loopback
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .diagnosis.engine import Finding
+    from .diagnosis.evidence import ScenarioOutcome
+    from .diagnosis.target import TargetIdentity
 
 STATUS_FILE = "status.json"
 NOT_SELECTED_PERFORMANCE = (
@@ -46,16 +52,16 @@ class RunStatus:
     verdict: str  # works | works, with findings | impaired | blocked
     verdict_sentence: str
     totals: dict[str, int]
-    not_run: list[dict] = field(default_factory=list)  # {"count", "why"}
+    not_run: list[dict[str, Any]] = field(default_factory=list)  # {"count", "why"}
     failing: list[FailingScenario] = field(default_factory=list)
-    findings: list[dict] = field(default_factory=list)  # {"id", "title", "owner", "severity", "first_action"}
+    findings: list[dict[str, Any]] = field(default_factory=list)  # {"id", "title", "owner", "severity", "first_action"}
     history_key: str = "history"  # runs of one target (and one injected fault) share an Allure history
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> RunStatus:
+    def from_dict(cls, data: dict[str, Any]) -> RunStatus:
         data = dict(data)
         data["failing"] = [FailingScenario(**f) for f in data.get("failing", [])]
         return cls(**data)
@@ -135,16 +141,16 @@ def build(
     *,
     target: str,
     embedded: bool,
-    identity,
-    findings: list,
-    outcomes: list,
-    not_selected: list[dict],
+    identity: TargetIdentity,
+    findings: list[Finding],
+    outcomes: list[ScenarioOutcome],
+    not_selected: list[dict[str, Any]],
     faults: tuple[str, ...] = (),
 ) -> RunStatus:
     """``outcomes``: every scenario that ran or was skipped with a reason; ``not_selected``: scenarios the tag
     selection left out, each {"name", "tags", "selection"}."""
     counts = Counter(o.status for o in outcomes)
-    explained_by: dict[str, object] = {}
+    explained_by: dict[str, Finding] = {}
     for finding in findings:
         for name in finding.explains:
             explained_by.setdefault(name, finding)
@@ -152,20 +158,20 @@ def build(
     for outcome in outcomes:
         if outcome.status not in ("failed", "broken"):
             continue
-        finding = explained_by.get(outcome.name)
+        explaining = explained_by.get(outcome.name)
         failing.append(
             FailingScenario(
                 name=outcome.name,
                 feature=outcome.feature,
                 status=outcome.status,
-                owner=finding.owner if finding is not None else "suite maintainers",
-                finding=f"{finding.title} ({finding.id})" if finding is not None else "",
-                first_action=first_action(finding.recommendation)
-                if finding is not None
+                owner=explaining.owner if explaining is not None else "suite maintainers",
+                finding=f"{explaining.title} ({explaining.id})" if explaining is not None else "",
+                first_action=first_action(explaining.recommendation)
+                if explaining is not None
                 else "Read the scenario's message and its HTTP exchanges.",
                 location=outcome.location,
-                finding_id=finding.id if finding is not None else "",
-                finding_kind=finding.kind if finding is not None else "",
+                finding_id=explaining.id if explaining is not None else "",
+                finding_kind=explaining.kind if explaining is not None else "",
             )
         )
     skipped = [o for o in outcomes if o.status == "skipped"]
@@ -232,7 +238,7 @@ def history_key(target: str, embedded: bool, faults: tuple[str, ...] = ()) -> st
     return "remote-" + re.sub(r"[^a-z0-9.-]+", "-", host.lower())
 
 
-def registration_blocked(outcomes) -> bool:
+def registration_blocked(outcomes: list[ScenarioOutcome]) -> bool:
     """No scenario that registers a model got through (a refusal that passes does not count)."""
     registering = [
         o
@@ -242,12 +248,12 @@ def registration_blocked(outcomes) -> bool:
     return bool(registering) and not any(o.status == "passed" for o in registering)
 
 
-def _skip_reason(outcome) -> str:
+def _skip_reason(outcome: ScenarioOutcome) -> str:
     message = outcome.message or ""
     return message.split("Skipped: ", 1)[-1] or "no reason given"
 
 
-def _not_selected_reason(item: dict) -> str:
+def _not_selected_reason(item: dict[str, Any]) -> str:
     if "performance" in item.get("tags", ()):
         return f"performance scenarios {NOT_SELECTED_PERFORMANCE}"
     if "fuzz" in item.get("tags", ()) and not item.get("selection", "").count("fuzz"):

@@ -23,7 +23,7 @@ def collect_evidence(run: SuiteRun, scenarios: list[ScenarioOutcome], leftovers:
     settings = run.settings
     auth_url = settings.auth_url
     probes, identity = run_sweep(
-        settings.api_url,
+        settings.target_url,
         run.keys.get("valid"),
         prefix=run.resources.prefix,
         auth_url=auth_url,
@@ -63,7 +63,7 @@ def diagnose_run(
     diagnosis = diagnose(evidence)
     settings = run.settings
     run_status = status.build(
-        target=settings.api_url,
+        target=settings.target_url,
         embedded=run.embedded,
         identity=diagnosis.identity,
         findings=diagnosis.findings,
@@ -75,7 +75,7 @@ def diagnose_run(
     report = build(
         evidence,
         diagnosis,
-        target=settings.api_url,
+        target=settings.target_url,
         target_kind=run_status.target_words,
         run_id=settings.run_id,
         notes=list(settings.notes) + [f"{what}: {value}" for what, value in run.measured.items()],

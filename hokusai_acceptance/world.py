@@ -61,7 +61,7 @@ class RegistryWorld:
         self.key_role = "none"
         self.calls = CallState()  # the registry's latest answers, read by every capability
         self.notes: list[str] = []
-        self.cleanups: list[Callable[[], None]] = []
+        self.cleanups: list[Callable[[], object]] = []  # what undoes the scenario's changes (results ignored)
         self.skipped = False
         # the capabilities, one per part of the contract
         self.health = HealthChecks(self)

@@ -21,6 +21,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import SuiteError
 
@@ -147,8 +148,10 @@ class Zygote:
                 "stdout": str(out),
                 "stderr": str(err),
             }
-            self._process.stdin.write(json.dumps(request) + "\n")
-            self._process.stdin.flush()
+            stdin = self._process.stdin
+            assert stdin is not None  # opened with stdin=PIPE
+            stdin.write(json.dumps(request) + "\n")
+            stdin.flush()
             self._child = _read_line(self._process, 30).get("pid")
             try:
                 answer = _read_line(self._process, timeout + 30)
@@ -175,7 +178,8 @@ class Zygote:
     def close(self) -> None:
         self.stop_current()
         if self._process is not None and self._process.poll() is None:
-            self._process.stdin.close()
+            if self._process.stdin is not None:
+                self._process.stdin.close()
             try:
                 self._process.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -194,10 +198,12 @@ def _reclaim_abandoned() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _read_line(process: subprocess.Popen, seconds: float) -> dict:
+def _read_line(process: subprocess.Popen[str], seconds: float) -> dict[str, Any]:
     """One JSON line from the forking process within ``seconds`` (it answers each request with one)."""
     box: list[str] = []
-    reader = threading.Thread(target=lambda: box.append(process.stdout.readline()), daemon=True)
+    stdout = process.stdout
+    assert stdout is not None  # opened with stdout=PIPE
+    reader = threading.Thread(target=lambda: box.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(seconds)
     if not box or not box[0]:

@@ -69,6 +69,8 @@ class AuthChecks(Capability):
         self.stack.revoke(key_id)
 
     def check_cache_window(self, max_seconds: int) -> None:
+        if self.key is None:
+            raise StackError("the validation cache holds nothing for a call without a key")
         ttl = self.stack.cache_ttl_of(self.key)
         if not 0 < ttl <= max_seconds:
             raise AssertionError(f"the cached validation lives {ttl} s; expected a lifetime of at most {max_seconds} s")

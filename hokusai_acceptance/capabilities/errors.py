@@ -88,7 +88,7 @@ class ErrorChecks(Capability):
 
     # -- rate limits
     def call_until_limited(self, calls: int) -> None:
-        self.calls.replies: list[Reply] = []
+        self.calls.replies = []
         for _ in range(calls):
             self.world.auth.call_registry()
             self.calls.replies.append(self.calls.reply)

@@ -60,7 +60,9 @@ class FuzzChecks(Capability):
         self.note(done.describe())
 
     def _generate(self, writes: bool) -> runner.FuzzRun:
-        key = self.run.keys["valid"]
+        key = self.run.keys.get("valid")
+        if not key:
+            raise ConfigError("generated requests need the run's valid key (HOKUSAI_API_KEY)")
         scope = self._scratch_scope(key) if writes else None
         options = runner.FuzzOptions(
             base_url=self.run.base_url,

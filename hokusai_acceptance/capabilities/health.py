@@ -121,7 +121,10 @@ class HealthChecks(Capability):
         if reason:
             self.skip(reason)
             return
-        cluster, services = aws_status.configuration()
+        configured = aws_status.configuration()
+        if configured is None:  # why_not_configured said it is
+            return
+        cluster, services = configured
         self.state.ecs_status = aws_status.read_status(cluster, services)
         for service in self.state.ecs_status:
             self.note(

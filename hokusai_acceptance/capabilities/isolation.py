@@ -329,11 +329,9 @@ class IsolationChecks(Capability):
         if model is None:
             raise AssertionError(f"another developer cannot find {registration.name} in the shared registry")
         tags = dict(version.tags)
-        if tags.get(TOKEN_ID_TAG) != registration.metadata.token_id:
-            raise AssertionError(
-                f"another developer reads the token id {tags.get(TOKEN_ID_TAG)!r}, not "
-                f"{registration.metadata.token_id!r}"
-            )
+        registered = registration.metadata.token_id if registration.metadata is not None else None
+        if tags.get(TOKEN_ID_TAG) != registered:
+            raise AssertionError(f"another developer reads the token id {tags.get(TOKEN_ID_TAG)!r}, not {registered!r}")
         if run.info.run_id != registration.run_id:
             raise AssertionError("another developer read a different training run")
 
@@ -352,6 +350,8 @@ class IsolationChecks(Capability):
         read_from = len(self.evidence.snapshot())
         model = reg.find_registered_model(self.mlflow, registration.name)
         found = sorted(reg.registered_versions(self.mlflow, registration.name), key=lambda v: int(v.version))
+        if model is None:
+            raise AssertionError(f"model {registration.name} is not in the registry any more")
         if len(found) != versions:
             raise AssertionError(f"the model has {len(found)} versions, not {versions}")
         # the owner as the registry records it: the tag the reference API writes, or MLflow's own user id

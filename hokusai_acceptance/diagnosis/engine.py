@@ -17,7 +17,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..classify import Who, detail, error_code, message
@@ -58,7 +60,7 @@ class Finding:
     def component(self) -> str:
         return self.components[0] if self.components else "unknown"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -78,7 +80,7 @@ class Diagnosis:
     def ids(self) -> list[str]:
         return [f.id for f in self.findings]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "findings": [f.to_dict() for f in self.findings],
             "ruled_out": [asdict(r) for r in self.ruled_out],
@@ -112,7 +114,9 @@ def _exchanges_of(facts: Facts, names: list[str]) -> list[Exchange]:
 
 def _present(exchanges: list[Exchange]) -> tuple[list[str], list[str]]:
     """Evidence lines and reproductions, one per distinct call shape, probes first."""
-    shown, curls, shapes = [], [], set()
+    shown: list[str] = []
+    curls: list[str] = []
+    shapes: set[tuple[str, str, int | None, str, bool]] = set()
     for e in sorted(exchanges, key=lambda x: (x.scenario != "sweep", x.started_at)):
         shape = (e.method, e.route, e.status, e.error_kind, e.keyed)
         if shape in shapes:
@@ -124,7 +128,7 @@ def _present(exchanges: list[Exchange]) -> tuple[list[str], list[str]]:
     return shown[:SHOWN_EVIDENCE], curls
 
 
-def _from_entry(entry: Entry, facts: Facts, held: list[str], alternatives: list[Entry]) -> tuple[Finding, list]:
+def _from_entry(entry: Entry, facts: Facts, held: list[str], alternatives: list[Entry]) -> tuple[Finding, list[Any]]:
     supporting = [name for name in entry.supports if facts.holds(name)]
     exchanges = _exchanges_of(facts, held + supporting)
     evidence, curls = _present(exchanges)
@@ -283,8 +287,8 @@ def _localise_group(who: str, outcome: str, family: str, exchanges: list[Exchang
     )
 
 
-def localise(trouble: list[Exchange], who) -> list[tuple[Finding, list[Exchange]]]:
-    groups: dict[tuple, list[Exchange]] = defaultdict(list)
+def localise(trouble: list[Exchange], who: Callable[[Exchange], str]) -> list[tuple[Finding, list[Exchange]]]:
+    groups: dict[tuple[Any, ...], list[Exchange]] = defaultdict(list)
     for e in trouble:
         answerer = who(e)
         outcome = str(e.status) if e.status is not None else (e.error_kind or "no-answer")
@@ -304,7 +308,7 @@ def localise(trouble: list[Exchange], who) -> list[tuple[Finding, list[Exchange]
 # ------------------------------------------------------------------ the whole diagnosis
 
 
-def _shape(e: Exchange) -> tuple:
+def _shape(e: Exchange) -> tuple[Any, ...]:
     return (e.method, urlsplit(e.url).path, e.status, e.keyed)
 
 

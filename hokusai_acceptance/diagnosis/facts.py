@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from ..classify import (
     REWRITTEN_404,
@@ -119,7 +120,7 @@ class View:
         return [e for e in self.exchanges if not e.keyed]
 
     @cached_property
-    def health(self) -> dict:
+    def health(self) -> dict[str, Any]:
         probe = self.probe("health")
         data = json_body(probe) if probe is not None and probe.status is not None else None
         if not isinstance(data, dict):
@@ -177,7 +178,7 @@ def is_artifact(e: Exchange) -> bool:
 FACTS: dict[str, tuple[str, Callable[[View], Fact]]] = {}
 
 
-def fact(name: str, meaning: str):
+def fact(name: str, meaning: str) -> Callable[[Callable[[View], Fact]], Callable[[View], Fact]]:
     def register(fn: Callable[[View], Fact]) -> Callable[[View], Fact]:
         FACTS[name] = (meaning, fn)
         return fn
@@ -302,7 +303,8 @@ def _foreign(v: View) -> Fact:
 
 
 def _valid_detail(v: View, wording: str, statuses: Iterable[int] = (401, 503)) -> list[Exchange]:
-    return [e for e in v.valid_keyed_anywhere if e.status in statuses and v.who(e) == Who.API and detail(e) == wording]
+    wanted = set(statuses)
+    return [e for e in v.valid_keyed_anywhere if e.status in wanted and v.who(e) == Who.API and detail(e) == wording]
 
 
 @fact("no_key_refused_by_api", "a call without a key is refused by the API with 401 'API key required'")
@@ -418,7 +420,7 @@ def _probes_key(v: View) -> Fact:
 def _not_healthy(data: object) -> bool:
     if not isinstance(data, dict) or "status" not in data:
         return False
-    services = data.get("services") if isinstance(data.get("services"), dict) else {}
+    services: dict[str, Any] = data["services"] if isinstance(data.get("services"), dict) else {}
     return data.get("status") != "healthy" or any(s == "unhealthy" for s in services.values())
 
 
@@ -455,7 +457,7 @@ for _service, _meaning in (
 def _mlflow_disconnected(v: View) -> Fact:
     probe = v.probe("health_mlflow")
     data = json_body(probe) if probe is not None else None
-    if not isinstance(data, dict) or "connected" not in data:
+    if probe is None or not isinstance(data, dict) or "connected" not in data:
         return UNKNOWN
     return _yes([probe]) if data.get("connected") is False else _no()
 
@@ -613,7 +615,7 @@ def _health_stalls(v: View) -> Fact:
     ]
     if not slow_checks:
         return _no()
-    prompt_elsewhere: dict[tuple, float] = {}
+    prompt_elsewhere: dict[tuple[Any, ...], float] = {}
     for e in v.exchanges:
         if e.status is not None and e.route not in DEPENDENCY_PROBES:
             key = (e.method, e.route, e.keyed)
@@ -715,8 +717,9 @@ def mlflow_server_version(v: View) -> str | None:
 )
 def _mlflow_2x(v: View) -> Fact:
     version = mlflow_server_version(v)
-    if version is not None:
-        return _yes([v.probe("mlflow_version")], note=f"MLflow {version}") if version.startswith("2.") else _no()
+    shown = v.probe("mlflow_version")
+    if version is not None and shown is not None:
+        return _yes([shown], note=f"MLflow {version}") if version.startswith("2.") else _no()
     info = v.probe("server_info")
     read = v.probe("read_with_key")
     if info is None or read is None or read.status != 200:

@@ -18,6 +18,7 @@ import gzip
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..paths import EVIDENCE_FIXTURES
 from ..redaction import redact
@@ -41,7 +42,7 @@ def load(case_or_path: str) -> RunEvidence:
     return RunEvidence.from_dict(data)
 
 
-def expectations() -> dict:
+def expectations() -> dict[str, Any]:
     return json.loads(EXPECTED.read_text()) if EXPECTED.exists() else {}
 
 

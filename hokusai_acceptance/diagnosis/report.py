@@ -9,7 +9,9 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from ..exchange import Exchange
 from ..redaction import redact
 from ..status import RunStatus, registration_blocked
 from .catalog import COMPONENTS, ENTRIES, UNRECOGNISED
@@ -53,10 +55,10 @@ class Report:
     scenarios: list[ScenarioOutcome]
     diagnosis: Diagnosis
     evidence: RunEvidence
-    components: dict[str, dict] = field(default_factory=dict)
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     #: findings new, resolved and persisting since the previous run against the same target (None: first run)
-    changes: dict | None = None
+    changes: dict[str, Any] | None = None
     status: RunStatus | None = None
 
     @property
@@ -64,7 +66,7 @@ class Report:
         return self.diagnosis.findings
 
     @property
-    def counts(self) -> Counter:
+    def counts(self) -> Counter[str]:
         return Counter(s.status for s in self.scenarios)
 
     @property
@@ -72,7 +74,7 @@ class Report:
         counts = self.counts
         return not self.findings and counts.get("failed", 0) == 0 and counts.get("broken", 0) == 0
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "target": self.target,
             "target_kind": self.target_kind,
@@ -103,8 +105,8 @@ def capability_of(outcome: ScenarioOutcome) -> str:
     return "other"
 
 
-def assess_components(report: Report) -> dict[str, dict]:
-    by_capability: dict[str, Counter] = defaultdict(Counter)
+def assess_components(report: Report) -> dict[str, dict[str, Any]]:
+    by_capability: dict[str, Counter[str]] = defaultdict(Counter)
     for outcome in report.scenarios:
         by_capability[capability_of(outcome)][outcome.status] += 1
     probes = report.evidence.probes
@@ -112,7 +114,7 @@ def assess_components(report: Report) -> dict[str, dict]:
     for component in COMPONENTS:
         blamed = [f for f in report.findings if component in f.components]
         answered = [probes[n] for n in COMPONENT_PROBES[component] if n in probes and probes[n].status is not None]
-        counts = Counter()
+        counts: Counter[str] = Counter()
         for capability in COMPONENT_CAPABILITIES[component]:
             counts.update(by_capability.get(capability, Counter()))
         ran = counts.get("passed", 0) + counts.get("failed", 0) + counts.get("broken", 0)
@@ -153,7 +155,7 @@ def assess_components(report: Report) -> dict[str, dict]:
     return table
 
 
-def _probe_words(probe) -> str:
+def _probe_words(probe: Exchange) -> str:
     if probe.status in (401, 403) and not probe.keyed:
         return f"{probe.route} refused a call without a key (HTTP {probe.status}), as it should"
     if probe.route.startswith("/health") and probe.status == 200:
@@ -207,7 +209,7 @@ def _blocked(report: Report) -> bool:
     return registration_blocked(report.scenarios)
 
 
-def fix_priority(report: Report) -> list[dict]:
+def fix_priority(report: Report) -> list[dict[str, Any]]:
     return [
         {
             "priority": i + 1,
@@ -264,7 +266,7 @@ def build(
 # ------------------------------------------------------------------ rendering
 
 
-def load_performance(reports_dir: Path) -> dict | None:
+def load_performance(reports_dir: Path) -> dict[str, Any] | None:
     """The latest ``make bench`` results (targets and plots), when there are any."""
     path = reports_dir / "performance.json"
     try:
@@ -292,7 +294,7 @@ PLOT_TITLES = {
 }
 
 
-def performance_lines(performance: dict | None) -> list[str]:
+def performance_lines(performance: dict[str, Any] | None) -> list[str]:
     if not performance:
         return []
     targets = performance["targets"]
@@ -385,7 +387,7 @@ def _finding_lines(i: int, f: Finding) -> list[str]:
     return lines + [""]
 
 
-def to_markdown(report: Report, performance: dict | None = None) -> str:
+def to_markdown(report: Report, performance: dict[str, Any] | None = None) -> str:
     counts = report.counts
     lines = ["# Hokusai registry - infrastructure report", ""]
     if report.status is not None:
@@ -440,7 +442,7 @@ def to_markdown(report: Report, performance: dict | None = None) -> str:
 HISTORY_DIR = "history"
 
 
-def compare_with_last(reports_dir: Path, history_key: str, findings: list) -> dict | None:
+def compare_with_last(reports_dir: Path, history_key: str, findings: list[Any]) -> dict[str, Any] | None:
     """New, resolved and persisting findings against the previous run with the same ``history_key`` (the
     target, its faults and the scenarios selected); then this run becomes the previous one. None when there
     was no previous run."""
@@ -484,7 +486,7 @@ def _change_lines(report: Report) -> list[str]:
     return lines + [""]
 
 
-def drift_of(report: Report) -> dict | None:
+def drift_of(report: Report) -> dict[str, Any] | None:
     return report.evidence.identity.get("contract_drift")
 
 
@@ -560,7 +562,7 @@ def _component_table(report: Report) -> list[str]:
     return lines + [""]
 
 
-def render_html(report: Report, performance: dict | None, reports_dir: Path) -> str:
+def render_html(report: Report, performance: dict[str, Any] | None, reports_dir: Path) -> str:
     """The report as one self-contained page (inline style, plots embedded), from the Jinja2 template."""
     import base64
 

@@ -83,8 +83,8 @@ def _identity_from(name: str, body: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         return {}
     if name == "openapi":
-        info = data.get("info") if isinstance(data.get("info"), dict) else {}
-        paths = data.get("paths") if isinstance(data.get("paths"), dict) else {}
+        info: dict[str, Any] = data["info"] if isinstance(data.get("info"), dict) else {}
+        paths: dict[str, Any] = data["paths"] if isinstance(data.get("paths"), dict) else {}
         return {
             "openapi": {
                 "title": info.get("title"),
@@ -113,7 +113,7 @@ def run_sweep(
     auth_url: str | None = None,
     timeout: float = 5.0,
     budget: float = SWEEP_BUDGET_SECONDS,
-) -> tuple[dict[str, Exchange], dict]:
+) -> tuple[dict[str, Exchange], dict[str, Any]]:
     """Probe the target; returns the probes by name and what the target says about itself."""
     client = HokusaiClient(base_url, connect_timeout=min(3.0, timeout), read_timeout=timeout)
     probes: dict[str, Exchange] = {}
@@ -141,7 +141,7 @@ def run_sweep(
         url = (spec.base or client.base_url) + spec.path
         with recording(log):
             if time.monotonic() > deadline:
-                exchange = log.add(
+                log.add(
                     Exchange(
                         method=spec.method,
                         url=url,
@@ -157,7 +157,8 @@ def run_sweep(
                     identity.update(_identity_from(name, reply.body))
                 except InfrastructureError:
                     pass
-        exchange = log.snapshot()[-1] if log.snapshot() else None
+        recorded = log.snapshot()
+        exchange = recorded[-1] if recorded else None
         if exchange is not None:
             exchange.label = name
             probes[name] = exchange

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from ..classify import Who, detail, json_body, who_answered
 from .evidence import RunEvidence
@@ -61,11 +62,11 @@ class TargetIdentity:
         )
         return f"{api}, {mlflow}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _version_documents(evidence: RunEvidence) -> list[dict]:
+def _version_documents(evidence: RunEvidence) -> list[dict[str, Any]]:
     docs = []
     for name in ("version_keyed", "version"):
         probe = evidence.probes.get(name)
@@ -84,7 +85,7 @@ def _version_documents(evidence: RunEvidence) -> list[dict]:
     return docs
 
 
-def _first(docs: list[dict], *keys: str) -> str | None:
+def _first(docs: list[dict[str, Any]], *keys: str) -> str | None:
     for doc in docs:
         for key in keys:
             value = doc.get(key)

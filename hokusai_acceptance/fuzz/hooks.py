@@ -90,6 +90,7 @@ def read_back(case, kind: str, value: str, *, expect_gone: bool) -> None:
     endpoint, parameter = READS[kind]
     url = f"{BASE}/api/mlflow/api/2.0/mlflow/{endpoint}"
     headers = {"Authorization": f"Bearer {os.environ.get('HOKUSAI_FUZZ_KEY', '')}"}
+    problem: str | None
     try:
         reply = _session.get(url, params={parameter: value}, headers=headers, timeout=10)
     except requests.RequestException as exc:

@@ -187,8 +187,8 @@ class Bench:
         suite_errors = locust_errors = 0
         for _ in range(20):  # a fresh server's first answers are slower than any later ones
             self.answers_ok(url, self.auth)
-        with LocustWindows(self.stack.api_url, key=self.key) as locust:
-            locust.window(1)  # likewise for Locust's first connection
+        with LocustWindows(self.stack.api_url, key=self.key) as generator:
+            generator.window(1)  # likewise for Locust's first connection
             for window in range(windows):
                 if window % 4 in (0, 3):
                     part = sample(
@@ -201,7 +201,7 @@ class Bench:
                     suite_ms += part.raw_ms
                     suite_errors += part.errors
                 else:
-                    raw, failures = locust.window(seconds)
+                    raw, failures = generator.window(seconds)
                     locust_ms += raw
                     locust_errors += failures
         suite = stats("experiment search (suite sampler)", suite_ms, suite_errors)

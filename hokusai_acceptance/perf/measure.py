@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -188,7 +189,7 @@ def paired(
     for _ in range(warmup):
         _attempt(action_a)
         _attempt(action_b)
-    durations = {name_a: [], name_b: []}
+    durations: dict[str, list[float]] = {name_a: [], name_b: []}
     errors = {name_a: 0, name_b: 0}
     deadline = time.monotonic() + max_seconds
     for index in range(count):
@@ -534,9 +535,16 @@ class LocustWindows:
             self.close()
             raise
 
-    def _read(self, timeout: float) -> dict:
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        line = self.proc.stdout.readline() if ready else ""
+    def _pipes(self) -> tuple[IO[str], IO[str]]:
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        if stdin is None or stdout is None:  # pragma: no cover - opened with PIPE
+            raise StackError("the load generator has no pipes")
+        return stdin, stdout
+
+    def _read(self, timeout: float) -> dict[str, Any]:
+        stdout = self._pipes()[1]
+        ready, _, _ = select.select([stdout], [], [], timeout)
+        line = stdout.readline() if ready else ""
         if not line:
             self.proc.kill()
             stderr = self.proc.stderr.read()[-600:] if self.proc.stderr else ""
@@ -545,16 +553,18 @@ class LocustWindows:
 
     def window(self, seconds: float, users: int = 1) -> tuple[list[float], int]:
         """Run ``users`` for ``seconds``; the unrounded response times and the failure count."""
-        self.proc.stdin.write(json.dumps({"users": users, "seconds": seconds}) + "\n")
-        self.proc.stdin.flush()
+        stdin = self._pipes()[0]
+        stdin.write(json.dumps({"users": users, "seconds": seconds}) + "\n")
+        stdin.flush()
         answer = self._read(seconds + 30)
         return [float(v) for v in answer["raw_ms"]], int(answer["failures"])
 
     def close(self) -> None:
         if self.proc.poll() is None:
             try:
-                self.proc.stdin.write('{"stop": true}\n')
-                self.proc.stdin.flush()
+                stdin = self._pipes()[0]
+                stdin.write('{"stop": true}\n')
+                stdin.flush()
                 self.proc.wait(timeout=10)
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
@@ -698,7 +708,7 @@ class ResourceSampler:
         for name, pid in self.pids.items():
             self._family(name, pid)
         while not self._stop.wait(self.interval) and time.monotonic() - started < self.max_seconds:
-            row = {"t": round(time.monotonic() - started, 2)}
+            row: dict[str, Any] = {"t": round(time.monotonic() - started, 2)}
             for name, pid in self.pids.items():
                 cpu = rss = 0.0
                 for proc in self._family(name, pid):

@@ -45,7 +45,7 @@ def parse_budgets(
 def read_budgets(path: Path = BEHAVE_INI, overrides: dict[str, str] | None = None) -> dict[str, float]:
     """The budgets in ``[behave.userdata]``, with ``-D name=value`` overrides as behave applies them."""
     parser = configparser.ConfigParser(interpolation=None)
-    parser.optionxform = str  # keep the names as written
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep the names as written (the documented way)
     if not parser.read(path):
         raise ConfigError(f"cannot read the budgets: {path} is missing")
     if not parser.has_section("behave.userdata"):
@@ -70,7 +70,7 @@ class Target:
 
     @property
     def met(self) -> bool:
-        if not self.measurable:
+        if self.measured is None or math.isnan(self.measured):
             return False
         return self.measured <= self.limit if self.comparison == "<=" else self.measured >= self.limit
 

@@ -157,10 +157,20 @@ class GatewayState:
         self.config = config
         self.access_log: deque[dict[str, Any]] = deque(maxlen=20000)
         #: one connection pool shared by every upstream call (MLflow and the auth service)
-        self.http: aiohttp.ClientSession | None = None
-        self.redis: aioredis.Redis | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self.redis: aioredis.Redis | None = None  # None until the API starts, and while it reconnects
         self.breaker_failures = 0
         self.started = time.time()
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            raise RuntimeError("the gateway's HTTP client is used before the gateway started")
+        return self._http
+
+    @http.setter
+    def http(self, session: aiohttp.ClientSession) -> None:
+        self._http = session
 
     async def mlflow_get(self, path: str, timeout: float, params: dict | None = None) -> int:
         """Status of a small GET to MLflow (health checks); transport errors propagate."""
@@ -246,7 +256,9 @@ async def authenticate(state: GatewayState, request: Request) -> AuthOutcome:
         counter = f"ratelimit:{hashlib.sha256(key.encode()).hexdigest()[:24]}:{int(time.time() // 3600)}"
         try:
             async with state.redis.pipeline(transaction=False) as pipe:
-                cached, count = await pipe.get(cache_key).incr(counter).execute()
+                pipe.get(cache_key)
+                pipe.incr(counter)
+                cached, count = await pipe.execute()
             request.state.rate_counter = (counter, int(count))
             if cached:
                 return AuthOutcome(info=json.loads(cached), cached=True)
@@ -305,7 +317,7 @@ async def rate_limit(state: GatewayState, info: dict, request: Request) -> tuple
     if counted is None:
         return None, headers
     counter, count = counted
-    if count == 1:
+    if count == 1 and state.redis is not None:
         try:
             await state.redis.expire(counter, 3700)
         except (aioredis.RedisError, OSError):
@@ -411,6 +423,8 @@ def create_app(config: GatewayConfig) -> Gateway:
         if outcome.response is not None:
             return outcome.response, {}, entry
         info = outcome.info
+        if info is None:  # authenticate answers a refusal or the key's validation, never neither
+            return _json("Authentication service error", 401), {}, entry
         entry["key_id"], entry["cached"] = info.get("key_id"), outcome.cached
         limited, extra_headers = await rate_limit(state, info, request)
         if limited is not None:
@@ -463,6 +477,8 @@ def create_app(config: GatewayConfig) -> Gateway:
             return False, type(exc).__name__
 
     async def redis_reachable() -> tuple[bool, str]:
+        if state.redis is None:
+            return False, "not connected"
         try:
             return bool(await state.redis.ping()), "PONG"
         except (aioredis.RedisError, OSError) as exc:
@@ -630,7 +646,7 @@ def describe_proxy(app: FastAPI) -> None:
             app.openapi_schema = schema
         return app.openapi_schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to shape /openapi.json
 
 
 def database_answers(url: str) -> bool:
@@ -830,6 +846,7 @@ async def proxy(state: GatewayState, request: Request, send) -> None:
     if body is None:  # a body that is not forwarded must not be announced either
         headers = [(k, v) for k, v in headers if k not in ("content-length", "transfer-encoding")]
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=cfg.upstream_timeout, sock_read=cfg.upstream_timeout)
+    failure: JSONResponse | None
     try:
         try:
             upstream = await state.http.request(

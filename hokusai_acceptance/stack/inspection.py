@@ -9,12 +9,19 @@ import json
 import sys
 import threading
 import time
+from typing import Any
 
 from .processes import ManagedProcess, free_port, http_ready
 
 
+class _RecordingServer(http.server.ThreadingHTTPServer):
+    """A threading HTTP server that keeps every request its handler saw."""
+
+    seen: list[dict[str, Any]]
+
+
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    seen: list[dict] = []
+    server: _RecordingServer
 
     def log_message(self, *args):  # pragma: no cover - silence
         pass
@@ -45,7 +52,7 @@ class InspectionGateway:
     Started once per stack, on first use; the stack stops it with its own processes."""
 
     def __init__(self, stack) -> None:
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+        self.server = _RecordingServer(("127.0.0.1", 0), _Recorder)
         self.server.seen = []
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         port = free_port()

@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 import requests
@@ -41,6 +42,10 @@ from ..paths import MLFLOW29_VENV
 from ..redaction import register_secret
 from .faults import Addresses, Fault, Plan, parse_all, plan_for
 from .processes import ManagedProcess, free_port, http_ready, tcp_ready
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .inspection import InspectionGateway
+    from .postgres import Postgres
 
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -206,7 +211,8 @@ class EmbeddedStack:
         }
         self.tarpits = Tarpits()
         self.processes: dict[str, ManagedProcess] = {}
-        self.postgres = None
+        self.postgres: Postgres | None = None
+        self._inspection: InspectionGateway | None = None
         self.start_seconds = 0.0  # set once the stack is up
         self._stopped = False
         plan = plan_for(self.start_faults, self.addresses)
@@ -515,7 +521,7 @@ class EmbeddedStack:
         self._plan = plan_for(self.start_faults, self.addresses)
         try:
             if self.mlflow_database == "postgres-wrong-password":
-                from .postgres import Postgres
+                from .postgres import Postgres  # the wheel is imported only for the one fault that needs it
 
                 self.postgres = Postgres(self.ports["postgres"], self.dir / "logs")
                 server = self.postgres.init()
@@ -524,7 +530,7 @@ class EmbeddedStack:
                 self.postgres.create_database()
                 self._database_uri = self.postgres.wrong_uri()
             self._define_processes(self._plan)
-            if self.postgres is not None:
+            if self.postgres is not None and self.postgres.process is not None:
                 self.processes["postgres"] = self.postgres.process
             deadline = started + self.options.start_timeout
             expected_down = self._expected_down(self._plan)
@@ -580,7 +586,7 @@ class EmbeddedStack:
         if self._stopped:
             return
         self._stopped = True
-        if getattr(self, "_inspection", None) is not None:
+        if self._inspection is not None:
             self._inspection.stop()
             self._inspection = None
         for name in ("balancer", "gateway", "mlflow", "auth", "redis", "postgres"):
@@ -598,11 +604,11 @@ class EmbeddedStack:
         if not self.options.keep_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
 
-    def inspection(self):
+    def inspection(self) -> InspectionGateway:
         """The inspection gateway (see :mod:`.inspection`), started on first use and kept for the run."""
         from .inspection import InspectionGateway
 
-        if getattr(self, "_inspection", None) is None:
+        if self._inspection is None:
             self._inspection = InspectionGateway(self)
         return self._inspection
 
@@ -698,10 +704,16 @@ class EmbeddedStack:
 
     def freeze(self, name: str) -> None:
         """Stop a process without killing it: it keeps its port but answers nothing."""
-        os.killpg(self.processes[name].pid, signal.SIGSTOP)
+        os.killpg(self._running_pid(name), signal.SIGSTOP)
 
     def thaw(self, name: str) -> None:
-        os.killpg(self.processes[name].pid, signal.SIGCONT)
+        os.killpg(self._running_pid(name), signal.SIGCONT)
+
+    def _running_pid(self, name: str) -> int:
+        pid = self.processes[name].pid
+        if pid is None:
+            raise StackError(f"{name} is not running")
+        return pid
 
     def _redis(self):
         import redis

@@ -111,10 +111,16 @@ class LoadBalancer:
     def __init__(self, listeners: dict[str, Listener], control_secret: str):
         self.listeners = listeners
         self.control_secret = control_secret
-        self.http: aiohttp.ClientSession | None = None
+        self._http: aiohttp.ClientSession | None = None
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            raise RuntimeError("the load balancer's HTTP client is used before it started")
+        return self._http
 
     async def start_client(self) -> None:
-        self.http = aiohttp.ClientSession(
+        self._http = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=400, limit_per_host=200, keepalive_timeout=30),
             auto_decompress=False,
             cookie_jar=aiohttp.DummyCookieJar(),
@@ -151,7 +157,7 @@ class LoadBalancer:
                 return fixed_404()
             group = listener.groups.get(action.get("group", ""))
             target = group.pick() if group is not None else None
-            if target is None:
+            if group is None or target is None:
                 return page(503, "Service Temporarily Unavailable")
             if (
                 group.require_key_for_writes

@@ -134,7 +134,7 @@ def guarded_target(sub_path: str, body: dict, query: str = "") -> Target | None:
     if ident is None and kind == "run":
         ident = body.get("run_uuid")
     if ident is None and query:
-        ident = (parse_qs(query).get(field) or [None])[0]
+        ident = next(iter(parse_qs(query).get(field) or []), None)
     return Target(kind, str(ident)) if ident not in (None, "") else None
 
 
@@ -142,7 +142,7 @@ def touches_owner_tag(sub_path: str, body: dict, query: str = "") -> bool:
     """A tag write (set or delete) aimed at the owner tag itself: nobody may change who owns a resource."""
     if endpoint(sub_path) not in TAG_WRITES:
         return False
-    key = body.get("key") or (parse_qs(query).get("key") or [None])[0]
+    key = body.get("key") or next(iter(parse_qs(query).get("key") or []), None)
     return key == OWNER_TAG
 
 

@@ -170,9 +170,9 @@ class ManagedProcess:
     def wait_ready(self, deadline: float) -> float:
         while time.monotonic() < deadline:
             if not self.alive():
+                code = self.popen.returncode if self.popen is not None else None
                 raise StackError(
-                    f"{self.name} exited during start-up (code {self.popen.returncode}); "
-                    f"last lines of its log:\n{self.log_tail()}"
+                    f"{self.name} exited during start-up (code {code}); last lines of its log:\n{self.log_tail()}"
                 )
             if self.ready():
                 self.ready_after = time.monotonic() - self.started_at
@@ -188,6 +188,8 @@ class ManagedProcess:
         return "\n".join(text.splitlines()[-lines:])
 
     def _tree(self) -> list[psutil.Process]:
+        if self.popen is None:
+            return []
         try:
             leader = psutil.Process(self.popen.pid)
             return [leader, *leader.children(recursive=True)]
