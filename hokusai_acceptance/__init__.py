@@ -7,9 +7,13 @@ embedded reference stack the suite runs against by default.
 """
 
 import os
+from importlib.metadata import PackageNotFoundError, version
 
 # Nothing the suite starts may call out of the machine.
 for _name in ("MLFLOW_DISABLE_TELEMETRY", "DO_NOT_TRACK", "AWS_EC2_METADATA_DISABLED"):
     os.environ.setdefault(_name, "true")
 
-__version__ = "0.1.0"
+try:  # one version number: pyproject.toml's, as installed by `make`
+    __version__ = version("hokusai-acceptance")
+except PackageNotFoundError:  # pragma: no cover - run from a source tree that was never installed
+    __version__ = "0+unknown"

@@ -629,7 +629,9 @@ class EmbeddedStack:
         self.set_faults(*self.start_faults)
 
     def set_faults(self, *names: str | Fault) -> None:
-        """Switch exactly the given field faults on (and every other one off), on the running components."""
+        """Switch exactly the given field faults on (and every other one off), on the running components.
+        Cached key validations are dropped: a switch stands for a deployment that has been in place for longer
+        than the cache's lifetime, so no call is answered from a validation made before it."""
         faults = parse_all(names)
         early = [f for f in set(faults) ^ set(self.start_faults) if f.at_start_only]
         if early:
@@ -646,6 +648,7 @@ class EmbeddedStack:
         self._control("POST", self.url, "/__lb/config", self.balancer_config(plan))
         self._apply_auth(plan)
         self._apply_files(plan)
+        self.flush_cache()
         self.active_faults = faults
 
     def _apply_processes(self, plan: Plan, old: Plan) -> None:

@@ -1,0 +1,38 @@
+"""The import-graph check finds a cycle where there is one, counts lazy imports, ignores TYPE_CHECKING ones,
+and the package has none."""
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location("import_graph", ROOT / "tools" / "import_graph.py")
+assert spec is not None and spec.loader is not None
+import_graph = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(import_graph)
+
+
+def test_the_package_has_no_import_cycle():
+    edges = import_graph.graph()
+    assert "hokusai_acceptance.diagnosis.facts" in edges and import_graph.cycles(edges) == []
+
+
+def test_a_cycle_through_a_lazy_import_is_found_and_a_type_checking_import_is_not(tmp_path, monkeypatch):
+    package = tmp_path / "hokusai_acceptance"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from . import b\n")
+    (package / "b.py").write_text("def later():\n    from .a import thing\n")
+    (package / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import a\n")
+    monkeypatch.setattr(import_graph, "ROOT", tmp_path)
+    edges = import_graph.graph()
+    assert edges["hokusai_acceptance.c"] == set()
+    assert import_graph.cycles(edges) == [["hokusai_acceptance.a", "hokusai_acceptance.b"]]
+
+
+def test_the_package_has_one_version_number():
+    import tomllib
+
+    import hokusai_acceptance
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert hokusai_acceptance.__version__ == declared, "reinstall with `make python-deps` after changing it"
