@@ -1,7 +1,9 @@
 # Hokusai registry acceptance suite.
-#   make report   run the suite (embedded stack unless HOKUSAI_API_URL is set), then build the reports
-#   make test     unit and integration tests of the suite itself, plus a dry run of every feature
-# Both install what they need first (pinned Python packages into .venv, pinned Allure 3 into node_modules).
+#   make report     run the suite (embedded stack unless HOKUSAI_API_URL is set), then build the reports
+#   make test       the quick check of the suite itself (minutes): lint, types, imports, unit tests, replays of
+#                   recorded evidence, the contract document, a dry run of every feature, one smoke run
+#   make test-full  everything, the fault matrix and the browser checks included: what CI runs (.ci/run)
+# Each installs what it needs first (pinned Python packages into .venv, pinned Allure 3 into node_modules).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -17,11 +19,12 @@ export DO_NOT_TRACK := true
 export AWS_EC2_METADATA_DISABLED := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: bench bench-generators field-checks fuzz monitor report test stack deps python-deps node-deps mlflow29-deps browser-deps unit integration dry-run lock clean help
+.PHONY: bench bench-generators field-checks fuzz monitor report test test-full lint stack deps python-deps node-deps mlflow29-deps browser-deps unit integration dry-run lock clean help
 
 help:
 	@echo "make report   run the suite and build reports/allure-report and the infrastructure report"
-	@echo "make test     test the suite itself (pytest) and dry-run every feature"
+	@echo "make test       the quick check of the suite itself: lint, types, unit tests, a dry run, one smoke run"
+	@echo "make test-full  every test of the suite, the fault matrix and the browser checks included (CI runs it)"
 	@echo "make stack    run the embedded reference stack in the foreground"
 	@echo "make fuzz     send requests generated from the contract document, then build the reports"
 
@@ -79,8 +82,24 @@ MONITOR_ARGS ?=
 monitor: deps
 	$(PY) -m hokusai_acceptance.monitor $(if $(TAGS),--tags "$(TAGS)") $(MONITOR_ARGS)
 
-test: deps mlflow29-deps browser-deps
-	$(PY) -m pytest
+# Lint, format, types and the import graph: the gates every change passes.
+lint: python-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) tools/import_graph.py
+
+# Two pytest workers; tests that share a stack run in one (xdist groups). pytest exits 5 when it collects
+# nothing, which make treats as the failure it is.
+XDIST := -n 2 --dist loadgroup
+
+test: deps lint
+	$(PY) -m pytest $(XDIST) -m "not integration or quick"
+
+# Everything: the tests that measure time or load run last, alone.
+test-full: deps mlflow29-deps browser-deps lint
+	$(PY) -m pytest $(XDIST) -m "not serial"
+	$(PY) -m pytest -m serial
 
 unit: python-deps
 	$(PY) -m pytest tests/unit

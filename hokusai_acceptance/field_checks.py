@@ -90,7 +90,8 @@ def _classify(reply, expected: set[int], html_page: str | None = None) -> tuple[
     if html_page and reply.status in expected and html_page.lower() in reply.text.lower():
         return True, f"HTTP {reply.status} ({html_page} page)"
     answerer = expect.who(reply)
-    if answerer in (Who.LOAD_BALANCER, Who.OTHER, Who.NOTHING) or kind == AnswerKind.FLASK_HTML_404:
+    foreign = (AnswerKind.LB_HTML, AnswerKind.PLAIN_TEXT, AnswerKind.FLASK_HTML_404, AnswerKind.NON_JSON)
+    if answerer in (Who.LOAD_BALANCER, Who.NOTHING) or kind in foreign:
         return False, f"HTTP {reply.status} from {answerer}, not the API ({kind})"
     if reply.status in expected:
         return True, f"HTTP {reply.status} ({kind})"

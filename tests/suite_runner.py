@@ -1,5 +1,6 @@
 """Run behave as a user would (behave.ini included), in a scratch directory with its own reports/."""
 
+import json
 import os
 import subprocess
 import sys
@@ -56,3 +57,9 @@ def finish_report(workdir: Path):
 def everything_written(workdir: Path) -> str:
     reports = workdir / "reports"
     return "".join(p.read_text(errors="replace") for p in reports.rglob("*") if p.is_file())
+
+
+def allure_results(workdir: Path, *, scenarios_only: bool = True) -> list[dict]:
+    """The Allure results a run wrote; by default only the scenarios' (not the run status, findings, benchmark)."""
+    found = [json.loads(p.read_text()) for p in (workdir / "reports" / "allure-results").glob("*-result.json")]
+    return [r for r in found if not (scenarios_only and r.get("fullName", "").startswith("hokusai."))]

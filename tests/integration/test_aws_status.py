@@ -1,6 +1,5 @@
 """ECS status against moto's standalone server (a real HTTP AWS emulator on loopback)."""
 
-import json
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ import requests
 from hokusai_acceptance import aws_status
 from hokusai_acceptance.stack.processes import free_port
 
-from ..suite_runner import run_behave
+from ..suite_runner import allure_results, run_behave
 
 pytestmark = pytest.mark.integration
 
@@ -121,7 +120,7 @@ def test_the_feature_reads_moto(aws_env, tmp_path):
     output = proc.stdout + proc.stderr
     # moto counts a service's task as pending until one is started: the check must report that as a failure
     assert proc.returncode == 1, output[-2000:]
-    results = [json.loads(p.read_text()) for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")]
+    results = allure_results(tmp_path)
     [result] = [r for r in results if r["status"] != "skipped"]  # the other scenarios were not selected
     assert result["status"] == "failed"
     assert "runs 0 of 1 desired tasks" in result["statusDetails"]["message"]

@@ -23,7 +23,7 @@ import requests
 from hokusai_acceptance.stack.faults import Fault
 from hokusai_acceptance.stack.launcher import EmbeddedStack, StackOptions
 
-from ..suite_runner import run_behave
+from ..suite_runner import allure_results, run_behave
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("fault-matrix")]
 
@@ -117,7 +117,7 @@ def remote_smoke(stack: EmbeddedStack, tmp_path: Path, story: str = "") -> tuple
 
 
 def scenario_statuses(tmp_path: Path) -> dict[str, str]:
-    results = (json.loads(p.read_text()) for p in (tmp_path / "reports" / "allure-results").glob("*-result.json"))
+    results = allure_results(tmp_path)
     return {r["name"]: r["status"] for r in results}
 
 

@@ -14,9 +14,9 @@ import sys
 
 import pytest
 
-from ..suite_runner import ROOT, finish_report, run_behave
+from ..suite_runner import ROOT, allure_results, finish_report, run_behave
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.serial]
 
 OPERATIONS = {
     "authenticated read",
@@ -111,7 +111,7 @@ def test_benchmark_reaches_the_infrastructure_report_and_allure(bench, tmp_path)
     assert "## Performance" in markdown and "(performance/latency.png)" in markdown
     assert "data:image/png;base64," in (workdir / "reports" / "infrastructure-report.html").read_text()
     assert finish_report(workdir).returncode == 0
-    results = [json.loads(p.read_text()) for p in (workdir / "reports" / "allure-results").glob("*-result.json")]
+    results = allure_results(workdir, scenarios_only=False)
     [benchmark] = [r for r in results if r["fullName"] == "hokusai.performance.benchmark"]
     assert sum(a["type"] == "image/png" for a in benchmark["attachments"]) == 3
 
@@ -136,7 +136,7 @@ def test_budgets_decide_the_performance_scenarios(tmp_path):
         timeout=900,
     )
     assert proc.returncode == 1, proc.stdout[-3000:]
-    results = [json.loads(p.read_text()) for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")]
+    results = allure_results(tmp_path)
     results = [r for r in results if r["status"] != "skipped"]  # the other features: not selected
     statuses = {r["name"]: (r["status"], r.get("statusDetails", {}).get("message", "")) for r in results}
     assert len(results) == 14, sorted(statuses)

@@ -1,7 +1,6 @@
 """behave end to end: the smoke selection passes on the embedded stack, nothing leaks,
 and bad configuration stops the run at once with exit code 2."""
 
-import json
 import re
 
 import pytest
@@ -9,23 +8,25 @@ import pytest
 from hokusai_acceptance.redaction import find_leaks
 from hokusai_acceptance.stack.launcher import EmbeddedStack
 
-from ..suite_runner import everything_written, finish_report, run_behave
+from ..suite_runner import allure_results, everything_written, finish_report, run_behave
 
 pytestmark = pytest.mark.integration
 KEY_SHAPE = re.compile(r"hk_(live|test)_[A-Za-z0-9]{32}")
 
 
+@pytest.mark.quick
 def test_smoke_selection_passes_and_leaks_nothing(tmp_path):
     proc, _ = run_behave(["--tags=@smoke"], tmp_path)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-3000:]
     assert re.search(r"\d+ scenarios? passed, 0 failed", output), output[-2000:]
-    results = list((tmp_path / "reports" / "allure-results").glob("*-result.json"))
+    results = allure_results(tmp_path)
     assert len(results) >= 6
     written = output + "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file())
     assert KEY_SHAPE.search(written) is None, "a full API key appears in the outputs"
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize(
     "env,needle",
     [
@@ -54,9 +55,7 @@ def test_remote_target_with_mlflow_killed_is_broken_quickly(tmp_path):
         )
     assert proc.returncode == 1, proc.stdout[-2000:]
     assert seconds < 60
-    statuses = [
-        json.loads(p.read_text())["status"] for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")
-    ]
+    statuses = [r["status"] for r in allure_results(tmp_path)]
     ran = [s for s in statuses if s != "skipped"]  # the rest were not selected
     assert len(ran) == 2 and set(ran) == {"broken"}  # both registration paths of the smoke selection
     assert stack.keys.valid not in proc.stdout + proc.stderr
@@ -80,7 +79,7 @@ def test_whole_suite_against_a_url_and_key(tmp_path):
     finish = finish_report(tmp_path)
     assert finish.returncode == 0, finish.stderr
     assert "ended in '/api/mlflow'" in proc.stderr  # the pasted tracking URI was noticed and fixed
-    results = [json.loads(p.read_text()) for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")]
+    results = allure_results(tmp_path)
     skipped = [r for r in results if r["status"] == "skipped"]
     passed = [r for r in results if r["status"] == "passed"]
     assert len(passed) >= 40 and skipped, (len(passed), len(skipped))
