@@ -91,7 +91,7 @@ lint: python-deps
 
 # Two pytest workers; tests that share a stack run in one (xdist groups). pytest exits 5 when it collects
 # nothing, which make treats as the failure it is.
-XDIST := -n 2 --dist loadgroup
+XDIST := -n 2 --dist loadgroup --durations=10
 
 test: deps lint
 	$(PY) -m pytest $(XDIST) -m "not integration or quick"
@@ -99,7 +99,7 @@ test: deps lint
 # Everything: the tests that measure time or load run last, alone.
 test-full: deps mlflow29-deps browser-deps lint
 	$(PY) -m pytest $(XDIST) -m "not serial"
-	$(PY) -m pytest -m serial
+	$(PY) -m pytest -m serial --durations=10
 
 unit: python-deps
 	$(PY) -m pytest tests/unit

@@ -72,16 +72,7 @@ def metric_problem(metric: str) -> str | None:
     return None
 
 
-#: the rule for tags after registration: what consumers compared stays true
-FIXED_AFTER_REGISTRATION = "a registered version's Hokusai tags are fixed: register a new version to change them"
 HOKUSAI_TAGS = (TOKEN_ID_TAG, METRIC_TAG, VALUE_TAG)
-
-
-def change_problem(existing_tags: dict[str, str], tag: str) -> str | None:
-    """Why ``tag`` may not be changed on a version that already carries ``existing_tags``, if it may not."""
-    if tag in HOKUSAI_TAGS and tag in existing_tags:
-        return FIXED_AFTER_REGISTRATION
-    return None
 
 
 def validate(token_id: str, benchmark_metric: str, benchmark_value: object) -> HokusaiMetadata:

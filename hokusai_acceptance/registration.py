@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import InfrastructureError, RegistryCallFailed, SuiteError, TargetNotResponding, TargetUnreachable
 from .evidence import current_log
-from .hokusai_tags import HokusaiMetadata, HokusaiMetadataError, change_problem, check_meets_benchmark
+from .hokusai_tags import HokusaiMetadata, check_meets_benchmark
 from .mlflow_client import configure, using_key
 from .redaction import redact
 
@@ -537,17 +537,6 @@ def model_signature(session: MlflowSession, model_uri: str) -> dict | None:
         return info.signature.to_dict() if info.signature is not None else None
 
     return session.call(f"reading the signature of {model_uri}", read)
-
-
-def change_version_tag(session: MlflowSession, name: str, version: str, tag: str, value: str) -> None:
-    """Set a tag on a registered version, keeping the Hokusai rules: a version's Hokusai tags, once set, are
-    not changed (:data:`FIXED_AFTER_REGISTRATION`); the refusal comes before anything is written."""
-    current = dict(model_version(session, name, version).tags)
-    problem = change_problem(current, tag)
-    if problem:
-        raise HokusaiMetadataError(problem)
-    client = session.client()
-    session.call(f"tagging {name} version {version}", lambda: client.set_model_version_tag(name, version, tag, value))
 
 
 def set_alias(session: MlflowSession, name: str, alias: str, version: str) -> None:

@@ -98,7 +98,7 @@ class RegistrationState(StepState):
     registration: Registration = needs("a step that registers the model ('When I register it as model ...')")
     registration_seconds: float = needs("a step that registers the model")
     registrations: list[Registration] = field(default_factory=list)
-    refusal: str | None = needs("'When I try to register it as model ...' or 'When I try to change the benchmark ...'")
+    sent_tags: dict[str, str] = needs("'When I tag version <n> through plain MLflow with token id ...'")
     rest_registration: RestRegistration = needs("'When I register model \"<name>\" through the REST API ...'")
     concurrent_name: str = needs("'When <n> developers register versions of model \"<name>\" at the same time'")
     concurrent_results: list[tuple[int, str]] = needs("'When <n> developers register versions ... at the same time'")

@@ -44,19 +44,6 @@ def step_i_register_it_with_a_description(context, slug, token_id, metric, value
     context.world.registration.register_model(slug, token_id, metric, value, description=description)
 
 
-@when(
-    'I try to register it as model "{slug}" with token id "{token_id:Quoted}" and benchmark "{metric:Quoted}" '
-    'of "{value:Quoted}"'
-)
-def step_i_try_to_register_it(context, slug, token_id, metric, value):
-    context.world.registration.try_to_register(slug, token_id, metric, value)
-
-
-@then("the registration is refused because {reason}")
-def step_the_registration_is_refused_because(context, reason):
-    context.world.registration.check_registration_refused(reason)
-
-
 @then('no model "{slug}" was created in the registry')
 def step_no_model_was_created(context, slug):
     context.world.registration.check_nothing_written(slug)
@@ -138,16 +125,6 @@ def step_i_archive_version(context, version):
 @then("version {version:d} is marked archived in the registry")
 def step_version_is_archived(context, version):
     context.world.registration.check_archived(version)
-
-
-@when('I try to change the {tag} of version {version:d} to "{value}"')
-def step_i_try_to_change_a_hokusai_tag(context, tag, version, value):
-    context.world.registration.try_to_change_hokusai_tag(tag, version, value)
-
-
-@then("the change is refused because {reason}")
-def step_the_change_is_refused_because(context, reason):
-    context.world.registration.check_change_refused(reason)
 
 
 @then('version {version:d} still carries token id "{token_id}" and benchmark "{metric}" of {value}')
@@ -251,3 +228,24 @@ def step_i_start_registering_as_a_developer(context, slug):
 @then('MLflow gives up within {seconds:d} seconds with an error that says "{words}"')
 def step_mlflow_tells_the_developer(context, seconds, words):
     context.world.registration.check_developer_told(seconds, words)
+
+
+@when(
+    'I tag version {version:d} through plain MLflow with token id "{token_id:Quoted}" and benchmark value '
+    '"{value:Quoted}"'
+)
+def step_i_tag_a_version_through_plain_mlflow(context, version, token_id, value):
+    context.world.registration.tag_directly(version, token_id, value)
+
+
+@then("the registry keeps the tags of version {version:d} as they were sent")
+def step_the_registry_keeps_the_tags(context, version):
+    context.world.registration.check_tags_kept_as_sent(version)
+
+
+@then(
+    "the suite reports version {version:d} as not Hokusai-ready, because its token id and its benchmark value "
+    "break the rules"
+)
+def step_the_suite_reports_not_ready(context, version):
+    context.world.registration.check_not_hokusai_ready(version)

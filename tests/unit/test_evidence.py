@@ -54,7 +54,7 @@ def test_exchange_text_is_redacted_and_readable():
 
 
 def test_deeply_nested_garbage_is_not_a_crash():
-    assert classify_answer(200, "application/json", "[" * 5000) in (AnswerKind.OTHER_JSON, AnswerKind.JSON)
+    assert classify_answer(200, "application/json", "[" * 5000) == AnswerKind.OTHER_JSON
 
 
 def test_reproduction_commands_take_the_key_from_the_shell_and_leave_binary_bodies_out():

@@ -25,9 +25,13 @@ def test_invalid_token_ids(token_id, reason):
         validate(token_id, "accuracy", "0.9")
 
 
-@pytest.mark.parametrize("value", ["0.9", "1", "0", "1e-3", 0.9, 1])
-def test_numeric_benchmark_values(value):
-    assert isinstance(validate("t", "accuracy", value).value, float)
+@pytest.mark.parametrize(
+    "value,number,tag",
+    [("0.9", 0.9, "0.9"), ("1", 1.0, "1"), ("0", 0.0, "0"), ("1e-3", 0.001, "1e-3"), (0.9, 0.9, "0.9"), (1, 1.0, "1")],
+)
+def test_numeric_benchmark_values(value, number, tag):
+    metadata = validate("t", "accuracy", value)
+    assert metadata.value == number and metadata.as_tags()["benchmark_value"] == tag
 
 
 @pytest.mark.parametrize("metric,value", [("accuracy", "1.5"), ("recall", "-0.5"), ("f1_score", "95")])
@@ -73,12 +77,3 @@ def test_readiness_lists_missing_and_invalid_tags():
     assert any("benchmark_metric is missing" in p for p in problems)
     assert any("lower-case" in p for p in problems)
     assert any("not a number" in p for p in problems)
-
-
-def test_a_registered_versions_hokusai_tags_are_fixed_but_other_tags_are_not():
-    from hokusai_acceptance.hokusai_tags import FIXED_AFTER_REGISTRATION, change_problem
-
-    registered = {"hokusai_token_id": "t", "benchmark_metric": "accuracy", "benchmark_value": "0.9"}
-    assert change_problem(registered, "benchmark_value") == FIXED_AFTER_REGISTRATION
-    assert change_problem(registered, "notes") is None
-    assert change_problem({}, "benchmark_value") is None  # the first tagging, during registration
