@@ -17,8 +17,8 @@ def after_step(context, step):
     support.after_step(context, step)
 
 
-def after_scenario(context, scenario):
-    support.after_scenario(context, scenario)
+def after_scenario(context, scenario):  # noqa: ARG001 - behave's hook signature
+    support.after_scenario(context)
 
 
 def after_all(context):

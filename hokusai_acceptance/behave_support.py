@@ -136,7 +136,7 @@ def before_all(context) -> None:
             flush=True,
         )
     reporting.write_allure_environment(context.suite_run, _results_dir(context))
-    install_interrupt_handlers(context, context.suite_run)
+    install_interrupt_handlers(context.suite_run)
     if _selected(context, {"registration", "writes"}):
         # the developer's interpreter imports MLflow for seconds: let it do so while the first scenarios run
         from . import zygote
@@ -237,7 +237,7 @@ def after_step(context, step) -> None:
         reporting.attach_notes(notes)
 
 
-def after_scenario(context, scenario) -> None:
+def after_scenario(context) -> None:
     world: RegistryWorld | None = getattr(context, "world", None)
     set_current(None)
     if world is not None:
@@ -305,12 +305,12 @@ def _diagnose(context, run: SuiteRun, reports_dir: Path, leftovers: list[str]) -
     print(f"hokusai-acceptance: infrastructure report: {reports_dir / 'infrastructure-report.html'}", file=sys.stderr)
 
 
-def install_interrupt_handlers(context, run: SuiteRun) -> None:
+def install_interrupt_handlers(run: SuiteRun) -> None:
     """Ctrl-C (SIGINT) and SIGTERM (what CI sends on cancel) end the run the same way: while scenarios run, the
     run is aborted; the cleanup of the run's registry entries always completes; the exit code is non-zero.
     Installed explicitly, so an inherited "ignore SIGINT" (nohup, some CI runners) does not swallow Ctrl-C."""
 
-    def handle(signum, frame):  # pragma: no cover - exercised by the integration tests
+    def handle(signum, _frame):  # pragma: no cover - exercised by the integration tests
         run.interrupted = signum
         print(
             f"hokusai-acceptance: {signal.Signals(signum).name} received during {run.phase}: "

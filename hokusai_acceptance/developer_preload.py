@@ -18,7 +18,7 @@ import sklearn.datasets
 import sklearn.linear_model
 import sklearn.model_selection
 
-import hokusai_acceptance.registration  # noqa: F401  (what the cut-registration script imports)
+import hokusai_acceptance.registration  # noqa: F401 - preloaded: the cut-registration script imports it
 
 with tempfile.TemporaryDirectory() as _folder:
     mlflow.sklearn.save_model(sklearn.linear_model.LogisticRegression().fit([[0.0], [1.0]], [0, 1]), _folder + "/m")

@@ -122,7 +122,7 @@ def check_model_registration_simple(t: Target, r: CheckResult, created: reg.Crea
     )
 
 
-def check_auth_registration(t: Target, r: CheckResult, created: reg.CreatedResources) -> None:
+def check_auth_registration(t: Target, r: CheckResult, _created: reg.CreatedResources) -> None:
     session = t.session()
     client = session.client()
     experiments = session.call(
@@ -204,7 +204,7 @@ ENDPOINTS = [  # (path, with key, statuses the contract allows)
 ]
 
 
-def check_endpoint_availability(t: Target, r: CheckResult, created: reg.CreatedResources) -> None:
+def check_endpoint_availability(t: Target, r: CheckResult, _created: reg.CreatedResources) -> None:
     http = t.client()
     try:
         ok, why = _classify(http.get("/docs"), {200}, html_page="swagger")
@@ -253,7 +253,7 @@ def check_mlflow_routing(t: Target, r: CheckResult, created: reg.CreatedResource
         http.close()
 
 
-def check_health_endpoints(t: Target, r: CheckResult, created: reg.CreatedResources) -> None:
+def check_health_endpoints(t: Target, r: CheckResult, _created: reg.CreatedResources) -> None:
     http = t.client()
     try:
         health = http.get("/health")

@@ -125,7 +125,7 @@ def keep_server_answers() -> None:
     if getattr(original, "_keeps_server_answers", False):
         return
 
-    def session(max_retries, backoff_factor, backoff_jitter, retry_codes, raise_on_status, *args, **kwargs):
+    def session(max_retries, backoff_factor, backoff_jitter, retry_codes, raise_on_status, *args, **kwargs):  # noqa: ARG001 - MLflow calls it by name
         made = original(max_retries, backoff_factor, backoff_jitter, retry_codes, False, *args, **kwargs)
         return mount_recorder(made)
 

@@ -3,6 +3,7 @@ and a final scrub of everything written under ``reports/``."""
 
 from __future__ import annotations
 
+import contextlib
 import platform
 from collections.abc import Iterable
 from pathlib import Path
@@ -44,10 +45,8 @@ def redact_step_failure(step) -> None:
     """Mask secrets in a failed step's message before any formatter sees it."""
     exc = getattr(step, "exception", None)
     if exc is not None:
-        try:
+        with contextlib.suppress(AttributeError, TypeError):
             exc.args = tuple(redact(a) if isinstance(a, str) else a for a in exc.args) or (redact(str(exc)),)
-        except (AttributeError, TypeError):
-            pass
     if getattr(step, "error_message", None):
         step.error_message = redact(step.error_message)
 

@@ -40,7 +40,7 @@ def test_feature_has_exactly_one_capability_tag(path):
 
 
 @pytest.mark.parametrize("path,feature,scenario", list(scenarios()), ids=lambda x: getattr(x, "name", None) or "")
-def test_scenario_declares_whether_it_writes(path, feature, scenario):
+def test_scenario_declares_whether_it_writes(path, feature, scenario):  # noqa: ARG001 - ids only
     tags = set(scenario.effective_tags)
     assert ("readonly" in tags) != ("writes" in tags), (
         f"{path.name}: '{scenario.name}' must be tagged exactly one of @readonly / @writes"

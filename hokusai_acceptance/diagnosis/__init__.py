@@ -16,6 +16,7 @@ from .report import build, compare_with_last, write
 from .sweep import run_sweep
 
 __all__ = [
+    "EVIDENCE_FILE",
     "Diagnosis",
     "Finding",
     "RunEvidence",
@@ -25,7 +26,6 @@ __all__ = [
     "diagnose",
     "run_sweep",
     "write",
-    "EVIDENCE_FILE",
 ]
 
 EVIDENCE_FILE = "diagnosis-evidence.json"

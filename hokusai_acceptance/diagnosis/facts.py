@@ -139,7 +139,7 @@ class View:
             expected = PROBE_EXPECTED.get(name, {200})
             if probe.error_kind == "not-attempted":
                 continue
-            if probe.status not in expected or looks_like_registry(probe) and not probe.keyed:
+            if probe.status not in expected or (looks_like_registry(probe) and not probe.keyed):
                 found.append(probe)
         failing = self.failing_scenario_names
         last_error: dict[str, Exchange] = {}
@@ -401,8 +401,7 @@ def _past_auth(v: View) -> Fact:
         for e in v.valid_keyed
         if v.who(e) in (Who.MLFLOW, Who.MLFLOW_VIA_API)
         or (v.who(e) == Who.API and detail(e).startswith(("Failed to connect to MLflow", "MLflow server")))
-        or e.status == 403
-        and "required_scope" in e.body_prefix
+        or (e.status == 403 and "required_scope" in e.body_prefix)
     ]
     return _yes(passed) if passed else _no()
 
@@ -470,15 +469,15 @@ def _probes_mlflow_down(v: View) -> Fact:
     found = []
     for e in v.exchanges:
         data = json_body(e)
-        if e.route == "/health/mlflow" and isinstance(data, dict) and data.get("connected") is False:
-            found.append(e)
-        elif e.route in ("/api/health/mlflow", "/ready") and e.status == 503:
-            found.append(e)
-        elif (
-            e.route == "/health"
-            and isinstance(data, dict)
-            and isinstance(data.get("services"), dict)
-            and data["services"].get("mlflow") == "unhealthy"
+        if (
+            (e.route == "/health/mlflow" and isinstance(data, dict) and data.get("connected") is False)
+            or (e.route in ("/api/health/mlflow", "/ready") and e.status == 503)
+            or (
+                e.route == "/health"
+                and isinstance(data, dict)
+                and isinstance(data.get("services"), dict)
+                and data["services"].get("mlflow") == "unhealthy"
+            )
         ):
             found.append(e)
     return _yes(found) if found else _no()

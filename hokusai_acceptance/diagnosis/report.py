@@ -275,7 +275,7 @@ def load_performance(reports_dir: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
         return None
-    if not all(isinstance(t, dict) and TARGET_FIELDS <= set(t) for t in data["targets"]):
+    if not all(isinstance(t, dict) and set(t) >= TARGET_FIELDS for t in data["targets"]):
         return None  # not written by this version of the bench
     return {
         "measured_at": data.get("measured_at", "unknown time"),

@@ -38,7 +38,7 @@ class WriteRefused(Exception):
 
 
 @schemathesis.hook
-def before_call(context, case, kwargs):
+def before_call(context, case, kwargs):  # noqa: ARG001 - Schemathesis's hook signature
     method = case.method.upper()
     if method in READ_METHODS:
         return
@@ -49,7 +49,7 @@ def before_call(context, case, kwargs):
 
 
 @schemathesis.hook
-def after_call(context, case, response):
+def after_call(context, case, response):  # noqa: ARG001 - Schemathesis's hook signature
     if SCOPE is None or case.method.upper() in READ_METHODS:
         return
     try:

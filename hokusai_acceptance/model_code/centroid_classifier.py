@@ -12,7 +12,7 @@ class CentroidClassifier(PythonModel):
         with np.load(context.artifacts["centroids"]) as data:
             self.centroids, self.classes = data["centroids"], data["classes"]
 
-    def predict(self, context, model_input, params=None):
+    def predict(self, context, model_input, params=None):  # noqa: ARG002 - mlflow.pyfunc's signature
         points = np.asarray(model_input, dtype=float)
         distances = ((points[:, None, :] - self.centroids[None, :, :]) ** 2).sum(axis=2)
         return self.classes[distances.argmin(axis=1)]

@@ -40,9 +40,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     application = app(args.ms / 1000)
     if args.parent:
+        watchers: list[asyncio.Task[None]] = []  # kept: a task nobody holds may be collected mid-run
 
         async def watch(_app: web.Application) -> None:
-            asyncio.ensure_future(_watch_parent(args.parent))
+            watchers.append(asyncio.ensure_future(_watch_parent(args.parent)))
 
         application.on_startup.append(watch)
     web.run_app(application, host="127.0.0.1", port=args.port, access_log=None, print=None, backlog=2048)

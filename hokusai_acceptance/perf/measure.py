@@ -696,10 +696,8 @@ class ResourceSampler:
         family = [known.get(p.pid, p) for p in family]
         for proc in family:
             if proc.pid not in known:
-                try:
+                with contextlib.suppress(psutil.Error):
                     proc.cpu_percent(None)
-                except psutil.Error:
-                    pass
         self._procs[name] = family
         return family
 

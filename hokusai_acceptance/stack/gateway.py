@@ -293,10 +293,8 @@ async def authenticate(state: GatewayState, request: Request) -> AuthOutcome:
         if not info.get("is_valid"):
             return AuthOutcome(response=_json("Invalid or expired API key", 401))
         if state.redis is not None:
-            try:
+            with contextlib.suppress(aioredis.RedisError, OSError):
                 await state.redis.set(cache_key, json.dumps(info), ex=cfg.cache_ttl)
-            except (aioredis.RedisError, OSError):
-                pass
         return AuthOutcome(info=info)
     if status == 401:
         return AuthOutcome(response=_json("Invalid or expired API key", 401))
@@ -318,10 +316,8 @@ async def rate_limit(state: GatewayState, info: dict, request: Request) -> tuple
         return None, headers
     counter, count = counted
     if count == 1 and state.redis is not None:
-        try:
+        with contextlib.suppress(aioredis.RedisError, OSError):
             await state.redis.expire(counter, 3700)
-        except (aioredis.RedisError, OSError):
-            pass
     headers["X-RateLimit-Remaining"] = str(max(0, limit - count))
     if count > limit:
         headers["Retry-After"] = str(max(1, reset - int(time.time())))
@@ -545,20 +541,16 @@ def create_app(config: GatewayConfig) -> Gateway:
         ok, why = await mlflow_reachable()
         experiments_ok = artifacts_ok = False
         if ok:
-            try:
+            with contextlib.suppress(TimeoutError, aiohttp.ClientError):
                 experiments_ok = (
                     await state.mlflow_get(
                         "/api/2.0/mlflow/experiments/search", timeout=5.0, params={"max_results": "1"}
                     )
                     == 200
                 )
-            except (TimeoutError, aiohttp.ClientError):
-                pass
             if config.serve_artifacts:
-                try:
+                with contextlib.suppress(TimeoutError, aiohttp.ClientError):
                     artifacts_ok = await state.mlflow_get("/api/2.0/mlflow-artifacts/artifacts", timeout=5.0) == 200
-                except (TimeoutError, aiohttp.ClientError):
-                    pass
         checks = {
             "connectivity": "healthy" if ok else "unhealthy",
             "experiments_api": "healthy" if experiments_ok else "unhealthy",

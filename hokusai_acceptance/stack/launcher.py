@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -145,10 +145,8 @@ class Tarpits:
         for _ in range(3):
             filler = socket.socket()
             filler.setblocking(False)
-            try:
+            with suppress(BlockingIOError, OSError):
                 filler.connect(("127.0.0.1", self.blocked.getsockname()[1]))
-            except (BlockingIOError, OSError):
-                pass
             self._fillers.append(filler)
 
     def url(self, name: str) -> str:
@@ -156,10 +154,8 @@ class Tarpits:
 
     def close(self) -> None:
         for sock in [self.hanging, self.blocked, *self._fillers]:
-            try:
+            with suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
 
 OWNER_FILE = "owner.pid"
@@ -597,10 +593,8 @@ class EmbeddedStack:
         if self.postgres is not None:
             self.postgres.cleanup()
         for sig, handler in getattr(self, "_previous_handlers", {}).items():
-            try:
+            with suppress(ValueError, TypeError):
                 signal.signal(sig, handler)
-            except (ValueError, TypeError):
-                pass
         if not self.options.keep_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
 

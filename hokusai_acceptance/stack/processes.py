@@ -8,6 +8,7 @@ machine has it, so a child whose starting process dies is told to stop.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -140,7 +141,7 @@ class ManagedProcess:
         if SETPRIV and self.user is None:
             argv = [SETPRIV, "--pdeathsig", "TERM", "--", *argv]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child writes to it for its whole life
         self.started_at = time.monotonic()
         self.ready_after = None
         try:
@@ -202,36 +203,24 @@ class ManagedProcess:
             return
         tree = self._tree()
         for sig in (signal.SIGCONT, signal.SIGTERM):  # a frozen process cannot act on SIGTERM
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.popen.pid, sig)
-            except (ProcessLookupError, PermissionError):
-                pass
         for process in tree:
-            try:
+            with contextlib.suppress(psutil.Error):
                 process.terminate()
-            except psutil.Error:
-                pass
         _, alive = psutil.wait_procs(tree, timeout=grace)
         for process in alive:
-            try:
+            with contextlib.suppress(psutil.Error):
                 process.kill()
-            except psutil.Error:
-                pass
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.popen.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(timeout=2.0)
-        except subprocess.TimeoutExpired:
-            pass
 
     def kill(self) -> None:
         """Kill abruptly (used to simulate a crash)."""
         if self.popen is not None:
             for process in self._tree():
-                try:
+                with contextlib.suppress(psutil.Error):
                     process.kill()
-                except psutil.Error:
-                    pass
             self.popen.wait(timeout=5)

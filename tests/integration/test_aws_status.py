@@ -86,7 +86,8 @@ def test_not_configured_explains_why():
     assert "credentials" in aws_status.why_not_configured({"HOKUSAI_ECS_CLUSTER": "c", "HOKUSAI_ECS_SERVICES": "a"})
 
 
-def test_service_without_running_tasks_is_reported(aws_env):
+@pytest.mark.usefixtures("aws_env")
+def test_service_without_running_tasks_is_reported():
     build_cluster(desired=2, register_targets=False)
     [status] = aws_status.read_status("hokusai-development", ["hokusai-api"])
     assert (status.name, status.status, status.desired) == ("hokusai-api", "ACTIVE", 2)
@@ -94,7 +95,8 @@ def test_service_without_running_tasks_is_reported(aws_env):
     assert "no healthy target" in problems
 
 
-def test_missing_service_is_reported(aws_env):
+@pytest.mark.usefixtures("aws_env")
+def test_missing_service_is_reported():
     build_cluster(desired=1, register_targets=False)
     statuses = aws_status.read_status("hokusai-development", ["hokusai-api", "hokusai-auth"])
     missing = [s for s in statuses if s.name == "hokusai-auth"]
@@ -109,7 +111,8 @@ def test_unreachable_aws_is_an_infrastructure_error(monkeypatch):
         aws_status.read_status("c", ["s"], region="us-east-1")
 
 
-def test_the_feature_reads_moto(aws_env, tmp_path):
+@pytest.mark.usefixtures("aws_env")
+def test_the_feature_reads_moto(tmp_path):
     build_cluster(desired=1, register_targets=True)
     proc, _ = run_behave(
         ["--tags=@aws", "-f", "plain"],

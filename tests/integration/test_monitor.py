@@ -4,6 +4,7 @@ the third shows the finding appear and resolve in the metrics, the Allure histor
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 import requests
@@ -18,10 +19,10 @@ FAULT = "artifacts-disabled"
 
 
 class Receiver(BaseHTTPRequestHandler):
-    received: list = []
-    bodies: list = []
+    received: ClassVar[list] = []
+    bodies: ClassVar[list] = []
 
-    def do_POST(self):  # noqa: N802 - the handler's protocol
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         Receiver.bodies.append(body)
         Receiver.received.append(json.loads(body))

@@ -84,24 +84,28 @@ def test_json_reply_and_evidence(server, log):
 
 
 @pytest.mark.parametrize("path,kind", [("/html", AnswerKind.LB_HTML), ("/plain", AnswerKind.PLAIN_TEXT)])
-def test_non_json_answers_are_typed_not_crashes(server, log, path, kind):
+@pytest.mark.usefixtures("log")  # every call is recorded, as in a run
+def test_non_json_answers_are_typed_not_crashes(server, path, kind):
     reply = HokusaiClient(server).get(path)
     assert reply.answered_by == kind
     with pytest.raises(UnexpectedAnswer):
         reply.json()
 
 
-def test_invalid_json_is_an_unexpected_answer(server, log):
+@pytest.mark.usefixtures("log")  # every call is recorded, as in a run
+def test_invalid_json_is_an_unexpected_answer(server):
     with pytest.raises(UnexpectedAnswer, match="non-JSON"):
         HokusaiClient(server).get("/garbage").json()
 
 
-def test_redirects_are_not_followed(server, log):
+@pytest.mark.usefixtures("log")  # every call is recorded, as in a run
+def test_redirects_are_not_followed(server):
     reply = HokusaiClient(server).get("/redirect")
     assert reply.status == 302 and "elsewhere.example" in reply.headers["location"]
 
 
-def test_huge_bodies_are_bounded(server, log):
+@pytest.mark.usefixtures("log")  # every call is recorded, as in a run
+def test_huge_bodies_are_bounded(server):
     reply = HokusaiClient(server).get("/huge")
     assert reply.truncated and len(reply.body) == MAX_BODY
     with pytest.raises(UnexpectedAnswer, match="larger than"):
@@ -117,7 +121,8 @@ def test_huge_bodies_are_bounded(server, log):
         (KeyForm.QUERY, "api_key=K123456789"),
     ],
 )
-def test_key_forms(server, log, form, expect):
+@pytest.mark.usefixtures("log")  # every call is recorded, as in a run
+def test_key_forms(server, form, expect):
     reply = HokusaiClient(server).get("/echo", key="K123456789", key_form=form)
     assert expect in reply.text
 
@@ -125,7 +130,7 @@ def test_key_forms(server, log, form, expect):
 def test_key_form_parsing():
     assert KeyForm.parse("Bearer header") is KeyForm.BEARER
     assert KeyForm.parse("x_api_key") is KeyForm.X_API_KEY
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown key form 'cookie'"):
         KeyForm.parse("cookie")
 
 
@@ -133,12 +138,13 @@ def test_refused_port_is_unreachable(log):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with pytest.raises(TargetUnreachable, match="Connection refused|cannot connect"):
+    with pytest.raises(TargetUnreachable, match=r"Connection refused|cannot connect"):
         HokusaiClient(f"http://127.0.0.1:{port}").get("/health")
     assert log.snapshot()[-1].status is None and log.snapshot()[-1].error_kind == "refused"
 
 
-def test_silent_listener_times_out_quickly(log):
+@pytest.mark.usefixtures("log")  # every call is recorded, as in a run
+def test_silent_listener_times_out_quickly():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen(5)
@@ -188,7 +194,7 @@ def test_the_stacks_own_readiness_polls_are_not_evidence_and_pass_outage_guards(
     """A readiness poll of a helper process is housekeeping: it must not show up as a call to the target
     (a refused poll once read as 'nothing answers /health/alb') nor be stopped by a pinned outage."""
 
-    def refuse_everything(request):
+    def refuse_everything(_request):
         raise RuntimeError("an outage is pinned")
 
     with socket.socket() as sock:

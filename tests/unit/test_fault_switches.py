@@ -29,7 +29,7 @@ ADDRESSES = Addresses(
 
 
 def test_unknown_switch_names_the_known_ones():
-    with pytest.raises(ValueError, match="unknown fault switch 'no-such-fault'.*known: alb-api-path-to-mlflow"):
+    with pytest.raises(ValueError, match=r"unknown fault switch 'no-such-fault'.*known: alb-api-path-to-mlflow"):
         parse_all(["no-such-fault"])
 
 
@@ -47,7 +47,7 @@ def test_every_switch_is_a_catalog_entry_the_diagnosis_can_name(fault):
 def test_every_switch_has_an_effect_and_none_is_also_unswitchable():
     assert set(EFFECTS) == set(Fault)
     assert not {f.value for f in Fault} & set(NOT_SWITCHABLE)
-    assert AT_START_ONLY == {Fault.MLFLOW_GENERATION_MISMATCH, Fault.MLFLOW_DB_AUTH}  # they choose how a process starts
+    assert {Fault.MLFLOW_GENERATION_MISMATCH, Fault.MLFLOW_DB_AUTH} == AT_START_ONLY  # they choose how a process starts
 
 
 def test_switches_break_components_rather_than_answers():
@@ -99,7 +99,7 @@ def test_a_port_is_never_handed_out_twice(monkeypatch):
     draws = iter([20001, 20001, 20002])
     monkeypatch.setattr(processes, "_ephemeral_range", lambda: (32768, 60999))
     monkeypatch.setattr(processes, "_handed_out", set())
-    monkeypatch.setattr(random, "randint", lambda low, high: next(draws))
+    monkeypatch.setattr(random, "randint", lambda _low, _high: next(draws))
     assert [processes.free_port(), processes.free_port()] == [20001, 20002]
 
 
@@ -124,11 +124,11 @@ def test_a_port_another_process_of_the_suite_reserved_is_not_chosen(monkeypatch)
         draws = iter([20011, 20012])
         monkeypatch.setattr(processes, "_ephemeral_range", lambda: (32768, 60999))
         monkeypatch.setattr(processes, "_handed_out", set())
-        monkeypatch.setattr(random, "randint", lambda low, high: next(draws))
+        monkeypatch.setattr(random, "randint", lambda _low, _high: next(draws))
         assert processes.free_port() == 20012
     finally:
         other.stdin.close()
         other.wait(timeout=30)
     draws = iter([20011])
-    monkeypatch.setattr(random, "randint", lambda low, high: next(draws))
+    monkeypatch.setattr(random, "randint", lambda _low, _high: next(draws))
     assert processes.free_port() == 20011  # the other process has ended: its reservation with it

@@ -1,6 +1,7 @@
 """Reading a generated-request run back: failures as evidence, who answered, reproductions, Allure results."""
 
 import base64
+import importlib
 import json
 import subprocess
 from pathlib import Path
@@ -221,8 +222,8 @@ def test_the_command_never_carries_the_key_and_a_read_only_run_sends_only_reads(
     cmd = runner.command(options, tmp_path / "c.toml", tmp_path / "allure", tmp_path / "e.ndjson")
     assert KEY not in " ".join(cmd)
     from schemathesis.checks import CHECKS as KNOWN
-    from schemathesis.cli.commands.run import executor  # noqa: F401 - the checks are registered on import
 
+    importlib.import_module("schemathesis.cli.commands.run.executor")  # the checks are registered on import
     assert set(cmd[cmd.index("--checks") + 1].split(",")) <= set(KNOWN.get_all_names())
     assert cmd[cmd.index("--include-method") + 1] == "GET" and "stateful" not in cmd[cmd.index("--phases") + 1]
     writes = runner.FuzzOptions(base_url=BASE, key=KEY, writes=True, scope=Scope("p", "1", "r"))
@@ -308,7 +309,7 @@ def test_what_the_writes_created_reaches_the_cleanup_even_when_the_run_fails(tmp
 
     real_popen = subprocess.Popen
 
-    def no_report(cmd, **kwargs):
+    def no_report(_cmd, **kwargs):
         created = json.dumps({"kind": "model", "value": "p-m", "name": "p-m"})
         Path(kwargs["env"]["HOKUSAI_FUZZ_CREATED"]).write_text(created + "\n")
         return real_popen(["sh", "-c", "exit 2"], **kwargs)

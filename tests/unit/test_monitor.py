@@ -136,7 +136,7 @@ def test_the_webhook_gets_json_without_the_key_and_a_dead_one_is_a_reason_not_a_
     bodies = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             bodies.append(self.rfile.read(int(self.headers["Content-Length"])).decode())
             self.send_response(204)
             self.end_headers()

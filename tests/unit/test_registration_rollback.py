@@ -20,19 +20,19 @@ class FakeClient:
     def __init__(self, versions_left=(), delete_fails=False):
         self.calls, self.versions_left, self.delete_fails = [], list(versions_left), delete_fails
 
-    def set_model_version_tag(self, name, version, key, value):
+    def set_model_version_tag(self, _name, _version, key, _value):
         self.calls.append(("set-tag", key))
         if key == "hokusai_token_id":
             raise RuntimeError("409 token id already claimed")
 
-    def delete_model_version(self, name, version):
+    def delete_model_version(self, _name, version):
         self.calls.append(("delete-version", version))
         if self.delete_fails:
             from mlflow.exceptions import MlflowException
 
             raise MlflowException("DELETE refused")
 
-    def search_model_versions(self, query):
+    def search_model_versions(self, _query):
         return [FakeVersion(v) for v in self.versions_left]
 
     def delete_registered_model(self, name):

@@ -22,7 +22,7 @@ def test_the_limit_is_bracketed_to_the_resolution():
     found = search(upload, start_mb=16, cap_mb=256, resolution_mb=8)
     assert tried == [16, 32, 64, 128, 96, 112, 104]
     assert found.largest_accepted.size_mb == 96 and found.smallest_refused.size_mb == 104
-    assert "accepts model files of 96 MB; refuses 104 MB (HTTP 413)" == found.summary()
+    assert found.summary() == "accepts model files of 96 MB; refuses 104 MB (HTTP 413)"
 
 
 def test_no_limit_below_the_cap_is_stated_as_at_least_the_cap():
@@ -46,9 +46,9 @@ def test_an_unclear_refusal_is_kept_for_the_check():
 
 
 def test_bad_bounds_are_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="start"):
         search(lambda s: Upload(s, 200, 0), start_mb=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cap"):
         search(lambda s: Upload(s, 200, 0), start_mb=512, cap_mb=256)
 
 

@@ -8,7 +8,7 @@ from hokusai_acceptance.state import CallState, RegistrationState, ScenarioOrder
 
 def test_an_unset_field_names_the_step_that_sets_it():
     state = RegistrationState()
-    with pytest.raises(ScenarioOrderError, match="trained.*Given a scikit-learn classifier trained"):
+    with pytest.raises(ScenarioOrderError, match=r"trained.*Given a scikit-learn classifier trained"):
         _ = state.trained
     assert isinstance(ScenarioOrderError("x"), SuiteError)  # reported broken, not as a product failure
     assert not state.has("trained") and state.registrations == []
@@ -17,7 +17,7 @@ def test_an_unset_field_names_the_step_that_sets_it():
 def test_a_field_counts_as_set_once_a_step_sets_it_even_to_a_falsy_value():
     calls = CallState()
     assert not calls.has("replies")
-    with pytest.raises(ScenarioOrderError, match="reply.*a step that calls the registry"):
+    with pytest.raises(ScenarioOrderError, match=r"reply.*a step that calls the registry"):
         _ = calls.reply
     calls.replies = []  # falsy, but set: a check that found no replies must not read as "no step ran"
     assert calls.has("replies") and not calls.has("reply")
