@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import shutil
 import signal
@@ -28,7 +29,6 @@ from .errors import SuiteError
 
 #: what a developer's script imports: loaded once, in the fork server, by :mod:`.developer_preload`
 PRELOAD = ["hokusai_acceptance.developer_preload"]
-START_SECONDS = 60.0
 
 
 @dataclass
@@ -69,8 +69,8 @@ class Zygote:
 
     def warm(self) -> None:
         """Start the fork server now (it imports MLflow), so the first script need not wait for it."""
-        with contextlib.suppress(SuiteError):
-            self.run("pass", [], {}, timeout=START_SECONDS)
+        with contextlib.suppress(OSError):
+            multiprocessing.forkserver.ensure_running()
 
     def run(self, script: str, argv: list[str], env: dict[str, str], timeout: float) -> Finished:
         """Run ``script`` as ``python -c script *argv`` in a fresh copy with exactly ``env``."""
