@@ -13,8 +13,9 @@ of answering:
   "MLflow had no such page, the API relayed it";
 * **nothing**: the connection was refused, the name did not resolve, or no answer came in time.
 
-The suite's outage tracker, the diagnosis, the field checks, the generated-request runner and the
-reference gateway all use these rules; none keeps its own copy.
+The suite's outage tracker, the diagnosis, the field checks and the generated-request runner all use these
+rules; none keeps its own copy. The reference gateway (the stand-in for the product) keeps its own, and a table
+test holds both to MLflow's documented behaviour.
 """
 
 from __future__ import annotations

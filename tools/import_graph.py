@@ -2,7 +2,8 @@
 
 Usage: ``python tools/import_graph.py [--show]``. Every import counts, at the top of a module or inside a
 function (a lazy import is still a dependency), except those under ``if TYPE_CHECKING:``, which only the type
-checker follows. Exit code 1 and the cycles when there is one; with ``--show``, every module's imports.
+checker follows. Besides cycles, the layering rules below are checked. Exit code 1 and what breaks them when
+something does; with ``--show``, every module's imports.
 """
 
 from __future__ import annotations
@@ -98,18 +99,57 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+STACK = f"{PACKAGE}.stack"
+DIAGNOSIS = f"{PACKAGE}.diagnosis"
+#: what any part may use: errors, paths, ports and redaction carry no knowledge of the product
+PLUMBING = {f"{PACKAGE}.{name}" for name in ("errors", "paths", "ports", "redaction")}
+#: the only modules that start the reference stack (and so import it)
+STARTERS = {f"{PACKAGE}.{name}" for name in ("behave_support", "field_checks", "perf.bench", "perf.generators")}
+#: what the diagnosis must never read: the run, the world, the steps' capabilities, the stack, the reports' adapters
+NOT_FOR_THE_DIAGNOSIS = (
+    f"{PACKAGE}.run",
+    f"{PACKAGE}.world",
+    f"{PACKAGE}.capabilities",
+    f"{PACKAGE}.behave_support",
+    STACK,
+    f"{PACKAGE}.allure_results",
+    f"{PACKAGE}.verdict",
+)
+
+
+def _under(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def layering(edges: dict[str, set[str]]) -> list[str]:
+    """Imports that break a layering rule, each as a sentence."""
+    broken = []
+    for source, targets in sorted(edges.items()):
+        for target in sorted(targets):
+            if _under(source, STACK) and not (_under(target, STACK) or target in PLUMBING):
+                broken.append(f"{source} imports {target}: the reference stack uses only itself and the plumbing")
+            if not _under(source, STACK) and _under(target, STACK) and source not in STARTERS:
+                broken.append(f"{source} imports {target}: only what starts the reference stack imports it")
+            if _under(source, DIAGNOSIS) and any(_under(target, p) for p in NOT_FOR_THE_DIAGNOSIS):
+                broken.append(f"{source} imports {target}: the diagnosis reads evidence only")
+    return broken
+
+
 def main(argv: list[str]) -> int:
     edges = graph()
     if "--show" in argv:
         for module, targets in sorted(edges.items()):
             print(f"{module} -> {', '.join(sorted(targets)) or '(nothing of the package)'}")
     found = cycles(edges)
+    broken = layering(edges)
     count = sum(len(t) for t in edges.values())
-    if found:
-        for component in found:
-            print("import cycle: " + " <-> ".join(component), file=sys.stderr)
+    for component in found:
+        print("import cycle: " + " <-> ".join(component), file=sys.stderr)
+    for sentence in broken:
+        print("layering: " + sentence, file=sys.stderr)
+    if found or broken:
         return 1
-    print(f"import graph: {len(edges)} modules, {count} imports, no cycle")
+    print(f"import graph: {len(edges)} modules, {count} imports, no cycle, layering kept")
     return 0
 
 

@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 from ..errors import StackError
+from ..ports import free_port
 from ..stack.launcher import EmbeddedStack
-from ..stack.processes import free_port
 from .measure import run_locust
 
 PROBE = "/health/alb"

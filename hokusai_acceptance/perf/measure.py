@@ -28,8 +28,8 @@ import urllib3
 from ..errors import ConfigError, RegistryCallFailed, StackError
 from ..mlflow_paths import SEARCH_EXPERIMENTS
 from ..paths import PROJECT_ROOT
+from ..ports import free_port
 from ..settings import LOOPBACK_HOSTS
-from ..stack.processes import free_port
 
 
 def require_loopback(url: str) -> None:

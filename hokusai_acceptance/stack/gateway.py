@@ -42,7 +42,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from yarl import URL
 
-from ..classify import PROXY_MOUNTS, is_write
 from . import ownership
 
 VERSION = "1.0.0-reference"
@@ -75,6 +74,19 @@ RELAY_CHUNK = 64 * 1024
 DRAIN_LIMIT = 1024**3  # a refused upload up to this size is read and dropped before the 413 is sent
 DRAIN_SECONDS = 60.0
 REFUSED_BY_MLFLOW = "_refused_by_mlflow"
+#: where the API mounts its MLflow proxy. The reference gateway keeps its own rules (this list, is_write): it is
+#: a stand-in for the product, and must not share the suite's classification that judges it.
+PROXY_MOUNTS = ("/api/mlflow/", "/mlflow/")
+#: MLflow endpoints that use POST but only read.
+READ_ONLY_POSTS = (
+    "/experiments/search",
+    "/runs/search",
+    "/logged-models/search",
+    "/traces/search",
+    "/model-versions/search",
+    "/registered-models/search",
+    "/experiments/get-by-name",
+)
 PROBE_PATHS = {"/", "/ready", "/live", "/version", "/metrics"}
 OPEN_PATHS = {
     "/health",
@@ -232,6 +244,13 @@ def client_ip(request: Request) -> str:
     if forwarded:
         return forwarded.split(",")[0].strip()
     return request.client.host if request.client else "unknown"
+
+
+def is_write(method: str, path: str) -> bool:
+    """Whether the API treats a call as a write (scope and ownership checks)."""
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    return not (method == "POST" and path.rstrip("/").endswith(READ_ONLY_POSTS))
 
 
 class AuthOutcome:

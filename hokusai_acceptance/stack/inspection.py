@@ -11,7 +11,8 @@ import threading
 import time
 from typing import Any
 
-from .processes import ManagedProcess, free_port, http_ready
+from ..ports import free_port
+from .processes import ManagedProcess, http_ready
 
 
 class _RecordingServer(http.server.ThreadingHTTPServer):

@@ -39,9 +39,10 @@ import requests
 
 from ..errors import StackError
 from ..paths import MLFLOW29_VENV
+from ..ports import free_port
 from ..redaction import register_secret
 from .faults import Addresses, Fault, Plan, parse_all, plan_for
-from .processes import ManagedProcess, free_port, http_ready, tcp_ready
+from .processes import ManagedProcess, http_ready, tcp_ready
 
 if TYPE_CHECKING:  # pragma: no cover
     from .inspection import InspectionGateway

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from hokusai_acceptance import aws_status
-from hokusai_acceptance.stack.processes import free_port
+from hokusai_acceptance.ports import free_port
 
 from ..suite_runner import allure_results, run_behave
 

@@ -11,9 +11,26 @@ import_graph = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(import_graph)
 
 
-def test_the_package_has_no_import_cycle():
+def test_the_package_has_no_import_cycle_and_keeps_its_layers():
     edges = import_graph.graph()
     assert "hokusai_acceptance.diagnosis.facts" in edges and import_graph.cycles(edges) == []
+    assert import_graph.layering(edges) == []
+
+
+def test_a_broken_layer_is_named():
+    edges = {
+        "hokusai_acceptance.stack.gateway": {"hokusai_acceptance.classify", "hokusai_acceptance.redaction"},
+        "hokusai_acceptance.capabilities.proxy": {"hokusai_acceptance.stack.inspection"},
+        "hokusai_acceptance.diagnosis.engine": {"hokusai_acceptance.run"},
+        "hokusai_acceptance.behave_support": {"hokusai_acceptance.stack.launcher"},
+    }
+    assert import_graph.layering(edges) == [
+        "hokusai_acceptance.capabilities.proxy imports hokusai_acceptance.stack.inspection: only what starts the "
+        "reference stack imports it",
+        "hokusai_acceptance.diagnosis.engine imports hokusai_acceptance.run: the diagnosis reads evidence only",
+        "hokusai_acceptance.stack.gateway imports hokusai_acceptance.classify: the reference stack uses only itself "
+        "and the plumbing",
+    ]
 
 
 def test_a_cycle_through_a_lazy_import_is_found_and_a_type_checking_import_is_not(tmp_path, monkeypatch):
