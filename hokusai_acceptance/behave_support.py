@@ -21,6 +21,7 @@ from .errors import ConfigError, StackError
 from .evidence import EvidenceLog, recording, set_current
 from .outages import OutageTracker, Scope
 from .perf.targets import parse_budgets
+from .personas import PERSONAS
 from .redaction import redact
 from .settings import load_settings
 from .world import RegistryWorld, SuiteRun
@@ -93,33 +94,11 @@ def before_all(context) -> None:
             file=sys.stderr,
             flush=True,
         )
+        issued = {p.role: getattr(stack.keys, p.stack_key, None) for p in PERSONAS}
         settings = settings.with_target(
-            stack.url,
-            stack.keys.valid,
-            stack.keys.readonly,
-            stack.keys.revoked,
-            stack.keys.second,
-            stack.keys.rotated,
-            auth_url=stack.auth_url,
+            stack.url, {role: key for role, key in issued.items() if key}, auth_url=stack.auth_url
         )
-        keys: dict[str, str | None] = {
-            "valid": stack.keys.valid,
-            "read-only": stack.keys.readonly,
-            "revoked": stack.keys.revoked,
-            "expired": stack.keys.expired,
-            "rate-limited": stack.keys.limited,
-            "revocable": stack.keys.revocable,
-            "second developer": stack.keys.second,
-            "rotated": stack.keys.rotated,
-        }
-    else:
-        keys = {
-            "valid": settings.api_key,
-            "read-only": settings.readonly_key,
-            "revoked": settings.revoked_key,
-            "second developer": settings.second_key,
-            "rotated": settings.rotated_key,
-        }
+    keys: dict[str, str | None] = dict(settings.keys)
     outages = OutageTracker(settings.target_url).install()
     context.suite_run = SuiteRun(settings=settings, keys=keys, stack=stack, budgets=budgets, outages=outages)
     context.suite_started = time.time()

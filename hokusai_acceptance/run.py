@@ -19,15 +19,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .fuzz.runner import FuzzRun
     from .outages import OutageTracker
 
-#: Key roles a scenario can act with, and the variable that configures each on a remote target.
-KEY_VARIABLES = {
-    "valid": "HOKUSAI_API_KEY",
-    "read-only": "HOKUSAI_READONLY_API_KEY",
-    "revoked": "HOKUSAI_REVOKED_API_KEY",
-    "second developer": "HOKUSAI_SECOND_API_KEY",
-    "rotated": "HOKUSAI_ROTATED_API_KEY",
-}
-
 
 @dataclass
 class SuiteRun:

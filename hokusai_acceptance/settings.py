@@ -2,7 +2,9 @@
 
 Configuration comes from the environment, then from a ``.env`` file in the
 working directory (the environment wins). Without ``HOKUSAI_API_URL`` the suite
-starts the embedded reference stack and uses its keys.
+starts the embedded reference stack and uses its keys. One pydantic model reads
+and checks the variables; a bad value is a one-line :class:`ConfigError` that
+names the variable, never its value.
 """
 
 from __future__ import annotations
@@ -14,15 +16,16 @@ import secrets
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
 from .errors import ConfigError
+from .personas import CONFIGURABLE, DEVELOPER, ROTATED, SECOND_DEVELOPER
 from .redaction import register_secret
 
 #: the host names that mean this machine
@@ -40,30 +43,51 @@ KEY_SHAPE = re.compile(r"^hk_(live|test)_[A-Za-z0-9]{32}$")
 _KNOWN_SUFFIXES = ("/api/mlflow", "/api")
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Resolved configuration for one run."""
+class Settings(BaseModel):
+    """Resolved configuration for one run (built from the variables by :func:`load_settings`)."""
 
-    api_url: str | None  # base URL, e.g. https://registry.hokus.ai; None = embedded stack
-    api_key: str | None = field(default=None, repr=False)
-    readonly_key: str | None = field(default=None, repr=False)
-    revoked_key: str | None = field(default=None, repr=False)
-    second_key: str | None = field(default=None, repr=False)  # another developer's key (another user)
-    rotated_key: str | None = field(default=None, repr=False)  # a second key of the developer of api_key
-    connect_timeout: float = 3.0
-    read_timeout: float = 15.0
-    mlflow_timeout: float = 30.0
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    api_url: str | None = Field(None, alias="HOKUSAI_API_URL")  # base URL; None = embedded stack
+    #: the key of each persona the run was given (personas.py), by role; secrets, never shown
+    keys: dict[str, str] = Field(default_factory=dict, repr=False)
+    connect_timeout: PositiveFloat = Field(3.0, alias="HOKUSAI_CONNECT_TIMEOUT")
+    read_timeout: PositiveFloat = Field(15.0, alias="HOKUSAI_READ_TIMEOUT")
+    mlflow_timeout: PositiveFloat = Field(30.0, alias="HOKUSAI_MLFLOW_TIMEOUT")
     mlflow_retries: int = 0
-    run_id: str = ""
+    run_id: str = Field(default_factory=lambda: new_run_id(), alias="HOKUSAI_RUN_ID", pattern=r"^[a-z0-9]{6,32}$")
     notes: tuple[str, ...] = ()
-    auth_url: str | None = None  # the auth service, asked directly by the diagnosis when set
-    expected_version: str | None = None  # HOKUSAI_EXPECTED_VERSION: compared with what the target reports
-    expected_commit: str | None = None  # HOKUSAI_EXPECTED_COMMIT
-    fuzz_writes: bool = False  # HOKUSAI_FUZZ_WRITES=1: generated writes against a remote target too
+    auth_url: str | None = Field(None, alias="HOKUSAI_AUTH_URL")  # the auth service, asked directly when set
+    expected_version: str | None = Field(None, alias="HOKUSAI_EXPECTED_VERSION")
+    expected_commit: str | None = Field(None, alias="HOKUSAI_EXPECTED_COMMIT")
+    fuzz_writes: bool = Field(False, alias="HOKUSAI_FUZZ_WRITES")  # generated writes against a remote target
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_variables(cls, data: Any) -> Any:
+        """From the variables as given: empty means unset, URLs are normalised (with notes on what changed), the
+        personas' keys are gathered and checked."""
+        if not isinstance(data, Mapping) or "keys" in data:
+            return data  # fields, not variables
+        given = {k: v.strip() for k, v in data.items() if isinstance(v, str) and v.strip()}
+        fields: dict[str, Any] = dict(given)
+        notes: list[str] = []
+        if "HOKUSAI_API_URL" in given:
+            fields["HOKUSAI_API_URL"], notes = normalise_url(given["HOKUSAI_API_URL"])
+        if "HOKUSAI_AUTH_URL" in given:
+            fields["HOKUSAI_AUTH_URL"] = normalise_url(given["HOKUSAI_AUTH_URL"], "HOKUSAI_AUTH_URL")[0]
+        keys = {p.role: given[p.variable] for p in CONFIGURABLE if p.variable and p.variable in given}
+        fields["keys"], fields["notes"] = keys, tuple(notes + _check_keys(keys))
+        return fields
 
     @property
     def embedded(self) -> bool:
         return self.api_url is None
+
+    @property
+    def api_key(self) -> str | None:
+        """The developer's own key (the run's main persona)."""
+        return self.keys.get(DEVELOPER.role)
 
     @property
     def target_url(self) -> str:
@@ -74,32 +98,32 @@ class Settings:
 
     @property
     def tracking_uri(self) -> str:
-        if self.api_url is None:
-            raise ConfigError("the embedded stack has not been started yet")
-        return f"{self.api_url}/api/mlflow"
+        return f"{self.target_url}/api/mlflow"
 
-    def with_target(
-        self,
-        api_url: str,
-        api_key: str,
-        readonly_key: str | None = None,
-        revoked_key: str | None = None,
-        second_key: str | None = None,
-        rotated_key: str | None = None,
-        auth_url: str | None = None,
-    ) -> Settings:
-        for key in (api_key, readonly_key, revoked_key, second_key, rotated_key):
+    def with_target(self, api_url: str, keys: Mapping[str, str], auth_url: str | None = None) -> Settings:
+        """The same settings pointed at a target started for the run (the embedded stack) and its keys."""
+        for key in keys.values():
             register_secret(key)
-        return replace(
-            self,
-            api_url=api_url,
-            api_key=api_key,
-            readonly_key=readonly_key,
-            revoked_key=revoked_key,
-            second_key=second_key,
-            rotated_key=rotated_key,
-            auth_url=auth_url or self.auth_url,
-        )
+        return self.model_copy(update={"api_url": api_url, "keys": dict(keys), "auth_url": auth_url or self.auth_url})
+
+
+def _check_keys(keys: Mapping[str, str]) -> list[str]:
+    """Register every key as a secret and check them; returns notes (a key shape Hokusai does not issue)."""
+    for key in keys.values():
+        register_secret(key)
+    notes = []
+    developer = keys.get(DEVELOPER.role)
+    if developer is not None:
+        if any(c.isspace() for c in developer):
+            raise ConfigError("HOKUSAI_API_KEY contains white space; check the value you pasted")
+        if not KEY_SHAPE.match(developer):
+            notes.append("HOKUSAI_API_KEY does not look like hk_live_/hk_test_ + 32 characters")
+    own = {developer, keys.get(ROTATED.role)} - {None}
+    if keys.get(SECOND_DEVELOPER.role) in own:
+        raise ConfigError("HOKUSAI_SECOND_API_KEY is one of your own keys: it must be a key of another developer")
+    if developer is not None and keys.get(ROTATED.role) == developer:
+        raise ConfigError("HOKUSAI_ROTATED_API_KEY is HOKUSAI_API_KEY itself: it must be your other key")
+    return notes
 
 
 def new_run_id() -> str:
@@ -148,36 +172,6 @@ def _merged_environment(env: Mapping[str, str] | None, dotenv_path: Path | None)
     return merged
 
 
-class _Variables(BaseModel):
-    """The suite's environment variables, parsed and checked by pydantic (unset and empty mean the default)."""
-
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
-
-    api_url: str = Field("", alias="HOKUSAI_API_URL")
-    api_key: str = Field("", alias="HOKUSAI_API_KEY", repr=False)
-    readonly_key: str | None = Field(None, alias="HOKUSAI_READONLY_API_KEY", repr=False)
-    revoked_key: str | None = Field(None, alias="HOKUSAI_REVOKED_API_KEY", repr=False)
-    second_key: str | None = Field(None, alias="HOKUSAI_SECOND_API_KEY", repr=False)
-    rotated_key: str | None = Field(None, alias="HOKUSAI_ROTATED_API_KEY", repr=False)
-    auth_url: str | None = Field(None, alias="HOKUSAI_AUTH_URL")
-    connect_timeout: PositiveFloat = Field(3.0, alias="HOKUSAI_CONNECT_TIMEOUT")
-    read_timeout: PositiveFloat = Field(15.0, alias="HOKUSAI_READ_TIMEOUT")
-    mlflow_timeout: PositiveFloat = Field(30.0, alias="HOKUSAI_MLFLOW_TIMEOUT")
-    run_id: str = Field(default_factory=lambda: new_run_id(), alias="HOKUSAI_RUN_ID", pattern=r"^[a-z0-9]{6,32}$")
-    expected_version: str | None = Field(None, alias="HOKUSAI_EXPECTED_VERSION")
-    expected_commit: str | None = Field(None, alias="HOKUSAI_EXPECTED_COMMIT")
-    fuzz_writes: bool = Field(False, alias="HOKUSAI_FUZZ_WRITES")
-
-    @classmethod
-    def read(cls, values: Mapping[str, str]) -> _Variables:
-        known = {f.alias for f in cls.model_fields.values() if f.alias}
-        given = {k: v for k, v in values.items() if k in known and v.strip()}
-        try:
-            return cls.model_validate(given)
-        except ValidationError as exc:
-            raise ConfigError("; ".join(_problem(e) for e in exc.errors())) from None
-
-
 #: what a malformed value of each kind must be, in words
 _WANTED = {
     "float_parsing": "must be a number of seconds",
@@ -197,45 +191,15 @@ def load_settings(
     env: Mapping[str, str] | None = None, *, dotenv_path: Path | None = None, interactive: bool | None = None
 ) -> Settings:
     """Resolve the configuration, raising :class:`ConfigError` with a one-line reason."""
-    variables = _Variables.read(_merged_environment(env, dotenv_path))
+    variables = _merged_environment(env, dotenv_path)
     if interactive is None:
         interactive = sys.stdin is not None and sys.stdin.isatty() and os.environ.get("CI") != "true"
-    base = Settings(
-        api_url=None,
-        run_id=variables.run_id,
-        connect_timeout=variables.connect_timeout,
-        read_timeout=variables.read_timeout,
-        mlflow_timeout=variables.mlflow_timeout,
-        expected_version=variables.expected_version,
-        expected_commit=variables.expected_commit,
-        fuzz_writes=variables.fuzz_writes,
-    )
-    if not variables.api_url:
-        return base
-    api_url, notes = normalise_url(variables.api_url)
-    api_key = variables.api_key or _ask_for_key(interactive)
-    if any(c.isspace() for c in api_key):
-        raise ConfigError("HOKUSAI_API_KEY contains white space; check the value you pasted")
-    if not KEY_SHAPE.match(api_key):
-        notes.append("HOKUSAI_API_KEY does not look like hk_live_/hk_test_ + 32 characters")
-    keys = (api_key, variables.readonly_key, variables.revoked_key, variables.second_key, variables.rotated_key)
-    for key in keys:
-        register_secret(key)
-    if variables.second_key is not None and variables.second_key in (api_key, variables.rotated_key):
-        raise ConfigError("HOKUSAI_SECOND_API_KEY is one of your own keys: it must be a key of another developer")
-    if variables.rotated_key is not None and variables.rotated_key == api_key:
-        raise ConfigError("HOKUSAI_ROTATED_API_KEY is HOKUSAI_API_KEY itself: it must be your other key")
-    return replace(
-        base,
-        api_url=api_url,
-        api_key=api_key,
-        readonly_key=variables.readonly_key,
-        revoked_key=variables.revoked_key,
-        second_key=variables.second_key,
-        rotated_key=variables.rotated_key,
-        notes=tuple(notes),
-        auth_url=normalise_url(variables.auth_url, "HOKUSAI_AUTH_URL")[0] if variables.auth_url else None,
-    )
+    if (variables.get("HOKUSAI_API_URL") or "").strip() and not (variables.get("HOKUSAI_API_KEY") or "").strip():
+        variables["HOKUSAI_API_KEY"] = _ask_for_key(interactive)
+    try:
+        return Settings.model_validate(variables)
+    except ValidationError as exc:
+        raise ConfigError("; ".join(_problem(e) for e in exc.errors())) from None
 
 
 def _ask_for_key(interactive: bool) -> str:

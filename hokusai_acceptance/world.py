@@ -26,21 +26,14 @@ from .capabilities.registration import RegistrationChecks
 from .client import HokusaiClient
 from .errors import ConfigError, StackError
 from .evidence import EvidenceLog
+from .personas import DESCRIBED, persona
 from .redaction import redact, register_secret
 from .rest_api import MlflowRest
-from .run import KEY_VARIABLES, SuiteRun
+from .run import SuiteRun
 from .stack_control import StackControl
 from .state import CallState
 
-#: How a feature names the key a developer set up, and the role it stands for.
-KEY_WORDS = {
-    "no key at all": "none",
-    "my key with one character mistyped": "mistyped",
-    "a revoked key": "revoked",
-    "a read-only key": "read-only",
-}
-
-__all__ = ["KEY_VARIABLES", "KEY_WORDS", "RegistryWorld", "SuiteRun", "never_issued_key"]
+__all__ = ["RegistryWorld", "SuiteRun", "never_issued_key"]
 
 
 def never_issued_key() -> str:
@@ -112,10 +105,10 @@ class RegistryWorld:
         return MlflowRest(self.client, self.key)
 
     def use_key_described(self, words: str) -> None:
-        """Act with the key a developer describes in words (see KEY_WORDS)."""
-        if words not in KEY_WORDS:
-            raise ConfigError(f"unknown key description {words!r}; known: {', '.join(KEY_WORDS)}")
-        self.use_key(KEY_WORDS[words])
+        """Act with the key a developer describes in words (personas.DESCRIBED)."""
+        if words not in DESCRIBED:
+            raise ConfigError(f"unknown key description {words!r}; known: {', '.join(DESCRIBED)}")
+        self.use_key(DESCRIBED[words])
 
     def use_key(self, role: str) -> None:
         """Act with a key of the given role: valid, read-only, revoked, expired, revocable,
@@ -132,9 +125,8 @@ class RegistryWorld:
         else:
             key = self.run.keys.get(role)
             if not key:
-                variable = KEY_VARIABLES.get(role)
-                how = f"set {variable} to run it" if variable else "only the embedded stack has one"
-                self.skip(f"no {role} key is available for this target ({how})")
+                known = persona(role)
+                self.skip(known.describe_missing() if known else f"no {role} key is available for this target")
                 return
             self.key = key
         self.key_role = role
