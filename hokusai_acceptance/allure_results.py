@@ -8,9 +8,10 @@ scenario the finding that explains it, its owner and the first action. This form
 * its listener tidies each scenario's labels and, for a scenario that did not run, says why in its
   description (behave's skip reason, or the tag selection);
 * its file logger writes containers and attachments at once but holds scenario results until the
-  formatter closes, which behave does after ``after_all``. By then the run's verdict has been published
-  (:func:`publish`); each held result is completed from it, matched by where its scenario is written
-  (feature file and line, never by name), then every result is redacted and written.
+  formatter closes, which behave does after ``after_all``. By then ``after_all`` has handed the run's
+  verdict to behave's configuration (:func:`hand_over`); each held result is completed from it, matched by
+  where its scenario is written (feature file and line, never by name), then every result is redacted, as
+  data, and written through allure-commons' own file logger.
 
 The run status and finding results are written by the same logger, as results of their own.
 """
@@ -18,25 +19,22 @@ The run status and finding results are written by the same logger, as results of
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import allure_commons
+import attr
 from allure_behave.formatter import AllureFormatter as _AllureBehaveFormatter
 from allure_behave.listener import AllureListener
 from allure_commons.logger import AllureFileLogger
 from allure_commons.model2 import Attachment, Label, Parameter, Status, StatusDetails, TestResult, TestStepResult
-from allure_commons.utils import get_testplan
-from behave.formatter.base import Formatter
 
 from . import status as run_status
 from .diagnosis.report import PLOT_TITLES, load_performance, named
 from .redaction import redact_data
+from .status import Verdict
 
 #: labels allure-behave adds that say nothing to a reader
 NOISE_LABELS = {"framework", "language", "host", "thread"}
@@ -44,28 +42,6 @@ NOISE_LABELS = {"framework", "language", "host", "thread"}
 SEVERITY = {"critical": "blocker", "high": "critical", "medium": "normal", "low": "minor"}
 #: the owner a finding's Allure status follows: the product's own defects fail, the rest could not be exercised
 PRODUCT_OWNERS = {"API team"}
-
-
-@dataclass
-class Verdict:
-    """What the end of the run knows, published by ``after_all`` for the formatter to write."""
-
-    status: run_status.RunStatus
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    identity: dict[str, Any] = field(default_factory=dict)
-    reports_dir: Path = Path("reports")
-
-
-_published: Verdict | None = None
-
-
-def publish(verdict: Verdict) -> None:
-    global _published
-    _published = verdict
-
-
-def published() -> Verdict | None:
-    return _published
 
 
 def scenario_key(scenario: Any) -> str:
@@ -95,40 +71,50 @@ def finding_status(finding: dict[str, Any]) -> str:
     return Status.BROKEN
 
 
+#: the attribute of behave's configuration (one per run) that carries the verdict to the formatter
+VERDICT_ATTRIBUTE = "hokusai_verdict"
+
+
+def hand_over(config: Any, verdict: Verdict) -> None:
+    """Give the run's verdict to the Allure formatter, which behave closes after ``after_all``."""
+    setattr(config, VERDICT_ATTRIBUTE, verdict)
+
+
+def _redact_in_place(item: Any) -> Any:
+    """Redact every string of an allure-commons model object (and the objects and lists in it) before it is
+    serialised: the JSON written stays valid whatever a secret sat next to."""
+    if isinstance(item, str):
+        return redact_data(item)
+    if isinstance(item, list):
+        return [_redact_in_place(value) for value in item]
+    if attr.has(type(item)):
+        for name in attr.fields_dict(type(item)):
+            setattr(item, name, _redact_in_place(getattr(item, name)))
+    return item
+
+
 class _HeldResults(AllureFileLogger):
-    """Writes containers and attachments at once; holds scenario results until the verdict completes them.
-    Everything it writes is redacted first, as data, so the JSON stays valid whatever a secret sat next to."""
+    """allure-commons' file logger: containers and attachments are written at once, scenario results are held
+    until the verdict completes them; every result is redacted before it is written."""
 
     def __init__(self, report_dir: str) -> None:
         super().__init__(report_dir)
+        self.directory = Path(report_dir)
         self.held: dict[str, TestResult] = {}
 
     @allure_commons.hookimpl
     def report_result(self, result: TestResult) -> None:
         self.held[result.uuid] = result
 
-    def _report_item(self, item: Any) -> None:
-        from attr import asdict
-
-        data = redact_data(asdict(item, filter=lambda _, v: v or v is False))
-        path = self._report_dir / item.file_pattern.format(prefix=uuid.uuid4())
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, path)
-
     def write(self, result: TestResult) -> None:
-        self._report_item(result)
+        super().report_result(_redact_in_place(result))
 
     def attach_file(self, source: Path, title: str, mime: str) -> Attachment | None:
         if not source.is_file():
             return None
         name = f"{uuid.uuid4()}-attachment{source.suffix}"
-        shutil.copyfile(source, self._report_dir / name)
+        self.report_attached_file(source, name)
         return Attachment(name=title, source=name, type=mime)
-
-    @property
-    def directory(self) -> Path:
-        return Path(self._report_dir)
 
 
 class _Listener(AllureListener):
@@ -160,18 +146,23 @@ class _Listener(AllureListener):
 class AllureFormatter(_AllureBehaveFormatter):
     """allure-behave's formatter with the listener and file logger above."""
 
+    listener: Any
+    file_logger: Any
+
     def __init__(self, stream_opener: Any, config: Any) -> None:
-        Formatter.__init__(self, stream_opener, config)
+        super().__init__(stream_opener, config)
+        own: tuple[Any, ...] = (self.listener, self.file_logger)  # allure-behave's: replaced by the two above
+        for plugin in own:
+            allure_commons.plugin_manager.unregister(plugin)
         self.keys: dict[str, str] = {}
         self.listener = _Listener(config, self.keys)
         self.file_logger = _HeldResults(self.stream_opener.name)
         allure_commons.plugin_manager.register(self.listener)
         allure_commons.plugin_manager.register(self.file_logger)
-        self.testplan = get_testplan()
 
     def close(self) -> None:
         try:
-            complete(self.file_logger, self.keys, published())
+            complete(self.file_logger, self.keys, getattr(self.config, VERDICT_ATTRIBUTE, None))
         finally:
             super().close()
 

@@ -277,7 +277,7 @@ def _diagnose(context, run: SuiteRun, reports_dir: Path, leftovers: list[str]) -
     except Exception as exc:  # never lose the run's verdict because the report failed
         print(f"hokusai-acceptance: the infrastructure report could not be written: {redact(exc)}", file=sys.stderr)
         return
-    allure_results.publish(verdict)  # the Allure formatter completes its results with it when behave closes it
+    allure_results.hand_over(context.config, verdict)  # the Allure formatter completes its results with it
     print("", file=sys.stderr)
     for line in verdict.status.lines():
         print(f"hokusai-acceptance: {line}", file=sys.stderr)

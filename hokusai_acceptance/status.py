@@ -110,6 +110,17 @@ class RunStatus:
         return path
 
 
+@dataclass
+class Verdict:
+    """What the end of a run knows: its status block, the findings, what the target says it is, and where the
+    reports went. ``after_all`` hands it to the Allure formatter, which behave closes after it."""
+
+    status: RunStatus
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    identity: dict[str, Any] = field(default_factory=dict)
+    reports_dir: Path = Path("reports")
+
+
 def read(reports_dir: Path) -> RunStatus | None:
     try:
         return RunStatus.from_dict(json.loads((reports_dir / STATUS_FILE).read_text()))

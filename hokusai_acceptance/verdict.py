@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from . import status
-from .allure_results import Verdict
 from .diagnosis import EVIDENCE_FILE, RunEvidence, ScenarioOutcome, build, compare_with_last, diagnose, run_sweep, write
 from .reporting import component_versions
 from .run import SuiteRun
+from .status import Verdict
 
 
 def collect_evidence(run: SuiteRun, scenarios: list[ScenarioOutcome], leftovers: list[str]) -> RunEvidence:

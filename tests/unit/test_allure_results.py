@@ -10,7 +10,7 @@ from allure_commons.model2 import Label, Status, StatusDetails
 from hokusai_acceptance import allure_results
 from hokusai_acceptance.perf.targets import Target
 from hokusai_acceptance.redaction import register_secret
-from hokusai_acceptance.status import FailingScenario, RunStatus
+from hokusai_acceptance.status import FailingScenario, RunStatus, Verdict
 
 IDENTITY = {
     "api_version": "1.0.0",
@@ -85,7 +85,7 @@ def test_a_failing_scenario_points_at_its_finding_by_where_it_is_written(tmp_pat
         finding_id="health-probes-need-key",
         finding_kind="upgrade gap",
     )
-    verdict = allure_results.Verdict(run_status([failing]), [FINDING], IDENTITY, tmp_path)
+    verdict = Verdict(run_status([failing]), [FINDING], IDENTITY, tmp_path)
     allure_results.complete(logger, keys, verdict)
     results_by_message = {
         d["statusDetails"]["message"].split("\n")[-1]: d
@@ -108,7 +108,7 @@ def test_the_overview_carries_the_target_identity_in_words(tmp_path):
     results = tmp_path / "allure-results"
     logger = allure_results._HeldResults(str(results))
     (results / "environment.properties").write_text("target=http://x\ntarget.old=stale\n")
-    allure_results.complete(logger, {}, allure_results.Verdict(run_status([]), [], IDENTITY, tmp_path))
+    allure_results.complete(logger, {}, Verdict(run_status([]), [], IDENTITY, tmp_path))
     facts = allure_results.identity_facts(IDENTITY)
     assert facts["Deployed API version"] == "1.0.0 (expected 1.1.0)"
     assert facts["Deployed API commit"] == "not reported"
@@ -156,7 +156,7 @@ def test_the_benchmark_becomes_one_result_with_its_plots(tmp_path):
     )
     results = tmp_path / "allure-results"
     logger = allure_results._HeldResults(str(results))
-    allure_results.complete(logger, {}, allure_results.Verdict(run_status([]), [], {}, tmp_path))
+    allure_results.complete(logger, {}, Verdict(run_status([]), [], {}, tmp_path))
     [result] = [d for d in written(results).values() if d["name"].startswith("Performance benchmark")]
     assert result["status"] == "failed" and "2 of 3 performance targets not met" in result["statusDetails"]["message"]
     assert [s["status"] for s in result["steps"]] == ["failed", "passed", "failed"]
