@@ -386,8 +386,6 @@ def _write_identity(results: Path, verdict: Verdict) -> None:
     earlier = json.loads(info_path.read_text()) if info_path.is_file() else {}
     info = {**facts, **{k: v for k, v in earlier.items() if k not in facts}}  # the status block first
     info_path.write_text(json.dumps(redact_data(info), indent=2))
-    environment = results / "environment.properties"
-    lines = environment.read_text().splitlines() if environment.is_file() else []
-    lines = [line for line in lines if not line.startswith("target.")]
-    lines += [f"target.{k.lower().replace(' ', '_')}={v}" for k, v in redact_data(facts).items()]
-    environment.write_text("\n".join(lines) + "\n")
+    environment = {**verdict.environment, **{f"target.{k.lower().replace(' ', '_')}": v for k, v in facts.items()}}
+    lines = [f"{k}={v}" for k, v in redact_data(environment).items()]
+    (results / "environment.properties").write_text("\n".join(lines) + "\n")

@@ -114,7 +114,6 @@ def before_all(context) -> None:
             file=sys.stderr,
             flush=True,
         )
-    reporting.write_allure_environment(context.suite_run, _results_dir(context))
     install_interrupt_handlers(context.suite_run)
     if _selected(context, {"registration", "writes"}):
         # the developer's interpreter imports MLflow for seconds: let it do so while the first scenarios run
@@ -158,18 +157,6 @@ def preflight(settings) -> str | None:
     return None
 
 
-def _results_dir(context) -> Path | None:
-    from allure_behave.formatter import AllureFormatter
-
-    for formatter in getattr(context._runner, "formatters", []):
-        if isinstance(formatter, AllureFormatter):
-            outdir = getattr(formatter, "stream_opener", None)
-            path = getattr(outdir, "name", None)
-            if path:
-                return Path(path)
-    return None
-
-
 FUZZ = "fuzz"
 NOT_ASKED_FOR_FUZZ = (
     "requests generated from the contract run only when asked for by name (--tags=@fuzz, make fuzz): "
@@ -177,10 +164,10 @@ NOT_ASKED_FOR_FUZZ = (
 )
 
 
-def _asked_for(context, tag: str) -> bool:
-    """Whether the run's tag selection names ``tag`` itself (a selection such as @readonly does not)."""
-    given = " ".join(str(t) for t in (getattr(context.config, "tags", None) or []))
-    return f"@{tag}" in given or f" {tag}" in f" {given}"
+def asked_for(expression, tag: str, tags: set[str]) -> bool:
+    """Whether the run's tag selection asks for ``tag`` itself for a scenario with ``tags``: the scenario is
+    selected, and would not be without the tag (``--tags=@fuzz`` does; ``--tags=@readonly`` does not)."""
+    return bool(expression.check(tags)) and not expression.check(tags - {tag})
 
 
 def before_scenario(context, scenario) -> None:
@@ -191,7 +178,8 @@ def before_scenario(context, scenario) -> None:
             "the configured target is remote"
         )
         return
-    if FUZZ in scenario.effective_tags and not _asked_for(context, FUZZ):
+    tags = {str(t) for t in scenario.effective_tags}
+    if FUZZ in tags and not asked_for(context.config.tag_expression, FUZZ, tags):
         scenario.skip(reason=NOT_ASKED_FOR_FUZZ)
         return
     context.world = RegistryWorld(run, skip=scenario.skip, scenario=scenario.name)

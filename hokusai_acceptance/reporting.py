@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .exchange import Exchange
 from .redaction import redact
+from .run import SuiteRun
 from .settings import is_loopback
 
 
@@ -61,27 +62,24 @@ def component_versions() -> dict[str, str]:
     return versions
 
 
-def write_allure_environment(run, results_dir: Path | None) -> None:
-    if results_dir is None:
-        return
-    results_dir.mkdir(parents=True, exist_ok=True)
+def allure_environment(run: SuiteRun) -> dict[str, str]:
+    """What ran against what: the environment block of the Allure overview."""
     settings = run.settings
     props = {
-        "target": settings.api_url,
+        "target": settings.target_url,
         "tracking_uri": settings.tracking_uri,
         "target_kind": "local reference stack (a test copy on this machine)"
         if run.stack is not None
         else "deployment on this machine"
-        if is_loopback(settings.api_url)
+        if is_loopback(settings.target_url)
         else "remote deployment",
         "run_id": settings.run_id,
         **{f"client.{k}": v for k, v in component_versions().items()},
     }
     if run.stack is not None:
-        props["stack.profile"] = run.stack.options.profile
+        props["stack.profile"] = run.stack.profile
         props["stack.start_seconds"] = f"{run.stack.start_seconds:.1f}"
-    lines = [f"{k}={redact(v)}" for k, v in props.items()]
-    (results_dir / "environment.properties").write_text("\n".join(lines) + "\n")
+    return props
 
 
 def write_run_info(run, seconds: float, reports_dir: Path) -> None:

@@ -119,6 +119,7 @@ class Verdict:
     findings: list[dict[str, Any]] = field(default_factory=list)
     identity: dict[str, Any] = field(default_factory=dict)
     reports_dir: Path = Path("reports")
+    environment: dict[str, str] = field(default_factory=dict)  # what ran against what (Allure's overview)
 
 
 def read(reports_dir: Path) -> RunStatus | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import status
 from .diagnosis import EVIDENCE_FILE, RunEvidence, ScenarioOutcome, build, compare_with_last, diagnose, run_sweep, write
-from .reporting import component_versions
+from .reporting import allure_environment, component_versions
 from .run import SuiteRun
 from .status import Verdict
 
@@ -86,4 +86,10 @@ def diagnose_run(
     report.changes = compare_with_last(reports_dir, f"{run_status.history_key}-{selected}", diagnosis.findings)
     write(report, reports_dir)
     data = report.to_dict()
-    return Verdict(status=run_status, findings=data["findings"], identity=data["identity"], reports_dir=reports_dir)
+    return Verdict(
+        status=run_status,
+        findings=data["findings"],
+        identity=data["identity"],
+        reports_dir=reports_dir,
+        environment=allure_environment(run),
+    )

@@ -21,3 +21,16 @@ def test_a_field_counts_as_set_once_a_step_sets_it_even_to_a_falsy_value():
         _ = calls.reply
     calls.replies = []  # falsy, but set: a check that found no replies must not read as "no step ran"
     assert calls.has("replies") and not calls.has("reply")
+
+
+@pytest.mark.parametrize(
+    "selection,asked",
+    [(["@fuzz"], True), (["@fuzz and @readonly"], True), (["@readonly"], False), (["@fuzz or @smoke"], True)],
+)
+def test_generated_requests_run_only_when_the_selection_asks_for_them_by_name(selection, asked):
+    from behave.tag_expression import make_tag_expression
+
+    from hokusai_acceptance.behave_support import asked_for
+
+    expression = make_tag_expression(selection)
+    assert asked_for(expression, "fuzz", {"fuzz", "readonly", "errors"}) is asked
