@@ -140,7 +140,7 @@ def preflight(settings) -> str | None:
     and some deployments stall while it does."""
     from .client import HokusaiClient
     from .errors import InfrastructureError
-    from .mlflow_paths import PROXIED_SEARCH
+    from .routes import PROXIED_SEARCH
 
     client = HokusaiClient(
         settings.api_url, connect_timeout=settings.connect_timeout, read_timeout=min(settings.read_timeout, 8.0)

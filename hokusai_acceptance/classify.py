@@ -26,9 +26,8 @@ from typing import Any
 import requests
 
 from .exchange import Exchange
+from .routes import MOUNTS, PROBES, PROXY_MOUNTS
 
-#: where the API mounts its MLflow proxy (the contract's two public mounts)
-PROXY_MOUNTS = ("/api/mlflow/", "/mlflow/")
 #: POST calls of MLflow's REST API that only read
 READ_ONLY_POSTS = ("/search", "/get-by-name")
 #: methods that never change anything
@@ -45,7 +44,7 @@ def is_write(method: str, path: str) -> bool:
 
 def is_proxied(route: str) -> bool:
     """Whether a path is under one of the proxy mounts (the mount itself included)."""
-    return route.startswith(PROXY_MOUNTS) or route in ("/api/mlflow", "/mlflow")
+    return route.startswith(PROXY_MOUNTS) or route in MOUNTS
 
 
 class AnswerKind:
@@ -272,7 +271,7 @@ def who_answered(exchange: Exchange) -> str:
             return Who.API
         if on_proxy(exchange) and (MLFLOW_DOCUMENT_KEYS & set(data) or not data):
             return Who.MLFLOW
-        if API_DOCUMENT_KEYS & set(data) or exchange.route in ("/health", "/version", "/", "/ready", "/live"):
+        if API_DOCUMENT_KEYS & set(data) or exchange.route in PROBES:
             return Who.API
     if on_proxy(exchange) and kind in (
         AnswerKind.HTML,

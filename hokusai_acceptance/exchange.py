@@ -103,8 +103,9 @@ class Exchange:
         return f"curl -sS -i --max-time 10{method}{header}{body} {shell_word(self.url)}"
 
     def exact_curl(self) -> str:
-        """The request exactly as it was sent, every recorded header and the body included (generated requests:
-        what broke the server may be any of them); the run's key comes from the person's own environment."""
+        """The request as it was sent, every recorded header and the body included (generated requests: what
+        broke the server may be any of them); the run's key comes from the person's own environment. A body is
+        kept up to REQUEST_BODY_PREFIX characters: a longer one is reproduced only that far."""
         parts = ["curl -sS -i --max-time 10"] + ([f"-X {self.method}"] if self.method != "GET" else [])
         parts += ["-H " + shell_word(f"{name}: {value}") for name, value in self.request_headers.items()]
         if self.request_body_prefix:

@@ -31,10 +31,10 @@ from .diagnosis import RunEvidence, ScenarioOutcome, diagnose, run_sweep
 from .errors import ConfigError, InfrastructureError, SuiteError
 from .evidence import EvidenceLog, recording
 from .hokusai_tags import readiness_problems, validate
-from .mlflow_paths import PROXIED_SEARCH, SEARCH_EXPERIMENTS
 from .redaction import redact
 from .reporting import component_versions
 from .rest_api import MlflowRest, register_via_rest
+from .routes import PROXIED_SEARCH, SEARCH_EXPERIMENTS
 from .settings import load_settings
 
 

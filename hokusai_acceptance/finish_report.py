@@ -14,14 +14,29 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from . import status
-from .redaction import redact
+from .errors import ConfigError
+from .redaction import find_leaks, redact, register_secret
+from .settings import load_settings
 
 #: files larger than this are data (a model, a recorded body), not text anyone reads
 LARGEST_TEXT = 20 * 1024 * 1024
 
 
+def configured_keys() -> list[str]:
+    """The keys this run was configured with (environment and .env), whatever their shape: a key Hokusai did not
+    shape like its own is found only by its value."""
+    try:
+        return [key for key in load_settings(interactive=False).keys.values() if key]
+    except ConfigError:  # an embedded-stack run: its keys died with it, and every one of them is key-shaped
+        return []
+
+
 def leaks(root: Path) -> list[Path]:
-    """Text files under ``root`` in which something shaped like a credential is not masked; each is masked."""
+    """Text files under ``root`` in which a configured key (in any spelling) or something shaped like a credential
+    is not masked; each is masked."""
+    keys = configured_keys()
+    for key in keys:
+        register_secret(key)
     found = []
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.stat().st_size > LARGEST_TEXT:
@@ -31,7 +46,7 @@ def leaks(root: Path) -> list[Path]:
         except (UnicodeDecodeError, OSError):
             continue
         clean = redact(text)
-        if clean != text:
+        if clean != text or find_leaks(text, keys):
             path.write_text(clean, encoding="utf-8")
             found.append(path)
     return found

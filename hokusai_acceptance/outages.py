@@ -21,17 +21,15 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .classify import PROXY_MOUNTS
 from .errors import InfrastructureError
 from .exchange import Exchange
+from .routes import OPEN_PATHS, PROXY_MOUNTS
 from .transport import add_guard, add_observer, carries_key, remove_guard, remove_observer
 
 #: a slow failure: at least this long (ms) before the failure arrived
 SLOW_MS = 3000
 #: a very slow failure: two in a row pin the outage; three slow ones are needed otherwise
 VERY_SLOW_MS = 9000
-#: paths a key never needs (open on every generation of the API)
-OPEN_PATHS = ("/health", "/openapi.json", "/docs", "/redoc", "/favicon.ico")
 
 
 class Scope:

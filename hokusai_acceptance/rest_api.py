@@ -13,10 +13,7 @@ from typing import Any
 
 from .client import HokusaiClient, KeyForm, Reply
 from .expectations import expect_success
-
-MOUNT = "/api/mlflow"
-API = f"{MOUNT}/api/2.0/mlflow"
-ARTIFACTS = f"{MOUNT}/api/2.0/mlflow-artifacts/artifacts"
+from .routes import ARTIFACTS, MOUNT
 
 
 @dataclass
@@ -121,7 +118,7 @@ class MlflowRest:
     def upload_artifact(self, path: str, data: bytes, timeout: float | None = None) -> Reply:
         return self.client.request(
             "PUT",
-            f"{self.mount}/api/2.0/mlflow-artifacts/artifacts/{path}",
+            f"{self.mount}{ARTIFACTS}/{path}",
             key=self.key,
             key_form=self.key_form,
             data=data,
@@ -130,23 +127,19 @@ class MlflowRest:
         )
 
     def delete_artifact(self, path: str) -> Reply:
-        return self.client.request(
-            "DELETE", f"{self.mount}/api/2.0/mlflow-artifacts/artifacts/{path}", key=self.key, key_form=self.key_form
-        )
+        return self.client.request("DELETE", f"{self.mount}{ARTIFACTS}/{path}", key=self.key, key_form=self.key_form)
 
     def list_artifacts(self, path: str) -> Reply:
         return self.client.request(
             "GET",
-            f"{self.mount}/api/2.0/mlflow-artifacts/artifacts",
+            f"{self.mount}{ARTIFACTS}",
             key=self.key,
             key_form=self.key_form,
             params={"path": path},
         )
 
     def download_artifact(self, path: str) -> Reply:
-        return self.client.request(
-            "GET", f"{self.mount}/api/2.0/mlflow-artifacts/artifacts/{path}", key=self.key, key_form=self.key_form
-        )
+        return self.client.request("GET", f"{self.mount}{ARTIFACTS}/{path}", key=self.key, key_form=self.key_form)
 
 
 @dataclass

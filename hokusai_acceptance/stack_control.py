@@ -1,10 +1,10 @@
 """What the suite may ask of the embedded reference stack it started, as a typed interface.
 
-The suite never imports the stack's modules except to start it (``behave_support`` does); everything
-else talks to the running stack through this protocol: its addresses and keys, its fault switches,
-and the few inspections a scenario tagged ``@embedded_only`` needs (the validation cache, the auth
-service's counters, what the gateway forwards). :class:`hokusai_acceptance.stack.launcher.EmbeddedStack`
-implements it; a test keeps the two in step.
+Only what starts the stack imports its modules (``behave_support``, the field checks, the benchmarks; the
+import-graph check keeps it so); a scenario talks to the running stack through this protocol: its addresses
+and keys, its fault switches, and the few inspections a scenario tagged ``@embedded_only`` needs (the
+validation cache, the auth service's counters, what the gateway forwards).
+:class:`hokusai_acceptance.stack.launcher.EmbeddedStack` implements it; a unit test keeps the two in step.
 """
 
 from __future__ import annotations

@@ -62,15 +62,18 @@ class StepState:
 class CallState(StepState):
     """The registry's latest answers (every capability)."""
 
-    reply: Reply = needs("a step that calls the registry ('When I call ...', 'When monitoring asks ...')")
+    reply: Reply = needs(
+        "a step that calls the registry ('When I call the registry and time the answer', "
+        "'When monitoring asks the API ...')"
+    )
     replies: list[Reply] = needs("a step that calls the registry several times")
 
 
 @dataclass
 class HealthState(StepState):
-    probe_path: str = needs("'When monitoring calls \"<path>\" without a key'")
+    probe_path: str = needs("'When monitoring calls the <check> check without a key'")
     probe_replies: dict[str, Reply] = field(default_factory=dict)
-    ecs_status: list = needs("'When I read the ECS status of the registry's services'")
+    ecs_status: list = needs("'When I read the registry's service status from AWS'")
 
 
 @dataclass
@@ -82,14 +85,16 @@ class ErrorState(StepState):
 
 @dataclass
 class ProxyState(StepState):
-    experiment_id: str = needs("'When I create an experiment and a run through the proxy'")
-    experiment_name: str = needs("'When I create an experiment and a run through the proxy'")
-    run_id: str = needs("'When I create an experiment and a run through the proxy'")
-    artifact_bytes: bytes = needs("'When I upload a <size> KB artifact through the proxy'")
-    artifact_path: str = needs("'When I upload a <size> KB artifact through the proxy'")
-    model_name: str = needs("'When I create the registered model \"<name>\" through the proxy'")
+    experiment_id: str = needs("'When I create an experiment and a run through the registry'")
+    experiment_name: str = needs("'When I create an experiment and a run through the registry'")
+    run_id: str = needs("'When I create an experiment and a run through the registry'")
+    artifact_bytes: bytes = needs("'When I upload a <size> KB file to the run's artifact store through the registry'")
+    artifact_path: str = needs("'When I upload a <size> KB file to the run's artifact store through the registry'")
+    model_name: str = needs("'When I create the registered model \"<name>\" through the registry'")
     description: str = needs("'When I change its description to \"<text>\"'")
-    forwarded: list[dict] = needs("'When I send a <method> call through a gateway whose upstream records ...'")
+    forwarded: list[dict] = needs(
+        "'When I send a <method> call through an API whose MLflow side records what it receives'"
+    )
 
 
 @dataclass
@@ -103,7 +108,9 @@ class RegistrationState(StepState):
     concurrent_name: str = needs("'When <n> developers register versions of model \"<name>\" at the same time'")
     concurrent_results: list[tuple[int, str]] = needs("'When <n> developers register versions ... at the same time'")
     downloaded_mb: float = needs("a step that loads the registered model back")
-    size_search: SizeSearch = needs("'When I upload model files of growing size ...'")
+    size_search: SizeSearch = needs(
+        "'When I upload model files of growing size, up to <n> MB, until the registry refuses one'"
+    )
     developer_attempt: DeveloperAttempt = needs(
         "'When I start registering model \"<name>\" with the plain MLflow client, set up as the quick start says'"
     )
@@ -112,21 +119,21 @@ class RegistrationState(StepState):
 @dataclass
 class IsolationState(StepState):
     other_key: str = field(
-        default=UNSET, repr=False, metadata={"set_by": "'Given another developer with their own Hokusai API key'"}
+        default=UNSET, repr=False, metadata={"set_by": "'And another developer with their own Hokusai API key'"}
     )
     before: Snapshot = needs("a step in which the other developer tries a change")
     attempt: Attempt = needs("a step in which the other developer tries a change")
-    other_registration: Registration = needs("'Given the other developer has registered their own model ...'")
+    other_registration: Registration = needs("'And the other developer has registered their own model ...'")
 
 
 @dataclass
 class PerformanceState(StepState):
     latency: LatencyStats = needs("'When I time <n> authenticated reads'")
-    overhead: dict = needs("'When I time <n> experiment searches through the gateway and straight to MLflow'")
+    overhead: dict = needs("'When I time <n> experiment searches through the API and straight to MLflow'")
     load: dict = needs("a step that puts simulated callers on the registry")
     direct_load: dict = needs("'When <n> simulated callers read the registry ... and straight to MLflow'")
     requested: dict = needs("a step that puts simulated callers on the registry")
-    operation_stats: dict = needs("'When I time these registry operations through the gateway'")
+    operation_stats: dict = needs("'When I time these registry operations through the API'")
     cache_cold: LatencyStats = needs("'When I time <n> reads with the validation cache just emptied ...'")
     cache_warm: LatencyStats = needs("'When I time <n> reads with the validation cache just emptied ...'")
     cache_validations: dict = needs("'When I time <n> reads with the validation cache just emptied ...'")
@@ -135,6 +142,6 @@ class PerformanceState(StepState):
 
 @dataclass
 class FuzzState(StepState):
-    generated: FuzzRun = needs("'Given requests generated from the ... contract have been sent to the registry'")
+    generated: FuzzRun = needs("'Given requests generated from the contract's ... have been sent to the registry'")
     served: dict = needs("'When I fetch the API's own OpenAPI description'")
-    drift: Drift = needs("'When I compare the API's own OpenAPI description with the contract'")
+    drift: Drift = needs("'And I compare it with the contract'")

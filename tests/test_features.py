@@ -173,3 +173,31 @@ def test_the_readme_counts_the_scenarios_each_feature_folder_has():
         folder = path.parent.name
         counted[folder] = counted.get(folder, 0) + 1
     assert stated == counted
+
+
+def test_every_step_an_unset_state_field_names_is_one_the_features_use():
+    """A scenario whose steps are reordered is told which step sets what it needs: that step must exist."""
+    import dataclasses
+    import re
+
+    from hokusai_acceptance import state
+
+    written = [f"{step.keyword} {step.name}" for _, _, scenario in scenarios() for step in scenario.steps]
+    written += [
+        f"{step.keyword} {step.name}"
+        for path in FEATURES
+        for step in (parse_file(str(path)).background.steps if parse_file(str(path)).background else [])
+    ]
+    named = []
+    for holder in vars(state).values():
+        if isinstance(holder, type) and dataclasses.is_dataclass(holder):
+            for item in dataclasses.fields(holder):
+                named += re.findall(r"'((?:Given|When|Then|And) [^']*)'", item.metadata.get("set_by", ""))
+    assert named
+    missing = []
+    for text in named:
+        pattern = re.escape(text).replace(re.escape("..."), ".*")
+        pattern = re.sub(r"<[^>]*>", ".+", pattern.replace("\\<", "<").replace("\\>", ">"))
+        if not any(re.fullmatch(pattern, line) or re.match(pattern, line) for line in written):
+            missing.append(text)
+    assert missing == [], "steps named by an unset state field that no feature has"

@@ -7,7 +7,7 @@ import time
 from .. import expectations as expect
 from ..client import KeyForm
 from ..errors import StackError
-from ..mlflow_paths import PROXIED_SEARCH
+from ..routes import PROXIED_SEARCH
 from .base import Capability
 
 EXPERIMENTS_SEARCH = PROXIED_SEARCH
@@ -107,7 +107,7 @@ class AuthChecks(Capability):
         if self.calls.reply.status == 200:
             raise AssertionError(
                 "a key without write scope created an experiment: the target does not enforce "
-                "scopes (finding: missing-write-scope enforcement)"
+                "scopes (finding: scopes-not-enforced)"
             )
         expect.expect_status(self.calls.reply, 403, "a write with a read-only key")
         body = self.calls.reply.json()

@@ -10,7 +10,7 @@ from .. import expectations as expect
 from .. import registration as reg
 from ..client import HokusaiClient, Reply
 from ..errors import InfrastructureError
-from ..mlflow_paths import PROXIED_SEARCH
+from ..routes import PROXIED_SEARCH
 from ..state import ErrorState
 from .base import Capability
 

@@ -5,23 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import expectations as expect
+from ..routes import PROBES
 from ..state import HealthState
 from .base import Capability
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..world import RegistryWorld
-
-
-#: Probe paths monitoring uses, and whether the contract lets them answer without a key.
-PROBES = {
-    "/health": "health",
-    "/health/mlflow": "MLflow health",
-    "/api/health/mlflow": "MLflow API health",
-    "/ready": "readiness",
-    "/live": "liveness",
-    "/version": "version",
-    "/": "root",
-}
 
 
 #: How the API's in-depth MLflow check reports a working part: a bare word ("healthy") or, in other
@@ -88,7 +77,7 @@ class HealthChecks(Capability):
 
     def probe_check_without_key(self, check: str) -> None:
         """One of the monitoring checks, by the name the feature gives it."""
-        paths = {name: path for path, name in PROBES.items()}
+        paths = {probe.name: path for path, probe in PROBES.items()}
         if check not in paths:
             raise AssertionError(f"no monitoring check is called {check!r}; the checks are {', '.join(paths)}")
         self.probe_without_key(paths[check])
@@ -106,7 +95,7 @@ class HealthChecks(Capability):
                 f"{path} asks monitoring for an API key (HTTP 401): probes without a key will "
                 f"report a healthy API as down. Exclude probe paths from authentication."
             )
-        expect.expect_status(self.calls.reply, {200, 503}, f"the {PROBES.get(path, path)} probe")
+        expect.expect_status(self.calls.reply, {200, 503}, f"the {PROBES[path].name if path in PROBES else path} probe")
 
     def check_probe_within_budget(self, budget_ms: float) -> None:
         if self.calls.reply.elapsed_ms > budget_ms:

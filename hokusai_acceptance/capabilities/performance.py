@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from ..mlflow_paths import PROXIED_SEARCH, SEARCH_EXPERIMENTS
 from ..perf import measure
+from ..routes import PROXIED_SEARCH, SEARCH_EXPERIMENTS
 from ..state import PerformanceState
 from .base import Capability
 

@@ -14,6 +14,7 @@ Usage::
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import sys
@@ -73,17 +74,22 @@ def show(case_or_path: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) >= 4 and args[0] == "record":
-        source = Path(args[4]) if len(args) > 4 else Path("reports") / "diagnosis-evidence.json"
-        print(record(args[1], args[2], [x for x in args[3].split(",") if x], source))
-        print(show(args[1]))
-        return 0
-    if len(args) == 2 and args[0] == "show":
-        print(show(args[1]))
-        return 0
-    print(__doc__, file=sys.stderr)
-    return 2
+    parser = argparse.ArgumentParser(prog="hokusai-diagnosis", description=(__doc__ or "").split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    keep = commands.add_parser("record", help="keep a run's evidence as a fixture, with its true findings")
+    keep.add_argument("case")
+    keep.add_argument("what", help="what was broken, in words")
+    keep.add_argument("findings", help="the true findings, comma-separated ('a|b' for causes no client can tell apart)")
+    keep.add_argument("evidence", nargs="?", type=Path, default=Path("reports") / "diagnosis-evidence.json")
+    again = commands.add_parser("show", help="diagnose a fixture or an evidence file again")
+    again.add_argument("case_or_path")
+    args = parser.parse_args(argv)
+    if args.command == "record":
+        print(record(args.case, args.what, [x for x in args.findings.split(",") if x], args.evidence))
+        print(show(args.case))
+    else:
+        print(show(args.case_or_path))
+    return 0
 
 
 if __name__ == "__main__":

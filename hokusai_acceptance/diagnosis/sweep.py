@@ -23,7 +23,7 @@ from ..client import HokusaiClient
 from ..errors import InfrastructureError
 from ..evidence import EvidenceLog, recording
 from ..exchange import Exchange
-from ..mlflow_paths import SEARCH_EXPERIMENTS, mlflow_path
+from ..routes import SEARCH_EXPERIMENTS, mlflow_path
 
 #: total time the sweep may take; probes after that are recorded as not attempted
 SWEEP_BUDGET_SECONDS = 25.0

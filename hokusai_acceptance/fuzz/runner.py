@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..classify import MLFLOW_DOCUMENT_KEYS, PROXY_MOUNTS, AnswerKind, classify_answer, who_answered
+from ..classify import MLFLOW_DOCUMENT_KEYS, AnswerKind, classify_answer, who_answered
 from ..errors import ConfigError, InfrastructureError
 from ..exchange import BODY_PREFIX, Actor, Exchange
 from ..redaction import redact
+from ..routes import PROXY_MOUNTS
 from .confine import Scope
 from .contract import CONTRACT
 

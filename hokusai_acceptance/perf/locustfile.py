@@ -19,7 +19,7 @@ import time
 
 from locust import FastHttpUser, constant, events, task
 
-from hokusai_acceptance.mlflow_paths import SEARCH_EXPERIMENTS
+from hokusai_acceptance.routes import SEARCH_EXPERIMENTS
 
 KEY = os.environ.get("HOKUSAI_LOAD_KEY", "")
 MOUNT = os.environ.get("HOKUSAI_LOAD_MOUNT", "/api/mlflow")

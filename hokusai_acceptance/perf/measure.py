@@ -26,9 +26,9 @@ import psutil
 import urllib3
 
 from ..errors import ConfigError, RegistryCallFailed, StackError
-from ..mlflow_paths import SEARCH_EXPERIMENTS
 from ..paths import PROJECT_ROOT
 from ..ports import free_port
+from ..routes import SEARCH_EXPERIMENTS
 from ..settings import LOOPBACK_HOSTS
 
 

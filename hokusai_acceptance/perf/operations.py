@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from .. import registration as reg
 from ..hokusai_tags import validate
-from ..mlflow_paths import SEARCH_EXPERIMENTS
+from ..routes import SEARCH_EXPERIMENTS
 from .measure import TimingClient, require_loopback
 
 SEARCH = SEARCH_EXPERIMENTS

@@ -177,3 +177,15 @@ def test_the_post_run_check_masks_and_reports_a_leak_instead_of_hiding_it(tmp_pa
     assert "hk_live_LLLL" not in leaked.read_text() and finish_report.main([str(tmp_path)]) == 0
     leaked.write_text("token hk_test_" + "Z" * 32)
     assert finish_report.main([str(tmp_path)]) == 1
+
+
+def test_a_configured_key_that_does_not_look_like_one_is_still_found(tmp_path, monkeypatch):
+    from hokusai_acceptance import finish_report
+
+    odd = "sk-the-registrys-own-format-0123456789"  # not shaped like a Hokusai key: no pattern masks it
+    monkeypatch.setenv("HOKUSAI_API_URL", "https://registry.example")
+    monkeypatch.setenv("HOKUSAI_API_KEY", odd)
+    (tmp_path / "allure-results").mkdir()
+    leaked = tmp_path / "report.md"
+    leaked.write_text(f"a step said {odd} aloud")
+    assert finish_report.leaks(tmp_path) == [leaked] and odd not in leaked.read_text()

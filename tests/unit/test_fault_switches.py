@@ -87,3 +87,17 @@ def test_abandoned_stack_directories_are_reclaimed_and_live_ones_kept(tmp_path):
     assert removed == [abandoned]
     assert not abandoned.exists()
     assert alive.exists() and unowned.exists() and other.exists()
+
+
+def test_the_embedded_stack_has_everything_the_suite_may_ask_of_it():
+    """What scenarios ask of the running stack is the StackControl protocol; the stack answers all of it."""
+    from hokusai_acceptance.stack.launcher import EmbeddedStack
+    from hokusai_acceptance.stack_control import StackControl, StackKeysView
+
+    stack = EmbeddedStack()  # not started: no process runs, only its keys, ports and folder exist
+    try:
+        for protocol, implementation in ((StackControl, stack), (StackKeysView, stack.keys)):
+            wanted = sorted(name for name in vars(protocol) if not name.startswith("_"))
+            assert [name for name in wanted if not hasattr(implementation, name)] == [], protocol.__name__
+    finally:
+        stack.stop()

@@ -53,3 +53,21 @@ def test_the_package_has_one_version_number():
 
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert hokusai_acceptance.__version__ == declared, "reinstall with `make python-deps` after changing it"
+
+
+def test_the_declared_dependencies_are_the_pinned_ones():
+    """pyproject.toml declares what requirements.in pins directly, and requirements.txt installs exactly that."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = set(project["dependencies"]) | set(project["optional-dependencies"]["dev"])
+    direct = {line.strip() for line in (ROOT / "requirements.in").read_text().splitlines()}
+    direct = {line for line in direct if line and not line.startswith("#")}
+    assert declared == direct
+    installed = {line.strip().lower() for line in (ROOT / "requirements.txt").read_text().splitlines()}
+    missing = [
+        pin
+        for pin in direct
+        if pin.lower().replace("[server]", "").replace("[standard]", "").replace("[allure]", "") not in installed
+    ]
+    assert missing == [], "pinned in requirements.in but not in requirements.txt"

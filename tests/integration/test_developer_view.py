@@ -10,6 +10,8 @@ import pytest
 from hokusai_acceptance.developer_view import attempt_registration
 from hokusai_acceptance.redaction import register_secret
 
+#: the developer's interpreter comes from a fork server that imports MLflow: seconds, not a unit test's time
+pytestmark = pytest.mark.integration
 KEY = "hk_live_" + "d" * 32
 
 
