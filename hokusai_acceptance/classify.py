@@ -20,10 +20,14 @@ test holds both to MLflow's documented behaviour.
 
 from __future__ import annotations
 
+import http.client
 import json
+import re
+import socket
 from typing import Any
 
 import requests
+import urllib3
 
 from .exchange import Exchange
 from .routes import MOUNTS, PROBES, PROXY_MOUNTS
@@ -108,30 +112,54 @@ def classify_answer(status: int | None, content_type: str, body: str) -> str:
     return AnswerKind.NON_JSON
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """An exception and what it wraps: its cause and context, and urllib3's ``reason`` (MaxRetryError)."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        item = todo.pop()
+        if item is None or any(item is known for known in seen) or len(seen) > 20:
+            continue
+        seen.append(item)
+        todo += [item.__cause__, item.__context__, getattr(item, "reason", None)]
+        todo += [arg for arg in getattr(item, "args", ()) if isinstance(arg, BaseException)]
+    return seen
+
+
 def transport_error_kind(exc: BaseException) -> str:
-    """How a call failed before any answer: refused, dns, connect-timeout, read-timeout, reset or other."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return "connect-timeout"
-    if isinstance(exc, requests.ReadTimeout):
-        return "read-timeout"
-    text = str(exc)
-    if any(
-        m in text
-        for m in (
-            "Name or service not known",
-            "nodename nor servname",
-            "Temporary failure in name",
-            "getaddrinfo failed",
-            "No address associated",
-        )
-    ):
+    """How a call failed before any answer, from the exceptions' types: refused, dns, connect-timeout,
+    read-timeout, reset, incomplete-body (the answer stopped before its declared end), undecodable-body (its
+    declared coding did not decode) or other."""
+    chain = _chain(exc)
+
+    def caused_by(*kinds: type[BaseException]) -> bool:
+        return any(isinstance(item, kinds) for item in chain)
+
+    if caused_by(urllib3.exceptions.NameResolutionError, socket.gaierror):
         return "dns"
-    if "Connection refused" in text:
+    if caused_by(ConnectionRefusedError):
         return "refused"
-    if any(m in text for m in ("Connection reset", "RemoteDisconnected", "Connection aborted", "BadStatusLine")):
+    if caused_by(ConnectionResetError, http.client.RemoteDisconnected):
         return "reset"
-    if "timed out" in text.lower():
+    # urllib3 makes a failed connection (NewConnectionError) a kind of connect timeout: only a real one counts
+    timed_out = [
+        item
+        for item in chain
+        if isinstance(item, (requests.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError))
+        and not isinstance(item, urllib3.exceptions.NewConnectionError)
+    ]
+    if timed_out and not caused_by(urllib3.exceptions.ReadTimeoutError, requests.ReadTimeout):
+        return "connect-timeout"
+    if caused_by(requests.ReadTimeout, urllib3.exceptions.ReadTimeoutError, TimeoutError):
         return "read-timeout"
+    if caused_by(requests.exceptions.ContentDecodingError, urllib3.exceptions.DecodeError):
+        return "undecodable-body"
+    if caused_by(
+        requests.exceptions.ChunkedEncodingError, urllib3.exceptions.IncompleteRead, http.client.IncompleteRead
+    ):
+        return "incomplete-body"
+    if caused_by(urllib3.exceptions.ProtocolError):
+        return "reset"
     return "other"
 
 
@@ -202,6 +230,20 @@ def json_body(exchange: Exchange) -> Any:
         return json.loads(exchange.body_prefix)
     except (ValueError, RecursionError):
         return None
+
+
+#: the first member of a JSON object, readable in a prefix of a body too long to keep whole
+_FIRST_MEMBER = re.compile(r'^\s*\{\s*"([A-Za-z_]+)"\s*:')
+
+
+def top_level_keys(exchange: Exchange) -> set[str]:
+    """The members of a JSON object answer: all of them when the kept prefix parses, else the first one (a long
+    answer is kept only in part, and its start still says what it is)."""
+    data = json_body(exchange)
+    if isinstance(data, dict):
+        return set(data)
+    first = _FIRST_MEMBER.match(exchange.body_prefix)
+    return {first.group(1)} if first else set()
 
 
 def detail(exchange: Exchange) -> str:
@@ -295,8 +337,7 @@ def looks_like_registry(exchange: Exchange) -> bool:
     """A registry answer someone could use: MLflow data or the MLflow web UI."""
     if exchange.status is None or exchange.status >= 400:
         return False
-    data = json_body(exchange)
-    if isinstance(data, dict) and MLFLOW_DOCUMENT_KEYS & set(data):
+    if MLFLOW_DOCUMENT_KEYS & top_level_keys(exchange):
         return True
     body = exchange.body_prefix.lower()
     return exchange.answered_by == AnswerKind.HTML and ("mlflow" in body or 'id="root"' in body)

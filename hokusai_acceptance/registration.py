@@ -563,19 +563,12 @@ def archive_version(session: MlflowSession, name: str, version: str) -> str:
     return session.call(f"archiving version {version} of {name}", lambda: archive(client, name, version))
 
 
-def resolve_version(session: MlflowSession, model_uri: str) -> str:
-    """Which version a ``models:/`` URI (number, ``latest`` or ``@alias``) points at, as the registry says."""
-    client = session.client()
-    reference = model_uri[len("models:/") :]
-    if "@" in reference:
-        name, alias = reference.split("@", 1)
-        return session.call(
-            f"resolving {model_uri}", lambda: str(client.get_model_version_by_alias(name, alias).version)
-        )
-    name, ref = reference.rsplit("/", 1)
-    if ref == "latest":
-        return str(max(int(v.version) for v in registered_versions(session, name)))
-    return ref
+def resolve_run(session: MlflowSession, model_uri: str) -> str:
+    """The training run of the model a ``models:/`` URI (number, ``latest`` or ``@alias``) loads, as the registry
+    resolves it for the MLflow client: which registration the URI really reaches."""
+    import mlflow
+
+    return session.call(f"resolving {model_uri}", lambda: str(mlflow.models.get_model_info(model_uri).run_id))
 
 
 def cleanup(session: MlflowSession, resources: CreatedResources) -> list[str]:
@@ -597,7 +590,7 @@ def cleanup(session: MlflowSession, resources: CreatedResources) -> list[str]:
             try:
                 creator.client().delete_registered_model(name)
             except MlflowException as exc:
-                if "RESOURCE_DOES_NOT_EXIST" not in str(exc):
+                if exc.error_code != "RESOURCE_DOES_NOT_EXIST":  # already gone is what the cleanup wanted
                     leftovers.append(f"model {name}: {redact(str(exc))[:120]}")
     for name, experiment_id in sorted(resources.experiments.items()):
         if not resources.owns(name):
@@ -607,6 +600,16 @@ def cleanup(session: MlflowSession, resources: CreatedResources) -> list[str]:
             try:
                 creator.client().delete_experiment(experiment_id)
             except MlflowException as exc:
-                if "RESOURCE_DOES_NOT_EXIST" not in str(exc) and "deleted" not in str(exc).lower():
+                if exc.error_code != "RESOURCE_DOES_NOT_EXIST" and not _already_deleted(creator, experiment_id):
                     leftovers.append(f"experiment {name}: {redact(str(exc))[:120]}")
     return leftovers
+
+
+def _already_deleted(session: MlflowSession, experiment_id: str) -> bool:
+    """Whether the registry keeps the experiment as deleted (a second delete of it is refused, not an error)."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return bool(session.client().get_experiment(experiment_id).lifecycle_stage == "deleted")
+    except MlflowException:
+        return False
