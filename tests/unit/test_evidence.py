@@ -109,7 +109,7 @@ def test_werkzeugs_error_page_is_mlflows_not_a_load_balancers():
 def test_registry_data_is_recognised_even_when_only_the_start_of_a_long_answer_was_kept():
     from hokusai_acceptance.classify import looks_like_registry
 
-    long_answer = '{"registered_models": [' + ", ".join(['{"name": "m%d"}' % i for i in range(100)])
+    long_answer = '{"registered_models": [' + ", ".join(f'{{"name": "m{i}"}}' for i in range(100))
     kept = Exchange(method="GET", url="http://t/mlflow/x", status=200, body_prefix=long_answer[:600])
     assert looks_like_registry(kept)
     refusal = Exchange(
