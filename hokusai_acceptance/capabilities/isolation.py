@@ -133,7 +133,7 @@ class IsolationChecks(Capability):
     # -- the first developer's model, as they see it
 
     def snapshot(self) -> Snapshot:
-        registration = self.world.registration.state.registration
+        registration = self.world.registration.latest()
         session = self.run.session(self.run.keys.get("valid"))
         client = session.client()
         with self.world.acting_as("valid"):
@@ -167,7 +167,7 @@ class IsolationChecks(Capability):
         changes = _changes()
         if change not in changes:
             raise ConfigError(f"unknown change {change!r}; the feature may use: {', '.join(CHANGES)}")
-        registration = self.world.registration.state.registration
+        registration = self.world.registration.latest()
         if change == "rename":  # should the registry wrongly allow it, the renamed model is still this run's
             self.run.resources.add_model(f"{registration.name}-taken")  # it keeps its owner: the first developer
         self.state.before = self.snapshot()
@@ -195,11 +195,11 @@ class IsolationChecks(Capability):
 
     def other_registers_under_my_name(self) -> None:
         """Their own run and files in their own experiment, then a registration under the first developer's name."""
-        registration = self.world.registration.state.registration
+        registration = self.world.registration.latest()
         session = self.other_session
         with self.world.acting_as(OTHER):
             run_id = reg.log_model_files(
-                session, self.run.resources, self.world.registration.state.trained, experiment_slug=OTHER_EXPERIMENT
+                session, self.run.resources, self.world.registration.trained(), experiment_slug=OTHER_EXPERIMENT
             )
         self.state.before = self.snapshot()
         self._attempt(
@@ -213,7 +213,7 @@ class IsolationChecks(Capability):
             self.state.other_registration = reg.register_model(
                 self.other_session,
                 self.run.resources,
-                self.world.registration.state.trained,
+                self.world.registration.trained(),
                 self.run.resources.name(slug),
                 metadata,
                 experiment_slug=OTHER_EXPERIMENT,
@@ -243,7 +243,7 @@ class IsolationChecks(Capability):
             theirs = reg.register_model(
                 session,
                 self.run.resources,
-                self.world.registration.state.trained,
+                self.world.registration.trained(),
                 self.run.resources.name(slug),
                 metadata,
                 experiment_slug=OTHER_EXPERIMENT,
@@ -319,7 +319,7 @@ class IsolationChecks(Capability):
             )
 
     def check_other_can_read(self) -> None:
-        registration = self.world.registration.state.registration
+        registration = self.world.registration.latest()
         session = self.other_session
         client = session.client()
         with self.world.acting_as(OTHER):
@@ -346,7 +346,7 @@ class IsolationChecks(Capability):
 
     def check_owner_recorded(self, versions: int) -> None:
         """The model and every version name one owner, in the tag the registry records it in."""
-        registration = self.world.registration.state.registration
+        registration = self.world.registration.latest()
         read_from = len(self.evidence.snapshot())
         model = reg.find_registered_model(self.mlflow, registration.name)
         found = sorted(reg.registered_versions(self.mlflow, registration.name), key=lambda v: int(v.version))

@@ -47,6 +47,15 @@ class RegistrationChecks(Capability):
         super().__init__(world)
         self.state = RegistrationState()
 
+    # -- what other capabilities may ask of the registration story
+    def latest(self) -> reg.Registration:
+        """The scenario's newest registration (a step must have made one)."""
+        return self.state.registration
+
+    def trained(self) -> reg.TrainedModel:
+        """The model the scenario trained (a step must have trained one)."""
+        return self.state.trained
+
     def train_classifier(self, padding_mb: int = 0) -> None:
         self.state.trained = reg.train_classifier(padding_bytes=padding_mb * 1024 * 1024)
 
