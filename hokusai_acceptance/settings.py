@@ -194,8 +194,11 @@ def load_settings(
     variables = _merged_environment(env, dotenv_path)
     if interactive is None:
         interactive = sys.stdin is not None and sys.stdin.isatty() and os.environ.get("CI") != "true"
-    if (variables.get("HOKUSAI_API_URL") or "").strip() and not (variables.get("HOKUSAI_API_KEY") or "").strip():
-        variables["HOKUSAI_API_KEY"] = _ask_for_key(interactive)
+    url = (variables.get("HOKUSAI_API_URL") or "").strip()
+    if url:
+        normalise_url(url)  # a malformed URL is said first: no key is asked for a target that cannot be reached
+        if not (variables.get("HOKUSAI_API_KEY") or "").strip():
+            variables["HOKUSAI_API_KEY"] = _ask_for_key(interactive)
     try:
         return Settings.model_validate(variables)
     except ValidationError as exc:

@@ -94,3 +94,8 @@ def test_odd_key_shape_is_noted_not_printed(tmp_path):
 def test_bad_knobs_are_usage_errors(tmp_path, name, value):
     with pytest.raises(ConfigError):
         settings(tmp_path, **{name: value})
+
+
+def test_a_malformed_url_is_said_before_a_missing_key(tmp_path):
+    with pytest.raises(ConfigError, match="must start with http"):
+        settings(tmp_path, HOKUSAI_API_URL="registry.hokus.ai")
