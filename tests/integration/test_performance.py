@@ -16,7 +16,7 @@ import pytest
 
 from ..suite_runner import ROOT, allure_results, finish_report, run_behave
 
-pytestmark = [pytest.mark.integration, pytest.mark.serial]
+pytestmark = pytest.mark.integration
 
 OPERATIONS = {
     "authenticated read",
@@ -121,6 +121,7 @@ def test_benchmark_reaches_the_infrastructure_report_and_allure(bench, tmp_path)
     assert sum(a["type"] == "image/png" for a in benchmark["attachments"]) == 3
 
 
+@pytest.mark.serial  # one of its scenarios compares timings: it runs alone
 def test_budgets_decide_the_performance_scenarios(tmp_path):
     """Every @performance scenario runs; an impossible read budget fails its scenario (failed, not
     broken), and with generous budgets every other one passes. The one comparison without a budget (warm
