@@ -22,28 +22,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 import socket
-from typing import Any
 
 import requests
 import urllib3
 
-from .exchange import Exchange
+from . import situations
+from .exchange import Exchange, json_body, top_level_keys
 from .routes import MOUNTS, PROBES, PROXY_MOUNTS
-
-#: POST calls of MLflow's REST API that only read
-READ_ONLY_POSTS = ("/search", "/get-by-name")
-#: methods that never change anything
-READ_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def is_write(method: str, path: str) -> bool:
-    """Whether a call may change the registry: any method but a read's, except MLflow's read-only POSTs."""
-    method = method.upper()
-    if method in READ_METHODS:
-        return False
-    return not (method == "POST" and path.split("?", 1)[0].rstrip("/").endswith(READ_ONLY_POSTS))
+from .who import Who
 
 
 def is_proxied(route: str) -> bool:
@@ -163,31 +150,7 @@ def transport_error_kind(exc: BaseException) -> str:
     return "other"
 
 
-class Who:
-    """Components a client can tell apart."""
-
-    NOTHING = "nothing answered"
-    LOAD_BALANCER = "load balancer"
-    API = "Hokusai API"
-    MLFLOW = "MLflow server"
-    MLFLOW_VIA_API = "MLflow server (HTML 404, rewritten by the API)"
-    AUTH = "auth service"
-    AUTH_LB = "auth service's load balancer"
-    OTHER = "an unidentified server"
-
-
 AUTH_VALIDATE = "/api/v1/keys/validate"
-API_DETAIL_ABOUT_AUTH = (
-    "Authentication service error",
-    "Authentication service unavailable",
-    "Authentication service timeout",
-)
-API_DETAIL_ABOUT_MLFLOW = (
-    "Failed to connect to MLflow server",
-    "MLflow server request timeout",
-    "Internal server error while proxying to MLflow",
-)
-REWRITTEN_404 = "The requested resource was not found"
 #: top-level members of MLflow REST answers (tracking, registry, artifacts)
 MLFLOW_DOCUMENT_KEYS = {
     "experiments",
@@ -223,60 +186,6 @@ API_DOCUMENT_KEYS = {
 }
 
 
-def json_body(exchange: Exchange) -> Any:
-    if not exchange.body_prefix:
-        return None
-    try:
-        return json.loads(exchange.body_prefix)
-    except (ValueError, RecursionError):
-        return None
-
-
-#: the first member of a JSON object, readable in a prefix of a body too long to keep whole
-_FIRST_MEMBER = re.compile(r'^\s*\{\s*"([A-Za-z_]+)"\s*:')
-
-
-def top_level_keys(exchange: Exchange) -> set[str]:
-    """The members of a JSON object answer: all of them when the kept prefix parses, else the first one (a long
-    answer is kept only in part, and its start still says what it is)."""
-    data = json_body(exchange)
-    if isinstance(data, dict):
-        return set(data)
-    first = _FIRST_MEMBER.match(exchange.body_prefix)
-    return {first.group(1)} if first else set()
-
-
-def detail(exchange: Exchange) -> str:
-    """The API's ``detail`` as one string ("" when there is none); nested details give their message."""
-    data = json_body(exchange)
-    if not isinstance(data, dict) or "detail" not in data:
-        return ""
-    value = data["detail"]
-    if isinstance(value, dict):
-        return str(value.get("message") or value.get("error") or json.dumps(value))
-    return str(value)
-
-
-def error_code(exchange: Exchange) -> str:
-    data = json_body(exchange)
-    if isinstance(data, dict):
-        if isinstance(data.get("error_code"), str):
-            return str(data["error_code"])
-        nested = data.get("detail")
-        if isinstance(nested, dict) and isinstance(nested.get("error"), str):
-            return str(nested["error"])
-        if isinstance(data.get("error"), str):
-            return str(data["error"])
-    return ""
-
-
-def message(exchange: Exchange) -> str:
-    data = json_body(exchange)
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return str(data["message"])
-    return detail(exchange)
-
-
 def on_proxy(exchange: Exchange) -> bool:
     return is_proxied(exchange.route)
 
@@ -297,7 +206,7 @@ def who_answered(exchange: Exchange) -> str:
         return Who.MLFLOW
     data = json_body(exchange)
     if kind == AnswerKind.MLFLOW_JSON or (isinstance(data, dict) and "error_code" in data):
-        if isinstance(data, dict) and str(data.get("message", "")).startswith(REWRITTEN_404):
+        if isinstance(data, dict) and situations.load().is_named(exchange, "mlflow_has_no_page"):
             return Who.MLFLOW_VIA_API
         if (
             isinstance(data, dict)

@@ -8,6 +8,8 @@ key. Who answered it is :mod:`.classify`'s job; recording it is :mod:`.transport
 
 from __future__ import annotations
 
+import json
+import re
 import shlex
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -169,3 +171,60 @@ def text_prefix(data: bytes | str | None, limit: int = BODY_PREFIX) -> str:
     elif not isinstance(data, str):
         return f"<streamed body: {type(data).__name__}>"
     return redact(data[:limit])
+
+
+# ------------------------------------------------------------------ reading an answer's body
+
+
+def json_body(exchange: Exchange) -> Any:
+    if not exchange.body_prefix:
+        return None
+    try:
+        return json.loads(exchange.body_prefix)
+    except (ValueError, RecursionError):
+        return None
+
+
+#: the first member of a JSON object, readable in a prefix of a body too long to keep whole
+_FIRST_MEMBER = re.compile(r'^\s*\{\s*"([A-Za-z_]+)"\s*:')
+
+
+def top_level_keys(exchange: Exchange) -> set[str]:
+    """The members of a JSON object answer: all of them when the kept prefix parses, else the first one (a long
+    answer is kept only in part, and its start still says what it is)."""
+    data = json_body(exchange)
+    if isinstance(data, dict):
+        return set(data)
+    first = _FIRST_MEMBER.match(exchange.body_prefix)
+    return {first.group(1)} if first else set()
+
+
+def detail(exchange: Exchange) -> str:
+    """The API's ``detail`` as one string ("" when there is none); nested details give their message."""
+    data = json_body(exchange)
+    if not isinstance(data, dict) or "detail" not in data:
+        return ""
+    value = data["detail"]
+    if isinstance(value, dict):
+        return str(value.get("message") or value.get("error") or json.dumps(value))
+    return str(value)
+
+
+def error_code(exchange: Exchange) -> str:
+    data = json_body(exchange)
+    if isinstance(data, dict):
+        if isinstance(data.get("error_code"), str):
+            return str(data["error_code"])
+        nested = data.get("detail")
+        if isinstance(nested, dict) and isinstance(nested.get("error"), str):
+            return str(nested["error"])
+        if isinstance(data.get("error"), str):
+            return str(data["error"])
+    return ""
+
+
+def message(exchange: Exchange) -> str:
+    data = json_body(exchange)
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return str(data["message"])
+    return detail(exchange)

@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .classify import API_DETAIL_ABOUT_AUTH, API_DETAIL_ABOUT_MLFLOW, Who, detail, who_answered
+from . import situations
+from .classify import who_answered
 from .client import Reply
 from .errors import DependencyFailed, UnexpectedAnswer
-from .exchange import Exchange
+from .exchange import Exchange, detail
+from .who import Who
 
 #: Who may answer for the registry: anyone else answering is routing or platform trouble, not the product.
 _PRODUCT = {Who.API, Who.MLFLOW, Who.MLFLOW_VIA_API}
@@ -47,7 +49,7 @@ def expect_api_answer(reply: Reply) -> None:
     call could not be exercised."""
     answerer = expect_product_answer(reply)
     said = detail(reply.exchange) if reply.exchange is not None else str(reply.detail() or "")
-    if answerer == Who.API and said.startswith(API_DETAIL_ABOUT_AUTH + API_DETAIL_ABOUT_MLFLOW):
+    if answerer == Who.API and reply.exchange is not None and situations.load().names_a_dependency(reply.exchange):
         raise DependencyFailed(f"the API reports that a dependency failed ('{said}'): {reply.describe()}")
     if reply.status >= 500 and answerer != Who.API:
         # a server error behind the API (MLflow, its store): the call could not be exercised

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import expectations as expect
 from . import registration as reg
-from .classify import AnswerKind, Who
+from .classify import AnswerKind
 from .client import HokusaiClient
 from .diagnosis import RunEvidence, ScenarioOutcome, diagnose, run_sweep
 from .errors import ConfigError, InfrastructureError, SuiteError
@@ -36,6 +36,7 @@ from .reporting import component_versions
 from .rest_api import MlflowRest, register_via_rest
 from .routes import PROXIED_SEARCH, SEARCH_EXPERIMENTS
 from .settings import load_settings
+from .who import Who
 
 
 @dataclass

@@ -12,4 +12,6 @@ if not (PROJECT_ROOT / "behave.ini").is_file():  # pragma: no cover - installed 
 BEHAVE_INI = PROJECT_ROOT / "behave.ini"
 MLFLOW29_VENV = PROJECT_ROOT / ".venv-mlflow29"
 EVIDENCE_FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "evidence"
+#: what each generation of the API answers in the situations a client meets (the diagnosis names answers by it)
+CONTRACT_ANSWERS = PROJECT_ROOT / "contract" / "answers.yaml"
 ALLURE = PROJECT_ROOT / "node_modules" / ".bin" / "allure"

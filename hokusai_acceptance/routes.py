@@ -15,6 +15,20 @@ MOUNTS = ("/api/mlflow", "/mlflow")
 PROXY_MOUNTS = tuple(f"{mount}/" for mount in MOUNTS)
 
 
+#: POST calls of MLflow's REST API that only read
+READ_ONLY_POSTS = ("/search", "/get-by-name")
+#: methods that never change anything
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def is_write(method: str, path: str) -> bool:
+    """Whether a call may change the registry: any method but a read's, except MLflow's read-only POSTs."""
+    method = method.upper()
+    if method in READ_METHODS:
+        return False
+    return not (method == "POST" and path.split("?", 1)[0].rstrip("/").endswith(READ_ONLY_POSTS))
+
+
 def mlflow_path(endpoint: str, *, ajax: bool = False, version: str = "2.0") -> str:
     """``/api/2.0/mlflow/<endpoint>`` (or the ``ajax-api`` form the MLflow web UI uses)."""
     return f"/{'ajax-api' if ajax else 'api'}/{version}/mlflow/{endpoint.lstrip('/')}"

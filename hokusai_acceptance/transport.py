@@ -17,9 +17,11 @@ and are never recorded.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,6 +58,18 @@ _lock = threading.Lock()
 _guards: list[Guard] = []
 #: called with each recorded exchange once its answer is known (outage tracking)
 _observers: list[Observer] = []
+#: set while calls are made that no pinned outage may stop (a probe that tells the outage apart)
+_unguarded: contextvars.ContextVar[bool] = contextvars.ContextVar("unguarded", default=False)
+
+
+@contextmanager
+def unguarded() -> Iterator[None]:
+    """Calls made inside are sent even when an outage is pinned (they are what tells the outage apart)."""
+    token = _unguarded.set(True)
+    try:
+        yield
+    finally:
+        _unguarded.reset(token)
 
 
 def carries_key(request: requests.PreparedRequest) -> bool:
@@ -116,7 +130,7 @@ class RecordingAdapter(HTTPAdapter):
     ) -> requests.Response:
         log = current_log()
         started_at = time.time()
-        for guard in list(_guards):
+        for guard in [] if _unguarded.get() else list(_guards):
             try:
                 guard(request)
             except Exception as exc:
@@ -130,7 +144,6 @@ class RecordingAdapter(HTTPAdapter):
         started = time.perf_counter()
         try:
             response = super().send(request, stream=stream, **kwargs)
-            body = "" if stream else text_prefix(response.content)
         except requests.RequestException as exc:
             if log is not None:
                 _notify(
@@ -144,6 +157,17 @@ class RecordingAdapter(HTTPAdapter):
                         )
                     )
                 )
+            raise
+        try:
+            body = "" if stream else text_prefix(response.content)
+        except requests.RequestException as exc:
+            # an answer came (status and headers), but its body broke a promise of HTTP: it ended before its
+            # declared length, or did not decode with its declared coding
+            if log is not None:
+                broken = _answered(request, response, (time.perf_counter() - started) * 1000, "", started_at)
+                broken.error = redact(f"{type(exc).__name__}: {exc}")[:500]
+                broken.error_kind = transport_error_kind(exc)
+                _notify(log.add(broken))
             raise
         if log is None:
             return response

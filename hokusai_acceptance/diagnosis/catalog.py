@@ -400,8 +400,10 @@ CATALOG: list[Entry] = [
     _E(
         "auth-service-down",
         "The auth service is failing",
-        "The API reports 'Authentication service error' for a valid key: the auth service answers 5xx (its load "
-        "balancer shows 502/503: tasks not running)",
+        "The API cannot validate any key, issued or not, and the auth service fails when asked directly too: it "
+        "answers 5xx, its load balancer answers for it, or nothing accepts connections at its address (its tasks "
+        "are not running; a task that never starts because its secret or IAM role is misconfigured looks the "
+        "same from outside)",
         "Restart or scale the auth service and alarm on it; check "
         "the task's secret ARNs and IAM role; serve cached validations meanwhile",
         Owner.AUTH,
@@ -409,39 +411,47 @@ CATALOG: list[Entry] = [
         1,
         "@auth and @smoke",
         "'Authentication service error' on every authenticated call",
-        requires=("auth_service_error_reported",),
-        refuted_by=("auth_service_accepts_key",),
-        group="auth-error",
-        look_alikes=("auth-secrets-misconfigured",),
+        requires=("auth_service_error_reported|auth_service_unavailable_reported|validation_broken",),
+        refuted_by=("auth_service_accepts_key", "auth_service_timeout_reported", "validation_waits"),
+        group="auth-path",
         supports=("auth_service_failing_directly",),
     ),
     _E(
         "auth-service-unreachable",
         "The API cannot reach the auth service",
-        "The API reports 'Authentication service unavailable': it cannot resolve or connect to the auth service",
+        "The API cannot validate any key, issued or not, while the auth service, asked directly, works: the API "
+        "cannot resolve or connect to it (its auth service URL, DNS name or security groups)",
         "Check the auth service URL the API uses, its DNS name and the security groups between them",
         Owner.INFRA,
         ("Hokusai API", "auth service"),
         1,
         "@auth and @smoke",
         "'Authentication service unavailable' on every authenticated call",
-        requires=("auth_service_unavailable_reported",),
-        group="auth-unreachable",
-        supports=("auth_service_failing_directly",),
+        requires=("auth_service_unavailable_reported|validation_broken",),
+        refuted_by=(
+            "auth_service_failing_directly",
+            "auth_service_error_reported",
+            "auth_service_timeout_reported",
+            "validation_waits",
+        ),
+        group="auth-path",
+        supports=("auth_service_accepts_key",),
     ),
     _E(
         "auth-service-slow",
         "The auth service answers too slowly",
-        "The API gives up on key validation after its 5 s limit ('Authentication service timeout')",
+        "The API gives up on key validation after its own time limit: every failure to validate a key comes "
+        "after the same wait",
         "Find why validation is slow (database, cold starts); keep the validation cache healthy so fewer calls "
         "reach it",
         Owner.AUTH,
         ("auth service",),
         1,
         "@auth",
-        "'Authentication service timeout' after about 5 s",
-        requires=("auth_service_timeout_reported",),
-        group="auth-slow",
+        "key validation failing after the same wait on every call",
+        requires=("auth_service_timeout_reported|validation_waits",),
+        refuted_by=("auth_service_error_reported", "auth_service_unavailable_reported"),
+        group="auth-path",
         supports=("auth_service_failing_directly",),
     ),
     _E(
@@ -455,8 +465,8 @@ CATALOG: list[Entry] = [
         1,
         "@auth and @smoke",
         "401 'Invalid or expired API key' for a key that is valid",
-        requires=("valid_key_refused_as_invalid", "auth_service_accepts_key"),
-        refuted_by=("key_gets_past_auth",),
+        requires=("valid_key_refused_as_invalid|key_refused_like_unknown_key", "auth_service_accepts_key"),
+        refuted_by=("key_gets_past_auth", "validation_broken"),
         group="key-rejected",
     ),
     _E(
@@ -470,8 +480,8 @@ CATALOG: list[Entry] = [
         1,
         "@auth and @smoke",
         "401 'Invalid or expired API key' for a key that is valid",
-        requires=("valid_key_refused_as_invalid", "auth_service_accepts_key"),
-        refuted_by=("key_gets_past_auth",),
+        requires=("valid_key_refused_as_invalid|key_refused_like_unknown_key", "auth_service_accepts_key"),
+        refuted_by=("key_gets_past_auth", "validation_broken"),
         group="key-rejected",
     ),
     _E(
@@ -485,8 +495,8 @@ CATALOG: list[Entry] = [
         1,
         "@auth and @smoke",
         "401 'Invalid or expired API key'",
-        requires=("valid_key_refused_as_invalid", "auth_service_refuses_key"),
-        refuted_by=("key_gets_past_auth",),
+        requires=("valid_key_refused_as_invalid|key_refused_like_unknown_key", "auth_service_refuses_key"),
+        refuted_by=("key_gets_past_auth", "validation_broken"),
         group="key-rejected",
         kind=Kind.CONFIGURATION,
     ),
@@ -585,24 +595,43 @@ CATALOG: list[Entry] = [
     _E(
         "mlflow-dns-failure",
         "The API cannot connect to the MLflow server",
-        "The API answers 502 'Failed to connect to MLflow server': it cannot resolve or connect to MLflow (service "
-        "discovery entry missing, wrong namespace, or MLflow not running)",
+        "After accepting the key the API answers at once that it cannot reach MLflow, and its own health check "
+        "does not reach MLflow either: MLflow does not run, or the API cannot resolve or connect to it (service "
+        "discovery entry missing, wrong namespace)",
         "Register MLflow in service discovery; check MLFLOW_SERVER_URL and that MLflow runs",
         Owner.INFRA,
         ("MLflow server", "model registry"),
         1,
         "@smoke or @proxy",
-        "502 'Failed to connect to MLflow server at ...'",
+        "502/503 on every registry call ('cannot connect to MLflow')",
         requires=("mlflow_unreachable_from_api",),
-        refuted_by=("mlflow_answered",),
+        refuted_by=("mlflow_answered", "health_probes_report_mlflow_up"),
         group="mlflow-down",
         supports=("health_probes_report_mlflow_down",),
     ),
     _E(
+        "proxy-cannot-reach-mlflow",
+        "The API's proxy cannot reach MLflow, though the API's health check can",
+        "After accepting the key the API answers that it cannot reach MLflow, while its own health check reports "
+        "MLflow reachable: the proxy and the health check use different MLflow addresses, or the proxy's "
+        "connection settings are wrong",
+        "Point the proxy at the MLflow URL the health check uses (MLFLOW_SERVER_URL) and compare the two in the "
+        "API's configuration",
+        Owner.API,
+        ("Hokusai API", "MLflow server"),
+        1,
+        "@smoke or @proxy",
+        "502/503 on every registry call while /health says MLflow is fine",
+        requires=("mlflow_unreachable_from_api", "health_probes_report_mlflow_up"),
+        refuted_by=("mlflow_answered",),
+        group="mlflow-down",
+    ),
+    _E(
         "mlflow-unresponsive",
         "MLflow accepts connections but does not answer",
-        "Registry calls wait out the API's 30 s MLflow limit (504 'MLflow server request timeout') or the client's "
-        "own timeout, while keyless calls are refused at once: the API is up and MLflow behind it hangs "
+        "Registry calls wait out the API's time limit towards MLflow (its 504) or the client's own timeout, while "
+        "keyless calls are refused at once and unknown keys refused promptly: the API is up, key validation "
+        "works, and MLflow behind it hangs "
         "(overloaded, deadlocked on its database pool, or its database hangs)",
         "Restart MLflow and look at its "
         "database connections and worker count; size its database pool to at least twice its concurrent requests",
@@ -610,11 +639,66 @@ CATALOG: list[Entry] = [
         ("MLflow server",),
         1,
         "@smoke or @proxy",
-        "registry calls that hang for 30 s, then 504",
+        "registry calls that hang, then 504 or a client timeout",
         requires=("small_calls_time_out|registry_calls_hang",),
-        refuted_by=("auth_service_timeout_reported", "mlflow_unreachable_from_api", "health_stalls_the_api"),
+        refuted_by=(
+            "auth_service_timeout_reported",
+            "validation_waits",
+            "mlflow_unreachable_from_api",
+            "health_stalls_the_api",
+        ),
         group="mlflow-hangs",
         supports=("health_probes_report_mlflow_down",),
+    ),
+    _E(
+        "registry-slow",
+        "Registry calls are many times slower than they should be",
+        "Registry calls with a key take many times their budget while calls refused at the front door and keys "
+        "refused by the API stay prompt: the time is spent behind the API, in MLflow or on its way to it (writes "
+        "only: its database or artifact store)",
+        "Find the slow hop behind the API: MLflow's request latency and its database's commit latency, and the "
+        "network between the API and MLflow",
+        Owner.INFRA,
+        ("MLflow server",),
+        2,
+        "@smoke",
+        "every registration taking many times longer than it should",
+        requires=("registry_writes_slow|registry_reads_slow",),
+        refuted_by=("front_door_slow", "validation_slow"),
+        group="slow-registry",
+        look_alikes=("a slow network or proxy between the API and MLflow (no client can see that hop alone)",),
+    ),
+    _E(
+        "front-door-slow",
+        "Every call is slow, refusals included",
+        "Even calls without a key, which the API refuses without asking any dependency, take many times their "
+        "budget: the time is spent before or in the API's front door (the load balancer, the network to it, or "
+        "an overloaded API)",
+        "Check the load balancer's latency metrics and the API's CPU and request queue",
+        Owner.INFRA,
+        ("load balancer",),
+        2,
+        "@smoke",
+        "every call, even a refused one, taking seconds",
+        requires=("front_door_slow",),
+        group="slow-front",
+        look_alikes=("an overloaded Hokusai API (its own answers late)",),
+    ),
+    _E(
+        "auth-validation-slow",
+        "Validating a key is slow",
+        "A key Hokusai never issued is refused only after a wait while calls without a key are refused at once: "
+        "the API's round trip to its auth service is slow",
+        "Find why validation is slow (the auth service's latency, the validation cache); alarm on it",
+        Owner.AUTH,
+        ("auth service",),
+        2,
+        "@auth",
+        "every authenticated call slower by the validation's wait",
+        requires=("validation_slow",),
+        refuted_by=("front_door_slow", "validation_broken"),
+        group="slow-auth",
+        look_alikes=("a slow network between the API and the auth service",),
     ),
     _E(
         "auth-headers-stripped",
@@ -633,8 +717,8 @@ CATALOG: list[Entry] = [
     _E(
         "artifacts-disabled",
         "Artifact storage is switched off",
-        "Artifact calls are refused with ARTIFACTS_DISABLED: MLflow was not started with --serve-artifacts or the "
-        "API's artifact gate is off, so model upload fails",
+        "The API itself refuses artifact calls while tracking works: MLflow was not started with --serve-artifacts "
+        "or the API's artifact gate is off, so model upload fails",
         "Deploy MLflow with --serve-artifacts and the artifact store; set MLFLOW_SERVE_ARTIFACTS=true in the API",
         Owner.INFRA,
         ("artifact storage",),
@@ -681,14 +765,14 @@ CATALOG: list[Entry] = [
     _E(
         "proxy-buffering-limits",
         "Large models time out in the proxy",
-        "Only artifact calls end in 504 'MLflow server request timeout': the proxy buffers whole bodies with one "
-        "30 s timeout, so large uploads/downloads fail",
+        "Only artifact calls end in the API's 504: the proxy buffers whole bodies under one time limit, so large "
+        "uploads/downloads fail",
         "Stream request and response bodies; give artifact routes a longer timeout",
         Owner.API,
         ("Hokusai API", "artifact storage"),
         3,
         "@registration and @slow",
-        "504 'MLflow server request timeout' for big models only",
+        "504 for big models only",
         requires=("large_artifacts_time_out",),
         refuted_by=("small_calls_time_out",),
         group="buffering",

@@ -17,21 +17,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..classify import Who, detail, error_code, message
-from ..exchange import Exchange
+from ..exchange import Exchange, detail, error_code, message
 from ..redaction import redact
+from ..who import Who
 from .catalog import CATALOG, ENTRIES, LOCALISED, UNRECOGNISED, Entry, Kind, Owner
 from .evidence import RunEvidence, ScenarioOutcome
-from .facts import Facts
+from .facts import Facts, broken_promise
 from .target import Gap, TargetIdentity, identify
+from .timing import cluster
 
 SHOWN_EVIDENCE = 6
-CONFIDENCE = {1: "high", 2: "medium"}
 
 
 @dataclass
@@ -55,6 +54,10 @@ class Finding:
     look_alikes: list[str] = field(default_factory=list)  # causes no client can tell apart from this one
     explains: list[str] = field(default_factory=list)  # failing scenarios it explains
     also_explains: list[str] = field(default_factory=list)  # findings folded into this one
+    #: what the evidence cannot separate: other explanations, look-alikes, refuting observations not made
+    cannot_separate: list[str] = field(default_factory=list)
+    #: components on the path behind the blamed one that no call of the run reached
+    not_reached: list[str] = field(default_factory=list)
 
     @property
     def component(self) -> str:
@@ -128,11 +131,25 @@ def _present(exchanges: list[Exchange]) -> tuple[list[str], list[str]]:
     return shown[:SHOWN_EVIDENCE], curls
 
 
+def _confidence(entry: Entry, facts: Facts, alternatives: list[Entry]) -> tuple[str, list[str]]:
+    """How sure the finding is, and what the evidence cannot separate. High only when no other explanation
+    fits, no look-alike is known and every observation that would refute it was made (and did not)."""
+    unchecked = [name for name in entry.refuted_by if facts[name].holds is None]
+    doubts = [f"another explanation fits as well: {a.title} ({a.id})" for a in alternatives]
+    doubts += [f"no client can tell it apart from: {x}" for x in entry.look_alikes]
+    doubts += [f"not observed in this run, so not ruled out: {facts.meaning(name)}" for name in unchecked]
+    if len(alternatives) >= 2:
+        return "low", doubts
+    if alternatives or doubts:
+        return "medium", doubts
+    return "high", doubts
+
+
 def _from_entry(entry: Entry, facts: Facts, held: list[str], alternatives: list[Entry]) -> tuple[Finding, list[Any]]:
     supporting = [name for name in entry.supports if facts.holds(name)]
     exchanges = _exchanges_of(facts, held + supporting)
     evidence, curls = _present(exchanges)
-    confidence = CONFIDENCE.get(1 + len(alternatives), "low")
+    confidence, doubts = _confidence(entry, facts, alternatives)
     finding = Finding(
         id=entry.id,
         title=entry.title,
@@ -151,6 +168,7 @@ def _from_entry(entry: Entry, facts: Facts, held: list[str], alternatives: list[
         reproduce=curls,
         alternatives=[a.id for a in alternatives],
         look_alikes=list(entry.look_alikes),
+        cannot_separate=doubts,
     )
     return finding, exchanges
 
@@ -201,12 +219,43 @@ LOCAL_COMPONENT = {
 }
 
 
-def _localise_group(who: str, outcome: str, family: str, exchanges: list[Exchange]) -> Finding:
-    first = exchanges[0]
+#: the dependency each of the API's own "my dependency failed" answers names, and the fact in which that
+#: dependency speaks for itself (asked directly, or through the API's health check)
+DEPENDENCY_OF = {
+    "auth_service_error": ("auth service", "auth_service_failing_directly"),
+    "auth_service_unavailable": ("auth service", "auth_service_failing_directly"),
+    "auth_service_timeout": ("auth service", "auth_service_failing_directly"),
+    "mlflow_unreachable": ("MLflow server", "health_probes_report_mlflow_down"),
+    "mlflow_timeout": ("MLflow server", "health_probes_report_mlflow_down"),
+}
+
+
+def _where(exchanges: list[Exchange]) -> str:
     paths = sorted({e.route for e in exchanges})
-    where = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    return ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+
+
+def _localise_group(who: str, outcome: str, family: str, exchanges: list[Exchange], facts: Facts) -> Finding:
+    view = facts.view
+    first = exchanges[0]
+    where = _where(exchanges)
     status = first.status
-    if who == Who.LOAD_BALANCER:
+    component = LOCAL_COMPONENT[who]
+    owner = LOCAL_OWNER[who]
+    confidence = "low" if who in (Who.NOTHING, Who.OTHER) else "medium"
+    doubts: list[str] = []
+    promise = broken_promise(first)
+    if promise:
+        title = f"Answers to {family} break a promise of HTTP: {promise}"
+        cause = (
+            f"{who} answered HTTP {status} on {where}, but {promise}. Every hop that relays the answer can do "
+            f"this (the service that wrote it, the API's proxy, the load balancer): the nearest relay is blamed."
+        )
+        fix = "Compare the answer as the service writes it with the answer the client receives, hop by hop."
+        component = "load balancer" if who == Who.LOAD_BALANCER else "Hokusai API"
+        owner = Owner.INFRA if who == Who.LOAD_BALANCER else Owner.API
+        doubts = ["which relay broke the answer: the service that wrote it, the API's proxy, the load balancer"]
+    elif who == Who.LOAD_BALANCER:
         title = f"The load balancer answers {family} itself (HTTP {status})"
         cause = (
             f"The load balancer answered HTTP {status} with its own page on {where}: these requests never "
@@ -218,12 +267,30 @@ def _localise_group(who: str, outcome: str, family: str, exchanges: list[Exchang
         )
     elif who == Who.API:
         said = detail(first) or error_code(first) or f"HTTP {status}"
+        named = view.named(first)
         title = f"The Hokusai API refuses or fails {family}: '{said}'"
         cause = f"The Hokusai API itself answered HTTP {status} '{said}' on {where}."
         fix = (
             f"Read the API's log for '{said}' at the time of the reproduction below; its wording names the "
             f"dependency that failed, if any."
         )
+        if named in DEPENDENCY_OF:
+            dependency, speaks = DEPENDENCY_OF[named]
+            own = facts[speaks].holds
+            if own:
+                component, owner = dependency, (Owner.AUTH if dependency == "auth service" else Owner.INFRA)
+                cause += (
+                    f" It names its {dependency}, and the {dependency}'s own evidence agrees: {facts.meaning(speaks)}."
+                )
+                fix = f"Restore the {dependency}; the reproduction below shows the API's view of it."
+            else:
+                cause += (
+                    f" It names its {dependency}, but the {dependency}'s own evidence does not show it failing ("
+                    + ("it was not observed" if own is None else "it reports itself working")
+                    + f"): the link from the API to the {dependency} is blamed."
+                )
+                fix = f"Check the address, DNS name and network path the API uses for its {dependency}."
+                doubts = [f"whether the {dependency} itself fails: its own evidence was not seen failing"]
     elif who in (Who.MLFLOW, Who.MLFLOW_VIA_API):
         code = error_code(first) or f"HTTP {status}"
         said = message(first)[:160]
@@ -231,8 +298,7 @@ def _localise_group(who: str, outcome: str, family: str, exchanges: list[Exchang
             title = f"MLflow has no page for some {family} (HTTP 404)"
             cause = (
                 f"The MLflow server behind the API has no route for {where} (its HTML 404, which the API "
-                f"turns into RESOURCE_NOT_FOUND): the server's version or path prefix is not the one the "
-                f"client expects."
+                f"turns into JSON): the server's version or path prefix is not the one the client expects."
             )
             fix = "Compare the deployed MLflow server's version and --static-prefix with what the clients call."
         else:
@@ -253,8 +319,13 @@ def _localise_group(who: str, outcome: str, family: str, exchanges: list[Exchang
     elif who == Who.NOTHING:
         kind = first.error_kind or "no answer"
         seconds = max(e.elapsed_ms for e in exchanges) / 1000
+        limit = cluster([e.elapsed_ms for e in exchanges])
         title = f"No answer on {family} ({kind})"
-        cause = f"Nothing answered {where} ({kind}, after up to {seconds:.1f} s)."
+        cause = f"Nothing answered {where} ({kind}, after up to {seconds:.1f} s)." + (
+            f" The waits cluster at {limit / 1000:.1f} s: a time limit on some hop (or the client's own)."
+            if limit and kind.endswith("timeout")
+            else ""
+        )
         fix = (
             "Refused: check that the service listens and the security groups allow the caller. Timeouts: find "
             "which hop holds the connection (the load balancer's target health, the API's own time limits)."
@@ -268,13 +339,13 @@ def _localise_group(who: str, outcome: str, family: str, exchanges: list[Exchang
         fix = "Check where the URL and these paths are routed; the answer did not come from the registry."
     evidence, curls = _present(exchanges)
     return Finding(
-        id=f"{LOCALISED}:{_slug(LOCAL_COMPONENT[who])}:{outcome}",
+        id=f"{LOCALISED}:{_slug(component)}:{outcome}" + (":broken-answer" if promise else ""),
         title=title,
         kind=Kind.DEFECT,
         severity="high" if who != Who.MLFLOW or (status or 500) >= 500 else "medium",
-        confidence="low" if who in (Who.NOTHING, Who.OTHER) else "medium",
-        components=[LOCAL_COMPONENT[who]],
-        owner=LOCAL_OWNER[who],
+        confidence=confidence,
+        components=[component],
+        owner=owner,
         root_cause=cause + " No known failure in the catalog fits the evidence; the component is known "
         "from how it answered.",
         recommendation=fix,
@@ -284,18 +355,25 @@ def _localise_group(who: str, outcome: str, family: str, exchanges: list[Exchang
         decisive=[f"answered by: {who}"],
         evidence=evidence,
         reproduce=curls,
+        cannot_separate=doubts,
     )
 
 
-def localise(trouble: list[Exchange], who: Callable[[Exchange], str]) -> list[tuple[Finding, list[Exchange]]]:
+def _signature(view: Any, e: Exchange) -> tuple[Any, ...]:
+    """What makes two answers the same answer: who gave it, its status, and what it is or says."""
+    return (view.who(e), e.status, e.error_kind, view.named(e) or detail(e) or error_code(e))
+
+
+def localise(trouble: list[Exchange], facts: Facts) -> list[tuple[Finding, list[Exchange]]]:
+    view = facts.view
     groups: dict[tuple[Any, ...], list[Exchange]] = defaultdict(list)
     for e in trouble:
-        answerer = who(e)
+        answerer = view.who(e)
         outcome = str(e.status) if e.status is not None else (e.error_kind or "no-answer")
-        groups[(answerer, outcome, _path_family(e))].append(e)
+        groups[(answerer, outcome, _path_family(e), bool(broken_promise(e)))].append(e)
     merged: dict[str, tuple[Finding, list[Exchange]]] = {}
-    for (answerer, outcome, family), exchanges in sorted(groups.items()):
-        finding = _localise_group(answerer, outcome, family, exchanges)
+    for (answerer, outcome, family, _), exchanges in sorted(groups.items()):
+        finding = _localise_group(answerer, outcome, family, exchanges, facts)
         if finding.id in merged:  # one finding per component and outcome: families become evidence
             kept, kept_exchanges = merged[finding.id]
             kept_exchanges.extend(exchanges)
@@ -378,7 +456,11 @@ def upgrade_gaps(evidence: RunEvidence, facts: Facts, mlflow_generation: str) ->
             line("probes_need_key") if probes.holds else "",
         )
     )
-    auth = [e for e in evidence.all_exchanges() if e.keyed and detail(e).startswith("Authentication service")]
+    auth = [
+        e
+        for e in evidence.all_exchanges()
+        if e.keyed and facts.view.named(e) in ("auth_service_error", "auth_service_unavailable", "auth_service_timeout")
+    ]
     status = "not observed"
     shown = ""
     if any(e.status == 401 for e in auth):
@@ -479,18 +561,30 @@ def diagnose(evidence: RunEvidence) -> Diagnosis:
     # name it took) in a scenario a finding already explains are that finding's consequences; any other
     # answer stays trouble of its own
     explained_scenarios = {e.scenario for _, exchanges in found for e in exchanges}
+    routine_codes = {rule.error_code for rule in view.answers.routine}
     trouble = [
         e
         for e in view.trouble()
         if id(e) not in explained
         and _shape(e) not in explained_shapes
-        and not (
-            e.scenario in explained_scenarios
-            and view.who(e) == Who.MLFLOW
-            and error_code(e) in ("RESOURCE_DOES_NOT_EXIST", "RESOURCE_ALREADY_EXISTS")
-        )
+        and not (e.scenario in explained_scenarios and view.who(e) == Who.MLFLOW and error_code(e) in routine_codes)
     ]
-    found += localise(trouble, view.who)
+    # an answer a finding already shows, given again elsewhere, is that finding's: one cause, one finding
+    for finding, exchanges in localise(trouble, facts):
+        signatures = {_signature(view, e) for e in exchanges}
+        owner = next(
+            (
+                (other, theirs)
+                for other, theirs in found
+                if not other.id.startswith(LOCALISED) and signatures <= {_signature(view, e) for e in theirs}
+            ),
+            None,
+        )
+        if owner is None:
+            found.append((finding, exchanges))
+        else:
+            owner[0].also_explains.append(finding.id)
+            owner[1].extend(exchanges)
 
     by_scenario: dict[str, list[Exchange]] = defaultdict(list)
     for e in evidence.exchanges:

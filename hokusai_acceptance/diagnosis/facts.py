@@ -9,35 +9,27 @@ rule can never read anything a remote run does not also have.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ..classify import (
-    REWRITTEN_404,
-    AnswerKind,
-    Who,
-    detail,
-    error_code,
-    json_body,
-    looks_like_registry,
-    message,
-    on_proxy,
-    who_answered,
-)
-from ..classify import is_write as is_write_call
+from .. import situations
+from ..classify import AnswerKind, looks_like_registry, on_proxy, who_answered
 from ..evidence import Mark, Marker
-from ..exchange import Actor, Exchange
+from ..exchange import BODY_PREFIX, Actor, Exchange, error_code, json_body
+from ..routes import is_write as is_write_call
+from ..situations import operation
+from ..who import Who
 from .evidence import RunEvidence
 from .target import identify
+from .timing import cluster, median
 
 #: what each sweep probe answers on a healthy deployment of either API generation
 PROBE_EXPECTED = {
     "health": {200},
     "health_alb": {200, 401, 404},
-    "health_mlflow": {200},
+    "health_mlflow": {200, 404},
     "api_health_mlflow": {200, 401},
     "api_health_mlflow_keyed": {200},
     "ready": {200, 401},
@@ -47,6 +39,7 @@ PROBE_EXPECTED = {
     "openapi": {200},
     "read_without_key": {401},
     "read_with_key": {200},
+    "read_with_unknown_key": {401, 403},
     "mount_without_key": {401},
     "mlflow_mount": {200},
     "ajax_without_key": {401},
@@ -58,6 +51,14 @@ PROBE_EXPECTED = {
     "mlflow_version": {200},
     "auth_direct": {200},
 }
+
+#: a refusal of a key (not of what the key asks for): the statuses HTTP gives "who are you?" and "not you"
+KEY_REFUSALS = (401, 403)
+#: the API's refusals of what a known key asks for (payment, a scope, a role), by the contract's names
+NOT_ABOUT_THE_KEY = {"write_scope_missing", "registry_role_missing", "balance_used_up", "usage_debit_rejected"}
+AUTH_SITUATIONS = {"auth_service_error", "auth_service_unavailable", "auth_service_timeout"}
+#: words health documents use for a dependency that works (or that was not checked on purpose)
+FINE = {"healthy", "ok", "up", "connected", "available", "skipped", "disabled", "not_configured", "true", "pass"}
 
 
 @dataclass
@@ -81,21 +82,77 @@ def _no(note: str = "") -> Fact:
 UNKNOWN = Fact(None)
 
 
+def _either(found: list[Exchange], note: str = "") -> Fact:
+    return _yes(found, note) if found else _no()
+
+
+def broken_promise(e: Exchange) -> str | None:
+    """What an answer breaks of HTTP's promises to every client (RFC 9110-9112), or None."""
+    if e.status is None:
+        return None
+    if e.error_kind == "incomplete-body":
+        return "its body ended before the length or the last chunk it announced"
+    if e.error_kind == "undecodable-body":
+        return "its body did not decode with the content coding it declared"
+    if 300 <= e.status < 400 and e.status != 304 and not e.response_headers.get("location"):
+        return f"a {e.status} redirect without a Location to go to"
+    if (
+        e.status < 300
+        and "json" in e.content_type.lower()
+        and e.body_prefix.strip()
+        and len(e.body_prefix) < BODY_PREFIX
+        and json_body(e) is None
+        and e.body_prefix.strip() != "null"
+    ):
+        return "it declares JSON, but its body is not JSON"
+    return None
+
+
 class View:
-    """The run's evidence indexed for the facts."""
+    """The run's evidence indexed for the facts: who answered each call, which situation of the contract
+    each answer is, and how long the deployment takes to answer promptly."""
 
     def __init__(self, evidence: RunEvidence):
         self.evidence = evidence
         self.probes = evidence.probes
+        self.answers = situations.load()
         everything = evidence.all_exchanges()
         # requests generated from the contract are malformed on purpose: only the generated-request facts read
         # them (a server error there is a failure on bad input, not an outage of what answered)
         self.exchanges = [e for e in everything if e.actor != Actor.GENERATED_REQUEST]
         self.generated = [e for e in everything if e.actor == Actor.GENERATED_REQUEST]
-        self._who = {id(e): who_answered(e) for e in self.exchanges}
+        first = {id(e): who_answered(e) for e in everything}
+        # the API's own answers carry its server's header; an error page whose header differs came from a hop
+        # in front of it, and a bare answer on the proxy with the API's header was relayed from behind it
+        self.api_servers = {e.server for e in everything if first[id(e)] == Who.API and e.server}
+        self._who = {id(e): self._refine(e, first[id(e)]) for e in everything}
+        self._named = {id(e): self.answers.name(e, self._who[id(e)]) for e in everything}
+
+    def _refine(self, e: Exchange, guess: str) -> str:
+        if guess != Who.OTHER or e.status is None:
+            return guess
+        if e.server and e.server in self.api_servers:
+            return Who.MLFLOW if on_proxy(e) and e.answered_by != AnswerKind.GATEWAY_JSON else Who.API
+        if self.api_servers and e.status in (502, 503, 504) and e.answered_by in (
+            AnswerKind.HTML,
+            AnswerKind.PLAIN_TEXT,
+            AnswerKind.EMPTY,
+            AnswerKind.NON_JSON,
+        ):
+            # a gateway error (RFC 9110: 502, 503, 504) without the API's header and not JSON: a hop in front of
+            # the API speaks of its upstream
+            return Who.LOAD_BALANCER
+        return guess
 
     def who(self, exchange: Exchange) -> str:
-        return self._who.get(id(exchange)) or who_answered(exchange)
+        found = self._who.get(id(exchange))
+        return found if found is not None else who_answered(exchange)
+
+    def named(self, exchange: Exchange) -> str | None:
+        """The situation of the contract an answer is (``contract/answers.yaml``), or None."""
+        if id(exchange) in self._named:
+            return self._named[id(exchange)]
+        return self.answers.name(exchange, self.who(exchange))
 
     def marks(self, kind: Marker) -> list[Mark]:
         return [m for m in self.evidence.marks if m.kind == kind]
@@ -120,6 +177,19 @@ class View:
         return [e for e in self.exchanges if not e.keyed]
 
     @cached_property
+    def prompt_ms(self) -> float:
+        """How long the deployment takes to answer when it answers at once: the median of the API's
+        refusals of calls without a key (no dependency is asked for those)."""
+        refusals = [
+            e.elapsed_ms for e in self.unkeyed if e.status in KEY_REFUSALS and self.who(e) == Who.API and on_proxy(e)
+        ]
+        return median(refusals) if refusals else 50.0
+
+    def waited(self, e: Exchange) -> bool:
+        """The answer came only after a wait: far longer than the deployment's prompt answers."""
+        return e.elapsed_ms >= max(1000.0, 10 * self.prompt_ms)
+
+    @cached_property
     def health(self) -> dict[str, Any]:
         probe = self.probe("health")
         data = json_body(probe) if probe is not None and probe.status is not None else None
@@ -131,38 +201,40 @@ class View:
     def failing_scenario_names(self) -> set[str]:
         return {s.name for s in self.evidence.scenarios if s.status in ("failed", "broken")}
 
+    def expected(self, e: Exchange) -> bool:
+        """An answer its step, the contract or MLflow's ordinary flows call normal."""
+        return e.status in e.expected or self.answers.is_routine(e, self.who(e))
+
     def trouble(self) -> list[Exchange]:
-        """Exchanges that went wrong: probes that deviate from what a healthy deployment answers, and the
-        error answers or silences inside failing scenarios."""
+        """Answers that differ from what their caller expected: probes that deviate from what a healthy
+        deployment answers; server errors and silences anywhere; other error answers inside failing
+        scenarios. Expected answers (a 404 from an existence check, "already exists" on a create-if-absent,
+        whatever a step declared) are never trouble, so a healthy run has none by construction."""
         found = []
         for name, probe in self.probes.items():
             expected = PROBE_EXPECTED.get(name, {200})
             if probe.error_kind == "not-attempted":
                 continue
-            if probe.status not in expected or (looks_like_registry(probe) and not probe.keyed):
+            if (
+                probe.status not in expected
+                or (looks_like_registry(probe) and not probe.keyed)
+                or broken_promise(probe)
+            ):
                 found.append(probe)
         failing = self.failing_scenario_names
-        last_error: dict[str, Exchange] = {}
         for e in self.exchanges:
-            if e.scenario in failing and e.status is not None and e.status >= 400:
-                last_error[e.scenario] = e
-        for e in self.exchanges:
-            if e.error_kind == "not-attempted" or not (e.status is None or e.status >= 400):
+            if e.scenario == "sweep" or e.error_kind == "not-attempted" or self.expected(e):
+                continue
+            if broken_promise(e):
+                found.append(e)
+                continue
+            if e.status is not None and e.status < 400:
                 continue
             if e.scenario == "cleanup":
-                # cleanup's errors matter when something was left behind; "already gone" is success
-                if self.evidence.leftovers and error_code(e) != "RESOURCE_DOES_NOT_EXIST":
+                # cleanup's errors matter when something was left behind
+                if self.evidence.leftovers:
                     found.append(e)
-            elif e.scenario in failing:
-                # MLflow's own 4xx (a lookup of something absent, a refused parameter) is normal on the way;
-                # it is trouble when it is what the scenario broke on: its last error answer
-                if (
-                    e.status is not None
-                    and e.status < 500
-                    and self.who(e) == Who.MLFLOW
-                    and last_error.get(e.scenario) is not e
-                ):
-                    continue
+            elif e.status is None or e.status >= 500 or e.scenario in failing:
                 found.append(e)
         return found
 
@@ -186,6 +258,10 @@ def fact(name: str, meaning: str) -> Callable[[Callable[[View], Fact]], Callable
     return register
 
 
+def _named(v: View, exchanges: Iterable[Exchange], *names: str) -> list[Exchange]:
+    return [e for e in exchanges if v.named(e) in names]
+
+
 # ------------------------------------------------------------------ transport and routing
 
 
@@ -195,8 +271,7 @@ def _nothing_accepts(v: View) -> Fact:
         return UNKNOWN
     if any(e.status is not None for e in v.exchanges):
         return _no()
-    refused = [e for e in v.exchanges if e.error_kind in ("refused", "dns")]
-    return _yes(refused) if refused else _no()
+    return _either([e for e in v.exchanges if e.error_kind in ("refused", "dns")])
 
 
 @fact("target_hangs", "connections to the target are accepted but nothing answers in time")
@@ -209,64 +284,87 @@ def _target_hangs(v: View) -> Fact:
 
 @fact("api_answered", "the Hokusai API itself answered at least one call")
 def _api_answered(v: View) -> Fact:
-    answers = v.answered_by(Who.API)
-    return _yes(answers) if answers else _no()
+    return _either(v.answered_by(Who.API))
 
 
 @fact("mlflow_answered", "MLflow answered at least one call (its JSON, its pages or its data)")
 def _mlflow_answered(v: View) -> Fact:
-    answers = v.answered_by(Who.MLFLOW, Who.MLFLOW_VIA_API)
-    return _yes(answers) if answers else _no()
+    return _either(v.answered_by(Who.MLFLOW, Who.MLFLOW_VIA_API))
 
 
 @fact("mlflow_served_data", "MLflow served data through the proxy (a 2xx answer it produced)")
 def _mlflow_served(v: View) -> Fact:
-    answers = [e for e in v.answered_by(Who.MLFLOW) if e.status is not None and e.status < 300]
-    return _yes(answers) if answers else _no()
+    return _either([e for e in v.answered_by(Who.MLFLOW) if e.status is not None and e.status < 300])
 
 
 @fact("mlflow_served_on_api_mount", "MLflow served data under /api/mlflow (the mount the contract documents)")
 def _mlflow_on_api_mount(v: View) -> Fact:
-    answers = [
-        e
-        for e in v.answered_by(Who.MLFLOW)
-        if e.status is not None and e.status < 300 and e.route.startswith("/api/mlflow/")
-    ]
-    return _yes(answers) if answers else _no()
+    return _either(
+        [
+            e
+            for e in v.answered_by(Who.MLFLOW)
+            if e.status is not None and e.status < 300 and e.route.startswith("/api/mlflow/")
+        ]
+    )
 
 
 def _distinct_routes(exchanges: list[Exchange]) -> int:
     return len({e.route for e in exchanges})
 
 
-@fact("lb_503_pages", "the load balancer answers its own HTML 503 page (no healthy target) on several paths")
+@fact("lb_503_pages", "the load balancer answers 503 itself (no healthy target) on several paths")
 def _lb_503(v: View) -> Fact:
-    pages = [e for e in v.answered_by(Who.LOAD_BALANCER) if e.status == 503]
+    pages = [e for e in v.answered_by(Who.LOAD_BALANCER) if e.status == 503 and not v.waited(e)]
     return _yes(pages) if _distinct_routes(pages) >= 2 else _no()
+
+
+def _lb_gateway_pages(v: View) -> list[Exchange]:
+    return [e for e in v.answered_by(Who.LOAD_BALANCER) if e.status in (502, 504)]
 
 
 @fact(
     "lb_pages_at_once",
-    "the load balancer answers its own HTML 502/504 page at once (its target refuses or crashes) on several paths",
+    "the load balancer answers 502/504 itself at once (its target refuses or crashes) on several paths",
 )
 def _lb_at_once(v: View) -> Fact:
-    pages = [e for e in v.answered_by(Who.LOAD_BALANCER) if e.status in (502, 504) and e.elapsed_ms < 5000]
+    pages = [e for e in _lb_gateway_pages(v) if not v.waited(e)]
     return _yes(pages) if _distinct_routes(pages) >= 2 else _no()
 
 
 @fact(
     "lb_pages_after_waiting",
-    "the load balancer answers HTML 502/504 only after waiting seconds for its target (the target never answers)",
+    "the load balancer answers 502/504 only after waiting for its target (the target never answers)",
 )
 def _lb_after_wait(v: View) -> Fact:
-    pages = [e for e in v.answered_by(Who.LOAD_BALANCER) if e.status in (502, 504) and e.elapsed_ms >= 5000]
-    return _yes(pages) if pages else _no()
+    pages = [e for e in _lb_gateway_pages(v) if v.waited(e)]
+    value = cluster([e.elapsed_ms for e in pages])
+    return _yes(pages, note=f"each after about {value / 1000:.1f} s" if value else "") if pages else _no()
 
 
-@fact("lb_plain_404", "a fixed plain-text 404 (no routing rule) answers several paths")
+@fact("lb_plain_404", "a fixed 404 that is not the API's (no routing rule) answers several paths")
 def _lb_404(v: View) -> Fact:
     pages = [e for e in v.answered_by(Who.LOAD_BALANCER) if e.status == 404]
-    return _yes(pages) if _distinct_routes(pages) >= 2 or len(pages) >= 3 else _no()
+    if _distinct_routes(pages) >= 2 or len(pages) >= 3:
+        return _yes(pages)
+    return _one_answer_everywhere(v, 404)
+
+
+def _one_answer_everywhere(v: View, status: int) -> Fact:
+    """Nothing answered like the API or MLflow, and one and the same answer (status, type, body) came back on
+    the health path and the proxy, with and without a key: whatever terminates the connection answers alone."""
+    if v.answered_by(Who.API, Who.MLFLOW, Who.MLFLOW_VIA_API):
+        return _no()
+    same = [e for e in v.exchanges if e.status == status and v.who(e) in (Who.OTHER, Who.LOAD_BALANCER)]
+    shapes = {(e.content_type, e.body_prefix[:200]) for e in same}
+    routes = {e.route for e in same}
+    if len(shapes) == 1 and len(routes) >= 3 and "/health" in routes and any(on_proxy(e) for e in same):
+        return _yes(same, note="the same answer on every path, with and without a key")
+    return _no()
+
+
+@fact("lb_fixed_503_everywhere", "one fixed 503, not the API's, answers every path with and without a key")
+def _lb_503_everywhere(v: View) -> Fact:
+    return _one_answer_everywhere(v, 503)
 
 
 @fact("mlflow_pages_on_api_mount", "MLflow's own HTML 404 page answers /api/mlflow paths, key or no key")
@@ -277,24 +375,24 @@ def _flask_on_api(v: View) -> Fact:
     return _yes(pages) if len(pages) >= 3 else _no()
 
 
+def _is_health_document(data: object) -> bool:
+    return isinstance(data, dict) and "status" in data and "services" in data
+
+
 @fact("hokusai_health_document", "/health answers the Hokusai health document (status and services)")
 def _health_doc(v: View) -> Fact:
     probe = v.probe("health")
     if probe is None or probe.status is None:
         return UNKNOWN
-    data = json_body(probe)
-    if isinstance(data, dict) and "status" in data and "services" in data:
-        return _yes([probe])
-    return _no()
+    return _yes([probe]) if _is_health_document(json_body(probe)) else _no()
 
 
 @fact("foreign_health_answer", "/health answers 2xx, but not with the Hokusai health document")
 def _foreign(v: View) -> Fact:
     probe = v.probe("health")
-    if probe is None or probe.status is None or probe.status >= 300:
-        return UNKNOWN if probe is None or probe.status is None else _no()
-    data = json_body(probe)
-    if isinstance(data, dict) and "status" in data and "services" in data:
+    if probe is None or probe.status is None:
+        return UNKNOWN
+    if probe.status >= 300 or _is_health_document(json_body(probe)):
         return _no()
     return _yes([probe])
 
@@ -302,63 +400,134 @@ def _foreign(v: View) -> Fact:
 # ------------------------------------------------------------------ the API and its auth service
 
 
-def _valid_detail(v: View, wording: str, statuses: Iterable[int] = (401, 503)) -> list[Exchange]:
-    wanted = set(statuses)
-    return [e for e in v.valid_keyed_anywhere if e.status in wanted and v.who(e) == Who.API and detail(e) == wording]
-
-
-@fact("no_key_refused_by_api", "a call without a key is refused by the API with 401 'API key required'")
+@fact("no_key_refused_by_api", "a call without a key is refused by the API (401/403)")
 def _no_key(v: View) -> Fact:
-    refused = [e for e in v.unkeyed if on_proxy(e) and e.status == 401 and v.who(e) == Who.API]
-    return _yes(refused) if refused else _no()
+    return _either([e for e in v.unkeyed if on_proxy(e) and e.status in KEY_REFUSALS and v.who(e) == Who.API])
 
 
 @fact("no_key_refused_on_api_mount", "a call without a key under /api/mlflow is refused by the API")
 def _no_key_api_mount(v: View) -> Fact:
-    refused = [e for e in v.unkeyed if e.route.startswith("/api/mlflow/") and e.status == 401 and v.who(e) == Who.API]
-    return _yes(refused) if refused else _no()
+    return _either(
+        [
+            e
+            for e in v.unkeyed
+            if e.route.startswith("/api/mlflow/") and e.status in KEY_REFUSALS and v.who(e) == Who.API
+        ]
+    )
 
 
-@fact("valid_key_refused_as_invalid", "the configured key is refused with 401 'Invalid or expired API key'")
+def _unknown_key_answer(v: View) -> Exchange | None:
+    probe = v.probe("read_with_unknown_key")
+    return probe if probe is not None and probe.status is not None else None
+
+
+def _same_answer(v: View, a: Exchange, b: Exchange) -> bool:
+    return (
+        a.status == b.status
+        and v.who(a) == v.who(b)
+        and (v.named(a) == v.named(b) if v.named(a) or v.named(b) else a.body_prefix[:200] == b.body_prefix[:200])
+    )
+
+
+def _like_unknown_key(v: View) -> tuple[list[Exchange], Exchange | None]:
+    """The configured key's calls the API answered exactly as it answers a key it never issued."""
+    unknown = _unknown_key_answer(v)
+    if unknown is None or v.who(unknown) != Who.API or unknown.status is None or unknown.status < 400:
+        return [], unknown
+    same = [
+        e
+        for e in v.valid_keyed_anywhere
+        if v.who(e) == Who.API and _same_answer(v, e, unknown) and v.named(e) not in NOT_ABOUT_THE_KEY
+    ]
+    return same, unknown
+
+
+@fact(
+    "key_refused_like_unknown_key",
+    "the configured key is refused exactly as a key Hokusai never issued is refused",
+)
+def _refused_like_unknown(v: View) -> Fact:
+    same, unknown = _like_unknown_key(v)
+    if unknown is None:
+        return UNKNOWN
+    refused = [e for e in same if e.status in KEY_REFUSALS and v.named(e) not in AUTH_SITUATIONS]
+    return _yes([*refused, unknown]) if refused and not _past_auth_list(v) else _no()
+
+
+@fact(
+    "validation_broken",
+    "the API fails every key alike, issued or not, with an answer that is not a refusal (it cannot validate keys)",
+)
+def _validation_broken(v: View) -> Fact:
+    same, unknown = _like_unknown_key(v)
+    named = _named(v, v.valid_keyed_anywhere, *AUTH_SITUATIONS)
+    broken = [e for e in same if e.status not in KEY_REFUSALS or v.named(e) in AUTH_SITUATIONS]
+    if broken and unknown is not None:
+        return _yes([*broken, unknown])
+    if named:
+        return _yes(named, note="the API's own words name its auth service")
+    return UNKNOWN if unknown is None else _no()
+
+
+@fact("validation_waits", "the API's failures to validate keys come only after a wait (a time limit on that hop)")
+def _validation_waits(v: View) -> Fact:
+    broken = _validation_broken(v)
+    if broken.holds is not True:
+        return _no() if broken.holds is False else UNKNOWN
+    slow = [e for e in broken.evidence if v.waited(e)]
+    value = cluster([e.elapsed_ms for e in slow])
+    # most failures wait (a time limit makes them all wait; a burst of calls queued makes only some wait)
+    if slow and len(slow) >= 0.6 * len(broken.evidence):
+        return _yes(slow, note=f"each after about {value / 1000:.1f} s" if value else "")
+    return _no()
+
+
+@fact("valid_key_refused_as_invalid", "the configured key is refused as invalid or expired (the contract's words)")
 def _key_invalid(v: View) -> Fact:
-    refused = _valid_detail(v, "Invalid or expired API key", (401,))
-    return _yes(refused) if refused else _no()
+    return _either(_named(v, v.valid_keyed_anywhere, "key_refused"))
 
 
-@fact("auth_service_error_reported", "the API reports 'Authentication service error' for the configured key")
+@fact("auth_service_error_reported", "the API says its auth service failed (the contract's words)")
 def _auth_error(v: View) -> Fact:
-    found = _valid_detail(v, "Authentication service error")
-    return _yes(found) if found else _no()
+    return _either(_named(v, v.valid_keyed_anywhere, "auth_service_error"))
 
 
-@fact("auth_service_unavailable_reported", "the API reports 'Authentication service unavailable' (cannot connect)")
+@fact("auth_service_unavailable_reported", "the API says it cannot connect to its auth service (the contract's words)")
 def _auth_unavailable(v: View) -> Fact:
-    found = _valid_detail(v, "Authentication service unavailable")
-    return _yes(found) if found else _no()
+    return _either(_named(v, v.valid_keyed_anywhere, "auth_service_unavailable"))
 
 
-@fact("auth_service_timeout_reported", "the API reports 'Authentication service timeout' after its 5 s limit")
+@fact("auth_service_timeout_reported", "the API says its auth service did not answer in time (the contract's words)")
 def _auth_timeout(v: View) -> Fact:
-    found = _valid_detail(v, "Authentication service timeout")
+    found = _named(v, v.valid_keyed_anywhere, "auth_service_timeout")
     return _yes(found, note=f"after {max(e.elapsed_ms for e in found) / 1000:.1f} s") if found else _no()
 
 
-@fact("auth_rate_limit_as_401", "the configured key gets 401 'Rate limit exceeded' (a 429 reported as 401)")
+@fact("auth_rate_limit_as_401", "the configured key gets 401 for a rate limit (a 429 reported as 401)")
 def _rate_401(v: View) -> Fact:
-    found = _valid_detail(v, "Rate limit exceeded", (401,))
-    return _yes(found) if found else _no()
+    found = [e for e in _named(v, v.valid_keyed_anywhere, "rate_limited") if e.status == 401]
+    if found:
+        return _yes(found)
+    direct = _auth_direct_429(v)
+    refused = [
+        e
+        for e in v.valid_keyed_anywhere
+        if e.status == 401 and v.who(e) == Who.API and v.named(e) not in AUTH_SITUATIONS
+    ]
+    if direct.holds and refused:
+        return _yes([*refused, *direct.evidence], note="the auth service itself answers 429")
+    return _no()
 
 
-@fact("key_over_its_limit", "the configured key gets 429 'Rate limit exceeded': its hourly quota is used up")
+@fact("key_over_its_limit", "the API answers the configured key 429: its quota is used up")
 def _rate_429(v: View) -> Fact:
-    found = [e for e in v.valid_keyed_anywhere if e.status == 429]
-    return _yes(found) if found else _no()
+    return _either([e for e in v.valid_keyed_anywhere if e.status == 429 and v.who(e) == Who.API])
 
 
 @fact("auth_service_accepts_key", "the auth service, asked directly, says the configured key is valid")
 def _auth_direct_ok(v: View) -> Fact:
     probe = v.probe("auth_direct")
-    if probe is None or probe.status is None:
+    if probe is None or probe.error_kind == "not-attempted":
         return UNKNOWN
     data = json_body(probe)
     return _yes([probe]) if probe.status == 200 and isinstance(data, dict) and data.get("is_valid") else _no()
@@ -367,9 +536,9 @@ def _auth_direct_ok(v: View) -> Fact:
 @fact("auth_service_refuses_key", "the auth service, asked directly, refuses the configured key")
 def _auth_direct_refuses(v: View) -> Fact:
     probe = v.probe("auth_direct")
-    if probe is None or probe.status is None:
+    if probe is None or probe.error_kind == "not-attempted":
         return UNKNOWN
-    return _yes([probe]) if probe.status in (401, 403) else _no()
+    return _yes([probe]) if probe.status in KEY_REFUSALS else _no()
 
 
 @fact(
@@ -391,19 +560,33 @@ def _auth_direct_429(v: View) -> Fact:
     return _yes([probe]) if probe.status == 429 else _no()
 
 
+def _past_auth_list(v: View) -> list[Exchange]:
+    return [
+        e
+        for e in v.valid_keyed
+        if v.who(e) in (Who.MLFLOW, Who.MLFLOW_VIA_API)
+        or v.named(e)
+        in {"write_scope_missing", "registry_role_missing", *situations.DEPENDENCY_SITUATIONS} - AUTH_SITUATIONS
+    ]
+
+
 @fact(
     "key_gets_past_auth",
     "some call with the configured key got past authentication (MLflow, or the proxy, answered it)",
 )
 def _past_auth(v: View) -> Fact:
-    passed = [
-        e
-        for e in v.valid_keyed
-        if v.who(e) in (Who.MLFLOW, Who.MLFLOW_VIA_API)
-        or (v.who(e) == Who.API and detail(e).startswith(("Failed to connect to MLflow", "MLflow server")))
-        or (e.status == 403 and "required_scope" in e.body_prefix)
-    ]
-    return _yes(passed) if passed else _no()
+    return _either(_past_auth_list(v))
+
+
+@fact(
+    "unknown_key_refused",
+    "a key Hokusai never issued is refused (401/403) by the API: the API can validate keys",
+)
+def _unknown_refused(v: View) -> Fact:
+    unknown = _unknown_key_answer(v)
+    if unknown is None:
+        return UNKNOWN
+    return _yes([unknown]) if unknown.status in KEY_REFUSALS and v.who(unknown) == Who.API else _no()
 
 
 PROBE_ROUTES = ("/ready", "/live", "/version", "/metrics", "/api/health/mlflow", "/api/health")
@@ -412,15 +595,24 @@ PROBE_ROUTES = ("/ready", "/live", "/version", "/metrics", "/api/health/mlflow",
 @fact("probes_need_key", "monitoring probes (/ready, /live, /version, /api/health/mlflow) answer 401 without a key")
 def _probes_key(v: View) -> Fact:
     probes = [e for e in v.unkeyed if e.route in PROBE_ROUTES and e.status is not None]
-    refused = [e for e in probes if e.status == 401]
+    refused = [e for e in probes if e.status in KEY_REFUSALS]
     return _yes(refused) if refused else (_no() if probes else UNKNOWN)
+
+
+def _fine(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, dict):
+        inner = value.get("status", value.get("state"))
+        return True if inner is None else _fine(inner)
+    return str(value).strip().lower() in FINE
 
 
 def _not_healthy(data: object) -> bool:
     if not isinstance(data, dict) or "status" not in data:
         return False
     services: dict[str, Any] = data["services"] if isinstance(data.get("services"), dict) else {}
-    return data.get("status") != "healthy" or any(s == "unhealthy" for s in services.values())
+    return not _fine(data.get("status")) or any(not _fine(s) for s in services.values())
 
 
 @fact("health_200_while_not_healthy", "/health answers 200 while its own document says it is not healthy")
@@ -428,28 +620,31 @@ def _health_lies(v: View) -> Fact:
     answers = [e for e in v.exchanges if e.route == "/health" and e.status is not None]
     if not answers:
         return UNKNOWN
-    lying = [e for e in answers if e.status == 200 and _not_healthy(json_body(e))]
-    return _yes(lying) if lying else _no()
+    return _either([e for e in answers if e.status == 200 and _not_healthy(json_body(e))])
 
 
-def _health_service(name: str) -> Callable[[View], Fact]:
+def _health_service(*names: str) -> Callable[[View], Fact]:
     def check(v: View) -> Fact:
         probe = v.probe("health")
         services = v.health.get("services")
-        if probe is None or not isinstance(services, dict) or name not in services:
+        if probe is None or not isinstance(services, dict):
             return UNKNOWN
-        return _yes([probe], note=f"{name}: {services[name]}") if services[name] == "unhealthy" else _no()
+        present = [n for n in names if n in services]
+        if not present:
+            return UNKNOWN
+        bad = [n for n in present if not _fine(services[n])]
+        return _yes([probe], note=", ".join(f"{n}: {services[n]}" for n in bad)) if bad else _no()
 
     return check
 
 
-for _service, _meaning in (
-    ("redis", "the validation cache (Redis)"),
-    ("postgres", "the API's database"),
-    ("mlflow", "MLflow"),
-    ("message_queue", "the message queue"),
+for _fact, _names, _meaning in (
+    ("redis", ("redis", "cache"), "the validation cache (Redis)"),
+    ("postgres", ("postgres", "database", "db"), "the API's database"),
+    ("mlflow", ("mlflow",), "MLflow"),
+    ("message_queue", ("message_queue", "queue"), "the message queue"),
 ):
-    fact(f"health_reports_{_service}_unhealthy", f"/health reports {_meaning} unhealthy")(_health_service(_service))
+    fact(f"health_reports_{_fact}_unhealthy", f"/health reports {_meaning} unhealthy")(_health_service(*_names))
 
 
 @fact("health_reports_mlflow_disconnected", "/health/mlflow reports MLflow not connected")
@@ -461,109 +656,122 @@ def _mlflow_disconnected(v: View) -> Fact:
     return _yes([probe]) if data.get("connected") is False else _no()
 
 
+MLFLOW_SELF_REPORTS = ("/health/mlflow", "/api/health/mlflow", "/ready")
+
+
+def _reports_mlflow_down(e: Exchange) -> bool:
+    data = json_body(e)
+    if e.route == "/health/mlflow" and isinstance(data, dict) and data.get("connected") is False:
+        return True
+    if e.route in ("/api/health/mlflow", "/ready") and e.status is not None and e.status >= 500:
+        return True
+    services = data.get("services") if isinstance(data, dict) else None
+    return (
+        e.route == "/health" and isinstance(services, dict) and "mlflow" in services and not _fine(services["mlflow"])
+    )
+
+
+def _reports_mlflow_up(e: Exchange) -> bool:
+    data = json_body(e)
+    if e.status != 200 or not isinstance(data, dict):
+        return False
+    if e.route == "/health/mlflow":
+        return data.get("connected") is True
+    if e.route == "/api/health/mlflow":
+        return _fine(data.get("status"))
+    services = data.get("services")
+    return e.route == "/health" and isinstance(services, dict) and "mlflow" in services and _fine(services["mlflow"])
+
+
 @fact(
     "health_probes_report_mlflow_down",
-    "the API's health probes report MLflow down (/health/mlflow, /api/health/mlflow, /ready)",
+    "the API's own view of MLflow (its health probes) says MLflow is down",
 )
 def _probes_mlflow_down(v: View) -> Fact:
-    found = []
-    for e in v.exchanges:
-        data = json_body(e)
-        if (
-            (e.route == "/health/mlflow" and isinstance(data, dict) and data.get("connected") is False)
-            or (e.route in ("/api/health/mlflow", "/ready") and e.status == 503)
-            or (
-                e.route == "/health"
-                and isinstance(data, dict)
-                and isinstance(data.get("services"), dict)
-                and data["services"].get("mlflow") == "unhealthy"
-            )
-        ):
-            found.append(e)
-    return _yes(found) if found else _no()
+    return _either([e for e in v.exchanges if _reports_mlflow_down(e)])
 
 
-@fact("proxy_mount_missing", "authenticated /api/mlflow calls get the API's own JSON 404 {'detail': 'Not Found'}")
+@fact(
+    "health_probes_report_mlflow_up",
+    "the API's own view of MLflow (its health probes) says it reaches MLflow",
+)
+def _probes_mlflow_up(v: View) -> Fact:
+    up = [e for e in v.exchanges if _reports_mlflow_up(e)]
+    if not up:
+        asked = [e for e in v.exchanges if e.route in (*MLFLOW_SELF_REPORTS, "/health") and e.status is not None]
+        return _no() if asked else UNKNOWN
+    return _no() if any(_reports_mlflow_down(e) for e in v.exchanges) else _yes(up)
+
+
+@fact("proxy_mount_missing", "authenticated /api/mlflow calls get the API's own 404 while keyless calls are refused")
 def _mount_missing(v: View) -> Fact:
-    found = [
-        e
-        for e in v.valid_keyed
-        if e.route.startswith("/api/mlflow/") and e.status == 404 and v.who(e) == Who.API and detail(e) == "Not Found"
-    ]
-    return _yes(found) if found else _no()
+    return _either(
+        [
+            e
+            for e in v.valid_keyed
+            if e.route.startswith("/api/mlflow/") and e.status == 404 and v.who(e) == Who.API and not v.expected(e)
+        ]
+    )
 
 
 @fact("writes_refused_for_scope", "writes with the configured key are refused 403 for lack of write scope")
 def _scope(v: View) -> Fact:
-    found = [e for e in v.valid_keyed if is_write(e) and e.status == 403 and v.who(e) == Who.API]
-    return _yes(found) if found else _no()
+    return _either([e for e in v.valid_keyed if is_write(e) and e.status == 403 and v.who(e) == Who.API])
 
 
 @fact("registry_reads_refused_403", "reads of the registry with the configured key are refused 403 by the API")
 def _registry_reads_refused(v: View) -> Fact:
-    found = [e for e in v.valid_keyed if e.method == "GET" and e.status == 403 and on_proxy(e) and v.who(e) == Who.API]
-    return _yes(found) if found else _no()
+    return _either(
+        [e for e in v.valid_keyed if e.method == "GET" and e.status == 403 and on_proxy(e) and v.who(e) == Who.API]
+    )
+
+
+@fact("calls_refused_for_payment", "the API refuses the configured key's calls 402 (its balance or billing)")
+def _payment(v: View) -> Fact:
+    return _either([e for e in v.valid_keyed_anywhere if e.status == 402 and v.who(e) == Who.API])
 
 
 @fact("reads_work_with_key", "reads with the configured key are served by MLflow")
 def _reads_work(v: View) -> Fact:
-    found = [e for e in v.valid_keyed if not is_write(e) and e.status == 200 and v.who(e) == Who.MLFLOW]
-    return _yes(found) if found else _no()
+    return _either([e for e in v.valid_keyed if not is_write(e) and e.status == 200 and v.who(e) == Who.MLFLOW])
 
 
 @fact("writes_refused_401_with_key", "writes that carry the configured key are refused 401 while reads with it work")
 def _writes_401(v: View) -> Fact:
-    found = [e for e in v.valid_keyed if is_write(e) and e.status == 401]
-    return _yes(found) if found else _no()
+    return _either([e for e in v.valid_keyed if is_write(e) and e.status == 401])
+
+
+def _accepted_write(v: View, actor: str) -> list[Exchange]:
+    return [
+        e
+        for e in v.exchanges
+        if e.actor == actor
+        and e.keyed
+        and on_proxy(e)
+        and is_write(e)
+        and e.status is not None
+        and 200 <= e.status < 300
+    ]
 
 
 @fact("read_only_key_wrote", "a read-only key's write was accepted (no scope enforcement)")
 def _ro_wrote(v: View) -> Fact:
-    found = [
-        e
-        for e in v.exchanges
-        if e.actor == "read-only"
-        and e.keyed
-        and on_proxy(e)
-        and is_write(e)
-        and e.status is not None
-        and 200 <= e.status < 300
-    ]
+    found = _accepted_write(v, "read-only")
     # a developer's own MLflow, set up with the read-only key, registered a model: the read-back finds it
     for mark in v.marks(Marker.KEY_THAT_MUST_NOT_WRITE_WROTE):
         if mark.note == "read-only":
             found += mark.exchanges
-    return _yes(found) if found else _no()
+    return _either(found)
 
 
 @fact("foreign_write_accepted", "a developer's write to another developer's model, run or experiment was accepted")
 def _foreign_write(v: View) -> Fact:
-    found = [
-        e
-        for e in v.exchanges
-        if e.actor == Actor.ON_ANOTHERS_MODEL
-        and e.keyed
-        and on_proxy(e)
-        and is_write(e)
-        and e.status is not None
-        and 200 <= e.status < 300
-    ]
-    return _yes(found) if found else _no()
+    return _either(_accepted_write(v, Actor.ON_ANOTHERS_MODEL))
 
 
 @fact("token_claim_accepted", "a developer put another developer's token id on their own model version")
 def _token_claim(v: View) -> Fact:
-    found = [
-        e
-        for e in v.exchanges
-        if e.actor == Actor.CLAIMING_ANOTHERS_TOKEN
-        and e.keyed
-        and on_proxy(e)
-        and is_write(e)
-        and e.status is not None
-        and 200 <= e.status < 300
-    ]
-    return _yes(found) if found else _no()
+    return _either(_accepted_write(v, Actor.CLAIMING_ANOTHERS_TOKEN))
 
 
 @fact("registry_records_no_owner", "a read-back of a registered model and its versions found no owner recorded")
@@ -575,30 +783,42 @@ def _no_owner(v: View) -> Fact:
 # ------------------------------------------------------------------ MLflow behind the proxy
 
 
-@fact("mlflow_unreachable_from_api", "the API answers 502 'Failed to connect to MLflow server'")
+def _behind_auth_failures(v: View) -> list[Exchange]:
+    """The configured key's proxy calls the API itself failed (5xx) after it accepted the key: the
+    failure is on the way to MLflow, not at the front door nor in key validation."""
+    return [
+        e
+        for e in v.valid_keyed
+        if e.status is not None
+        and e.status >= 500
+        and v.who(e) == Who.API
+        and v.named(e) not in AUTH_SITUATIONS
+        and not is_artifact(e)
+    ]
+
+
+def _validation_works(v: View) -> bool:
+    return _unknown_refused(v).holds is True or bool(_past_auth_list(v))
+
+
+@fact(
+    "mlflow_unreachable_from_api",
+    "the API answers at once that it cannot reach MLflow, after accepting the key",
+)
 def _mlflow_unreachable(v: View) -> Fact:
-    found = [
-        e
-        for e in v.exchanges
-        if e.status == 502 and v.who(e) == Who.API and detail(e).startswith("Failed to connect to MLflow server")
-    ]
-    return _yes(found) if found else _no()
-
-
-@fact("mlflow_timeout_from_api", "the API answers 504 'MLflow server request timeout'")
-def _mlflow_timeout(v: View) -> Fact:
-    found = [
-        e
-        for e in v.exchanges
-        if e.status == 504 and v.who(e) == Who.API and detail(e).startswith("MLflow server request timeout")
-    ]
-    return _yes(found) if found else _no()
+    named = _named(v, v.valid_keyed_anywhere, "mlflow_unreachable")
+    if named:
+        return _yes(named)
+    failing = [e for e in _behind_auth_failures(v) if e.status in (502, 503) and not v.waited(e) and not v.named(e)]
+    if failing and _validation_works(v) and not v.answered_by(Who.MLFLOW, Who.MLFLOW_VIA_API):
+        return _yes(failing, note="its answers do not name the cause; the status and promptness do")
+    return _no()
 
 
 @fact("registry_calls_hang", "calls with the key time out on the proxy while calls without a key are refused promptly")
 def _registry_hangs(v: View) -> Fact:
     silent = [e for e in v.valid_keyed if e.error_kind == "read-timeout"]
-    prompt = [e for e in v.unkeyed if on_proxy(e) and e.status == 401 and e.elapsed_ms < 3000]
+    prompt = [e for e in v.unkeyed if on_proxy(e) and e.status in KEY_REFUSALS and not v.waited(e)]
     return _yes(silent + prompt[:1]) if silent and prompt else _no()
 
 
@@ -608,9 +828,7 @@ DEPENDENCY_PROBES = ("/health", "/health/mlflow", "/api/health/mlflow", "/ready"
 @fact("health_stalls_the_api", "while a health check waits on a dependency, calls that are normally prompt stall too")
 def _health_stalls(v: View) -> Fact:
     slow_checks = [
-        e
-        for e in v.exchanges
-        if e.route in DEPENDENCY_PROBES and (e.error_kind == "read-timeout" or e.elapsed_ms >= 5000)
+        e for e in v.exchanges if e.route in DEPENDENCY_PROBES and (e.error_kind == "read-timeout" or v.waited(e))
     ]
     if not slow_checks:
         return _no()
@@ -625,20 +843,16 @@ def _health_stalls(v: View) -> Fact:
         for e in v.exchanges:
             if e is check or e.route in DEPENDENCY_PROBES or not start <= e.started_at <= end:
                 continue
-            slow = e.error_kind == "read-timeout" or e.elapsed_ms >= 3000
-            if slow and prompt_elsewhere.get((e.method, e.route, e.keyed), 1e9) < 1000:
+            slow = e.error_kind == "read-timeout" or v.waited(e)
+            if slow and prompt_elsewhere.get((e.method, e.route, e.keyed), 1e9) < 10 * v.prompt_ms:
                 stalled.append(e)
     return _yes(slow_checks + stalled) if stalled else _no()
 
 
-@fact("api_proxy_internal_error", "the API answers 500 'Internal server error while proxying to MLflow'")
+@fact("api_proxy_internal_error", "the API itself answers 500 on proxied calls (its own failure while proxying)")
 def _proxy_500(v: View) -> Fact:
-    found = [
-        e
-        for e in v.exchanges
-        if e.status == 500 and v.who(e) == Who.API and detail(e).startswith("Internal server error while proxying")
-    ]
-    return _yes(found) if found else _no()
+    named = _named(v, v.exchanges, "proxy_internal_error")
+    return _either(named or [e for e in _behind_auth_failures(v) if e.status == 500])
 
 
 # ------------------------------------------------------------------ generated requests (Schemathesis)
@@ -699,33 +913,16 @@ def _description_invalid(v: View) -> Fact:
     return Fact(True, found, drift["invalid"]) if drift.get("invalid") else _no()
 
 
-_VERSION = re.compile(r"^\s*(\d+)\.(\d+)")
-
-
-def mlflow_server_version(v: View) -> str | None:
-    probe = v.probe("mlflow_version")
-    if probe is None or probe.status != 200:
-        return None
-    match = _VERSION.match(probe.body_prefix)
-    return probe.body_prefix.strip()[:20] if match else None
-
-
 @fact(
     "mlflow_server_2x",
-    "the MLflow server behind the proxy is a 2.x server (its /version, or no server-info route while reads work)",
+    "the MLflow server behind the proxy says it is a 2.x server (its /version), and no MLflow 3 route served",
 )
 def _mlflow_2x(v: View) -> Fact:
-    version = mlflow_server_version(v)
+    identity = identify(v.evidence)
     shown = v.probe("mlflow_version")
-    if version is not None and shown is not None:
-        return _yes([shown], note=f"MLflow {version}") if version.startswith("2.") else _no()
-    info = v.probe("server_info")
-    read = v.probe("read_with_key")
-    if info is None or read is None or read.status != 200:
-        return UNKNOWN
-    if info.status == 404 and v.who(info) in (Who.MLFLOW, Who.MLFLOW_VIA_API):
-        return _yes([info])
-    return _no() if info.status == 200 else UNKNOWN
+    if identity.mlflow_generation == "2.x" and shown is not None:
+        return _yes([shown], note=f"MLflow {identity.mlflow_server_version}")
+    return _no() if identity.mlflow_generation == "3.x" else UNKNOWN
 
 
 @fact("mlflow_client_3x", "the suite's MLflow client (what developers install today) is MLflow 3")
@@ -736,50 +933,65 @@ def _client_3(v: View) -> Fact:
 
 @fact("logged_models_missing", "MLflow answers 404 on the logged-models API an MLflow 3 client needs")
 def _logged_models(v: View) -> Fact:
-    found = [
-        e
-        for e in v.valid_keyed
-        if "/logged-models" in e.route and e.status == 404 and v.who(e) in (Who.MLFLOW, Who.MLFLOW_VIA_API)
-    ]
-    return _yes(found) if found else _no()
+    return _either(
+        [
+            e
+            for e in v.valid_keyed
+            if "/logged-models" in e.route and e.status == 404 and v.who(e) in (Who.MLFLOW, Who.MLFLOW_VIA_API)
+        ]
+    )
 
 
-@fact("artifacts_disabled_answer", "artifact calls are refused with ARTIFACTS_DISABLED")
+@fact("artifacts_disabled_answer", "artifact calls are refused by the API itself while tracking works")
 def _artifacts_disabled(v: View) -> Fact:
-    found = [e for e in v.exchanges if is_artifact(e) and error_code(e) == "ARTIFACTS_DISABLED"]
-    return _yes(found) if found else _no()
-
-
-@fact("artifact_calls_404_ajax", "artifact calls get 404 for an ajax-api path (they were sent to the public form)")
-def _hairpin(v: View) -> Fact:
-    found = [e for e in v.exchanges if is_artifact(e) and e.status == 404 and "ajax-api" in message(e)]
-    return _yes(found) if found else _no()
-
-
-@fact("artifact_calls_fail_5xx", "artifact upload/download/listing fails with a server error from MLflow")
-def _artifact_5xx(v: View) -> Fact:
-    found = [
+    named = _named(v, v.exchanges, "artifacts_disabled")
+    if named:
+        return _yes(named)
+    refused = [
         e
         for e in v.exchanges
         if is_artifact(e)
         and e.keyed
         and e.status is not None
-        and e.status >= 500
-        and v.who(e) in (Who.MLFLOW, Who.OTHER)
-        and error_code(e) != "ARTIFACTS_DISABLED"
+        and e.status >= 400
+        and e.status not in (401, 402, 403, 404)
+        and v.who(e) == Who.API
+        and not v.waited(e)
     ]
-    return _yes(found) if found else _no()
+    return _yes(refused) if refused and _tracking(v).holds else _no()
+
+
+@fact("artifact_calls_404_ajax", "artifact calls get 404 for an ajax-api path (they were sent to the public form)")
+def _hairpin(v: View) -> Fact:
+    return _either([e for e in v.exchanges if is_artifact(e) and e.status == 404 and "/ajax-api/" in e.body_prefix])
+
+
+@fact("artifact_calls_fail_5xx", "artifact upload/download/listing fails with a server error from MLflow")
+def _artifact_5xx(v: View) -> Fact:
+    return _either(
+        [
+            e
+            for e in v.exchanges
+            if is_artifact(e)
+            and e.keyed
+            and e.status is not None
+            and e.status >= 500
+            and v.who(e) in (Who.MLFLOW, Who.OTHER)
+            and v.named(e) is None
+        ]
+    )
 
 
 @fact("artifact_calls_work", "an artifact upload or download with the key was served")
 def _artifacts_work(v: View) -> Fact:
     # a listing of an absent folder answers {} even when the store is broken: only files count
-    found = [
-        e
-        for e in v.exchanges
-        if is_artifact(e) and e.keyed and e.status == 200 and not e.route.rstrip("/").endswith("/artifacts")
-    ]
-    return _yes(found) if found else _no()
+    return _either(
+        [
+            e
+            for e in v.exchanges
+            if is_artifact(e) and e.keyed and e.status == 200 and not e.route.rstrip("/").endswith("/artifacts")
+        ]
+    )
 
 
 @fact("health_reports_artifacts_unhealthy", "the API's in-depth MLflow check reports the artifact API unhealthy")
@@ -792,73 +1004,74 @@ def _artifacts_health(v: View) -> Fact:
         body = data.get("detail") if isinstance(data, dict) and isinstance(data.get("detail"), dict) else data
         checks = body.get("checks") if isinstance(body, dict) else None
         state = checks.get("artifacts_api") if isinstance(checks, dict) else None
-        state = state.get("status") if isinstance(state, dict) else state
-        if state == "unhealthy":
+        if state is not None and not _fine(state):
             found.append(e)
-    return _yes(found) if found else _no()
+    return _either(found)
 
 
 @fact("tracking_works", "tracking calls with the key (experiments, runs) are served by MLflow")
 def _tracking(v: View) -> Fact:
-    found = [
+    return _either(
+        [
+            e
+            for e in v.valid_keyed
+            if not is_artifact(e) and e.status is not None and 200 <= e.status < 300 and v.who(e) == Who.MLFLOW
+        ]
+    )
+
+
+def _api_timeouts(v: View, artifacts: bool) -> list[Exchange]:
+    """Calls the API answered 504 itself (HTTP's "the gateway's upstream did not answer in time")."""
+    return [
         e
-        for e in v.valid_keyed
-        if not is_artifact(e) and e.status is not None and 200 <= e.status < 300 and v.who(e) == Who.MLFLOW
+        for e in v.exchanges
+        if is_artifact(e) is artifacts and e.status == 504 and v.who(e) == Who.API and v.named(e) not in AUTH_SITUATIONS
     ]
-    return _yes(found) if found else _no()
 
 
-@fact("large_artifacts_time_out", "artifact calls end in 504 'MLflow server request timeout'")
+@fact("large_artifacts_time_out", "artifact calls end in the API's 504 (its time limit towards MLflow)")
 def _large(v: View) -> Fact:
-    found = [
-        e
-        for e in v.exchanges
-        if is_artifact(e) and e.status == 504 and "MLflow server request timeout" in e.body_prefix
-    ]
-    return _yes(found) if found else _no()
+    return _either(_api_timeouts(v, artifacts=True))
 
 
-@fact("small_calls_time_out", "non-artifact calls also end in 504 'MLflow server request timeout'")
+@fact("small_calls_time_out", "non-artifact calls also end in the API's 504 (its time limit towards MLflow)")
 def _small_timeouts(v: View) -> Fact:
-    found = [
-        e
-        for e in v.exchanges
-        if not is_artifact(e) and e.status == 504 and "MLflow server request timeout" in e.body_prefix
-    ]
-    return _yes(found) if found else _no()
+    found = _api_timeouts(v, artifacts=False)
+    value = cluster([e.elapsed_ms for e in found])
+    return _yes(found, note=f"each after about {value / 1000:.1f} s" if value else "") if found else _no()
 
 
 @fact(
     "delete_body_lost",
-    "a DELETE sent with its JSON body reaches MLflow without it ('Missing value for required parameter')",
+    "a DELETE sent with its JSON body reaches MLflow without it (MLflow asks for the parameters the body held)",
 )
 def _delete_body(v: View) -> Fact:
-    found = [
-        e
-        for e in v.exchanges
-        if e.method == "DELETE"
-        and e.request_sent_body
-        and e.status == 400
-        and "Missing value for required parameter" in e.body_prefix
-    ]
-    return _yes(found) if found else _no()
+    return _either(
+        [
+            e
+            for e in v.exchanges
+            if e.method == "DELETE"
+            and e.request_sent_body
+            and (v.named(e) == "delete_body_lost" or (e.status == 400 and error_code(e) == "INVALID_PARAMETER_VALUE"))
+        ]
+    )
 
 
 @fact("deletes_work", "a DELETE with the key and a JSON body was served")
 def _deletes_work(v: View) -> Fact:
     # a DELETE without a body (an artifact's) says nothing about whether bodies get through
-    found = [
-        e
-        for e in v.valid_keyed
-        if e.method == "DELETE" and e.request_sent_body and e.status is not None and e.status < 300
-    ]
-    return _yes(found) if found else _no()
+    return _either(
+        [
+            e
+            for e in v.valid_keyed
+            if e.method == "DELETE" and e.request_sent_body and e.status is not None and e.status < 300
+        ]
+    )
 
 
 @fact("registry_served_without_key", "something registry-shaped (MLflow data or its web UI) is served without a key")
 def _open(v: View) -> Fact:
-    found = [e for e in v.unkeyed if looks_like_registry(e) and e.route not in ("/health", "/openapi.json")]
-    return _yes(found) if found else _no()
+    return _either([e for e in v.unkeyed if looks_like_registry(e) and e.route not in ("/health", "/openapi.json")])
 
 
 @fact(
@@ -879,21 +1092,55 @@ def _unexpected_version(v: View) -> Fact:
     return _yes(shown[:1], note=identity.expectation_note()) if differs else _no()
 
 
+# ------------------------------------------------------------------ time
+
+
+def _slow_kind(v: View, kind: str) -> Fact:
+    """Calls of one kind (situations.operation) whose median is many times over the kind's budget."""
+    calls = [e for e in v.exchanges if operation(e) == kind and e.status is not None]
+    if len(calls) < 3:
+        return UNKNOWN
+    typical = median(e.elapsed_ms for e in calls)
+    budget = v.answers.budgets.get(kind, 0.0)
+    if budget <= 0 or typical < max(1000.0, v.answers.slow_factor * budget):
+        return _no()
+    slowest = sorted(calls, key=lambda e: -e.elapsed_ms)
+    value = cluster([e.elapsed_ms for e in calls])
+    note = f"median {typical / 1000:.1f} s over {len(calls)} calls, budget {budget / 1000:.1f} s" + (
+        f"; they cluster at {value / 1000:.1f} s" if value else ""
+    )
+    return _yes(slowest, note=note)
+
+
+@fact("front_door_slow", "calls without a key are refused far slower than their budget (before any dependency)")
+def _front_slow(v: View) -> Fact:
+    return _slow_kind(v, "refusal")
+
+
+@fact("registry_reads_slow", "registry reads with the key take far longer than their budget")
+def _reads_slow(v: View) -> Fact:
+    return _slow_kind(v, "read")
+
+
+@fact("registry_writes_slow", "registry writes with the key take far longer than their budget")
+def _writes_slow(v: View) -> Fact:
+    return _slow_kind(v, "write")
+
+
+@fact("validation_slow", "a key Hokusai never issued is refused only after a wait (validating a key is slow)")
+def _validation_slow(v: View) -> Fact:
+    unknown = _unknown_key_answer(v)
+    if unknown is None:
+        return UNKNOWN
+    return _yes([unknown]) if v.answers.too_slow(unknown) or unknown.elapsed_ms >= 1000 else _no()
+
+
 @fact("cleanup_incomplete", "the run could not remove everything it created")
 def _leftovers(v: View) -> Fact:
     if not v.evidence.leftovers:
         return _no()
     failing = [e for e in v.exchanges if e.scenario == "cleanup" and (e.status is None or e.status >= 400)]
     return _yes(failing, note=f"{len(v.evidence.leftovers)} item(s) left")
-
-
-@fact(
-    "mlflow_html_404_on_known_route",
-    "MLflow has no page for a route the proxy forwards (HTML 404 rewritten by the API)",
-)
-def _rewritten(v: View) -> Fact:
-    found = [e for e in v.valid_keyed if v.who(e) == Who.MLFLOW_VIA_API and REWRITTEN_404 in message(e)]
-    return _yes(found) if found else _no()
 
 
 class Facts:

@@ -15,7 +15,9 @@ budget, and probes whose component is already pinned as down are not sent.
 from __future__ import annotations
 
 import json
+import secrets
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +25,9 @@ from ..client import HokusaiClient
 from ..errors import InfrastructureError
 from ..evidence import EvidenceLog, recording
 from ..exchange import Exchange
+from ..redaction import register_secret
 from ..routes import SEARCH_EXPERIMENTS, mlflow_path
+from ..transport import unguarded
 
 #: total time the sweep may take; probes after that are recorded as not attempted
 SWEEP_BUDGET_SECONDS = 25.0
@@ -38,6 +42,8 @@ class ProbeSpec:
     method: str = "GET"
     json_body: Any = None
     base: str | None = None
+    #: made with a key Hokusai never issued (what the API answers a key it cannot know), not the run's key
+    unknown_key: bool = False
 
 
 def probe_plan(prefix: str) -> list[ProbeSpec]:
@@ -50,6 +56,7 @@ def probe_plan(prefix: str) -> list[ProbeSpec]:
         ProbeSpec("version", "/version", False),
         ProbeSpec("openapi", "/openapi.json", False),
         ProbeSpec("read_with_key", f"/api/mlflow{search}", True),
+        ProbeSpec("read_with_unknown_key", f"/api/mlflow{search}", True, unknown_key=True),
         ProbeSpec("mount_without_key", f"/mlflow{search}", False),
         ProbeSpec("mlflow_mount", f"/mlflow{search}", True),
         ProbeSpec("ajax_without_key", "/api/mlflow" + mlflow_path("experiments/search", ajax=True) + f"?{ONE}", False),
@@ -120,6 +127,8 @@ def run_sweep(
     identity: dict[str, Any] = {}
     deadline = time.monotonic() + budget
     plan = probe_plan(prefix)
+    unknown = "hk_live_" + secrets.token_hex(16)
+    register_secret(unknown)
     if auth_url and key:
         plan.append(
             ProbeSpec(
@@ -137,9 +146,12 @@ def run_sweep(
         if spec.keyed and not key:
             return None
         log = EvidenceLog(scenario="sweep")
-        log.actor = "valid" if spec.keyed else "none"
+        log.actor = ("never issued" if spec.unknown_key else "valid") if spec.keyed else "none"
         url = (spec.base or client.base_url) + spec.path
-        with recording(log):
+        sent_key = unknown if spec.unknown_key else key
+        # the unknown key's probe tells a broken key validation from a broken MLflow: it is sent even when
+        # an outage of the calls with a key was pinned
+        with recording(log), unguarded() if spec.unknown_key else nullcontext():
             if time.monotonic() > deadline:
                 log.add(
                     Exchange(
@@ -153,7 +165,9 @@ def run_sweep(
                 )
             else:
                 try:
-                    reply = client.request(spec.method, url, key=key if spec.keyed else None, json_body=spec.json_body)
+                    reply = client.request(
+                        spec.method, url, key=sent_key if spec.keyed else None, json_body=spec.json_body
+                    )
                     identity.update(_identity_from(name, reply.body))
                 except InfrastructureError:
                     pass

@@ -15,7 +15,10 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..classify import Who, detail, json_body, who_answered
+from .. import situations
+from ..classify import who_answered
+from ..exchange import detail, json_body
+from ..who import Who
 from .evidence import RunEvidence
 
 _MLFLOW_VERSION = re.compile(r"^\s*(\d+\.\d+(?:\.\d+)?\S*)\s*$")
@@ -115,16 +118,17 @@ def _api_generation(evidence: RunEvidence) -> tuple[str, list[str]]:
             old.append(f"{probe.route} needs a key (HTTP 401)")
         elif probe is not None and probe.status in (200, 503):
             new.append(f"{probe.route} answers without a key")
+    answers = situations.load()
     for e in evidence.all_exchanges():
         if not e.keyed or e.status is None:
             continue
-        wording = detail(e)
-        if wording.startswith("Authentication service") or wording == "Rate limit exceeded":
+        named = answers.name(e, who_answered(e))
+        if named in ("auth_service_error", "auth_service_unavailable", "auth_service_timeout", "rate_limited"):
             if e.status == 401:
-                old.append(f"'{wording}' is answered 401")
+                old.append(f"'{detail(e)}' is answered 401")
             elif e.status in (429, 503) and e.response_headers.get("retry-after"):
-                new.append(f"'{wording}' is answered {e.status} with Retry-After")
-        if e.status == 403 and "required_scope" in e.body_prefix:
+                new.append(f"'{detail(e)}' is answered {e.status} with Retry-After")
+        if named == "write_scope_missing":
             new.append("writes without write scope are refused 403")
         if (
             e.actor == "read-only"
@@ -149,13 +153,17 @@ def _mlflow_generation(evidence: RunEvidence) -> tuple[str | None, str, list[str
         version = match.group(1) if match else None
     if version:
         return version, f"{version.split('.')[0]}.x", [f"MLflow's /version answers {version}"]
-    info = evidence.probes.get("server_info")
-    read = evidence.probes.get("read_with_key")
-    if info is not None and read is not None and read.status == 200:
-        if info.status == 200:
-            return None, "3.x", ["/api/3.0/mlflow/server-info answers 200"]
-        if info.status == 404 and who_answered(info) in (Who.MLFLOW, Who.MLFLOW_VIA_API):
-            return None, "2.x", ["MLflow has no /api/3.0/mlflow/server-info route (404) while reads work"]
+    # what works says which generation it is; a route that is missing says nothing (a proxy may not forward it)
+    served = [
+        e
+        for e in evidence.all_exchanges()
+        if "/logged-models" in e.route
+        and e.status is not None
+        and 200 <= e.status < 300
+        and who_answered(e) == Who.MLFLOW
+    ]
+    if served:
+        return None, "3.x", [f"MLflow served an MLflow 3 logged-models call ({served[0].method} {served[0].route})"]
     return None, "unknown", []
 
 

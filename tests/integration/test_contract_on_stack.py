@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from hokusai_acceptance.classify import Who
 from hokusai_acceptance.fuzz import contract, runner
 from hokusai_acceptance.redaction import register_secret
+from hokusai_acceptance.who import Who
 
 pytestmark = pytest.mark.integration
 

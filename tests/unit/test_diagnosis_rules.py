@@ -4,11 +4,12 @@ import json
 
 import pytest
 
-from hokusai_acceptance.classify import Who, classify_answer, who_answered
+from hokusai_acceptance.classify import classify_answer, who_answered
 from hokusai_acceptance.diagnosis import RunEvidence, ScenarioOutcome, diagnose
 from hokusai_acceptance.diagnosis.catalog import CATALOG
 from hokusai_acceptance.diagnosis.facts import FACTS
 from hokusai_acceptance.exchange import Exchange
+from hokusai_acceptance.who import Who
 
 BASE = "http://t"
 SEARCH = "/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"

@@ -83,8 +83,9 @@ def test_reproduction_commands_take_the_key_from_the_shell_and_leave_binary_bodi
 
 def test_werkzeugs_error_page_is_mlflows_not_a_load_balancers():
     """MLflow 2.x (Flask) answers an unhandled error with werkzeug's page; a load balancer's page centres its text."""
-    from hokusai_acceptance.classify import AnswerKind, Who, classify_answer, who_answered
+    from hokusai_acceptance.classify import AnswerKind, classify_answer, who_answered
     from hokusai_acceptance.exchange import Exchange
+    from hokusai_acceptance.who import Who
 
     page = (
         "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n"

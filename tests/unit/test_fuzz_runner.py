@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from hokusai_acceptance.classify import AnswerKind, Who
+from hokusai_acceptance.classify import AnswerKind
 from hokusai_acceptance.exchange import Actor, shell_word
 from hokusai_acceptance.fuzz import runner
 from hokusai_acceptance.fuzz.confine import Scope
 from hokusai_acceptance.redaction import register_secret
+from hokusai_acceptance.who import Who
 
 KEY = "hk_live_" + "Fz" * 16
 BASE = "http://127.0.0.1:9"

@@ -1,6 +1,6 @@
 import pytest
 
-from hokusai_acceptance import classify
+from hokusai_acceptance import routes
 from hokusai_acceptance.stack.gateway import is_write, upstream_path
 
 
@@ -39,4 +39,4 @@ WRITES = [
 @pytest.mark.parametrize("method,path,writes", WRITES)
 def test_the_gateway_and_the_suite_each_tell_writes_from_reads_as_mlflow_documents(method, path, writes):
     assert is_write(method, path) is writes
-    assert classify.is_write(method, path) is writes
+    assert routes.is_write(method, path) is writes
