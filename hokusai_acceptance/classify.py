@@ -218,7 +218,7 @@ def who_answered(exchange: Exchange) -> str:
     if kind == AnswerKind.GATEWAY_JSON:
         return Who.API
     if isinstance(data, dict):
-        if data.get("error") == "FORBIDDEN" or "required_scope" in data:
+        if situations.load().name(exchange, Who.API) in ("write_scope_missing", "registry_role_missing"):
             return Who.API
         if on_proxy(exchange) and (MLFLOW_DOCUMENT_KEYS & set(data) or not data):
             return Who.MLFLOW

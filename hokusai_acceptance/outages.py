@@ -9,7 +9,8 @@ once with :class:`ComponentDown` (Allure: broken), which names the component and
 the calls that pinned it, so the remaining scenarios reach their verdict in seconds
 instead of each waiting out its own timeout.
 
-Only what a client observes is used: status, who answered, the API's wording, and time.
+Only what a client observes is used: status, who answered, the contract's name for the answer, and
+time. Answers that succeed but each take many times their budget pin the registry as too slow.
 """
 
 from __future__ import annotations
@@ -21,15 +22,20 @@ from urllib.parse import urlsplit
 
 import requests
 
+from . import situations
+from .classify import who_answered
 from .errors import InfrastructureError
 from .exchange import Exchange
 from .routes import OPEN_PATHS, PROXY_MOUNTS
 from .transport import add_guard, add_observer, carries_key, remove_guard, remove_observer
+from .who import Who
 
 #: a slow failure: at least this long (ms) before the failure arrived
 SLOW_MS = 3000
 #: a very slow failure: two in a row pin the outage; three slow ones are needed otherwise
 VERY_SLOW_MS = 9000
+#: answers that arrive, but each many times over its budget: this many in a row pin the registry as too slow
+SLOW_ANSWERS_IN_A_ROW = 5
 
 
 class Scope:
@@ -61,7 +67,8 @@ class Pin:
 
 
 def _slow_signature(exchange: Exchange) -> tuple[str, str, str] | None:
-    """(scope, component, reason) of a slow failure, or None for anything else."""
+    """(scope, component, reason) of a slow failure, or None for anything else. Judged by who answered, its
+    status and the contract's name for the answer (``contract/answers.yaml``), never by one deployment's words."""
     route = exchange.route
     on_proxy = route.startswith(PROXY_MOUNTS)
     elapsed = exchange.elapsed_ms
@@ -71,28 +78,35 @@ def _slow_signature(exchange: Exchange) -> tuple[str, str, str] | None:
         if exchange.keyed and on_proxy:
             return (
                 Scope.REGISTRY,
-                "the registry (the API, or MLflow behind it)",
+                "the registry (the API, or what is behind it)",
                 f"did not answer within {elapsed / 1000:.0f} s",
             )
         if on_proxy or route not in OPEN_PATHS:
             return (Scope.TARGET, "the target", f"did not answer within {elapsed / 1000:.0f} s")
         return None
-    if elapsed < SLOW_MS:
+    if elapsed < SLOW_MS or (exchange.status < 500 and exchange.status != 401):
         return None
-    body = exchange.body_prefix
-    if "Authentication service timeout" in body and exchange.keyed:
+    who = who_answered(exchange)
+    named = situations.load().name(exchange, who)
+    if named == "auth_service_timeout" and exchange.keyed:
         return (
             Scope.REGISTRY,
             "the auth service",
-            f"made the API wait out its validation limit ({elapsed / 1000:.1f} s, 'Authentication service timeout')",
+            f"made the API wait out its validation limit ({elapsed / 1000:.1f} s, HTTP {exchange.status})",
         )
-    if exchange.status == 504 and "MLflow server request timeout" in body and exchange.keyed:
+    if exchange.status == 504 and who == Who.API and exchange.keyed and on_proxy:
         return (
             Scope.REGISTRY,
-            "the MLflow server",
-            f"did not answer the API in time ({elapsed / 1000:.0f} s, 'MLflow server request timeout')",
+            "what is behind the API (MLflow)",
+            f"did not answer the API in time ({elapsed / 1000:.0f} s, HTTP 504 from the API)",
         )
-    if exchange.status in (502, 503, 504) and ("<center><h1>" in body or "awselb" in exchange.server.lower()):
+    if who == Who.API and exchange.keyed and exchange.status >= 500:
+        return (
+            Scope.REGISTRY,
+            "a dependency of the API",
+            f"made the API wait before it failed ({elapsed / 1000:.0f} s, HTTP {exchange.status})",
+        )
+    if exchange.status in (502, 503, 504) and who not in (Who.API, Who.MLFLOW, Who.MLFLOW_VIA_API):
         return (
             Scope.TARGET,
             "the load balancer's target",
@@ -107,6 +121,7 @@ class OutageTracker:
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.pins: dict[str, Pin] = {}
         self._streaks: dict[str, list[Exchange]] = {}
+        self._slow_answers: list[Exchange] = []
         self._lock = threading.Lock()
 
     # -- wiring
@@ -137,6 +152,7 @@ class OutageTracker:
             return
         signature = _slow_signature(exchange)
         with self._lock:
+            self._watch_speed(exchange)
             if signature is None:
                 if exchange.status is not None and exchange.elapsed_ms < SLOW_MS:
                     # a prompt answer in a scope ends its streak (the component works after all)
@@ -153,6 +169,27 @@ class OutageTracker:
             needed = 2 if all(e.elapsed_ms >= VERY_SLOW_MS for e in streak[-2:]) else 3
             if len(streak) >= needed and scope not in self.pins:
                 self.pins[scope] = Pin(scope, component, reason, [e.summary() for e in streak[-needed:]])
+
+    def _watch_speed(self, exchange: Exchange) -> None:
+        """Registry calls that succeed, each many times over its budget: a run against such a deployment
+        would take many times as long as it should, so once the slowness is plain the rest is not waited for."""
+        kind = situations.operation(exchange)
+        if kind not in ("read", "write") or exchange.status is None or exchange.status >= 400:
+            return
+        if not situations.load().too_slow(exchange):
+            self._slow_answers.clear()
+            return
+        self._slow_answers.append(exchange)
+        streak = self._slow_answers
+        if len(streak) >= SLOW_ANSWERS_IN_A_ROW and Scope.REGISTRY not in self.pins:
+            budget = max(situations.load().budgets.get(situations.operation(e) or "", 0.0) for e in streak)
+            typical = sorted(e.elapsed_ms for e in streak)[len(streak) // 2]
+            self.pins[Scope.REGISTRY] = Pin(
+                Scope.REGISTRY,
+                "the registry",
+                f"answers too slowly (about {typical / 1000:.1f} s a call, against a budget of {budget / 1000:.1f} s)",
+                [e.summary() for e in streak[-SLOW_ANSWERS_IN_A_ROW:]],
+            )
 
     def covering(self, url: str, keyed: bool) -> Pin | None:
         if not self._targets_us(url):
@@ -176,3 +213,4 @@ class OutageTracker:
         with self._lock:
             self.pins.clear()
             self._streaks.clear()
+            self._slow_answers.clear()

@@ -97,10 +97,12 @@ class Answers:
 
     def is_named(self, exchange: Exchange, name: str, answered_by: str = "") -> bool:
         """Whether an answer is the named situation (who answered is not checked when not given)."""
-        found = next((s for s in self.situations if s.name == name), None)
-        if found is None:
+        shapes = [s for s in self.situations if s.name == name]
+        if not shapes:
             raise KeyError(f"no situation {name!r} in {CONTRACT_ANSWERS.name}")
-        return exchange.status is not None and found.matches(exchange, answered_by or (found.who or ("",))[0])
+        return exchange.status is not None and any(
+            shape.matches(exchange, answered_by or (shape.who or ("",))[0]) for shape in shapes
+        )
 
     def names_a_dependency(self, exchange: Exchange) -> bool:
         """Whether the API's answer says a dependency behind it failed (its auth service, MLflow)."""
@@ -145,25 +147,28 @@ def _tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, list) else (value,)
 
 
+def _situation(name: str, spec: dict[str, Any]) -> Situation:
+    who = tuple(w for key in _tuple(spec.get("who")) for w in WHO[key])
+    return Situation(
+        name=name,
+        who=who,
+        status=_tuple(spec.get("status")),
+        detail=_tuple(spec.get("detail")),
+        detail_prefix=_tuple(spec.get("detail_prefix")),
+        error=_tuple(spec.get("error")),
+        error_code=_tuple(spec.get("error_code")),
+        message_prefix=_tuple(spec.get("message_prefix")),
+        fields=_tuple(spec.get("fields")),
+    )
+
+
 @cache
 def load(path: Path = CONTRACT_ANSWERS) -> Answers:
     data = yaml.safe_load(path.read_text())
     situations = []
-    for name, spec in (data.get("situations") or {}).items():
-        who = tuple(w for key in _tuple(spec.get("who")) for w in WHO[key])
-        situations.append(
-            Situation(
-                name=name,
-                who=who,
-                status=_tuple(spec.get("status")),
-                detail=_tuple(spec.get("detail")),
-                detail_prefix=_tuple(spec.get("detail_prefix")),
-                error=_tuple(spec.get("error")),
-                error_code=_tuple(spec.get("error_code")),
-                message_prefix=_tuple(spec.get("message_prefix")),
-                fields=_tuple(spec.get("fields")),
-            )
-        )
+    for name, specs in (data.get("situations") or {}).items():
+        for spec in specs if isinstance(specs, list) else [specs]:
+            situations.append(_situation(name, spec))
     routine = tuple(Routine(r["error_code"], r["calls"]) for r in data.get("routine") or [])
     budgets = {str(k): float(v) for k, v in (data.get("budgets") or {}).items()}
     return Answers(tuple(situations), routine, budgets, float(data.get("slow_factor", 3.0)))

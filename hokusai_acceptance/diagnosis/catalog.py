@@ -197,8 +197,8 @@ CATALOG: list[Entry] = [
     _E(
         "proxy-drops-delete-body",
         "The proxy drops the body of DELETE requests",
-        "A DELETE sent with its JSON body reaches MLflow without it (MLflow answers 400 'Missing value for required "
-        "parameter'): the proxy forwards a body only for POST, PUT and PATCH, so no model, version, tag, alias or "
+        "A DELETE sent with its JSON body reaches MLflow without it (MLflow answers 400 asking for the parameters "
+        "the body held): the proxy forwards a body only for POST, PUT and PATCH, so no model, version, tag, alias or "
         "experiment can be deleted through it",
         "Forward request bodies for every method (DELETE included); add a delete round trip to the API's tests",
         Owner.API,
@@ -213,8 +213,8 @@ CATALOG: list[Entry] = [
     _E(
         "proxy-internal-error",
         "The proxy fails with its own internal error",
-        "The API answers 500 'Internal server error while proxying to MLflow': something other than a timeout or a "
-        "refused connection broke the upstream call",
+        "The API itself answers 500 on proxied calls: something other than a timeout or a refused connection broke "
+        "its call to MLflow",
         "Read the API's log for the traceback at the time of the reproduction",
         Owner.API,
         ("Hokusai API",),
@@ -258,7 +258,7 @@ CATALOG: list[Entry] = [
         "scopes-not-enforced",
         "A read-only key can write to the registry",
         "A key issued with read scope only created an entry: the API does not check scopes (the 2025 API; later "
-        "versions answer 403 FORBIDDEN)",
+        "versions answer 403 Forbidden)",
         "Enforce write scopes in the API (upgrade it); until then issue no read-only keys to people who must not write",
         Owner.API,
         ("Hokusai API", "model registry"),
@@ -410,7 +410,7 @@ CATALOG: list[Entry] = [
         ("auth service",),
         1,
         "@auth and @smoke",
-        "'Authentication service error' on every authenticated call",
+        "every authenticated call failing with the API's 'auth service error' (401 or 503)",
         requires=("auth_service_error_reported|auth_service_unavailable_reported|validation_broken",),
         refuted_by=("auth_service_accepts_key", "auth_service_timeout_reported", "validation_waits"),
         group="auth-path",
@@ -426,7 +426,7 @@ CATALOG: list[Entry] = [
         ("Hokusai API", "auth service"),
         1,
         "@auth and @smoke",
-        "'Authentication service unavailable' on every authenticated call",
+        "every authenticated call failing with the API's 'auth service unavailable' (401 or 503)",
         requires=("auth_service_unavailable_reported|validation_broken",),
         refuted_by=(
             "auth_service_failing_directly",
@@ -464,7 +464,7 @@ CATALOG: list[Entry] = [
         ("Hokusai API", "auth service"),
         1,
         "@auth and @smoke",
-        "401 'Invalid or expired API key' for a key that is valid",
+        "401 'invalid or expired key' for a key that is valid",
         requires=("valid_key_refused_as_invalid|key_refused_like_unknown_key", "auth_service_accepts_key"),
         refuted_by=("key_gets_past_auth", "validation_broken"),
         group="key-rejected",
@@ -479,7 +479,7 @@ CATALOG: list[Entry] = [
         ("Hokusai API", "auth service"),
         1,
         "@auth and @smoke",
-        "401 'Invalid or expired API key' for a key that is valid",
+        "401 'invalid or expired key' for a key that is valid",
         requires=("valid_key_refused_as_invalid|key_refused_like_unknown_key", "auth_service_accepts_key"),
         refuted_by=("key_gets_past_auth", "validation_broken"),
         group="key-rejected",
@@ -494,7 +494,7 @@ CATALOG: list[Entry] = [
         ("suite configuration",),
         1,
         "@auth and @smoke",
-        "401 'Invalid or expired API key'",
+        "401 'invalid or expired key'",
         requires=("valid_key_refused_as_invalid|key_refused_like_unknown_key", "auth_service_refuses_key"),
         refuted_by=("key_gets_past_auth", "validation_broken"),
         group="key-rejected",
@@ -503,14 +503,14 @@ CATALOG: list[Entry] = [
     _E(
         "rate-limit-misreported",
         "Rate limiting is reported as an authentication failure",
-        "The auth service's 429 is mapped to 401 'Rate limit exceeded' with no hint when to retry, and the API's "
+        "The auth service's 429 is mapped to a 401 with no hint when to retry, and the API's "
         "own limiter runs before authentication so it never answers 429",
         "Map it to 429 with Retry-After; order the middleware auth-first",
         Owner.API,
         ("Hokusai API", "auth service"),
         2,
         "@errors or @auth",
-        "401 'Rate limit exceeded' with no hint when to retry",
+        "401 'rate limit' with no hint when to retry",
         requires=("auth_rate_limit_as_401",),
         group="rate-401",
         supports=("auth_service_rate_limits_directly",),
@@ -518,7 +518,7 @@ CATALOG: list[Entry] = [
     _E(
         "key-over-its-limit",
         "The configured key has used up its hourly request quota",
-        "The API answers 429 'Rate limit exceeded' to the configured key: its rate_limit_per_hour is spent",
+        "The API answers 429 to the configured key: its rate_limit_per_hour is spent",
         "Wait for the window in Retry-After, or raise the key's limit with the auth service team",
         Owner.DEVELOPER,
         ("auth service",),
@@ -539,7 +539,7 @@ CATALOG: list[Entry] = [
         ("auth service", "model registry"),
         2,
         "@registration and @writes",
-        "403 FORBIDDEN on model registration while reads work",
+        "403 Forbidden on model registration while reads work",
         requires=("writes_refused_for_scope",),
         refuted_by=("registry_reads_refused_403",),
         group="scope",
@@ -710,7 +710,7 @@ CATALOG: list[Entry] = [
         ("Hokusai API", "MLflow server"),
         2,
         "@registration and @writes",
-        "401 'API key required' on registration writes although the key was sent",
+        "401 asking for a key on registration writes although the key was sent",
         requires=("writes_refused_401_with_key", "reads_work_with_key"),
         group="mlflow-auth",
     ),
@@ -724,7 +724,7 @@ CATALOG: list[Entry] = [
         ("artifact storage",),
         2,
         "@registration or @proxy",
-        "503 ARTIFACTS_DISABLED (or 404) when the model files upload",
+        "the API refusing artifact calls (503, or 404) when the model files upload",
         requires=("artifacts_disabled_answer",),
         group="artifacts-off",
         supports=("health_reports_artifacts_unhealthy",),

@@ -55,7 +55,7 @@ PROBE_EXPECTED = {
 #: a refusal of a key (not of what the key asks for): the statuses HTTP gives "who are you?" and "not you"
 KEY_REFUSALS = (401, 403)
 #: the API's refusals of what a known key asks for (payment, a scope, a role), by the contract's names
-NOT_ABOUT_THE_KEY = {"write_scope_missing", "registry_role_missing", "balance_used_up", "usage_debit_rejected"}
+NOT_ABOUT_THE_KEY = {"write_scope_missing", "registry_role_missing", "balance_used_up", "debit_refused"}
 AUTH_SITUATIONS = {"auth_service_error", "auth_service_unavailable", "auth_service_timeout"}
 #: words health documents use for a dependency that works (or that was not checked on purpose)
 FINE = {"healthy", "ok", "up", "connected", "available", "skipped", "disabled", "not_configured", "true", "pass"}
@@ -133,11 +133,16 @@ class View:
             return guess
         if e.server and e.server in self.api_servers:
             return Who.MLFLOW if on_proxy(e) and e.answered_by != AnswerKind.GATEWAY_JSON else Who.API
-        if self.api_servers and e.status in (502, 503, 504) and e.answered_by in (
-            AnswerKind.HTML,
-            AnswerKind.PLAIN_TEXT,
-            AnswerKind.EMPTY,
-            AnswerKind.NON_JSON,
+        if (
+            self.api_servers
+            and e.status in (502, 503, 504)
+            and e.answered_by
+            in (
+                AnswerKind.HTML,
+                AnswerKind.PLAIN_TEXT,
+                AnswerKind.EMPTY,
+                AnswerKind.NON_JSON,
+            )
         ):
             # a gateway error (RFC 9110: 502, 503, 504) without the API's header and not JSON: a hop in front of
             # the API speaks of its upstream

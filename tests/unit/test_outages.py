@@ -3,6 +3,7 @@
 import pytest
 import requests
 
+from hokusai_acceptance.classify import classify_answer
 from hokusai_acceptance.exchange import Exchange
 from hokusai_acceptance.outages import ComponentDown, OutageTracker, Scope
 
@@ -22,6 +23,8 @@ def call(
         error_kind="" if status else kind,
         deliberate=deliberate,
         response_headers={"server": server} if status else {},
+        content_type="application/json" if body.startswith("{") else "text/html",
+        answered_by=classify_answer(status, "application/json" if body.startswith("{") else "text/html", body),
     )
 
 
@@ -82,3 +85,30 @@ def test_load_balancer_pages_after_a_wait_pin_every_call():
     assert pin.scope == Scope.TARGET
     with pytest.raises(ComponentDown):
         tracker.guard(prepared("/health", keyed=False))
+
+
+def test_registry_answers_each_many_times_over_budget_pin_the_registry_after_five_in_a_row():
+    tracker = OutageTracker(BASE)
+    write = "/api/mlflow/api/2.0/mlflow/registered-models/create"
+    slow = dict(status=200, elapsed=2100.0, body="{}")
+    for _ in range(4):
+        tracker.observe(call(write, **slow))
+    tracker.observe(call(write, status=200, elapsed=40.0, body="{}"))  # a prompt one: the streak starts again
+    for _ in range(4):
+        tracker.observe(call(write, **slow))
+    assert tracker.pinned() == []
+    tracker.observe(call(write, **slow))
+    [pin] = tracker.pinned()
+    assert pin.scope == Scope.REGISTRY and "too slowly" in pin.reason and "2.1 s a call" in pin.reason
+    assert len(pin.evidence) == 5
+    with pytest.raises(ComponentDown, match="too slowly"):
+        tracker.guard(prepared(write))
+
+
+def test_a_reworded_slow_failure_of_the_api_still_pins_the_registry():
+    tracker = OutageTracker(BASE)
+    slow = dict(status=502, elapsed=9500.0, body='{"detail":"identity backend did not respond"}')
+    tracker.observe(call("/api/mlflow/a", **slow))
+    tracker.observe(call("/api/mlflow/b", **slow))
+    [pin] = tracker.pinned()
+    assert pin.scope == Scope.REGISTRY and pin.component == "a dependency of the API"
