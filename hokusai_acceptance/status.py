@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .redaction import redact
+from .redaction import redact, redact_data
 from .settings import is_loopback
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -106,7 +106,7 @@ class RunStatus:
     def write(self, reports_dir: Path) -> Path:
         reports_dir.mkdir(parents=True, exist_ok=True)
         path = reports_dir / STATUS_FILE
-        path.write_text(redact(json.dumps(self.to_dict(), indent=2)))
+        path.write_text(json.dumps(redact_data(self.to_dict()), indent=2))
         return path
 
 

@@ -79,6 +79,8 @@ class Diagnosis:
     findings: list[Finding]
     ruled_out: list[RuledOut]
     identity: TargetIdentity
+    #: the components some call of the run reached, each with the call that shows it
+    reached: dict[str, str] = field(default_factory=dict)
 
     def ids(self) -> list[str]:
         return [f.id for f in self.findings]
@@ -88,6 +90,7 @@ class Diagnosis:
             "findings": [f.to_dict() for f in self.findings],
             "ruled_out": [asdict(r) for r in self.ruled_out],
             "identity": self.identity.to_dict(),
+            "reached": self.reached,
         }
 
 
@@ -266,7 +269,7 @@ def _localise_group(who: str, outcome: str, family: str, exchanges: list[Exchang
             f"answer, and is it registered and healthy?"
         )
     elif who == Who.API:
-        said = detail(first) or error_code(first) or f"HTTP {status}"
+        said = " ".join((detail(first) or error_code(first) or f"HTTP {status}").split())[:160]
         named = view.named(first)
         title = f"The Hokusai API refuses or fails {family}: '{said}'"
         cause = f"The Hokusai API itself answered HTTP {status} '{said}' on {where}."
@@ -492,6 +495,37 @@ def upgrade_gaps(evidence: RunEvidence, facts: Facts, mlflow_generation: str) ->
     return gaps
 
 
+def _is_registry_call(e: Exchange) -> bool:
+    return any(part in e.route for part in ("/registered-models", "/model-versions", "/logged-models"))
+
+
+def reached(view: Any) -> dict[str, str]:
+    """Which components some call of the run got as far as, from who answered and how: a component no call
+    reached is "not reached", whatever the scenarios that need it did."""
+    shows: dict[str, Exchange] = {}
+
+    def first(component: str, calls: list[Exchange]) -> None:
+        if calls and component not in shows:
+            shows[component] = calls[0]
+
+    answered = [e for e in view.exchanges if e.status is not None]
+    first("load balancer", [e for e in answered if view.who(e) != Who.OTHER])
+    first("Hokusai API", [e for e in answered if view.who(e) in (Who.API, Who.MLFLOW, Who.MLFLOW_VIA_API)])
+    mlflow = [e for e in answered if view.who(e) in (Who.MLFLOW, Who.MLFLOW_VIA_API)]
+    first("MLflow server", mlflow)
+    first("model registry", [e for e in mlflow if _is_registry_call(e) and e.status < 500])
+    first("artifact storage", [e for e in mlflow if "mlflow-artifacts" in e.route and e.status < 500])
+    # the auth service was reached when a key was told apart: accepted, or refused as unknown while others pass
+    validated = [
+        e
+        for e in view.valid_keyed_anywhere
+        if e.status is not None and (e.status < 400 or view.who(e) in (Who.MLFLOW, Who.MLFLOW_VIA_API))
+    ]
+    direct = view.probe("auth_direct")
+    first("auth service", validated + ([direct] if direct is not None and direct.status == 200 else []))
+    return {component: redact(e.summary())[:300] for component, e in shows.items()}
+
+
 def diagnose(evidence: RunEvidence) -> Diagnosis:
     facts = Facts(evidence)
     view = facts.view
@@ -596,7 +630,7 @@ def diagnose(evidence: RunEvidence) -> Diagnosis:
     findings = sorted((f for f, _ in found), key=lambda f: (f.impact, f.kind != Kind.SECURITY, f.id))
     identity = identify(evidence)
     identity.gaps = upgrade_gaps(evidence, facts, identity.mlflow_generation)
-    return Diagnosis(findings=findings, ruled_out=ruled_out, identity=identity)
+    return Diagnosis(findings=findings, ruled_out=ruled_out, identity=identity, reached=reached(view))
 
 
 def _unrecognised(scenarios: list[ScenarioOutcome]) -> Finding:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exchange import Exchange
-from ..redaction import redact
+from ..redaction import redact, redact_data
 from ..status import RunStatus, registration_blocked
 from .catalog import COMPONENTS, ENTRIES, UNRECOGNISED
 from .engine import Diagnosis, Finding
@@ -31,6 +31,8 @@ COMPONENT_PROBES = {
     "message queue": ("health",),
     "suite configuration": (),
 }
+#: components a call can be seen to reach (the others speak only through health documents)
+REACHABLE = ("load balancer", "Hokusai API", "auth service", "MLflow server", "model registry", "artifact storage")
 #: Which capabilities' scenarios speak for which component.
 COMPONENT_CAPABILITIES = {
     "load balancer": ("health",),
@@ -111,13 +113,16 @@ def assess_components(report: Report) -> dict[str, dict[str, Any]]:
         by_capability[capability_of(outcome)][outcome.status] += 1
     probes = report.evidence.probes
     table = {}
+    reached = report.diagnosis.reached
     for component in COMPONENTS:
-        blamed = [f for f in report.findings if component in f.components]
+        # a finding blames one component (its first); the others it names are where it shows
+        blamed = [f for f in report.findings if f.components[:1] == [component]]
         answered = [probes[n] for n in COMPONENT_PROBES[component] if n in probes and probes[n].status is not None]
         counts: Counter[str] = Counter()
         for capability in COMPONENT_CAPABILITIES[component]:
             counts.update(by_capability.get(capability, Counter()))
         ran = counts.get("passed", 0) + counts.get("failed", 0) + counts.get("broken", 0)
+        bad = counts.get("failed", 0) + counts.get("broken", 0)
         if blamed:
             state = "failing"
             why = "; ".join(f"{f.title} ({f.id})" for f in blamed)
@@ -126,9 +131,14 @@ def assess_components(report: Report) -> dict[str, dict[str, Any]]:
                 state, why = "working", "the target answered as a Hokusai deployment"
             else:
                 state, why = "not checked", "no probe or scenario exercised it in this run"
-        elif counts.get("failed", 0) + counts.get("broken", 0):
+        elif bad and component in REACHABLE and component not in reached:
+            state = "not reached"
+            why = (
+                f"{bad} scenario(s) that need it did not pass, but no call of this run got as far as it, so "
+                f"nothing is known of it"
+            )
+        elif bad:
             state = "affected"
-            bad = counts.get("failed", 0) + counts.get("broken", 0)
             causes = sorted(
                 {
                     f.title
@@ -322,23 +332,23 @@ def performance_lines(performance: dict[str, Any] | None) -> list[str]:
 
 def identity_lines(report: Report) -> list[str]:
     identity = report.diagnosis.identity
-    version = identity.api_version or "not reported"
+    version = _cell(identity.api_version or "not reported")
     if identity.version_matches is False:
-        version += f" (**expected {identity.expected_version}**)"
+        version += f" (**expected {_cell(identity.expected_version)}**)"
     elif identity.version_matches:
         version += " (as expected)"
-    commit = identity.api_commit or "not reported"
+    commit = _cell(identity.api_commit or "not reported")
     if identity.commit_matches is False:
-        commit += f" (**expected {identity.expected_commit}**)"
+        commit += f" (**expected {_cell(identity.expected_commit)}**)"
     elif identity.commit_matches:
         commit += " (as expected)"
     lines = [
         "| | |",
         "|---|---|",
-        f"| Target | `{report.target}` ({report.target_kind}) |",
-        f"| Deployed API | {identity.api_title or 'name not reported'}, version {version}, commit {commit}, "
-        f"build {identity.api_build or 'not reported'} |",
-        f"| MLflow server | {identity.mlflow_server_version or 'version not reported'} "
+        f"| Target | {_code(report.target)} ({report.target_kind}) |",
+        f"| Deployed API | {_cell(identity.api_title or 'name not reported')}, version {version}, commit {commit}, "
+        f"build {_cell(identity.api_build or 'not reported')} |",
+        f"| MLflow server | {_cell(identity.mlflow_server_version or 'version not reported')} "
         f"({identity.mlflow_generation}) |",
         f"| Contract generation | {identity.generation_line()} |",
         f"| Run | `{report.run_id}`, {report.generated} |",
@@ -347,7 +357,7 @@ def identity_lines(report: Report) -> list[str]:
     if identity.api_generation_evidence or identity.mlflow_generation_evidence:
         lines.append(
             "Generation evidence: "
-            + "; ".join(identity.api_generation_evidence + identity.mlflow_generation_evidence)
+            + _line("; ".join(identity.api_generation_evidence + identity.mlflow_generation_evidence))
             + "."
         )
         lines.append("")
@@ -359,31 +369,53 @@ def named(causes: list[str] | tuple[str, ...]) -> str:
     return ", ".join(f"{ENTRIES[c].title} ({c})" if c in ENTRIES else c for c in causes)
 
 
+def _line(text: object) -> str:
+    """A value on one line of Markdown: secrets masked, line breaks folded (a value never starts a block)."""
+    return " ".join(redact(text).split())
+
+
+def _cell(text: object) -> str:
+    """A value inside a Markdown table cell: one line, and its pipes escaped so the row keeps its columns."""
+    return _line(text).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _code(text: object) -> str:
+    """A value as inline code, whatever backticks it holds (the fence is longer than any run inside)."""
+    value = _line(text)
+    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") or longest else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
 def _finding_lines(i: int, f: Finding) -> list[str]:
+    component = f.components[0] if f.components else "unknown"
+    shows = f" (shows in {', '.join(f.components[1:])})" if len(f.components) > 1 else ""
     lines = [
-        f"### {i}. {f.title}",
+        f"### {i}. {_line(f.title)}",
         "",
-        f"`{f.id}` - {f.kind}, severity {f.severity}, confidence {f.confidence} - component: "
-        f"**{', '.join(f.components) or 'unknown'}** - owner: **{f.owner}**",
+        f"{_code(f.id)} - {f.kind}, severity {f.severity}, confidence {f.confidence} - component: "
+        f"**{component}**{shows} - owner: **{f.owner}**",
         "",
-        f"- **Root cause:** {f.root_cause}",
-        f"- **Recommendation:** {f.recommendation}",
-        f"- **A third-party developer sees:** {f.developer_sees}",
+        f"- **Root cause:** {_line(f.root_cause)}",
+        f"- **Recommendation:** {_line(f.recommendation)}",
+        f"- **A third-party developer sees:** {_line(f.developer_sees)}",
     ]
     if f.decisive:
-        lines.append("- **Decided by:** " + "; ".join(f.decisive))
+        lines.append("- **Decided by:** " + _line("; ".join(f.decisive)))
     if f.alternatives:
-        lines.append(f"- **The evidence also fits:** {named(f.alternatives)}")
-    if f.look_alikes:
-        lines.append(f"- **Looks identical to a client:** {named(f.look_alikes)}")
+        lines.append(f"- **The evidence also fits:** {_line(named(f.alternatives))}")
+    if f.cannot_separate:
+        lines += ["- **What the evidence cannot separate:**"] + [f"  - {_line(x)}" for x in f.cannot_separate]
     if f.also_explains:
-        lines.append(f"- **Also explains:** {named(f.also_explains)}")
+        lines.append(f"- **Also explains:** {_line(named(f.also_explains))}")
     if f.explains:
-        lines.append(f"- **Explains {len(set(f.explains))} failing scenario(s):** {'; '.join(sorted(set(f.explains)))}")
+        scenarios = "; ".join(sorted(set(f.explains)))
+        lines.append(f"- **Explains {len(set(f.explains))} failing scenario(s):** {_line(scenarios)}")
     if f.evidence:
-        lines += ["- **Evidence:**"] + [f"  - `{e}`" for e in f.evidence]
+        lines += ["- **Evidence:**"] + [f"  - {_code(e)}" for e in f.evidence]
     if f.reproduce:
-        lines += ["- **Reproduce** (the key comes from your environment):"] + [f"  - `{c}`" for c in f.reproduce]
+        lines += ["- **Reproduce** (the key comes from your environment):"] + [f"  - {_code(c)}" for c in f.reproduce]
     return lines + [""]
 
 
@@ -391,9 +423,9 @@ def to_markdown(report: Report, performance: dict[str, Any] | None = None) -> st
     counts = report.counts
     lines = ["# Hokusai registry - infrastructure report", ""]
     if report.status is not None:
-        lines += [f"- {line}" for line in report.status.lines()] + [""]
+        lines += [f"- {_line(line)}" for line in report.status.lines()] + [""]
     lines += identity_lines(report)
-    lines += ["## Executive summary", ""] + executive_summary(report) + [""]
+    lines += ["## Executive summary", ""] + [_line(x) for x in executive_summary(report)] + [""]
     lines += _change_lines(report)
     if report.healthy:
         lines += _component_table(report) + _gap_lines(report) + performance_lines(performance) + _drift_lines(report)
@@ -402,8 +434,8 @@ def to_markdown(report: Report, performance: dict[str, Any] | None = None) -> st
     lines += ["## Fix first", "", "| # | problem | owner | fix | verify with |", "|---|---|---|---|---|"]
     for row in fix_priority(report):
         lines.append(
-            f"| {row['priority']} | **{row['what']}** (`{row['fault']}`) | {row['owner']} | {row['fix']} | "
-            f"`{row['verify']}` |"
+            f"| {row['priority']} | **{_cell(row['what'])}** ({_code(row['fault'])}) | {row['owner']} | "
+            f"{_cell(row['fix'])} | {_code(row['verify'])} |"
         )
     lines += [""] + _component_table(report)
     lines += ["## Findings, most severe first", ""]
@@ -411,10 +443,11 @@ def to_markdown(report: Report, performance: dict[str, Any] | None = None) -> st
         lines += _finding_lines(i, f)
     if report.diagnosis.ruled_out:
         lines += ["## Explanations ruled out by this run's evidence", ""]
-        lines += [f"- `{r.id}` ({r.title}): {r.because}" for r in report.diagnosis.ruled_out] + [""]
+        lines += [f"- {_code(r.id)} ({_line(r.title)}): {_line(r.because)}" for r in report.diagnosis.ruled_out]
+        lines += [""]
     lines += _gap_lines(report)
     lines += ["## What a third-party developer sees", ""]
-    lines += [f"- {f.developer_sees} ({f.id})" for f in report.findings] + [""]
+    lines += [f"- {_line(f.developer_sees)} ({f.id})" for f in report.findings] + [""]
     failing = [s for s in report.scenarios if s.status in ("failed", "broken")]
     lines += [
         "## Scenarios that did not pass",
@@ -426,15 +459,15 @@ def to_markdown(report: Report, performance: dict[str, Any] | None = None) -> st
     if failing:
         lines += ["| status | capability | scenario |", "|---|---|---|"]
         lines += [
-            f"| {'failed' if s.status == 'failed' else 'could not be exercised'} | {capability_of(s)} | {s.name} |"
+            f"| {'failed' if s.status == 'failed' else 'not exercised'} | {capability_of(s)} | {_cell(s.name)} |"
             for s in failing[:40]
         ] + [""]
     if report.evidence.leftovers:
         lines += ["## Left in the registry", "", "Cleanup could not remove these (they carry the run's prefix):", ""]
-        lines += [f"- {x}" for x in report.evidence.leftovers[:40]] + [""]
+        lines += [f"- {_line(x)}" for x in report.evidence.leftovers[:40]] + [""]
     lines += performance_lines(performance)
     lines += _drift_lines(report)
-    lines += ["## Follow-up testing plan", ""] + [f"- {p}" for p in follow_up(report)] + [""]
+    lines += ["## Follow-up testing plan", ""] + [f"- {_line(p)}" for p in follow_up(report)] + [""]
     lines += _note_lines(report)
     return redact("\n".join(lines) + "\n")
 
@@ -481,7 +514,7 @@ def _change_lines(report: Report) -> list[str]:
         items = changes[key]
         lines.append(
             f"- **{title}** ({len(items)}): "
-            + (", ".join(f"{x['title']} (`{x['id']}`)" for x in items) if items else "none")
+            + (", ".join(f"{_line(x['title'])} ({_code(x['id'])})" for x in items) if items else "none")
         )
     return lines + [""]
 
@@ -498,7 +531,7 @@ def _drift_lines(report: Report) -> list[str]:
     lines = [
         "## Contract drift (the target's own description against the contract)",
         "",
-        f"Compared `/openapi.json` ({drift.get('served_title') or 'untitled'}) with "
+        f"Compared `/openapi.json` ({_line(drift.get('served_title') or 'untitled')}) with "
         "`contract/hokusai-registration.openapi.yaml`. Differences in a description are not failures: they "
         "say where the documentation and the contract part ways.",
         "",
@@ -511,7 +544,7 @@ def _drift_lines(report: Report) -> list[str]:
     ):
         items = drift.get(key) or []
         if items:
-            lines += [f"**{title}: {len(items)}**", ""] + [f"- `{x}`" for x in items[:60]]
+            lines += [f"**{title}: {len(items)}**", ""] + [f"- {_code(x)}" for x in items[:60]]
             lines += [f"- ... and {len(items) - 60} more"] if len(items) > 60 else []
             lines.append("")
     if not drift.get("auth_declared", True):
@@ -526,7 +559,7 @@ def _drift_lines(report: Report) -> list[str]:
 
 def _note_lines(report: Report) -> list[str]:
     """Notes on the settings, and limits the scenarios measured (the largest model file accepted, ...)."""
-    return ["## Notes", ""] + [f"- {n}" for n in report.notes] + [""] if report.notes else []
+    return ["## Notes", ""] + [f"- {_line(n)}" for n in report.notes] + [""] if report.notes else []
 
 
 def _gap_lines(report: Report) -> list[str]:
@@ -544,7 +577,7 @@ def _gap_lines(report: Report) -> list[str]:
         "|---|---|---|",
     ]
     for gap in identity.gaps:
-        lines.append(f"| {gap.item} | {gap.status} | {gap.evidence[:160] if gap.evidence else ''} |")
+        lines.append(f"| {gap.item} | {gap.status} | {_cell(gap.evidence[:160]) if gap.evidence else ''} |")
     return lines + [""]
 
 
@@ -556,9 +589,10 @@ def _component_table(report: Report) -> list[str]:
         "affected": "affected",
         "not checked": "not checked",
         "reported healthy": "reported healthy (not tested)",
+        "not reached": "not reached",
     }
     for name, row in report.components.items():
-        lines.append(f"| {name} | {marks[row['state']]} | {row['evidence']} |")
+        lines.append(f"| {name} | {marks[row['state']]} | {_cell(row['evidence'])} |")
     return lines + [""]
 
 
@@ -585,6 +619,8 @@ def render_html(report: Report, performance: dict[str, Any] | None, reports_dir:
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,
+        # every value is redacted as a value, before it is escaped into the page
+        finalize=lambda value: redact(value) if isinstance(value, str) else value,
     )
     env.filters["named"] = named
     status = report.status
@@ -614,7 +650,7 @@ def render_html(report: Report, performance: dict[str, Any] | None, reports_dir:
         tags=TAGS,
         first_action=first_action,
     )
-    return redact(html)
+    return html
 
 
 def write(report: Report, reports_dir: Path) -> dict[str, Path]:
@@ -627,6 +663,6 @@ def write(report: Report, reports_dir: Path) -> dict[str, Path]:
         "html": reports_dir / "infrastructure-report.html",
     }
     paths["md"].write_text(markdown_text)
-    paths["json"].write_text(redact(json.dumps({**report.to_dict(), "performance": performance}, indent=2)))
+    paths["json"].write_text(json.dumps(redact_data({**report.to_dict(), "performance": performance}), indent=2))
     paths["html"].write_text(render_html(report, performance, reports_dir))
     return paths
