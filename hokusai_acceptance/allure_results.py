@@ -357,9 +357,11 @@ def identity_facts(identity: dict[str, Any]) -> dict[str, str]:
     commit = identity.get("api_commit") or "not reported"
     if identity.get("commit_matches") is False:
         commit += f" (expected {identity.get('expected_commit')})"
-    generation = {"2025": "the 2025 API contract", "later": "the later API contract"}.get(
-        identity.get("api_generation", ""), "not settled by the evidence"
-    )
+    generation = {
+        "2025": "the 2025 API contract",
+        "later": "the later API contract",
+        "2026": "the 2026 API contract",
+    }.get(identity.get("api_generation", ""), "not settled by the evidence")
     mlflow = identity.get("mlflow_server_version") or "version not reported"
     return {
         "Deployed API version": version,

@@ -63,3 +63,10 @@ class RegistryCallFailed(InfrastructureError):
 
 class StackError(SuiteError):
     """The embedded reference stack could not be started or controlled."""
+
+
+class ContractDiffers(AssertionError):
+    """The product answered as the contract says in substance (the status, who answered) but differs in a detail
+    a newer or another implementation changes: its words, a document's shape. Allure: failed (the contract is not
+    met as written); the diagnosis lists it under "differs from this suite's contract" for the suite maintainers
+    to decide, never as an infrastructure defect."""

@@ -10,7 +10,7 @@ from typing import Any
 from . import situations
 from .classify import who_answered
 from .client import Reply
-from .errors import DependencyFailed, UnexpectedAnswer
+from .errors import ContractDiffers, DependencyFailed, UnexpectedAnswer
 from .exchange import Exchange, detail
 from .who import Who
 
@@ -81,10 +81,19 @@ def expect_success(reply: Reply, what: str = "the call") -> Any:
 
 def expect_refusal(reply: Reply, status: int | Iterable[int], detail: str) -> None:
     expect_status(reply, status, "the refusal")
-    body = reply.json()
+    if reply.exchange is not None:  # the status is the one the contract gives: the call itself went as expected
+        reply.exchange.expected.append(reply.status)
+        reply.exchange.purpose = reply.exchange.purpose or "the refusal the contract describes"
+    body = reply.json_or_none()
     got = body.get("detail") if isinstance(body, dict) else None
-    if got != detail:
+    if got != detail and reply.exchange is not None and situations.load().name(reply.exchange, Who.API):
+        # the words are the contract's, for another situation: the deployment did something else
         raise _fail(f"the refusal should say {detail!r} but says {got!r}", reply)
+    if got != detail:
+        raise ContractDiffers(
+            f"the refusal is HTTP {reply.status} as the contract says, but worded {got!r} where the contract "
+            f"says {detail!r}\n  evidence: {reply.describe()}"
+        )
     if isinstance(body, dict) and "error_code" in body:
         raise _fail("an authentication refusal must not carry an MLflow error_code", reply)
 

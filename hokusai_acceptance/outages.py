@@ -121,7 +121,7 @@ class OutageTracker:
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.pins: dict[str, Pin] = {}
         self._streaks: dict[str, list[Exchange]] = {}
-        self._slow_answers: list[Exchange] = []
+        self._slow_answers: dict[str, list[Exchange]] = {}
         self._lock = threading.Lock()
 
     # -- wiring
@@ -166,7 +166,9 @@ class OutageTracker:
             scope, component, reason = signature
             streak = self._streaks.setdefault(scope, [])
             streak.append(exchange)
-            needed = 2 if all(e.elapsed_ms >= VERY_SLOW_MS for e in streak[-2:]) else 3
+            # the client's own time limit ran out, or the failure took very long: two in a row are enough
+            very = all(e.elapsed_ms >= VERY_SLOW_MS or e.error_kind == "read-timeout" for e in streak[-2:])
+            needed = 2 if very else 3
             if len(streak) >= needed and scope not in self.pins:
                 self.pins[scope] = Pin(scope, component, reason, [e.summary() for e in streak[-needed:]])
 
@@ -176,11 +178,15 @@ class OutageTracker:
         kind = situations.operation(exchange)
         if kind not in ("read", "write") or exchange.status is None or exchange.status >= 400:
             return
+        # each kind keeps its own streak: a store that commits slowly makes every write slow and no read
+        streak = self._slow_answers.setdefault(kind, [])
         if not situations.load().too_slow(exchange):
-            self._slow_answers.clear()
+            streak.clear()
             return
-        self._slow_answers.append(exchange)
-        streak = self._slow_answers
+        last = streak[-1] if streak else None
+        if last is not None and exchange.started_at < last.started_at + last.elapsed_ms / 1000 - 0.05:
+            return  # calls made at once wait for each other: only calls one after another show the hop's speed
+        streak.append(exchange)
         if len(streak) >= SLOW_ANSWERS_IN_A_ROW and Scope.REGISTRY not in self.pins:
             budget = max(situations.load().budgets.get(situations.operation(e) or "", 0.0) for e in streak)
             typical = sorted(e.elapsed_ms for e in streak)[len(streak) // 2]

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from .errors import InfrastructureError, RegistryCallFailed, SuiteError, TargetNotResponding, TargetUnreachable
-from .evidence import current_log
+from .evidence import current_log, expecting
 from .hokusai_tags import HokusaiMetadata, check_meets_benchmark
 from .mlflow_client import configure, using_key
 from .redaction import redact
@@ -481,7 +481,8 @@ def find_registered_model(session: MlflowSession, name: str) -> Any | None:
 
     def lookup():
         try:
-            return client.get_registered_model(name)
+            with expecting(404, why="is the model name still free?"):
+                return client.get_registered_model(name)
         except MlflowException as exc:
             if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
                 return None
@@ -588,7 +589,8 @@ def cleanup(session: MlflowSession, resources: CreatedResources) -> list[str]:
         creator = as_creator(name)
         with creator.active():
             try:
-                creator.client().delete_registered_model(name)
+                with expecting(404, why="cleanup: a model already gone is what cleanup wants"):
+                    creator.client().delete_registered_model(name)
             except MlflowException as exc:
                 if exc.error_code != "RESOURCE_DOES_NOT_EXIST":  # already gone is what the cleanup wanted
                     leftovers.append(f"model {name}: {redact(str(exc))[:120]}")
@@ -598,7 +600,8 @@ def cleanup(session: MlflowSession, resources: CreatedResources) -> list[str]:
         creator = as_creator(name)
         with creator.active():
             try:
-                creator.client().delete_experiment(experiment_id)
+                with expecting(404, 400, why="cleanup: an experiment already gone or deleted is what cleanup wants"):
+                    creator.client().delete_experiment(experiment_id)
             except MlflowException as exc:
                 if exc.error_code != "RESOURCE_DOES_NOT_EXIST" and not _already_deleted(creator, experiment_id):
                     leftovers.append(f"experiment {name}: {redact(str(exc))[:120]}")

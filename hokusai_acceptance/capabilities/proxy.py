@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from .. import expectations as expect
 from ..classify import looks_like_registry
 from ..client import KeyForm
+from ..evidence import expecting
 from ..rest_api import MlflowRest
 from ..state import ProxyState
 from .base import Capability
@@ -97,7 +98,8 @@ class ProxyChecks(Capability):
         expect.expect_success(self.rest.delete_registered_model(self.state.model_name), "registered-models/delete")
 
     def check_model_gone(self) -> None:
-        reply = self.rest.get_registered_model(self.state.model_name)
+        with expecting(404, why="reading a model the scenario deleted"):
+            reply = self.rest.get_registered_model(self.state.model_name)
         expect.expect_status(reply, 404, "reading a deleted model")
         expect.expect_equal(reply.json().get("error_code"), "RESOURCE_DOES_NOT_EXIST", "the MLflow error code")
 

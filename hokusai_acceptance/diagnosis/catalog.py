@@ -20,6 +20,7 @@ class Owner:
     AUTH = "auth service team"
     DEVELOPER = "model developer"
     SUITE = "suite maintainers"
+    PRODUCT = "product owner"
 
 
 class Kind:
@@ -27,6 +28,21 @@ class Kind:
     SECURITY = "security"
     UPGRADE_GAP = "upgrade gap"
     CONFIGURATION = "configuration"
+    #: the deployment answers as the contract says in substance, otherwise in detail: the suite's business
+    CONTRACT = "differs from the suite's contract"
+    #: the product decided something that stops third-party developers: a decision to take, not a fault to fix
+    POLICY = "policy"
+
+
+#: what a reader must do about a finding of each kind, in one phrase
+NATURE = {
+    Kind.DEFECT: "a defect to fix",
+    Kind.SECURITY: "a security defect to fix",
+    Kind.UPGRADE_GAP: "an upgrade the deployment lacks",
+    Kind.CONFIGURATION: "a setting to correct",
+    Kind.CONTRACT: "the suite's contract to update (nothing to fix in the deployment)",
+    Kind.POLICY: "a product decision to take (working as the product decided)",
+}
 
 
 COMPONENTS = (
@@ -106,13 +122,13 @@ CATALOG: list[Entry] = [
         "alb-no-rule",
         "The load balancer has no rule for the API paths",
         "No listener rule matches (rules attached only to the HTTP:80 listener, or the path is not routed), so the "
-        "load balancer answers its fixed text/plain 404",
+        "load balancer answers its own fixed 404",
         "Attach the path rules to the HTTPS:443 listener",
         Owner.INFRA,
         ("load balancer",),
         1,
         "@smoke",
-        "404 'Not Found' in plain text for every call",
+        "the same bare 404 (not the API's) for every call",
         requires=("lb_plain_404",),
         refuted_by=("api_answered",),
         group="lb-no-rule",
@@ -120,14 +136,14 @@ CATALOG: list[Entry] = [
     _E(
         "service-not-deployed",
         "The API service has no healthy targets",
-        "The load balancer answers its own HTML 503 on every path and nothing behind it answers: the ECS service is "
+        "The load balancer answers its own 503 on every path and nothing behind it answers: the ECS service is "
         "missing or its target group is not attached",
         "Deploy the service and attach its target group before switching traffic",
         Owner.INFRA,
         ("load balancer", "Hokusai API"),
         1,
         "@smoke",
-        "HTML '503 Service Temporarily Unavailable' pages",
+        "the load balancer's own 503 page on every call",
         requires=("lb_503_pages",),
         refuted_by=("api_answered",),
         group="lb-no-target",
@@ -135,7 +151,8 @@ CATALOG: list[Entry] = [
     _E(
         "api-crash-loop",
         "The API container keeps crashing",
-        "The load balancer answers HTML 502/504 for API paths and the API never answers: its task fails at start "
+        "The load balancer answers its own 502/504 at once for API paths and the API never answers: its task fails at "
+        "start "
         "(import or syntax error, missing database secret, wrong CPU architecture image)",
         "Add a start-up smoke test to CI, build linux/amd64 images, put every secret in the task definition",
         Owner.API,
@@ -546,20 +563,36 @@ CATALOG: list[Entry] = [
     ),
     _E(
         "registry-closed-to-developer-keys",
-        "The configured key is not let into the model registry at all",
-        "The API accepts the key (no 401) but refuses reads of the registry with 403 as well as writes: this API "
-        "admits to /api/mlflow only keys with a registry role it does not grant to this key (later Hokusai "
-        "versions answer 'Admin access required for the model registry')",
-        "Decide who may register models: grant third-party developers' keys the registry role in the auth "
-        "service, or let keys with model:write into /api/mlflow again; then tell developers which key they need",
-        Owner.API,
-        ("Hokusai API", "auth service", "model registry"),
+        "The model registry admits only admin keys: developers' keys cannot register",
+        "The API accepts the key (no 401) but refuses every registry call with 403, reads included: this API "
+        "admits to /api/mlflow only keys with an admin role or scope, which this key does not have. It works as "
+        "the product decided; while that decision stands, a third-party developer's key cannot register a model",
+        "Decide whether third-party developers may register models: if yes, grant their keys the registry role "
+        "(or let keys with write scope into /api/mlflow); if no, tell developers which key registers for them",
+        Owner.PRODUCT,
+        ("model registry", "Hokusai API"),
         1,
         "@registration or @proxy",
         "403 on every registry call, reads included, with a key that is otherwise valid",
         requires=("registry_reads_refused_403",),
         supports=("writes_refused_for_scope",),
         group="scope",
+        kind=Kind.POLICY,
+    ),
+    _E(
+        "key-without-balance",
+        "The configured key has no balance left",
+        "The API refuses the configured key's calls outside the registry with 402: the key's account has no "
+        "balance (the API charges every such call)",
+        "Top up the balance of the account the key belongs to, or use a key whose account has balance",
+        Owner.DEVELOPER,
+        ("Hokusai API",),
+        2,
+        "@smoke",
+        "402 (no balance) on the API's own routes",
+        requires=("calls_refused_for_payment",),
+        group="balance",
+        kind=Kind.CONFIGURATION,
     ),
     _E(
         "redis-cache-down",
@@ -916,6 +949,8 @@ ENTRIES = {e.id: e for e in CATALOG}
 #: Shown for findings that only localise a failure (no catalog entry explains it).
 LOCALISED = "localised"
 UNRECOGNISED = "unrecognised"
+#: failing scenarios whose answers differ from the suite's contract only in their details (words, shapes)
+DIFFERS = "differs-from-contract"
 
 
 def entry(fault_id: str) -> Entry:

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from ..exchange import Exchange, detail, error_code, message
 from ..redaction import redact
 from ..who import Who
-from .catalog import CATALOG, ENTRIES, LOCALISED, UNRECOGNISED, Entry, Kind, Owner
+from .catalog import CATALOG, DIFFERS, ENTRIES, LOCALISED, UNRECOGNISED, Entry, Kind, Owner
 from .evidence import RunEvidence, ScenarioOutcome
 from .facts import Facts, broken_promise
 from .target import Gap, TargetIdentity, identify
@@ -81,6 +81,8 @@ class Diagnosis:
     identity: TargetIdentity
     #: the components some call of the run reached, each with the call that shows it
     reached: dict[str, str] = field(default_factory=dict)
+    #: when the run's first call that went wrong (or took many times its budget) was made (epoch seconds)
+    first_trouble_at: float | None = None
 
     def ids(self) -> list[str]:
         return [f.id for f in self.findings]
@@ -91,6 +93,7 @@ class Diagnosis:
             "ruled_out": [asdict(r) for r in self.ruled_out],
             "identity": self.identity.to_dict(),
             "reached": self.reached,
+            "first_trouble_at": self.first_trouble_at,
         }
 
 
@@ -623,14 +626,53 @@ def diagnose(evidence: RunEvidence) -> Diagnosis:
     by_scenario: dict[str, list[Exchange]] = defaultdict(list)
     for e in evidence.exchanges:
         by_scenario[e.scenario].append(e)
-    unexplained = _link_scenarios(found, evidence.scenarios, by_scenario)
+    differing = [s for s in evidence.scenarios if s.status == "failed" and s.error_type == DIFFERS_ERROR]
+    unexplained = _link_scenarios(found, [s for s in evidence.scenarios if s not in differing], by_scenario)
+    if differing:
+        found.append((_differs(differing), []))
     if unexplained:
         found.append((_unrecognised(unexplained), []))
 
     findings = sorted((f for f, _ in found), key=lambda f: (f.impact, f.kind != Kind.SECURITY, f.id))
     identity = identify(evidence)
     identity.gaps = upgrade_gaps(evidence, facts, identity.mlflow_generation)
-    return Diagnosis(findings=findings, ruled_out=ruled_out, identity=identity, reached=reached(view))
+    troubled = [e.started_at for e in view.trouble() if e.started_at] + [
+        e.started_at for e in view.exchanges if e.started_at and view.answers.too_slow(e)
+    ]
+    return Diagnosis(
+        findings=findings,
+        ruled_out=ruled_out,
+        identity=identity,
+        reached=reached(view),
+        first_trouble_at=min(troubled) if troubled and findings else None,
+    )
+
+
+#: the exception a step raises when the answer is the contract's in substance and differs in detail
+DIFFERS_ERROR = "ContractDiffers"
+
+
+def _differs(scenarios: list[ScenarioOutcome]) -> Finding:
+    lines = [redact(f"scenario '{s.name}': {' '.join(s.message.split())[:300]}") for s in scenarios[:12]]
+    return Finding(
+        id=DIFFERS,
+        title="Answers that differ from this suite's contract in their details",
+        kind=Kind.CONTRACT,
+        severity="low",
+        confidence="high",
+        components=[],
+        owner=Owner.SUITE,
+        root_cause=f"{len(scenarios)} scenario(s) got the answer the contract describes in substance (its status, "
+        f"from the right component) but in other words or another shape: the deployment is newer than this "
+        f"suite's contract, or another implementation of it. Nothing in them is broken for a developer.",
+        recommendation="Compare each answer below with contract/; if the deployment is right, update the contract "
+        "and these scenarios; if the contract is right, give the difference to the API team",
+        developer_sees="the same answers, in other words",
+        verify_tags="@smoke",
+        impact=5,
+        evidence=lines,
+        explains=[s.name for s in scenarios],
+    )
 
 
 def _unrecognised(scenarios: list[ScenarioOutcome]) -> Finding:

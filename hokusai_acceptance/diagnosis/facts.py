@@ -207,8 +207,14 @@ class View:
         return {s.name for s in self.evidence.scenarios if s.status in ("failed", "broken")}
 
     def expected(self, e: Exchange) -> bool:
-        """An answer its step, the contract or MLflow's ordinary flows call normal."""
-        return e.status in e.expected or self.answers.is_routine(e, self.who(e))
+        """An answer its step, the contract or MLflow's ordinary flows call normal. The step expects it from the
+        product: a hop in front of it never gives what the step meant, and nor does the API's own 404 on the
+        proxy (there a 404 is MLflow's "no such thing"; the API's means the route is missing)."""
+        who = self.who(e)
+        if e.status in e.expected:
+            missing_route = who == Who.API and on_proxy(e) and e.status == 404
+            return who not in (Who.LOAD_BALANCER, Who.OTHER, Who.NOTHING) and not missing_route
+        return self.answers.is_routine(e, who)
 
     def trouble(self) -> list[Exchange]:
         """Answers that differ from what their caller expected: probes that deviate from what a healthy
@@ -317,10 +323,39 @@ def _distinct_routes(exchanges: list[Exchange]) -> int:
     return len({e.route for e in exchanges})
 
 
+def _one_answer_everywhere(v: View, statuses: tuple[int, ...], waited: bool | None = None) -> list[Exchange]:
+    """Nothing answered like the API or MLflow, and one and the same answer (status, type, body) came back on
+    the health path and the proxy, with and without a key: whatever terminates the connection answers alone,
+    however it words or formats its page."""
+    if v.answered_by(Who.API, Who.MLFLOW, Who.MLFLOW_VIA_API):
+        return []
+    same = [
+        e
+        for e in v.exchanges
+        if e.status in statuses
+        and v.who(e) in (Who.OTHER, Who.LOAD_BALANCER)
+        and (waited is None or v.waited(e) is waited)
+    ]
+    shapes = {(e.status, e.content_type, e.body_prefix[:200]) for e in same}
+    routes = {e.route for e in same}
+    # the same answer to calls the API would answer differently: several paths, or one path with and without a
+    # key (the calls after the first few may not have been sent: the outage was pinned)
+    keyed_and_not = any(e.keyed for e in same) and any(not e.keyed for e in same)
+    if len(shapes) == 1 and len(same) >= 2 and (len(routes) >= 3 or keyed_and_not):
+        return same
+    return []
+
+
+EVERYWHERE = "the same answer on every path, with and without a key, and nothing else answered"
+
+
 @fact("lb_503_pages", "the load balancer answers 503 itself (no healthy target) on several paths")
 def _lb_503(v: View) -> Fact:
     pages = [e for e in v.answered_by(Who.LOAD_BALANCER) if e.status == 503 and not v.waited(e)]
-    return _yes(pages) if _distinct_routes(pages) >= 2 else _no()
+    if _distinct_routes(pages) >= 2:
+        return _yes(pages)
+    alone = _one_answer_everywhere(v, (503,), waited=False)
+    return _yes(alone, note=EVERYWHERE) if alone else _no()
 
 
 def _lb_gateway_pages(v: View) -> list[Exchange]:
@@ -333,7 +368,10 @@ def _lb_gateway_pages(v: View) -> list[Exchange]:
 )
 def _lb_at_once(v: View) -> Fact:
     pages = [e for e in _lb_gateway_pages(v) if not v.waited(e)]
-    return _yes(pages) if _distinct_routes(pages) >= 2 else _no()
+    if _distinct_routes(pages) >= 2:
+        return _yes(pages)
+    alone = _one_answer_everywhere(v, (502, 504), waited=False)
+    return _yes(alone, note=EVERYWHERE) if alone else _no()
 
 
 @fact(
@@ -341,7 +379,7 @@ def _lb_at_once(v: View) -> Fact:
     "the load balancer answers 502/504 only after waiting for its target (the target never answers)",
 )
 def _lb_after_wait(v: View) -> Fact:
-    pages = [e for e in _lb_gateway_pages(v) if v.waited(e)]
+    pages = [e for e in _lb_gateway_pages(v) if v.waited(e)] or _one_answer_everywhere(v, (502, 504), waited=True)
     value = cluster([e.elapsed_ms for e in pages])
     return _yes(pages, note=f"each after about {value / 1000:.1f} s" if value else "") if pages else _no()
 
@@ -351,25 +389,8 @@ def _lb_404(v: View) -> Fact:
     pages = [e for e in v.answered_by(Who.LOAD_BALANCER) if e.status == 404]
     if _distinct_routes(pages) >= 2 or len(pages) >= 3:
         return _yes(pages)
-    return _one_answer_everywhere(v, 404)
-
-
-def _one_answer_everywhere(v: View, status: int) -> Fact:
-    """Nothing answered like the API or MLflow, and one and the same answer (status, type, body) came back on
-    the health path and the proxy, with and without a key: whatever terminates the connection answers alone."""
-    if v.answered_by(Who.API, Who.MLFLOW, Who.MLFLOW_VIA_API):
-        return _no()
-    same = [e for e in v.exchanges if e.status == status and v.who(e) in (Who.OTHER, Who.LOAD_BALANCER)]
-    shapes = {(e.content_type, e.body_prefix[:200]) for e in same}
-    routes = {e.route for e in same}
-    if len(shapes) == 1 and len(routes) >= 3 and "/health" in routes and any(on_proxy(e) for e in same):
-        return _yes(same, note="the same answer on every path, with and without a key")
-    return _no()
-
-
-@fact("lb_fixed_503_everywhere", "one fixed 503, not the API's, answers every path with and without a key")
-def _lb_503_everywhere(v: View) -> Fact:
-    return _one_answer_everywhere(v, 503)
+    alone = _one_answer_everywhere(v, (404,))
+    return _yes(alone, note=EVERYWHERE) if alone else _no()
 
 
 @fact("mlflow_pages_on_api_mount", "MLflow's own HTML 404 page answers /api/mlflow paths, key or no key")
@@ -840,7 +861,7 @@ def _health_stalls(v: View) -> Fact:
     prompt_elsewhere: dict[tuple[Any, ...], float] = {}
     for e in v.exchanges:
         if e.status is not None and e.route not in DEPENDENCY_PROBES:
-            key = (e.method, e.route, e.keyed)
+            key = (e.method, e.route, e.keyed, e.actor)
             prompt_elsewhere[key] = min(prompt_elsewhere.get(key, 1e9), e.elapsed_ms)
     stalled = []
     for check in slow_checks:
@@ -849,7 +870,8 @@ def _health_stalls(v: View) -> Fact:
             if e is check or e.route in DEPENDENCY_PROBES or not start <= e.started_at <= end:
                 continue
             slow = e.error_kind == "read-timeout" or v.waited(e)
-            if slow and prompt_elsewhere.get((e.method, e.route, e.keyed), 1e9) < 10 * v.prompt_ms:
+            quickest = prompt_elsewhere.get((e.method, e.route, e.keyed, e.actor), 1e9)
+            if slow and quickest < max(1000.0, 10 * v.prompt_ms):  # the same call, by the same key, was prompt
                 stalled.append(e)
     return _yes(slow_checks + stalled) if stalled else _no()
 

@@ -14,7 +14,7 @@ from typing import Any
 from ..exchange import Exchange
 from ..redaction import redact, redact_data
 from ..status import RunStatus, registration_blocked
-from .catalog import COMPONENTS, ENTRIES, UNRECOGNISED
+from .catalog import COMPONENTS, ENTRIES, NATURE, UNRECOGNISED, Kind
 from .engine import Diagnosis, Finding
 from .evidence import RunEvidence, ScenarioOutcome
 
@@ -58,6 +58,8 @@ class Report:
     diagnosis: Diagnosis
     evidence: RunEvidence
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: seconds from the run's first call that went wrong to this report (None when nothing went wrong)
+    time_to_verdict_s: float | None = None
     notes: list[str] = field(default_factory=list)
     #: findings new, resolved and persisting since the previous run against the same target (None: first run)
     changes: dict[str, Any] | None = None
@@ -97,6 +99,7 @@ class Report:
             "notes": self.notes,
             "changes_since_last_run": self.changes,
             "status": self.status.to_dict() if self.status is not None else None,
+            "time_to_verdict_s": self.time_to_verdict_s,
         }
 
 
@@ -116,7 +119,8 @@ def assess_components(report: Report) -> dict[str, dict[str, Any]]:
     reached = report.diagnosis.reached
     for component in COMPONENTS:
         # a finding blames one component (its first); the others it names are where it shows
-        blamed = [f for f in report.findings if f.components[:1] == [component]]
+        blamed = [f for f in report.findings if f.components[:1] == [component] and f.kind != Kind.POLICY]
+        decided = [f for f in report.findings if f.components[:1] == [component] and f.kind == Kind.POLICY]
         answered = [probes[n] for n in COMPONENT_PROBES[component] if n in probes and probes[n].status is not None]
         counts: Counter[str] = Counter()
         for capability in COMPONENT_CAPABILITIES[component]:
@@ -126,6 +130,9 @@ def assess_components(report: Report) -> dict[str, dict[str, Any]]:
         if blamed:
             state = "failing"
             why = "; ".join(f"{f.title} ({f.id})" for f in blamed)
+        elif decided:
+            state = "closed by policy"
+            why = "; ".join(f"{f.title} ({f.id}): {NATURE[Kind.POLICY]}" for f in decided)
         elif not answered and not ran:
             if component == "suite configuration":
                 state, why = "working", "the target answered as a Hokusai deployment"
@@ -270,6 +277,8 @@ def build(
         status=status,
     )
     report.components = assess_components(report)
+    if diagnosis.first_trouble_at is not None:
+        report.time_to_verdict_s = round(max(0.0, time.time() - diagnosis.first_trouble_at), 1)
     return report
 
 
@@ -397,6 +406,7 @@ def _finding_lines(i: int, f: Finding) -> list[str]:
         f"{_code(f.id)} - {f.kind}, severity {f.severity}, confidence {f.confidence} - component: "
         f"**{component}**{shows} - owner: **{f.owner}**",
         "",
+        f"- **Policy or defect:** {NATURE.get(f.kind, f.kind)}",
         f"- **Root cause:** {_line(f.root_cause)}",
         f"- **Recommendation:** {_line(f.recommendation)}",
         f"- **A third-party developer sees:** {_line(f.developer_sees)}",
@@ -445,7 +455,7 @@ def to_markdown(report: Report, performance: dict[str, Any] | None = None) -> st
         lines += ["## Explanations ruled out by this run's evidence", ""]
         lines += [f"- {_code(r.id)} ({_line(r.title)}): {_line(r.because)}" for r in report.diagnosis.ruled_out]
         lines += [""]
-    lines += _gap_lines(report)
+    lines += _gap_lines(report) + _differs_lines(report)
     lines += ["## What a third-party developer sees", ""]
     lines += [f"- {_line(f.developer_sees)} ({f.id})" for f in report.findings] + [""]
     failing = [s for s in report.scenarios if s.status in ("failed", "broken")]
@@ -557,6 +567,22 @@ def _drift_lines(report: Report) -> list[str]:
     return lines
 
 
+def _differs_lines(report: Report) -> list[str]:
+    """The scenarios the suite maintainers must look at: the deployment differs from the contract in detail."""
+    differing = [f for f in report.findings if f.kind == Kind.CONTRACT]
+    if not differing:
+        return []
+    lines = [
+        "## Differs from this suite's contract (for the suite maintainers)",
+        "",
+        "These scenarios got the answer the contract describes in substance, in other words or another shape. "
+        "They are not defects of the deployment: the suite must be updated, or the difference given to the API "
+        "team.",
+        "",
+    ]
+    return lines + [f"- {_line(name)}" for f in differing for name in sorted(set(f.explains))] + [""]
+
+
 def _note_lines(report: Report) -> list[str]:
     """Notes on the settings, and limits the scenarios measured (the largest model file accepted, ...)."""
     return ["## Notes", ""] + [f"- {_line(n)}" for n in report.notes] + [""] if report.notes else []
@@ -590,6 +616,7 @@ def _component_table(report: Report) -> list[str]:
         "not checked": "not checked",
         "reported healthy": "reported healthy (not tested)",
         "not reached": "not reached",
+        "closed by policy": "**closed by policy**",
     }
     for name, row in report.components.items():
         lines.append(f"| {name} | {marks[row['state']]} | {_cell(row['evidence'])} |")
@@ -649,6 +676,7 @@ def render_html(report: Report, performance: dict[str, Any] | None, reports_dir:
         changes=report.changes,
         tags=TAGS,
         first_action=first_action,
+        nature=NATURE,
     )
     return html
 

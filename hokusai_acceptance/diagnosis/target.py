@@ -38,7 +38,7 @@ class TargetIdentity:
     api_commit: str | None = None
     api_build: str | None = None
     mlflow_server_version: str | None = None
-    api_generation: str = "unknown"  # 2025 | later | unknown
+    api_generation: str = "unknown"  # 2025 | later | 2026 | unknown
     api_generation_evidence: list[str] = field(default_factory=list)
     mlflow_generation: str = "unknown"  # 2.x | 3.x | unknown
     mlflow_generation_evidence: list[str] = field(default_factory=list)
@@ -57,9 +57,11 @@ class TargetIdentity:
         return "; ".join(parts)
 
     def generation_line(self) -> str:
-        api = {"2025": "the 2025 API contract", "later": "the later API contract"}.get(
-            self.api_generation, "an API contract generation the evidence does not settle"
-        )
+        api = {
+            "2025": "the 2025 API contract",
+            "later": "the later API contract",
+            "2026": "the 2026 API contract",
+        }.get(self.api_generation, "an API contract generation the evidence does not settle")
         mlflow = {"2.x": "an MLflow 2.x server", "3.x": "an MLflow 3.x server"}.get(
             self.mlflow_generation, "an MLflow server of unknown generation"
         )
@@ -97,8 +99,18 @@ def _first(docs: list[dict[str, Any]], *keys: str) -> str | None:
     return None
 
 
+#: answers only the 2026 generation gives (contract/answers.yaml), and what each says of it
+GENERATION_2026 = {
+    "registry_role_missing": "the registry is refused to keys without an admin role",
+    "balance_used_up": "calls are refused for want of balance",
+    "debit_refused": "a call's debit is refused",
+}
+
+
 def _api_generation(evidence: RunEvidence) -> tuple[str, list[str]]:
-    old, new = [], []
+    old: list[str] = []
+    new: list[str] = []
+    newest: list[str] = []
     probes = evidence.probes
     alb = probes.get("health_alb")
     if alb is not None and alb.status == 200:
@@ -130,6 +142,8 @@ def _api_generation(evidence: RunEvidence) -> tuple[str, list[str]]:
                 new.append(f"'{detail(e)}' is answered {e.status} with Retry-After")
         if named == "write_scope_missing":
             new.append("writes without write scope are refused 403")
+        if named in GENERATION_2026:
+            newest.append(f"{GENERATION_2026[named]} (HTTP {e.status})")
         if (
             e.actor == "read-only"
             and e.method in ("POST", "PUT", "PATCH", "DELETE")
@@ -137,7 +151,12 @@ def _api_generation(evidence: RunEvidence) -> tuple[str, list[str]]:
             and "/search" not in e.route
         ):
             old.append("a read-only key's write is accepted")
-    old, new = sorted(set(old)), sorted(set(new))
+    paths = openapi.get("paths") if isinstance(openapi, dict) else None
+    if isinstance(paths, list) and any(p.endswith("/tokenized-registration-events") for p in paths):
+        newest.append("its OpenAPI description offers tokenized registration events")
+    old, new, newest = sorted(set(old)), sorted(set(new)), sorted(set(newest))
+    if newest and len(newest) + len(new) > len(old):
+        return "2026", newest + new + [f"(against: {x})" for x in old]
     if len(old) > len(new):
         return "2025", old + [f"(against: {x})" for x in new]
     if len(new) > len(old):
@@ -148,7 +167,9 @@ def _api_generation(evidence: RunEvidence) -> tuple[str, list[str]]:
 def _mlflow_generation(evidence: RunEvidence) -> tuple[str | None, str, list[str]]:
     probe = evidence.probes.get("mlflow_version")
     version = None
-    if probe is not None and probe.status == 200 and who_answered(probe) == Who.MLFLOW:
+    # relayed through the API: MLflow's answer, or a bare answer carrying the API's own server header
+    api_servers = {e.server for e in evidence.all_exchanges() if e.server and who_answered(e) == Who.API}
+    if probe is not None and probe.status == 200 and (who_answered(probe) == Who.MLFLOW or probe.server in api_servers):
         match = _MLFLOW_VERSION.match(probe.body_prefix)
         version = match.group(1) if match else None
     if version:

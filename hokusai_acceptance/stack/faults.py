@@ -45,6 +45,7 @@ class Fault(str, Enum):
     MLFLOW_UNRESPONSIVE = "mlflow-unresponsive"
     AUTH_HEADERS_STRIPPED = "auth-headers-stripped"
     MLFLOW_GENERATION_MISMATCH = "mlflow-generation-mismatch"
+    REGISTRY_SLOW = "registry-slow"
     # artifacts
     ARTIFACT_ROUTE_HAIRPIN = "artifact-route-hairpin"
     ARTIFACTS_DISABLED = "artifacts-disabled"
@@ -88,6 +89,7 @@ class Plan:
     public_rules: list[dict] | None = None  # the public load balancer's rules (None: the healthy ones)
     api_targets: list[str] | None = None  # the API target group (None: the gateway)
     mlflow_front_requires_key: bool = False
+    mlflow_write_delay: float = 0.0  # seconds each write waits on the hop in front of MLflow
     stopped: set[str] = field(default_factory=set)  # processes that are not running: redis, auth
     crashing_api: bool = False  # the API process fails at start
     auth_mode: str = "ok"  # what the auth service does: ok | ratelimited
@@ -162,6 +164,11 @@ def _mlflow_auth_layer(plan: Plan, a: Addresses) -> None:
     plan.gateway.update(mlflow_url=a.mlflow_front)
 
 
+def _mlflow_writes_slow(plan: Plan, a: Addresses) -> None:
+    plan.mlflow_write_delay = 2.0
+    plan.gateway.update(mlflow_url=a.mlflow_front)
+
+
 EFFECTS: dict[Fault, tuple[str, Callable[[Plan, Addresses], None]]] = {
     Fault.ALB_API_PATH_TO_MLFLOW: (
         "the load balancer's /api/mlflow/* rule forwards to the MLflow target group",
@@ -231,6 +238,10 @@ EFFECTS: dict[Fault, tuple[str, Callable[[Plan, Addresses], None]]] = {
     Fault.MLFLOW_GENERATION_MISMATCH: (
         "the registry runs a real MLflow 2.9.2 server (the 2025 generation)",
         _set(mlflow_generation="2.9"),
+    ),
+    Fault.REGISTRY_SLOW: (
+        "every write to MLflow waits 2 s on the hop in front of it (a store that commits slowly)",
+        _mlflow_writes_slow,
     ),
     Fault.ARTIFACT_ROUTE_HAIRPIN: (
         "the proxy sends artifact calls to the public ajax-api form under /mlflow",

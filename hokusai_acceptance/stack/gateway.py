@@ -43,6 +43,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from yarl import URL
 
 from . import ownership
+from .dialect import HOKUSAI, OWN_ANSWER, VARIANT, VARIANT_SERVER, reword
 
 VERSION = "1.0.0-reference"
 COMMIT = "reference"
@@ -125,6 +126,7 @@ class GatewayConfig:
     registry_role: str | None = None  # later API versions: only keys with this role reach /api/mlflow at all
     enforce_ownership: bool | None = None  # default: the profile's (current: owners recorded and enforced)
     max_upload_mb: int | None = None  # largest artifact upload; default: the profile's (current 100, 2025 none)
+    dialect: str = HOKUSAI  # how the API words its own answers (dialect.py): hokusai | variant
 
     def _by_profile(self, value: bool | None, in_2025: bool) -> bool:
         return (self.profile == "2025") == in_2025 if value is None else value
@@ -222,7 +224,7 @@ class GatewayState:
 
 
 def _json(detail: Any, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    return JSONResponse({"detail": detail}, status_code=status, headers={**(headers or {}), OWN_ANSWER: "1"})
 
 
 def extract_key(request: Request) -> str | None:
@@ -371,6 +373,8 @@ class Gateway:
                     message = {**message, "headers": list(message.get("headers", [])) + extra}
             await send(message)
 
+        send_with_headers = in_dialect(self.state.config.dialect, send_with_headers)
+
         try:
             if response is not None:
                 await response(scope, receive, send_with_headers)
@@ -382,6 +386,42 @@ class Gateway:
             if not entry["path"].startswith("/__control/"):
                 entry.update(status=seen["status"], ms=round((time.perf_counter() - started) * 1000, 2))
                 self.state.access_log.append(entry)
+
+
+def in_dialect(dialect: str, send):
+    """``send`` wrapped so the gateway's own answers speak the dialect (:mod:`.dialect`); relayed answers pass
+    as they are. The marker on the gateway's own answers never leaves."""
+    held: dict[str, Any] = {}
+
+    async def send_in_dialect(message):
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            own = any(k.lower() == OWN_ANSWER.encode() for k, _ in headers)
+            headers = [(k, v) for k, v in headers if k.lower() != OWN_ANSWER.encode()]
+            if dialect == VARIANT:
+                headers = [(k, v) for k, v in headers if k.lower() != b"server"] + [
+                    (b"server", VARIANT_SERVER.encode())
+                ]
+            message = {**message, "headers": headers}
+            if own and dialect == VARIANT:
+                held.update(start=message, body=b"")
+                return
+            await send(message)
+            return
+        if "start" in held and message["type"] == "http.response.body":
+            held["body"] += message.get("body", b"")
+            if message.get("more_body"):
+                return
+            status, body = reword(held["start"]["status"], held["body"])
+            headers = [(k, v) for k, v in held["start"]["headers"] if k.lower() != b"content-length"]
+            await send(
+                {**held["start"], "status": status, "headers": [*headers, (b"content-length", b"%d" % len(body))]}
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await send(message)
+
+    return send_in_dialect
 
 
 def create_app(config: GatewayConfig) -> Gateway:
@@ -449,6 +489,7 @@ def create_app(config: GatewayConfig) -> Gateway:
                 JSONResponse(
                     {"detail": "Admin access required for the model registry", "error": "REGISTRY_ADMIN_REQUIRED"},
                     status_code=403,
+                    headers={OWN_ANSWER: "1"},
                 ),
                 {},
                 entry,
@@ -471,6 +512,7 @@ def create_app(config: GatewayConfig) -> Gateway:
                         "current_scopes": scopes,
                     },
                     status_code=403,
+                    headers={OWN_ANSWER: "1"},
                 ),
                 {},
                 entry,
@@ -944,6 +986,7 @@ def main(argv: list[str] | None = None) -> None:
         loop="uvloop",
         http="httptools",
         proxy_headers=False,
+        server_header=config.dialect != VARIANT,  # the variant names itself
     )
 
 

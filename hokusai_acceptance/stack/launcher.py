@@ -97,6 +97,8 @@ class StackOptions:
     limited_key_rate: int = 5
     start_timeout: float = 120.0  # a ceiling: a healthy start takes about 10 s, longer on a busy machine
     keep_dir: bool = False
+    #: how the API and the load balancer word their own answers (stack/dialect.py): hokusai | variant
+    dialect: str = "hokusai"
 
 
 def mlflow_interpreter(generation: str) -> str:
@@ -320,6 +322,7 @@ class EmbeddedStack:
             "map_auth_429_to_401": None,
             "enforce_scopes": None,
             "registry_role": None,
+            "dialect": opts.dialect,
         }
         if plan is not None:
             settings.update(plan.gateway)
@@ -329,6 +332,7 @@ class EmbeddedStack:
         api_targets = [self.api_url] if plan.api_targets is None else plan.api_targets
         public_rules = [{"prefix": "/", "group": "api"}] if plan.public_rules is None else plan.public_rules
         return {
+            "dialect": self.options.dialect,
             "listeners": {
                 "public": {
                     "port": self.ports["lb"],
@@ -352,10 +356,11 @@ class EmbeddedStack:
                             "targets": [self.mlflow_url],
                             "health_path": "/health",
                             "require_key_for_writes": plan.mlflow_front_requires_key,
+                            "write_delay": plan.mlflow_write_delay,
                         }
                     },
                 },
-            }
+            },
         }
 
     def _define_processes(self, plan: Plan) -> None:

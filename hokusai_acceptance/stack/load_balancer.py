@@ -11,6 +11,9 @@ that are health-checked every second. What a client sees comes from what really 
 * the target does not accept the connection (10 s) or does not answer in time -> HTML 504;
 * otherwise the target's answer is relayed unchanged, streamed both ways.
 
+In the **variant** dialect (:mod:`.dialect`) it answers like another kind of edge proxy: plain-text pages with
+their own statuses, an empty 404, ``Server: edge-proxy``, and a 4 s connect limit.
+
 Every page the load balancer writes itself carries ``Server: awselb/2.0``. When every target of
 a group fails its health check the load balancer sends traffic to all of them anyway ("fail
 open"), as ALBs do. A loopback-only control route guarded by the stack's secret replaces the
@@ -28,6 +31,8 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+
+from .dialect import EDGE_CONNECT_TIMEOUT, EDGE_PAGES, EDGE_SERVER, HOKUSAI, VARIANT
 
 SERVER = "awselb/2.0"
 HOP_BY_HOP = {
@@ -47,7 +52,10 @@ CHUNK = 64 * 1024
 SMALL_BODY = 256 * 1024
 
 
-def page(status: int, title: str) -> web.Response:
+def page(status: int, title: str, dialect: str = HOKUSAI, why: str = "") -> web.Response:
+    if dialect == VARIANT and why in EDGE_PAGES:
+        edge_status, text = EDGE_PAGES[why]
+        return web.Response(status=edge_status, text=text, content_type="text/plain", headers={"Server": EDGE_SERVER})
     body = (
         f"<html>\r\n<head><title>{status} {title}</title></head>\r\n<body>\r\n<center><h1>{status} {title}</h1>"
         f"</center>\r\n</body>\r\n</html>\r\n"
@@ -55,7 +63,9 @@ def page(status: int, title: str) -> web.Response:
     return web.Response(status=status, text=body, content_type="text/html", headers={"Server": SERVER})
 
 
-def fixed_404() -> web.Response:
+def fixed_404(dialect: str = HOKUSAI) -> web.Response:
+    if dialect == VARIANT:
+        return web.Response(status=404, headers={"Server": EDGE_SERVER})  # no route: an empty 404
     return web.Response(status=404, text="Not Found", content_type="text/plain", headers={"Server": SERVER})
 
 
@@ -65,6 +75,7 @@ class TargetGroup:
     health_path: str = "/health"
     healthy: dict[str, bool] = field(default_factory=dict)
     require_key_for_writes: bool = False  # an auth layer in front of the targets
+    write_delay: float = 0.0  # seconds every write waits on its way to the targets (a slow hop to a store)
     _next: int = 0
 
     def pick(self) -> str | None:
@@ -90,6 +101,7 @@ class Listener:
                 targets=list(g.get("targets", [])),
                 health_path=g.get("health_path", "/health"),
                 require_key_for_writes=bool(g.get("require_key_for_writes")),
+                write_delay=float(g.get("write_delay", 0.0)),
             )
             for name, g in data.get("groups", {}).items()
         }
@@ -108,9 +120,11 @@ class Listener:
 
 
 class LoadBalancer:
-    def __init__(self, listeners: dict[str, Listener], control_secret: str):
+    def __init__(self, listeners: dict[str, Listener], control_secret: str, dialect: str = HOKUSAI):
         self.listeners = listeners
         self.control_secret = control_secret
+        self.dialect = dialect
+        self.connect_timeout = EDGE_CONNECT_TIMEOUT if dialect == VARIANT else CONNECT_TIMEOUT
         self._http: aiohttp.ClientSession | None = None
 
     @property
@@ -154,11 +168,11 @@ class LoadBalancer:
             listener = self.listeners[name]
             action = listener.action(request.path)
             if "fixed" in action:
-                return fixed_404()
+                return fixed_404(self.dialect)
             group = listener.groups.get(action.get("group", ""))
             target = group.pick() if group is not None else None
             if group is None or target is None:
-                return page(503, "Service Temporarily Unavailable")
+                return page(503, "Service Temporarily Unavailable", self.dialect, "no-target")
             if (
                 group.require_key_for_writes
                 and request.method not in ("GET", "HEAD", "OPTIONS")
@@ -166,6 +180,9 @@ class LoadBalancer:
                 and not request.path.endswith("/search")
             ):
                 return web.json_response({"detail": "API key required"}, status=401)
+            writes = request.method not in ("GET", "HEAD", "OPTIONS") and not request.path.endswith("/search")
+            if group.write_delay and writes:
+                await asyncio.sleep(group.write_delay)
             return await self.forward(request, target, listener)
 
         return handle
@@ -185,7 +202,7 @@ class LoadBalancer:
             body = request.content
         else:
             body = None
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT, sock_read=listener.idle_timeout)
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.connect_timeout, sock_read=listener.idle_timeout)
         try:
             upstream = await self.http.request(
                 request.method,
@@ -197,11 +214,11 @@ class LoadBalancer:
                 skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
             )
         except TimeoutError:
-            return page(504, "Gateway Time-out")
+            return page(504, "Gateway Time-out", self.dialect, "timeout")
         except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
-            return page(502, "Bad Gateway")
+            return page(502, "Bad Gateway", self.dialect, "refused")
         except aiohttp.ClientError:
-            return page(502, "Bad Gateway")
+            return page(502, "Bad Gateway", self.dialect, "refused")
         try:
             response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
             for key, value in upstream.raw_headers:
@@ -248,7 +265,7 @@ class LoadBalancer:
 
 async def serve(config: dict) -> None:
     listeners = {name: Listener.from_dict(spec) for name, spec in config["listeners"].items()}
-    balancer = LoadBalancer(listeners, config.get("control_secret", ""))
+    balancer = LoadBalancer(listeners, config.get("control_secret", ""), config.get("dialect", HOKUSAI))
     await balancer.start_client()
     runners = []
     for name, spec in config["listeners"].items():

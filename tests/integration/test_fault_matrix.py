@@ -12,6 +12,7 @@ the catalog that wrote the report: the cause, the component blamed first and who
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ class Expected:
     blocking: bool = True  # the smoke selection fails with it
     also_true: frozenset[str] = frozenset()  # other findings that are true of the stack the switch leaves
     story: str = ""  # a selection besides the smoke scenarios that shows the symptom
+    #: how sure the finding can honestly be: "medium" when a cause no client can tell apart is known
+    confidence: str = "high"
 
 
 EXPECTED: dict[Fault, Expected] = {
@@ -63,14 +66,20 @@ EXPECTED: dict[Fault, Expected] = {
         API,
         also_true=frozenset({"token-id-not-unique"}),
         story="@security",
+        confidence="medium",  # the second key may belong to the same person: no client can tell
     ),
-    Fault.REGISTRY_CLOSED_TO_DEVELOPER_KEYS: Expected(("registry-closed-to-developer-keys",), "Hokusai API", API),
+    # a product decision (only admin keys may register), reported as policy to the product owner
+    Fault.REGISTRY_CLOSED_TO_DEVELOPER_KEYS: Expected(
+        ("registry-closed-to-developer-keys",), "model registry", "product owner"
+    ),
     Fault.AUTH_HEADERS_STRIPPED: Expected(("auth-headers-stripped",), "Hokusai API", API),
     Fault.ARTIFACT_ROUTE_HAIRPIN: Expected(("artifact-route-hairpin",), "artifact storage", API),
     # the API and its auth service disagree: a client sees the same refusal for both
-    Fault.AUTH_CONTRACT_MISMATCH: Expected(("auth-contract-mismatch", "auth-service-id-mismatch"), "Hokusai API", API),
+    Fault.AUTH_CONTRACT_MISMATCH: Expected(
+        ("auth-contract-mismatch", "auth-service-id-mismatch"), "Hokusai API", API, confidence="medium"
+    ),
     Fault.AUTH_SERVICE_ID_MISMATCH: Expected(
-        ("auth-service-id-mismatch", "auth-contract-mismatch"), "Hokusai API", API
+        ("auth-service-id-mismatch", "auth-contract-mismatch"), "Hokusai API", API, confidence="medium"
     ),
     # dependencies behind the API
     Fault.AUTH_SERVICE_DOWN: Expected(("auth-service-down",), "auth service", AUTH),
@@ -81,8 +90,12 @@ EXPECTED: dict[Fault, Expected] = {
     Fault.MLFLOW_UNRESPONSIVE: Expected(("mlflow-unresponsive",), "MLflow server", INFRA),
     Fault.ARTIFACTS_DISABLED: Expected(("artifacts-disabled",), "artifact storage", INFRA),
     Fault.ARTIFACT_STORE_PERMISSION: Expected(("artifact-store-permission",), "artifact storage", INFRA),
+    # the hop to MLflow's store is slow: nothing fails, everything takes many times its budget
+    Fault.REGISTRY_SLOW: Expected(("registry-slow",), "MLflow server", INFRA, confidence="medium"),
     # chosen when the stack starts
-    Fault.MLFLOW_DB_AUTH: Expected(("mlflow-db-auth", "mlflow-dns-failure"), "MLflow server", INFRA),
+    Fault.MLFLOW_DB_AUTH: Expected(
+        ("mlflow-db-auth", "mlflow-dns-failure"), "MLflow server", INFRA, confidence="medium"
+    ),
     Fault.MLFLOW_GENERATION_MISMATCH: Expected(("mlflow-generation-mismatch",), "MLflow server", INFRA),
 }
 
@@ -114,6 +127,22 @@ def remote_smoke(stack: EmbeddedStack, tmp_path: Path, story: str = "") -> tuple
     )
     report = json.loads((tmp_path / "reports" / "infrastructure-report.json").read_text())
     return proc, report
+
+
+def record_time_to_verdict(dialect: str, fault: str, report: dict) -> None:
+    """Keep each run's findings and time to verdict where the closing measurements read them: the file named by
+    FAULT_MATRIX_LOG, when it is set (one JSON object a line)."""
+    log = os.environ.get("FAULT_MATRIX_LOG")
+    if log:
+        row = {
+            "dialect": dialect,
+            "fault": fault,
+            "findings": [f["id"] for f in report["findings"]],
+            "confidence": [f["confidence"] for f in report["findings"]],
+            "time_to_verdict_s": report.get("time_to_verdict_s"),
+        }
+        with Path(log).open("a") as out:
+            out.write(json.dumps(row) + "\n")
 
 
 def scenario_statuses(tmp_path: Path) -> dict[str, str]:
@@ -150,24 +179,35 @@ def test_healthy_stack_has_no_finding(shared_stack, tmp_path):
     assert len(report["executive_summary"]) == 1 and "no infrastructure problem" in report["executive_summary"][0]
 
 
-def check_diagnosis(fault: Fault, proc: subprocess.CompletedProcess, report: dict, tmp_path: Path) -> None:
+def check_diagnosis(
+    fault: Fault, proc: subprocess.CompletedProcess, report: dict, tmp_path: Path, worded_otherwise: bool = False
+) -> None:
+    """``worded_otherwise``: the deployment words its answers otherwise than the contract (the variant dialect),
+    so the finding that says so may stand beside the cause."""
     expected = EXPECTED[fault]
+    tolerated = {"differs-from-contract"} if worded_otherwise else set()
     findings = {f["id"]: f for f in report["findings"]}
     named = next((f for f in report["findings"] if f["id"] in expected.causes), None)
     assert named is not None, f"{fault.value}: diagnosed {list(findings)}\n" + json.dumps(report["findings"])[:3000]
     offered = {named["id"], *named["alternatives"]}
     assert set(expected.causes) <= offered, f"{fault.value}: {named['id']} leaves out {set(expected.causes) - offered}"
-    assert named["confidence"] == ("high" if len(expected.causes) == 1 else "medium"), named
+    assert named["confidence"] == expected.confidence, named
+    if named["confidence"] != "high":
+        assert named["cannot_separate"], "a finding that is not sure says what the evidence cannot separate"
     assert named["components"][0] == expected.component, named["components"]
     assert named["owner"] == expected.owner, named["owner"]
     assert named["evidence"] and named["decisive"] and named["recommendation"], "a finding shows what decided it"
-    others = set(findings) - {named["id"]} - expected.also_true
+    # a deployment that words its answers otherwise is the suite's business, listed apart from the cause
+    others = set(findings) - {named["id"]} - expected.also_true - tolerated
     assert not others, f"{fault.value}: also reported {others}\n" + json.dumps(report["findings"])[:3000]
     if expected.blocking:
         assert proc.returncode == 1, f"{fault.value}: the smoke run passed although {fault.value} was injected"
         failing = {s["name"] for s in report["scenarios"] if s["status"] in ("failed", "broken")}
         explained = set(named["explains"]) | {
-            n for f in report["findings"] if f["id"] in expected.also_true for n in f["explains"]
+            n
+            for f in report["findings"]
+            if f["id"] in expected.also_true or f["id"] in tolerated
+            for n in f["explains"]
         }
         assert failing <= explained, f"unexplained failing scenarios: {sorted(failing - explained)}"
     assert named["id"] in (tmp_path / "reports" / "infrastructure-report.md").read_text()
@@ -182,6 +222,7 @@ def test_a_switch_flipped_on_the_running_stack_is_diagnosed(fault, shared_stack,
         shared_stack.set_faults()
         shared_stack.flush_cache()
         wait_until_serving(shared_stack)
+    record_time_to_verdict("hokusai", fault.value, report)
     check_diagnosis(fault, proc, report, tmp_path)
 
 
@@ -189,6 +230,7 @@ def test_a_switch_flipped_on_the_running_stack_is_diagnosed(fault, shared_stack,
 def test_a_switch_chosen_at_start_is_diagnosed(fault, tmp_path):
     with EmbeddedStack(StackOptions(faults=(fault.value,))) as stack:
         proc, report = remote_smoke(stack, tmp_path, EXPECTED[fault].story)
+    record_time_to_verdict("hokusai", fault.value, report)
     check_diagnosis(fault, proc, report, tmp_path)
     if fault is Fault.MLFLOW_GENERATION_MISMATCH:
         # on the real MLflow 2.9 server a model still registers through the run's files; the one-call path breaks

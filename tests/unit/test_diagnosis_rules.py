@@ -410,7 +410,7 @@ def test_a_registry_closed_to_the_key_is_not_mistaken_for_a_missing_write_scope(
     diagnosis = diagnose(evidence(every_keyed_probe(403, refusal), writes, broken))
     assert diagnosis.ids() == ["registry-closed-to-developer-keys"]
     [finding] = diagnosis.findings
-    assert finding.owner == "API team" and broken[0].name in finding.explains
+    assert finding.owner == "product owner" and finding.kind == "policy" and broken[0].name in finding.explains
     scope_only = '{"error":"FORBIDDEN","message":"Required: \'model:write\' or \'mlflow:write\'"}'
     writes = [
         ex(

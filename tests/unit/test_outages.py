@@ -11,7 +11,16 @@ BASE = "http://127.0.0.1:9"
 
 
 def call(
-    path, *, status=None, elapsed=15000.0, keyed=True, body="", kind="read-timeout", deliberate=False, server="uvicorn"
+    path,
+    *,
+    status=None,
+    elapsed=15000.0,
+    keyed=True,
+    body="",
+    kind="read-timeout",
+    deliberate=False,
+    server="uvicorn",
+    started_at=0.0,
 ):
     return Exchange(
         method="GET",
@@ -22,6 +31,7 @@ def call(
         body_prefix=body,
         error_kind="" if status else kind,
         deliberate=deliberate,
+        started_at=started_at,
         response_headers={"server": server} if status else {},
         content_type="application/json" if body.startswith("{") else "text/html",
         answered_by=classify_answer(status, "application/json" if body.startswith("{") else "text/html", body),
@@ -90,14 +100,21 @@ def test_load_balancer_pages_after_a_wait_pin_every_call():
 def test_registry_answers_each_many_times_over_budget_pin_the_registry_after_five_in_a_row():
     tracker = OutageTracker(BASE)
     write = "/api/mlflow/api/2.0/mlflow/registered-models/create"
-    slow = dict(status=200, elapsed=2100.0, body="{}")
+    clock = iter(range(0, 1000, 3))
+
+    def slow():
+        return dict(status=200, elapsed=2100.0, body="{}", started_at=float(next(clock)))
+
     for _ in range(4):
-        tracker.observe(call(write, **slow))
+        tracker.observe(call(write, **slow()))
     tracker.observe(call(write, status=200, elapsed=40.0, body="{}"))  # a prompt one: the streak starts again
     for _ in range(4):
-        tracker.observe(call(write, **slow))
+        tracker.observe(call(write, **slow()))
+    burst = call(write, **slow())
+    burst.started_at -= 1.0  # made while the previous call was still waiting: calls made at once do not count
+    tracker.observe(burst)
     assert tracker.pinned() == []
-    tracker.observe(call(write, **slow))
+    tracker.observe(call(write, **slow()))
     [pin] = tracker.pinned()
     assert pin.scope == Scope.REGISTRY and "too slowly" in pin.reason and "2.1 s a call" in pin.reason
     assert len(pin.evidence) == 5
