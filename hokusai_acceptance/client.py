@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 
-from .classify import AnswerKind, classify_answer
+from .classify import AnswerKind, classify_answer, transport_error_kind
 from .errors import TargetNotResponding, TargetUnreachable, UnexpectedAnswer
 from .exchange import Exchange
 from .redaction import redact
@@ -151,6 +151,10 @@ class HokusaiClient:
         try:
             body, truncated = _bounded_read(response)
         except requests.RequestException as exc:
+            broken = exchange_of(response)
+            if broken is not None:  # the answer came, and broke its framing or coding: the evidence says which
+                broken.error_kind = transport_error_kind(exc)
+                broken.error = redact(f"{type(exc).__name__}: {exc}")[:500]
             raise TargetNotResponding(f"{method} {url}: the answer stopped arriving ({type(exc).__name__})") from exc
         finally:
             response.close()

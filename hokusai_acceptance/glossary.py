@@ -21,6 +21,8 @@ TAGS = {
     "@performance": "timing and load; runs only when asked for (--tags=@performance)",
     "@fuzz": "requests generated from the contract document (Schemathesis); runs only when asked for "
     "(--tags=@fuzz, make fuzz)",
+    "@tokenized": "the 2026 registration story: a registered model announced to Hokusai with its token and "
+    "baseline; skipped, with the reason, on a deployment that takes no announcements",
     "@health @auth @registration @proxy @errors": "the capability a feature belongs to (its folder)",
 }
 
@@ -36,9 +38,16 @@ TERMS = {
     "failed": "the registry answered, but not as its contract says; the finding that explains it names who acts",
     "broken": "the check could not be exercised: something else answered, or a service behind the API failed",
     "finding": "a diagnosed cause, with the component, the owner, the evidence and what to do first",
+    "policy": "a finding that is the product working as decided (only admin keys may register, calls are "
+    "charged): a decision for the product owner, not a fault to fix",
+    "differs from the suite's contract": "the deployment answered as the contract says in substance but in other "
+    "words or another shape (a newer generation); the suite maintainers update the contract",
     "upgrade gap": "something the later contract adds that the target's (older) contract lacks; not a defect "
     "of that contract",
-    "confidence": "how many explanations the evidence leaves: high one, medium two, low more",
+    "confidence": "high: one explanation fits, nothing known looks the same and every observation that could "
+    "refute it was made; medium: one other explanation fits, a look-alike is known, or a refuting observation was "
+    "not made; low: more explanations fit. The finding says what the evidence cannot separate",
+    "not reached": "a component no call of the run got as far as: nothing is known of it, good or bad",
     "reported healthy": "a component only the API's own /health speaks for: no scenario exercised it",
     "median / 95 out of 100": "half of the answers came faster than the median; 95 in 100 within the other",
 }

@@ -145,3 +145,8 @@ class FuzzState(StepState):
     generated: FuzzRun = needs("'Given requests generated from the contract's ... have been sent to the registry'")
     served: dict = needs("'When I fetch the API's own OpenAPI description'")
     drift: Drift = needs("'And I compare it with the contract'")
+
+
+@dataclass
+class TokenizedState(StepState):
+    event: dict = needs("'When I announce the registration to Hokusai with its baseline of <value>'")

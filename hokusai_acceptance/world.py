@@ -23,6 +23,7 @@ from .capabilities.isolation import IsolationChecks
 from .capabilities.performance import PerformanceChecks
 from .capabilities.proxy import ProxyChecks
 from .capabilities.registration import RegistrationChecks
+from .capabilities.tokenized import TokenizedChecks
 from .client import HokusaiClient
 from .errors import ConfigError, StackError
 from .evidence import EvidenceLog
@@ -65,6 +66,7 @@ class RegistryWorld:
         self.errors = ErrorChecks(self)
         self.performance = PerformanceChecks(self)
         self.fuzzing = FuzzChecks(self)
+        self.tokenized = TokenizedChecks(self)
 
     def close(self) -> None:
         """Undo what the scenario changed in the stack (faults, delays), newest first."""

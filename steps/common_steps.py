@@ -36,3 +36,8 @@ def step_a_key_about_to_be_revoked(context):
 @given("a rate-limited Hokusai API key allowing {calls:d} calls an hour")
 def step_a_rate_limited_key(context, calls):
     context.world.auth.use_rate_limited_key(calls)
+
+
+@given("a Hokusai API key whose account has no balance left")
+def step_a_key_without_balance(context):
+    context.world.use_key("no balance")

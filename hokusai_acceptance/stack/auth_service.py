@@ -97,6 +97,8 @@ def create_app(state: AuthState) -> FastAPI:
             "scopes": record["scopes"],
             "rate_limit_per_hour": record.get("rate_limit_per_hour", 1000),
             "billing_plan": record.get("billing_plan", "free"),
+            # what the 2026 API reads besides: roles (the registry role), the admin flag, the account's balance
+            **{name: record[name] for name in ("roles", "is_admin", "balance") if name in record},
         }
 
     @app.get("/__control/stats")

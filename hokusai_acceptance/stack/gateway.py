@@ -28,6 +28,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import math
 import sys
 import time
 from collections import deque
@@ -494,6 +495,9 @@ def create_app(config: GatewayConfig) -> Gateway:
                 {},
                 entry,
             )
+        if config.current and not _is_mlflow_path(path) and _no_balance(info):
+            # calls outside the registry are charged (2026): a key whose account has no balance is refused
+            return _json("Insufficient balance", 402), {}, entry
         if (
             config.scopes_enforced
             and is_write(request.method, path)
@@ -645,6 +649,50 @@ def create_app(config: GatewayConfig) -> Gateway:
 
     # ---------------------------------------------------------------- control
 
+    # ----------------------------------------------------------------- the API's own model routes (2026)
+
+    @app.get("/api/models/")
+    async def list_models(name: str | None = None):
+        params = {"filter": f"name='{name}'"} if name else {}
+        answer = await state.mlflow_json("/api/2.0/mlflow/model-versions/search", params) or {}
+        versions = answer.get("model_versions") or []
+        return {"models": [_model_document(v) for v in versions]}
+
+    @app.get("/api/models/{model_name}/{version}")
+    async def get_model(model_name: str, version: str):
+        answer = await state.mlflow_json("/api/2.0/mlflow/model-versions/get", {"name": model_name, "version": version})
+        if not answer or "model_version" not in answer:
+            return _json(f"Model not found: {model_name}:{version}", 404)
+        return _model_document(answer["model_version"])
+
+    @app.post("/api/models/tokenized-registration-events")
+    async def registration_event(request: Request):
+        """A tokenized model's registration, announced after it is in the registry (the 2026 API's hook)."""
+        if not config.current:
+            return _json("Not Found", 404)  # the 2025 API had no registration events
+        identity = getattr(request.state, "identity", None) or {}
+        if not _has_write_scope(identity):
+            return _json("Insufficient permissions for model registration events", 403)
+        try:
+            body = json.loads(await request.body() or b"null")
+        except ValueError:
+            body = None
+        problems = registration_event_problems(body)
+        if problems:
+            return JSONResponse({"detail": problems}, status_code=422)
+        answer = await state.mlflow_json(
+            "/api/2.0/mlflow/model-versions/get", {"name": body["model_name"], "version": body["version"]}
+        )
+        if not answer or "model_version" not in answer:
+            return _json("Failed to emit model registration event", 502)
+        return {
+            "status": "ok",
+            "model_id": f"{body['model_name']}/{body['version']}/{body['token_id']}",
+            "model_name": body["model_name"],
+            "version": body["version"],
+            "event_emitted": True,
+        }
+
     @app.get("/__control/state", include_in_schema=False)
     async def control_state():
         return {"config": {k: v for k, v in asdict(config).items() if k != "control_secret"}}
@@ -792,6 +840,41 @@ async def guard_ownership(state: GatewayState, request: Request, info: dict) -> 
 
 def _is_mlflow_path(path: str) -> bool:
     return path.startswith("/api/mlflow/") or path.startswith("/mlflow/")
+
+
+#: the registration event's required members (all strings) and its baseline (a finite number)
+EVENT_FIELDS = ("model_name", "version", "token_id", "proposal_identifier", "metric_name", "mlflow_run_id")
+
+
+def registration_event_problems(body: Any) -> list[dict]:
+    """What is wrong with a registration event's body, in the shape FastAPI reports it (empty: nothing)."""
+    if not isinstance(body, dict):
+        return [{"loc": ["body"], "msg": "Input should be a valid dictionary", "type": "dict_type"}]
+    problems = [
+        {"loc": ["body", name], "msg": "Field required" if name not in body else "Input should be a valid string"}
+        for name in EVENT_FIELDS
+        if not isinstance(body.get(name), str) or not body.get(name)
+    ]
+    baseline = body.get("baseline_value")
+    if isinstance(baseline, bool) or not isinstance(baseline, (int, float)) or not math.isfinite(baseline):
+        problems.append({"loc": ["body", "baseline_value"], "msg": "Input should be a finite number"})
+    return problems
+
+
+def _model_document(version: dict) -> dict:
+    tags = {t.get("key"): t.get("value") for t in version.get("tags") or [] if isinstance(t, dict)}
+    return {
+        "name": version.get("name", ""),
+        "version": str(version.get("version", "")),
+        "status": version.get("status", ""),
+        "created_at": int(version.get("creation_timestamp") or 0),
+        "tags": tags,
+    }
+
+
+def _no_balance(info: dict) -> bool:
+    balance = info.get("balance")
+    return isinstance(balance, (int, float)) and balance <= 0
 
 
 def _has_write_scope(info: dict) -> bool:

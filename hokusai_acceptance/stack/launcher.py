@@ -68,6 +68,8 @@ class StackKeys:
     load: str = field(repr=False)  # a valid key with a limit high enough for benchmarks
     second: str = field(repr=False)  # another developer's key
     rotated: str = field(repr=False)  # a second key of the developer who holds ``valid``
+    admin: str = field(repr=False)  # a registry admin's key (the registry role, admin scope)
+    nobalance: str = field(repr=False)  # a developer whose account has no balance left
 
     def all(self) -> list[str]:
         return [
@@ -80,6 +82,8 @@ class StackKeys:
             self.load,
             self.second,
             self.rotated,
+            self.admin,
+            self.nobalance,
         ]
 
 
@@ -201,6 +205,8 @@ class EmbeddedStack:
             load=new_key(),
             second=new_key(),
             rotated=new_key(),
+            admin=new_key(),
+            nobalance=new_key(),
         )
         for key in self.keys.all():
             register_secret(key)
@@ -406,6 +412,19 @@ class EmbeddedStack:
             },
             self.keys.second: {"key_id": "key-colleague", "user_id": "user-colleague", "scopes": ["read", "write"]},
             self.keys.rotated: {"key_id": "key-rw-rotated", "user_id": "user-developer", "scopes": ["read", "write"]},
+            self.keys.admin: {
+                "key_id": "key-admin",
+                "user_id": "user-registry-admin",
+                "scopes": ["read", "write", "admin"],
+                "roles": ["registry-admin"],
+                "is_admin": True,
+            },
+            self.keys.nobalance: {
+                "key_id": "key-nobalance",
+                "user_id": "user-spent",
+                "scopes": ["read", "write"],
+                "balance": 0,
+            },
         }
         mlflow_dir = self.dir / "mlflow"
         mlflow_dir.mkdir(exist_ok=True)

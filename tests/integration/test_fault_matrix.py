@@ -175,7 +175,7 @@ def test_healthy_stack_has_no_finding(shared_stack, tmp_path):
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert scenario_statuses(tmp_path)[PORTABLE] == "passed"
     assert report["findings"] == [] and report["healthy"] is True
-    assert report["identity"]["api_generation"] == "later" and report["identity"]["mlflow_generation"] == "3.x"
+    assert report["identity"]["api_generation"] == "2026" and report["identity"]["mlflow_generation"] == "3.x"
     assert len(report["executive_summary"]) == 1 and "no infrastructure problem" in report["executive_summary"][0]
 
 
