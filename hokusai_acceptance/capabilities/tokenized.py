@@ -42,10 +42,10 @@ class TokenizedChecks(Capability):
                 "nothing to check"
             )
 
-    def _event(self, baseline: float | None) -> dict:
+    def _event(self, baseline: float | None) -> dict[str, str | float]:
         registration = self.world.registration.latest()
         metadata = registration.metadata
-        event = {
+        event: dict[str, str | float] = {
             "model_name": registration.name,
             "version": registration.version,
             "token_id": metadata.token_id if metadata else "",
