@@ -22,7 +22,7 @@ class Persona:
 
     def describe_missing(self) -> str:
         where = f"set {self.variable} to run it" if self.variable else "only the embedded stack has one"
-        return f"no {self.role} key is available for this target ({where})"
+        return f"no key of {self.title} is available for this target ({where})"
 
 
 DEVELOPER = Persona(

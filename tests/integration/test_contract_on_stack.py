@@ -17,8 +17,15 @@ def test_the_gateways_own_description_has_every_contract_operation_and_nothing_e
     contract.validate(served)
     drift = contract.drift(contract.load(), served)
     assert drift.removed == [], drift.lines()
-    # what it describes beyond the contract is only the proxy's catch-all routes (the /mlflow mount, PATCH)
-    assert all(line.endswith("/{path}") for line in drift.added), drift.lines()
+    # what it describes beyond the contract is the proxy's catch-all routes (the /mlflow mount, PATCH) and the
+    # 2026 generation's own model routes (contract/generations.md), which the contract document leaves out
+    generation_2026 = {
+        "GET /api/models/",
+        "GET /api/models/{model_name}/{version}",
+        "POST /api/models/tokenized-registration-events",
+    }
+    beyond = [line for line in drift.added if not line.endswith("/{path}")]
+    assert set(beyond) <= generation_2026, drift.lines()
     mlflow_calls = [k for k in contract.operations(contract.load()) if k[1].startswith("/api/mlflow/")]
     assert len(drift.covered) == len(mlflow_calls)  # the proxy is described as a catch-all route, like Hokusai's
     assert "/__control/state" not in served["paths"]  # the stack's own control routes are not the product's

@@ -107,10 +107,9 @@ def test_broken_target_gives_a_quick_clear_verdict(tmp_path, case):
     limit = 90 if case == "slow" else 60  # every one of the slow target's answers takes 2 s, the sweep included
     assert seconds <= limit, f"{case}: {seconds:.0f} s to a verdict"
     findings = [f["id"] for f in report_of(tmp_path)["findings"]]
-    expected = {"refused": "target-unreachable", "silent": "alb-to-api-blocked", "slow": "api-crash-loop"}[case]
-    assert findings and findings[0] in (expected, "unrecognised"), findings
-    if case != "slow":
-        assert findings == [expected]
+    # a gateway's 504 page after a wait is its upstream not answering in time, as a silent target is
+    expected = {"refused": "target-unreachable", "silent": "alb-to-api-blocked", "slow": "alb-to-api-blocked"}[case]
+    assert findings == [expected], findings
 
 
 @pytest.mark.parametrize("mode", ["html", "plain", "badjson", "redirect", "huge"])

@@ -233,7 +233,8 @@ def test_after_sigkill_the_processes_die_with_their_host_and_the_next_stack_recl
     host.send_signal(signal.SIGKILL)
     host.wait(timeout=10)
     assert _gone(started["pids"]) == []
-    assert os.path.exists(started["dir"])  # nothing can clean up at SIGKILL time
+    # nothing can clean up at SIGKILL time; a stack another test worker starts meanwhile may already have
+    # reclaimed the directory, which is the behaviour this test is about
     stack = EmbeddedStack()
     try:
         assert not os.path.exists(started["dir"])

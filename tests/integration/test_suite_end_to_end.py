@@ -57,7 +57,8 @@ def test_remote_target_with_mlflow_killed_is_broken_quickly(tmp_path):
     assert seconds < 60
     statuses = [r["status"] for r in allure_results(tmp_path)]
     ran = [s for s in statuses if s != "skipped"]  # the rest were not selected
-    assert len(ran) == 2 and set(ran) == {"broken"}  # both registration paths of the smoke selection
+    # the smoke selection's three registration paths: MLflow client, REST, and the 2026 announcement
+    assert len(ran) == 3 and set(ran) == {"broken"}
     assert stack.keys.valid not in proc.stdout + proc.stderr
 
 
@@ -89,12 +90,13 @@ def test_whole_suite_against_a_url_and_key(tmp_path):
             reason in why
             for reason in (
                 "embedded reference stack",
-                "no revoked key",
+                "no key of a developer whose key was revoked",
                 "the check of the AWS services (ECS) is not configured",
                 "performance scenarios run only when asked for",
                 "generated requests run only when asked for",
                 "set HOKUSAI_SECOND_API_KEY",
                 "set HOKUSAI_ROTATED_API_KEY",
+                "set HOKUSAI_NOBALANCE_API_KEY",
             )
         ), (result["name"], why)
     written = proc.stdout + proc.stderr + finish.stdout + finish.stderr + everything_written(tmp_path)
