@@ -216,7 +216,17 @@ def who_answered(exchange: Exchange) -> str:
             return Who.API  # the API's auth refusal, given an error code for the MLflow client
         return Who.MLFLOW
     if kind == AnswerKind.GATEWAY_JSON:
+        if on_proxy(exchange) and "," in server:
+            # two Server values: the API relayed an answer from behind it, adding its own header to the upstream's
+            return Who.MLFLOW
         return Who.API
+    if data is None and kind in (AnswerKind.JSON, AnswerKind.OTHER_JSON):
+        # an object too long to keep whole: its first member still says what it is
+        keys = top_level_keys(exchange)
+        if on_proxy(exchange) and MLFLOW_DOCUMENT_KEYS & keys:
+            return Who.MLFLOW
+        if keys and (API_DOCUMENT_KEYS & keys or exchange.route in PROBES):
+            return Who.API
     if isinstance(data, dict):
         if situations.load().name(exchange, Who.API) in ("write_scope_missing", "registry_role_missing"):
             return Who.API

@@ -48,6 +48,7 @@ TERMS = {
     "refute it was made; medium: one other explanation fits, a look-alike is known, or a refuting observation was "
     "not made; low: more explanations fit. The finding says what the evidence cannot separate",
     "not reached": "a component no call of the run got as far as: nothing is known of it, good or bad",
+    "not blamed": "a component whose scenarios failed, each for a cause the report finds in another component",
     "reported healthy": "a component only the API's own /health speaks for: no scenario exercised it",
     "median / 95 out of 100": "half of the answers came faster than the median; 95 in 100 within the other",
 }

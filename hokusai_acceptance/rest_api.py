@@ -77,7 +77,11 @@ class MlflowRest:
         )
 
     def metric_history(self, run_id: str, key: str) -> Reply:
-        return self.call("GET", "metrics/get-history", params={"run_id": run_id, "metric_key": key})
+        # the page size is named: some MLflow 3 servers answer a request without it with an empty first page
+        # and a next_page_token, as the API allows; the histories the suite logs fit in one page
+        return self.call(
+            "GET", "metrics/get-history", params={"run_id": run_id, "metric_key": key, "max_results": 1000}
+        )
 
     def get_run(self, run_id: str) -> Reply:
         return self.call("GET", "runs/get", params={"run_id": run_id})

@@ -245,7 +245,7 @@ CATALOG: list[Entry] = [
         "health-probes-need-key",
         "Monitoring probes need an API key",
         "The auth middleware excludes only /health, so /ready, /version and /api/health/* answer 401 and a healthy "
-        "API looks down to monitoring (the 2025 API; later versions exclude the probe paths)",
+        "API looks down to monitoring",
         "Exclude the probe paths from authentication (upgrade the API)",
         Owner.API,
         ("Hokusai API",),
@@ -260,7 +260,7 @@ CATALOG: list[Entry] = [
         "health-lies",
         "The health endpoint answers 200 while it is not healthy",
         "/health answers 200 while its own document reports it degraded or a dependency unhealthy, so load "
-        "balancers and dashboards see green (the 2025 API; later versions answer 503)",
+        "balancers and dashboards see green",
         "Answer 503 when unhealthy; give the load balancer a dependency-free probe; validate REDIS_URL at start",
         Owner.API,
         ("Hokusai API",),
@@ -274,8 +274,7 @@ CATALOG: list[Entry] = [
     _E(
         "scopes-not-enforced",
         "A read-only key can write to the registry",
-        "A key issued with read scope only created an entry: the API does not check scopes (the 2025 API; later "
-        "versions answer 403 Forbidden)",
+        "A key issued with read scope only created an entry: the API does not check scopes",
         "Enforce write scopes in the API (upgrade it); until then issue no read-only keys to people who must not write",
         Owner.API,
         ("Hokusai API", "model registry"),
@@ -290,8 +289,7 @@ CATALOG: list[Entry] = [
         "developers-not-isolated",
         "Any developer can change or delete another developer's models",
         "A write by one developer's key to a model, version, run or experiment another developer created was "
-        "accepted: the API records no owner and checks none (the 2025 API forwards the caller's identity to MLflow, "
-        "which ignores it)",
+        "accepted: the API records no owner and checks none",
         "Record the caller's user id as the owner of every model, version, experiment and run "
         "created through the API; refuse writes by anyone else with 403, and let each token id be claimed by one "
         "model only. Until then, treat every registered model as changeable by any key holder",
@@ -325,8 +323,7 @@ CATALOG: list[Entry] = [
         "owner-not-recorded",
         "The registry does not record who registered a model",
         "Registered models and versions carry no owner: the API knows the caller from the key's validation but "
-        "does not record it (the 2025 API), so nobody can tell whose model a version is, and ownership cannot be "
-        "enforced",
+        "does not record it, so nobody can tell whose model a version is, and ownership cannot be enforced",
         "Record the caller's user id on every registered model and version the API creates (the "
         "reference gateway writes it as the tag 'hokusai.owner'), and show it in the registry",
         Owner.API,
@@ -564,8 +561,8 @@ CATALOG: list[Entry] = [
     _E(
         "registry-closed-to-developer-keys",
         "The model registry admits only admin keys: developers' keys cannot register",
-        "The API accepts the key (no 401) but refuses every registry call with 403, reads included: this API "
-        "admits to /api/mlflow only keys with an admin role or scope, which this key does not have. It works as "
+        "The API accepts developers' keys (no 401) but refuses their registry calls with 403, reads included: this "
+        "API admits to /api/mlflow only keys with an admin role or scope, which these keys do not have. It works as "
         "the product decided; while that decision stands, a third-party developer's key cannot register a model",
         "Decide whether third-party developers may register models: if yes, grant their keys the registry role "
         "(or let keys with write scope into /api/mlflow); if no, tell developers which key registers for them",
@@ -574,7 +571,7 @@ CATALOG: list[Entry] = [
         1,
         "@registration or @proxy",
         "403 on every registry call, reads included, with a key that is otherwise valid",
-        requires=("registry_reads_refused_403",),
+        requires=("registry_reads_refused_403|other_keys_refused_registry_role",),
         supports=("writes_refused_for_scope",),
         group="scope",
         kind=Kind.POLICY,
@@ -745,6 +742,23 @@ CATALOG: list[Entry] = [
         "@registration and @writes",
         "401 asking for a key on registration writes although the key was sent",
         requires=("writes_refused_401_with_key", "reads_work_with_key"),
+        group="mlflow-auth",
+    ),
+    _E(
+        "key-form-not-forwarded",
+        "A key the API accepts in one form is refused behind it",
+        "A key sent in a form other than a Bearer header (the api_key query parameter, the X-API-Key or ApiKey "
+        "header) passes the API's check, but the call is refused by what stands behind the API, while the same key "
+        "as a Bearer header works: the proxy forwards the credential only in the form it arrived, and the registry "
+        "behind it reads only a Bearer header",
+        "Forward the key the API accepted to the registry as a Bearer header, whatever form it came in (or stop "
+        "accepting the other forms and say so in the API's documentation)",
+        Owner.API,
+        ("Hokusai API", "MLflow server"),
+        2,
+        "@auth",
+        "401 from MLflow for a key that works as a Bearer token",
+        requires=("key_form_refused_behind_api",),
         group="mlflow-auth",
     ),
     _E(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 from .. import situations
 from ..classify import AnswerKind, looks_like_registry, on_proxy, who_answered
@@ -48,7 +49,7 @@ PROBE_EXPECTED = {
     "registry_read": {200},
     "artifact_list": {200},
     "server_info": {200, 404},
-    "mlflow_version": {200},
+    "mlflow_version": {200, 404},  # MLflow's /version is not a route every proxy passes on
     "auth_direct": {200},
 }
 
@@ -752,6 +753,25 @@ def _registry_reads_refused(v: View) -> Fact:
     )
 
 
+@fact(
+    "other_keys_refused_registry_role",
+    "another developer's key (read-only, second developer) is refused at the registry for want of a registry role",
+)
+def _others_role(v: View) -> Fact:
+    return _either(
+        [
+            e
+            for e in v.exchanges
+            if e.keyed
+            and e.actor not in ("valid", "never issued", "none")
+            and on_proxy(e)
+            and e.status == 403
+            and v.who(e) == Who.API
+            and v.named(e) == "registry_role_missing"
+        ]
+    )
+
+
 @fact("calls_refused_for_payment", "the API refuses the configured key's calls 402 (its balance or billing)")
 def _payment(v: View) -> Fact:
     return _either([e for e in v.valid_keyed_anywhere if e.status == 402 and v.who(e) == Who.API])
@@ -778,6 +798,36 @@ def _accepted_write(v: View, actor: str) -> list[Exchange]:
         and e.status is not None
         and 200 <= e.status < 300
     ]
+
+
+def key_form(e: Exchange) -> str:
+    """How a call carried its key: "bearer", "query", "x-api-key", "apikey" or "" (none seen)."""
+    headers = {k.lower(): str(v) for k, v in (e.request_headers or {}).items()}
+    scheme = headers.get("authorization", "").split(" ", 1)[0].lower()
+    if scheme in ("bearer", "apikey"):
+        return scheme
+    if "x-api-key" in headers:
+        return "x-api-key"
+    return "query" if "api_key=" in urlsplit(e.url).query else ""
+
+
+@fact(
+    "key_form_refused_behind_api",
+    "the key sent in another form than a Bearer header passes the API but is refused behind it, while the same "
+    "key as a Bearer header works",
+)
+def _form_behind(v: View) -> Fact:
+    keyed = [e for e in v.valid_keyed if on_proxy(e) and e.status is not None]
+    bearer_works = any(key_form(e) == "bearer" and 200 <= e.status < 300 for e in keyed)  # type: ignore[operator]
+    refused = [
+        e
+        for e in keyed
+        if key_form(e) not in ("bearer", "") and e.status in (401, 403) and v.who(e) in (Who.MLFLOW, Who.MLFLOW_VIA_API)
+    ]
+    if not bearer_works:
+        return UNKNOWN
+    forms = sorted({key_form(e) for e in refused})
+    return _either(refused, note="refused behind the API: " + ", ".join(forms) if forms else "")
 
 
 @fact("read_only_key_wrote", "a read-only key's write was accepted (no scope enforcement)")

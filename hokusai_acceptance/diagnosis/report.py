@@ -145,21 +145,25 @@ def assess_components(report: Report) -> dict[str, dict[str, Any]]:
                 f"nothing is known of it"
             )
         elif bad:
-            state = "affected"
-            causes = sorted(
-                {
-                    f.title
-                    for f in report.findings
-                    for name in f.explains
-                    if any(
-                        s.name == name and capability_of(s) in COMPONENT_CAPABILITIES[component]
-                        for s in report.scenarios
-                    )
-                }
-            )
-            why = f"{bad} scenario(s) failed or broken, {counts.get('passed', 0)} passed; " + (
-                f"affected by: {'; '.join(causes)}" if causes else "no finding names a cause"
-            )
+            mine = [
+                s
+                for s in report.scenarios
+                if s.status in ("failed", "broken") and capability_of(s) in COMPONENT_CAPABILITIES[component]
+            ]
+            explained = {name for f in report.findings for name in f.explains}
+            causes = sorted({f.title for f in report.findings for s in mine if s.name in f.explains})
+            if causes and all(s.name in explained for s in mine):
+                # every failure through it has a cause found in another component: nothing points at this one
+                state = "not blamed"
+                why = (
+                    f"{bad} scenario(s) through it did not pass, {counts.get('passed', 0)} passed; each failure "
+                    f"has its cause elsewhere: {'; '.join(causes)}"
+                )
+            else:
+                state = "affected"
+                why = f"{bad} scenario(s) failed or broken, {counts.get('passed', 0)} passed; " + (
+                    f"affected by: {'; '.join(causes)}" if causes else "no finding names a cause"
+                )
         else:
             # only what a scenario exercised is "working"; a component known only from a health report is not tested
             state = "working" if ran else "reported healthy"
@@ -613,6 +617,7 @@ def _component_table(report: Report) -> list[str]:
         "working": "working",
         "failing": "**FAILING**",
         "affected": "affected",
+        "not blamed": "not blamed (failures caused elsewhere)",
         "not checked": "not checked",
         "reported healthy": "reported healthy (not tested)",
         "not reached": "not reached",
