@@ -216,10 +216,7 @@ def who_answered(exchange: Exchange) -> str:
             return Who.API  # the API's auth refusal, given an error code for the MLflow client
         return Who.MLFLOW
     if kind == AnswerKind.GATEWAY_JSON:
-        if on_proxy(exchange) and "," in server:
-            # two Server values: the API relayed an answer from behind it, adding its own header to the upstream's
-            return Who.MLFLOW
-        return Who.API
+        return Who.API  # the run's view tells the API's own answers from ones relayed from behind it
     if data is None and kind in (AnswerKind.JSON, AnswerKind.OTHER_JSON):
         # an object too long to keep whole: its first member still says what it is
         keys = top_level_keys(exchange)

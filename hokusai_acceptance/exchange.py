@@ -9,6 +9,7 @@ key. Who answered it is :mod:`.classify`'s job; recording it is :mod:`.transport
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 from dataclasses import asdict, dataclass, field, fields
@@ -89,12 +90,35 @@ class Exchange:
             f"{server} [{self.answered_by}] in {self.elapsed_ms:.0f} ms: {body}"
         )
 
+    @property
+    def key_form(self) -> str:
+        """How the call carried its key: "bearer", "apikey", "x-api-key", "query" or "" (none seen)."""
+        headers = {k.lower(): str(v) for k, v in (self.request_headers or {}).items()}
+        scheme = headers.get("authorization", "").split(" ", 1)[0].lower()
+        if scheme in ("bearer", "apikey"):
+            return scheme
+        if "x-api-key" in headers:
+            return "x-api-key"
+        return "query" if "api_key=" in urlsplit(self.url).query else ""
+
     def curl(self) -> str:
         """The call as a command a person can paste: the key comes from their own environment (double quotes,
-        so the shell fills it in); a body that is not plain text is left out rather than pasted as garbage."""
+        so the shell fills it in), in the variable of the persona that made the call and in the form the call
+        sent it; it waits twice as long as the call took; a body that is not plain text is left out rather than
+        pasted as garbage."""
         if self.actor == Actor.GENERATED_REQUEST:
             return self.exact_curl()
-        header = ' -H "Authorization: Bearer $HOKUSAI_API_KEY"' if self.keyed else ""
+        variable = _key_variable(self.actor)
+        form = self.key_form
+        header = ""
+        if self.keyed and form == "x-api-key":
+            header = f' -H "X-API-Key: ${variable}"'
+        elif self.keyed and form == "apikey":
+            header = f' -H "Authorization: ApiKey ${variable}"'
+        elif self.keyed and form != "query":
+            header = f' -H "Authorization: Bearer ${variable}"'
+        wait = min(120, max(10, math.ceil(self.elapsed_ms * 2 / 1000)))
+        url = shell_word(self.url).replace("$HOKUSAI_API_KEY", f"${variable}")
         method = "" if self.method == "GET" else f" -X {self.method}"
         body = ""
         text = self.request_body_prefix
@@ -102,7 +126,7 @@ class Exchange:
             body = " -H 'Content-Type: application/json' --data " + shlex.quote(text)
         elif text:
             body = " --data-binary @YOUR_FILE"
-        return f"curl -sS -i --max-time 10{method}{header}{body} {shell_word(self.url)}"
+        return f"curl -sS -i --max-time {wait}{method}{header}{body} {url}"
 
     def exact_curl(self) -> str:
         """The request as it was sent, every recorded header and the body included (generated requests: what
@@ -136,6 +160,17 @@ class Exchange:
             lines += [f"{k}: {v}" for k, v in self.response_headers.items()]
             lines += ["", self.body_prefix]
         return redact("\n".join(lines))
+
+
+def _key_variable(actor: str) -> str:
+    """The environment variable holding the key of the persona that made a call (HOKUSAI_API_KEY for the run's own
+    key and for actors no variable names)."""
+    from .personas import PERSONAS
+
+    for persona in PERSONAS:
+        if persona.role == actor and persona.variable:
+            return persona.variable
+    return "HOKUSAI_API_KEY"
 
 
 def shell_word(text: str) -> str:

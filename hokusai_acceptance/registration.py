@@ -572,6 +572,19 @@ def resolve_run(session: MlflowSession, model_uri: str) -> str:
     return session.call(f"resolving {model_uri}", lambda: str(mlflow.models.get_model_info(model_uri).run_id))
 
 
+def _model_left(session: MlflowSession, name: str) -> bool | None:
+    """Whether a model the cleanup could not delete is in the registry: True, False (never created, or gone), or
+    None when the registry refuses to say."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        with expecting(404, why="cleanup: a model the run reserved may never have been created"):
+            session.client().get_registered_model(name)
+        return True
+    except MlflowException as exc:
+        return False if exc.error_code == "RESOURCE_DOES_NOT_EXIST" else None
+
+
 def cleanup(session: MlflowSession, resources: CreatedResources) -> list[str]:
     """Delete exactly what this run created, each entry with the key that created it (``session``'s key when
     none was recorded); returns what could not be deleted."""
@@ -593,7 +606,14 @@ def cleanup(session: MlflowSession, resources: CreatedResources) -> list[str]:
                     creator.client().delete_registered_model(name)
             except MlflowException as exc:
                 if exc.error_code != "RESOURCE_DOES_NOT_EXIST":  # already gone is what the cleanup wanted
-                    leftovers.append(f"model {name}: {redact(str(exc))[:120]}")
+                    left = _model_left(creator, name)
+                    if left is True:
+                        leftovers.append(f"model {name}: {redact(str(exc))[:120]}")
+                    elif left is None:  # the registry would say neither: never claim it holds the model
+                        leftovers.append(
+                            f"model {name} (reserved by the run; whether it exists could not be checked): "
+                            f"{redact(str(exc))[:120]}"
+                        )
     for name, experiment_id in sorted(resources.experiments.items()):
         if not resources.owns(name):
             continue

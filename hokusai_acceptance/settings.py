@@ -117,7 +117,10 @@ def _check_keys(keys: Mapping[str, str]) -> list[str]:
         if any(c.isspace() for c in developer):
             raise ConfigError("HOKUSAI_API_KEY contains white space; check the value you pasted")
         if not KEY_SHAPE.match(developer):
-            notes.append("HOKUSAI_API_KEY does not look like hk_live_/hk_test_ + 32 characters")
+            notes.append(
+                "HOKUSAI_API_KEY does not look like a Hokusai key (hk_live_ or hk_test_ and 32 characters); "
+                "if the target refuses it with 401, check the key first"
+            )
     own = {developer, keys.get(ROTATED.role)} - {None}
     if keys.get(SECOND_DEVELOPER.role) in own:
         raise ConfigError("HOKUSAI_SECOND_API_KEY is one of your own keys: it must be a key of another developer")

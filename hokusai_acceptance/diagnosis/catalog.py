@@ -41,7 +41,10 @@ NATURE = {
     Kind.UPGRADE_GAP: "an upgrade the deployment lacks",
     Kind.CONFIGURATION: "a setting to correct",
     Kind.CONTRACT: "the suite's contract to update (nothing to fix in the deployment)",
-    Kind.POLICY: "a product decision to take (working as the product decided)",
+    Kind.POLICY: (
+        "a product decision to confirm (the API refuses this on purpose; whether it should stays the product "
+        "owner's call)"
+    ),
 }
 
 
@@ -246,7 +249,7 @@ CATALOG: list[Entry] = [
         "Monitoring probes need an API key",
         "The auth middleware excludes only /health, so /ready, /version and /api/health/* answer 401 and a healthy "
         "API looks down to monitoring",
-        "Exclude the probe paths from authentication (upgrade the API)",
+        "Exclude the probe paths from authentication",
         Owner.API,
         ("Hokusai API",),
         3,
@@ -272,10 +275,24 @@ CATALOG: list[Entry] = [
         kind=Kind.UPGRADE_GAP,
     ),
     _E(
+        "health-reports-no-dependency",
+        "The health report says nothing of the registry's dependencies",
+        "/health answers healthy without reporting MLflow or the validation cache: monitoring that reads it sees "
+        "green whatever fails behind the API",
+        "Report each dependency's state in /health (or in a documented in-depth check that answers), and alarm on it",
+        Owner.API,
+        ("Hokusai API",),
+        3,
+        "@health",
+        "nothing directly; an outage behind the API is found by developers before monitoring",
+        requires=("health_names_no_dependency",),
+        group="health-content",
+    ),
+    _E(
         "scopes-not-enforced",
         "A read-only key can write to the registry",
         "A key issued with read scope only created an entry: the API does not check scopes",
-        "Enforce write scopes in the API (upgrade it); until then issue no read-only keys to people who must not write",
+        "Enforce write scopes in the API; until then issue no read-only keys to people who must not write",
         Owner.API,
         ("Hokusai API", "model registry"),
         2,
@@ -757,7 +774,7 @@ CATALOG: list[Entry] = [
         ("Hokusai API", "MLflow server"),
         2,
         "@auth",
-        "401 from MLflow for a key that works as a Bearer token",
+        "401 from behind the API (the registry's own key check) for a key that works as a Bearer token",
         requires=("key_form_refused_behind_api",),
         group="mlflow-auth",
     ),

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlsplit
 
 from .. import situations
 from ..classify import AnswerKind, looks_like_registry, on_proxy, who_answered
@@ -49,7 +48,7 @@ PROBE_EXPECTED = {
     "registry_read": {200},
     "artifact_list": {200},
     "server_info": {200, 404},
-    "mlflow_version": {200, 404},  # MLflow's /version is not a route every proxy passes on
+    "mlflow_version": {200},
     "auth_direct": {200},
 }
 
@@ -126,10 +125,14 @@ class View:
         # the API's own answers carry its server's header; an error page whose header differs came from a hop
         # in front of it, and a bare answer on the proxy with the API's header was relayed from behind it
         self.api_servers = {e.server for e in everything if first[id(e)] == Who.API and e.server}
+        # the API's own Server header, from its answers off the proxy (where it relays nothing)
+        self.own_servers = {e.server for e in everything if first[id(e)] == Who.API and e.server and not on_proxy(e)}
         self._who = {id(e): self._refine(e, first[id(e)]) for e in everything}
         self._named = {id(e): self.answers.name(e, self._who[id(e)]) for e in everything}
 
     def _refine(self, e: Exchange, guess: str) -> str:
+        if guess == Who.API and self._relayed(e):
+            return Who.MLFLOW
         if guess != Who.OTHER or e.status is None:
             return guess
         if e.server and e.server in self.api_servers:
@@ -149,6 +152,13 @@ class View:
             # the API speaks of its upstream
             return Who.LOAD_BALANCER
         return guess
+
+    def _relayed(self, e: Exchange) -> bool:
+        """A proxy answer whose Server header is the API's own with another value before it: the API passed on the
+        header of what answered behind it and added its own (what this run's answers off the proxy carry)."""
+        if not on_proxy(e) or not e.server or e.server in self.own_servers:
+            return False
+        return any(e.server.endswith(", " + own) for own in self.own_servers)
 
     def who(self, exchange: Exchange) -> str:
         found = self._who.get(id(exchange))
@@ -225,6 +235,8 @@ class View:
         found = []
         for name, probe in self.probes.items():
             expected = PROBE_EXPECTED.get(name, {200})
+            if name == "mlflow_version" and self.who(probe) in (Who.MLFLOW, Who.MLFLOW_VIA_API):
+                expected = {200, 404}  # MLflow itself has no /version page behind this proxy: not every proxy passes it
             if probe.error_kind == "not-attempted":
                 continue
             if (
@@ -422,6 +434,25 @@ def _foreign(v: View) -> Fact:
     if probe.status >= 300 or _is_health_document(json_body(probe)):
         return _no()
     return _yes([probe])
+
+
+#: the dependencies the contract's /health document reports on (features/health: "mlflow" and "redis")
+HEALTH_DEPENDENCIES = ("mlflow", "redis")
+
+
+@fact(
+    "health_names_no_dependency",
+    "/health answers its health document without a word on any dependency the contract names (MLflow, Redis)",
+)
+def _no_dependency(v: View) -> Fact:
+    probe = v.probe("health")
+    if probe is None or probe.status != 200:
+        return UNKNOWN
+    data = json_body(probe)
+    if not _is_health_document(data) or not isinstance(data.get("services"), dict):  # type: ignore[union-attr]
+        return UNKNOWN
+    services = {str(k).lower() for k in data["services"]}  # type: ignore[index]
+    return _no() if services & set(HEALTH_DEPENDENCIES) else _yes([probe])
 
 
 # ------------------------------------------------------------------ the API and its auth service
@@ -741,7 +772,7 @@ def _mount_missing(v: View) -> Fact:
     )
 
 
-@fact("writes_refused_for_scope", "writes with the configured key are refused 403 for lack of write scope")
+@fact("writes_refused_for_scope", "writes with the configured key are refused 403 by the API")
 def _scope(v: View) -> Fact:
     return _either([e for e in v.valid_keyed if is_write(e) and e.status == 403 and v.who(e) == Who.API])
 
@@ -753,9 +784,14 @@ def _registry_reads_refused(v: View) -> Fact:
     )
 
 
+#: the personas that stand for ordinary developers other than the run's own key (not a registry admin)
+OTHER_DEVELOPERS = ("read-only", "second developer", "rotated", "no balance")
+
+
 @fact(
     "other_keys_refused_registry_role",
-    "another developer's key (read-only, second developer) is refused at the registry for want of a registry role",
+    "another developer's key the run was given (the read-only key, say) is refused a registry read for want of a "
+    "registry role",
 )
 def _others_role(v: View) -> Fact:
     return _either(
@@ -763,7 +799,8 @@ def _others_role(v: View) -> Fact:
             e
             for e in v.exchanges
             if e.keyed
-            and e.actor not in ("valid", "never issued", "none")
+            and e.actor in OTHER_DEVELOPERS
+            and e.method == "GET"
             and on_proxy(e)
             and e.status == 403
             and v.who(e) == Who.API
@@ -800,17 +837,6 @@ def _accepted_write(v: View, actor: str) -> list[Exchange]:
     ]
 
 
-def key_form(e: Exchange) -> str:
-    """How a call carried its key: "bearer", "query", "x-api-key", "apikey" or "" (none seen)."""
-    headers = {k.lower(): str(v) for k, v in (e.request_headers or {}).items()}
-    scheme = headers.get("authorization", "").split(" ", 1)[0].lower()
-    if scheme in ("bearer", "apikey"):
-        return scheme
-    if "x-api-key" in headers:
-        return "x-api-key"
-    return "query" if "api_key=" in urlsplit(e.url).query else ""
-
-
 @fact(
     "key_form_refused_behind_api",
     "the key sent in another form than a Bearer header passes the API but is refused behind it, while the same "
@@ -818,15 +844,18 @@ def key_form(e: Exchange) -> str:
 )
 def _form_behind(v: View) -> Fact:
     keyed = [e for e in v.valid_keyed if on_proxy(e) and e.status is not None]
-    bearer_works = any(key_form(e) == "bearer" and 200 <= e.status < 300 for e in keyed)  # type: ignore[operator]
+    works = {(e.method, e.route) for e in keyed if e.key_form == "bearer" and 200 <= e.status < 300}  # type: ignore[operator]
+    if not works:
+        return UNKNOWN
     refused = [
         e
         for e in keyed
-        if key_form(e) not in ("bearer", "") and e.status in (401, 403) and v.who(e) in (Who.MLFLOW, Who.MLFLOW_VIA_API)
+        if e.key_form not in ("bearer", "")
+        and e.status == 401
+        and (e.method, e.route) in works  # the same call with the key as a Bearer header was answered
+        and v.who(e) in (Who.MLFLOW, Who.MLFLOW_VIA_API)
     ]
-    if not bearer_works:
-        return UNKNOWN
-    forms = sorted({key_form(e) for e in refused})
+    forms = sorted({e.key_form for e in refused})
     return _either(refused, note="refused behind the API: " + ", ".join(forms) if forms else "")
 
 

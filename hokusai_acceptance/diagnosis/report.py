@@ -14,7 +14,7 @@ from typing import Any
 from ..exchange import Exchange
 from ..redaction import redact, redact_data
 from ..status import RunStatus, registration_blocked
-from .catalog import COMPONENTS, ENTRIES, NATURE, UNRECOGNISED, Kind
+from .catalog import COMPONENTS, DIFFERS, ENTRIES, NATURE, UNRECOGNISED, Kind
 from .engine import Diagnosis, Finding
 from .evidence import RunEvidence, ScenarioOutcome
 
@@ -150,7 +150,16 @@ def assess_components(report: Report) -> dict[str, dict[str, Any]]:
                 for s in report.scenarios
                 if s.status in ("failed", "broken") and capability_of(s) in COMPONENT_CAPABILITIES[component]
             ]
-            explained = {name for f in report.findings for name in f.explains}
+            # a cause elsewhere: a finding that blames another component (not the catch-alls, which blame none)
+            elsewhere = [
+                f
+                for f in report.findings
+                if f.components[:1]
+                and f.components[0] != component
+                and f.id not in (UNRECOGNISED, DIFFERS)
+                and f.confidence != "low"
+            ]
+            explained = {name for f in elsewhere for name in f.explains}
             causes = sorted({f.title for f in report.findings for s in mine if s.name in f.explains})
             if causes and all(s.name in explained for s in mine):
                 # every failure through it has a cause found in another component: nothing points at this one
@@ -477,7 +486,13 @@ def to_markdown(report: Report, performance: dict[str, Any] | None = None) -> st
             for s in failing[:40]
         ] + [""]
     if report.evidence.leftovers:
-        lines += ["## Left in the registry", "", "Cleanup could not remove these (they carry the run's prefix):", ""]
+        lines += [
+            "## Left in the registry",
+            "",
+            "Cleanup could not remove these (they carry the run's prefix); an entry the registry would not even "
+            "let the cleanup look up says so, and may never have been created:",
+            "",
+        ]
         lines += [f"- {_line(x)}" for x in report.evidence.leftovers[:40]] + [""]
     lines += performance_lines(performance)
     lines += _drift_lines(report)

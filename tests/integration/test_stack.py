@@ -179,18 +179,20 @@ def test_a_scenario_that_injects_a_fault_leaves_the_runs_own_fault_on():
 HOST_SCRIPT = """
 import json, sys, time
 from hokusai_acceptance.stack.launcher import EmbeddedStack, StackOptions
-stack = EmbeddedStack().start()
+base = sys.argv[1] if len(sys.argv) > 1 else None
+stack = EmbeddedStack(base_dir=base).start()
 print(json.dumps({"dir": str(stack.dir), "pids": list(stack.pids().values())}), flush=True)
 time.sleep(120)
 """
 
 
-def _host_a_stack():
+def _host_a_stack(base_dir=None):
     import json
     import subprocess
     import sys
 
-    host = subprocess.Popen([sys.executable, "-c", HOST_SCRIPT], stdout=subprocess.PIPE, text=True)
+    extra = [str(base_dir)] if base_dir else []
+    host = subprocess.Popen([sys.executable, "-c", HOST_SCRIPT, *extra], stdout=subprocess.PIPE, text=True)
     line = host.stdout.readline()
     assert line, "the host process printed nothing: the stack did not start"
     return host, json.loads(line)
@@ -226,16 +228,16 @@ def test_sigterm_stops_the_stack_and_ends_its_host_as_the_signal_would():
     assert not os.path.exists(started["dir"])
 
 
-def test_after_sigkill_the_processes_die_with_their_host_and_the_next_stack_reclaims_the_directory():
+def test_after_sigkill_the_processes_die_with_their_host_and_the_next_stack_reclaims_the_directory(tmp_path):
     import signal
 
-    host, started = _host_a_stack()
+    # a directory of its own: no stack of another test worker reclaims what this test watches
+    host, started = _host_a_stack(tmp_path)
     host.send_signal(signal.SIGKILL)
     host.wait(timeout=10)
     assert _gone(started["pids"]) == []
-    # nothing can clean up at SIGKILL time; a stack another test worker starts meanwhile may already have
-    # reclaimed the directory, which is the behaviour this test is about
-    stack = EmbeddedStack()
+    assert os.path.exists(started["dir"])  # nothing can clean up at SIGKILL time
+    stack = EmbeddedStack(base_dir=tmp_path)
     try:
         assert not os.path.exists(started["dir"])
     finally:

@@ -647,3 +647,95 @@ def test_an_invalid_served_description_is_its_own_finding_and_a_valid_one_none()
     assert "api-description-invalid" in ids(evidence(exchanges=[served], identity={"contract_drift": drift}))
     drift["invalid"] = ""
     assert "api-description-invalid" not in ids(evidence(exchanges=[served], identity={"contract_drift": drift}))
+
+
+# ------------------------------------------------------------------ answers relayed from behind the API
+
+
+def _refused_with_query_key(server):
+    e = ex("x", SEARCH + "&api_key=***", 401, '{"detail": "API key required"}', keyed=True, server=server)
+    e.scenario = "A valid key is accepted in the api_key query parameter"
+    return e
+
+
+def _view(exchanges, probes=None):
+    from hokusai_acceptance.diagnosis.facts import View
+
+    return View(evidence(probes, exchanges=exchanges))
+
+
+def test_a_proxy_answer_with_the_apis_header_after_another_was_relayed_from_behind_it():
+    relayed = _refused_with_query_key("uvicorn, uvicorn")  # the API's own answers off the proxy carry "uvicorn"
+    assert _view([relayed]).who(relayed) == Who.MLFLOW
+
+
+@pytest.mark.parametrize(
+    "own,answer",
+    [
+        ("hokusai, uvicorn", "hokusai, uvicorn"),  # an API that names itself twice names itself everywhere
+        ("Apache/2.4 (Debian, mod_wsgi)", "Apache/2.4 (Debian, mod_wsgi)"),  # one value with a comma in it
+        ("uvicorn", "nginx, gunicorn"),  # a header that does not end with the API's own
+    ],
+)
+def test_a_proxy_answer_is_the_apis_own_unless_its_header_adds_to_the_apis(own, answer):
+    probes = {
+        name: ex(p.label, p.path, p.status, p.body_prefix, keyed=p.keyed, server=own if not p.keyed else answer)
+        for name, p in healthy_probes().items()
+    }
+    refused = _refused_with_query_key(answer)
+    assert _view([refused], probes).who(refused) == Who.API
+
+
+def test_a_key_form_refused_behind_the_api_needs_the_same_call_answered_with_a_bearer_key():
+    from hokusai_acceptance.diagnosis.facts import FACTS
+
+    refused = _refused_with_query_key("uvicorn, uvicorn")
+    refused.request_headers = {}
+    bearer = ex("x", SEARCH, 200, EXPERIMENTS, keyed=True, server="uvicorn, uvicorn")
+    bearer.request_headers = {"Authorization": "Bearer ***"}
+    elsewhere = ex("x", "/api/mlflow/api/2.0/mlflow/runs/search", 200, '{"runs": []}', keyed=True)
+    elsewhere.request_headers = {"Authorization": "Bearer ***"}
+    holds = FACTS["key_form_refused_behind_api"][1]
+    assert holds(_view([refused, bearer])).holds is True
+    assert holds(_view([refused, elsewhere])).holds is False  # another route working says nothing of this one
+    assert "key-form-not-forwarded" in ids(
+        evidence(exchanges=[refused, bearer], scenarios=[failing(refused.scenario)])
+    )
+
+
+def test_curl_sends_the_key_as_the_call_did_from_the_personas_variable_and_waits_long_enough():
+    query = _refused_with_query_key("uvicorn")
+    query.elapsed_ms = 31000
+    command = query.curl()
+    assert "Authorization" not in command and 'api_key=$HOKUSAI_API_KEY"' in command
+    assert "--max-time 62" in command
+    header = ex("x", SEARCH, 403, "{}", keyed=True, actor="read-only")
+    header.request_headers = {"X-API-Key": "***"}
+    assert '-H "X-API-Key: $HOKUSAI_READONLY_API_KEY"' in header.curl() and "--max-time 10" in header.curl()
+
+
+# ------------------------------------------------------------------ a registry closed to other developers' keys
+
+
+ROLE_REFUSAL = '{"detail":"Admin access required for the model registry","error":"REGISTRY_ADMIN_REQUIRED"}'
+
+
+@pytest.mark.parametrize(
+    "actor,method,holds",
+    [("read-only", "GET", True), ("registry admin", "GET", False), ("read-only", "POST", False)],
+)
+def test_another_developers_read_refused_for_the_registry_role_shows_the_policy(actor, method, holds):
+    from hokusai_acceptance.diagnosis.facts import FACTS
+
+    refused = ex("x", SEARCH, 403, ROLE_REFUSAL, keyed=True, actor=actor, method=method, scenario="s")
+    assert (FACTS["other_keys_refused_registry_role"][1](_view([refused])).holds is True) is holds
+
+
+# ------------------------------------------------------------------ the health report's content
+
+
+def test_a_health_report_without_any_dependency_is_a_finding_and_one_with_them_is_not():
+    light = {"status": "healthy", "services": {"api": "healthy", "dependency_checks": "skipped"}}
+    probes = healthy_probes(health=ex("health", "/health", 200, json.dumps(light)))
+    assert "health-reports-no-dependency" in ids(evidence(probes))
+    assert "health-reports-no-dependency" not in ids(evidence())

@@ -3,8 +3,9 @@
 Each fixture is the evidence of one real run (``tests/fixtures/evidence``): the real Hokusai API of 2025
 (commit 647aa28, MLflow 2.9.2 behind it, run with ``shared/real-hokusai``), healthy and with real
 outages, and the real API of 2026 (commit f4c4c38, MLflow 3.9 behind it, ``shared/real-hokusai-2026``:
-the ``2026-*`` fixtures), run with each persona's key. ``expected.json`` says which findings are true of each run, from what was broken; the
-diagnosis must give exactly those, and none that the run's evidence refutes."""
+the ``2026-*`` fixtures), with each persona's key and with real outages. ``expected.json`` says which
+findings are true of each run, from what was broken; the diagnosis must give exactly those, and none that
+the run's evidence refutes."""
 
 import pytest
 

@@ -91,3 +91,36 @@ def test_html_escapes_markup_and_parses(written):
     parser = HTMLParser()
     parser.feed(html)
     parser.close()
+
+
+def _components_of(run):
+    diagnosis = diagnose(run)
+    run_status = status.build(
+        target="https://registry.example",
+        embedded=False,
+        identity=diagnosis.identity,
+        findings=diagnosis.findings,
+        outcomes=run.scenarios,
+        not_selected=[],
+    )
+    report = reports.build(
+        run, diagnosis, target="https://registry.example", target_kind="remote", run_id="r1", status=run_status
+    )
+    return report.components
+
+
+def test_a_component_is_not_blamed_only_when_another_components_finding_explains_its_failures():
+    auth = ScenarioOutcome("Auth", "A valid key is accepted", "failed", "AssertionError: x", tags=["auth"])
+    refused = ex(
+        "x",
+        SEARCH,
+        403,
+        '{"detail":"Admin access required for the model registry","error":"REGISTRY_ADMIN_REQUIRED"}',
+        keyed=True,
+        scenario=auth.name,
+    )
+    closed = _components_of(evidence(exchanges=[refused], scenarios=[auth]))
+    assert closed["auth service"]["state"] == "not blamed", closed["auth service"]
+    # a failure nothing explains (the catch-all finding) leaves the component "affected"
+    unexplained = _components_of(evidence(scenarios=[auth]))
+    assert unexplained["auth service"]["state"] == "affected", unexplained["auth service"]
