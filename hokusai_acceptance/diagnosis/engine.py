@@ -415,15 +415,19 @@ def _link_scenarios(
         pinned_by = " ".join(e.error or "" for e in own if e.error_kind == "not-attempted") + (
             scenario.message if scenario.error_type == "ComponentDown" else ""
         )
+        # a finding holding one of the scenario's own calls explains it; only when none does, a finding holding the
+        # same call failing the same way elsewhere does (a call like it, slow for another reason, is not its cause)
+        direct = [f for f, exchanges in findings if any(id(e) in own_ids for e in exchanges)]
+        alike = [
+            f
+            for f, exchanges in findings
+            if any(_shape(e) in own_shapes for e in exchanges if e.error_kind != "not-attempted")
+            or (pinned_by and any(redact(e.summary())[:120] in pinned_by for e in exchanges))
+        ]
         linked = False
-        for finding, exchanges in findings:
-            if (
-                any(id(e) in own_ids for e in exchanges)
-                or any(_shape(e) in own_shapes for e in exchanges if e.error_kind != "not-attempted")
-                or (pinned_by and any(redact(e.summary())[:120] in pinned_by for e in exchanges))
-            ):
-                finding.explains.append(scenario.name)
-                linked = True
+        for finding in direct or alike:
+            finding.explains.append(scenario.name)
+            linked = True
         if not linked:
             unexplained.append(scenario)
     return unexplained

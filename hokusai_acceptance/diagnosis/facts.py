@@ -160,6 +160,20 @@ class View:
             return False
         return any(e.server.endswith(", " + own) for own in self.own_servers)
 
+    @cached_property
+    def _alone(self) -> set[int]:
+        """The calls that started while no other call of the run was in flight."""
+        alone: set[int] = set()
+        latest_end = float("-inf")
+        for e in sorted(self.exchanges, key=lambda x: x.started_at):
+            if e.started_at > latest_end:
+                alone.add(id(e))
+            latest_end = max(latest_end, e.started_at + e.elapsed_ms / 1000)
+        return alone
+
+    def alone(self, e: Exchange) -> bool:
+        return id(e) in self._alone
+
     def who(self, exchange: Exchange) -> str:
         found = self._who.get(id(exchange))
         return found if found is not None else who_answered(exchange)
@@ -532,10 +546,14 @@ def _validation_waits(v: View) -> Fact:
     broken = _validation_broken(v)
     if broken.holds is not True:
         return _no() if broken.holds is False else UNKNOWN
-    slow = [e for e in broken.evidence if v.waited(e)]
+    # a failure the API names as its auth service's error was answered by that service, however long it took;
+    # calls made while others were in flight may have waited in a queue, not on the auth service
+    judged = [e for e in broken.evidence if v.named(e) != "auth_service_error"]
+    judged = [e for e in judged if v.alone(e)] or judged
+    slow = [e for e in judged if v.waited(e)]
     value = cluster([e.elapsed_ms for e in slow])
     # most failures wait (a time limit makes them all wait; a burst of calls queued makes only some wait)
-    if slow and len(slow) >= 0.6 * len(broken.evidence):
+    if slow and len(slow) >= 0.6 * len(judged):
         return _yes(slow, note=f"each after about {value / 1000:.1f} s" if value else "")
     return _no()
 
