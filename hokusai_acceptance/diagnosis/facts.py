@@ -463,9 +463,9 @@ def _no_dependency(v: View) -> Fact:
     if probe is None or probe.status != 200:
         return UNKNOWN
     data = json_body(probe)
-    if not _is_health_document(data) or not isinstance(data.get("services"), dict):  # type: ignore[union-attr]
+    if not _is_health_document(data) or not isinstance(data.get("services"), dict):
         return UNKNOWN
-    services = {str(k).lower() for k in data["services"]}  # type: ignore[index]
+    services = {str(k).lower() for k in data["services"]}
     return _no() if services & set(HEALTH_DEPENDENCIES) else _yes([probe])
 
 

@@ -698,9 +698,7 @@ def test_a_key_form_refused_behind_the_api_needs_the_same_call_answered_with_a_b
     holds = FACTS["key_form_refused_behind_api"][1]
     assert holds(_view([refused, bearer])).holds is True
     assert holds(_view([refused, elsewhere])).holds is False  # another route working says nothing of this one
-    assert "key-form-not-forwarded" in ids(
-        evidence(exchanges=[refused, bearer], scenarios=[failing(refused.scenario)])
-    )
+    assert "key-form-not-forwarded" in ids(evidence(exchanges=[refused, bearer], scenarios=[failing(refused.scenario)]))
 
 
 def test_curl_sends_the_key_as_the_call_did_from_the_personas_variable_and_waits_long_enough():
