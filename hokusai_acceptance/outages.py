@@ -26,7 +26,7 @@ from . import situations
 from .classify import who_answered
 from .errors import InfrastructureError
 from .exchange import Exchange
-from .routes import OPEN_PATHS, PROXY_MOUNTS
+from .routes import OPEN_PATHS, PROBES, PROXY_MOUNTS
 from .transport import add_guard, add_observer, carries_key, remove_guard, remove_observer
 from .who import Who
 
@@ -64,6 +64,13 @@ class Pin:
             f"reported at once; the infrastructure report names the cause. "
             f"Last of them: {self.evidence[-1] if self.evidence else 'n/a'}"
         )
+
+
+def _dependency_check(exchange: Exchange) -> bool:
+    """A call of one of the API's probes that check its dependencies, answered by the API or not at all."""
+    if exchange.route not in PROBES or exchange.route == "/health":
+        return False
+    return exchange.status is None or who_answered(exchange) == Who.API
 
 
 def _slow_signature(exchange: Exchange) -> tuple[str, str, str] | None:
@@ -122,6 +129,7 @@ class OutageTracker:
         self.pins: dict[str, Pin] = {}
         self._streaks: dict[str, list[Exchange]] = {}
         self._slow_answers: dict[str, list[Exchange]] = {}
+        self._answered = False  # whether the target has answered any call yet
         self._lock = threading.Lock()
 
     # -- wiring
@@ -151,6 +159,12 @@ class OutageTracker:
         if exchange.deliberate or exchange.error_kind == "not-attempted" or not self._targets_us(exchange.url):
             return
         signature = _slow_signature(exchange)
+        if signature is not None and self._answered and _dependency_check(exchange):
+            # the API's check that waits on a dependency says nothing of how a target that answers other calls
+            # answers them (a load balancer's page on the probe path still does)
+            signature = None
+        if exchange.status is not None:
+            self._answered = True
         with self._lock:
             self._watch_speed(exchange)
             if signature is None:

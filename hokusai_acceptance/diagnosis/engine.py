@@ -322,6 +322,18 @@ def _localise_group(who: str, outcome: str, family: str, exchanges: list[Exchang
             f"{status} '{said}' to a validation of the configured key made as the contract says."
         )
         fix = "The auth service team reads its log at the time of the reproduction below."
+    elif who == Who.NOTHING and first.error_kind == "read-timeout" and view.answered_by(Who.API):
+        # the request was taken and the API answers other calls of this run: it, or what it asks, took too long
+        component, owner = LOCAL_COMPONENT[Who.API], LOCAL_OWNER[Who.API]
+        seconds = max(e.elapsed_ms for e in exchanges) / 1000
+        title = f"No answer in time on {family}"
+        cause = (
+            f"The Hokusai API answered other calls of this run, but gave no answer on {where} within the client's "
+            f"limit ({seconds:.1f} s): its work on these paths waits on something (a dependency it asks there, "
+            f"or its own queue)."
+        )
+        fix = "Read the API's log for these paths at the time of the reproduction below; give each check a time limit."
+        doubts.append("a hop in front of the API holding these requests (only the API's log can tell)")
     elif who == Who.NOTHING:
         kind = first.error_kind or "no answer"
         seconds = max(e.elapsed_ms for e in exchanges) / 1000
@@ -355,7 +367,11 @@ def _localise_group(who: str, outcome: str, family: str, exchanges: list[Exchang
         root_cause=cause + " No known failure in the catalog fits the evidence; the component is known "
         "from how it answered.",
         recommendation=fix,
-        developer_sees=f"HTTP {status} on {family}" if status else "calls that fail",
+        developer_sees=(
+            f"nothing directly; monitoring sees {f'HTTP {status}' if status else 'no answer'} on {family}"
+            if family == "health and probe paths"
+            else (f"HTTP {status} on {family}" if status else "calls that fail")
+        ),
         verify_tags="@smoke",
         impact=2,
         decisive=[f"answered by: {who}"],

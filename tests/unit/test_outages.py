@@ -129,3 +129,11 @@ def test_a_reworded_slow_failure_of_the_api_still_pins_the_registry():
     tracker.observe(call("/api/mlflow/b", **slow))
     [pin] = tracker.pinned()
     assert pin.scope == Scope.REGISTRY and pin.component == "a dependency of the API"
+
+
+def test_a_dependency_check_that_times_out_does_not_pin_a_target_that_answers_other_calls():
+    tracker = OutageTracker(BASE)
+    tracker.observe(call("/api/mlflow/a", status=503, elapsed=20.0, body='{"detail":"x"}'))
+    for path in ("/health/mlflow", "/api/health/mlflow", "/ready"):
+        tracker.observe(call(path, status=None, elapsed=15000.0, kind="read-timeout", keyed=False))
+    assert tracker.pinned() == []
