@@ -334,11 +334,9 @@ def after_all(context) -> None:
         if run.stack is not None:
             run.stack.stop()
         if run.interrupted:
-            print(
+            # behave's own abort: it prints the reason and the run exits 1
+            context.abort(
                 f"hokusai-acceptance: interrupted by {signal.Signals(run.interrupted).name}; the run's entries "
-                f"were cleaned up",
-                file=sys.stderr,
-                flush=True,
+                f"were cleaned up"
             )
-            context._runner.aborted = True  # behave then exits 1
         run.phase = "done"
