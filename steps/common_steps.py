@@ -41,3 +41,8 @@ def step_a_rate_limited_key(context, calls):
 @given("a Hokusai API key whose account has no balance left")
 def step_a_key_without_balance(context):
     context.world.use_key("no balance")
+
+
+@given("a registry admin's Hokusai API key")
+def step_a_registry_admin_key(context):
+    context.world.use_key("registry admin")

@@ -30,6 +30,14 @@ Feature: A third-party developer announces a tokenized model to Hokusai
     When I announce the registration to Hokusai without its baseline
     Then the announcement is refused as malformed, naming the missing baseline
 
+  @writes
+  Scenario: Where developers' keys are kept out of the registry, a registry admin registers and announces the model
+    Given a registry admin's Hokusai API key
+    And a scikit-learn classifier trained on a sample data set
+    And I have registered it as model "iris-admin" with token id "iris-admin" and benchmark "accuracy" of 0.9
+    When I announce the registration to Hokusai with its baseline of 0.85
+    Then Hokusai confirms the registration event for my token
+
   @readonly
   Scenario: A developer whose balance is used up is told so, not failed
     Given a Hokusai API key whose account has no balance left
