@@ -120,6 +120,10 @@ CATALOG: list[Entry] = [
         requires=("target_hangs|lb_pages_after_waiting",),
         refuted_by=("api_answered", "lb_503_pages"),
         group="silent",
+        look_alikes=(
+            "the API itself accepting connections and answering nothing (a blocked event loop or an exhausted "
+            "worker pool): a client sees the same silence",
+        ),
     ),
     _E(
         "alb-no-rule",

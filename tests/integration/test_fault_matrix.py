@@ -51,7 +51,8 @@ EXPECTED: dict[Fault, Expected] = {
     Fault.ALB_NO_RULE: Expected(("alb-no-rule",), "load balancer", INFRA),
     Fault.SERVICE_NOT_DEPLOYED: Expected(("service-not-deployed",), "load balancer", INFRA),
     Fault.API_CRASH_LOOP: Expected(("api-crash-loop",), "Hokusai API", API),
-    Fault.ALB_TO_API_BLOCKED: Expected(("alb-to-api-blocked",), "load balancer", INFRA),
+    # a silent target: a hung API looks the same to a client
+    Fault.ALB_TO_API_BLOCKED: Expected(("alb-to-api-blocked",), "load balancer", INFRA, confidence="medium"),
     # the API's own code or settings
     Fault.API_MOUNT_MISSING: Expected(("api-mount-missing",), "Hokusai API", API),
     Fault.HEALTH_PROBES_NEED_KEY: Expected(("health-probes-need-key",), "Hokusai API", API, blocking=False),
