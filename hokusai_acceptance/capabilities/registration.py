@@ -171,6 +171,7 @@ class RegistrationChecks(Capability):
                 f"saying {words!r}"
             )
         if attempt.gave_up or attempt.seconds > max_seconds:
+            self._ask_registry_with_this_key()
             raise AssertionError(
                 f"the developer waited: {attempt.describe()}; expected an error within {max_seconds} s"
             )
