@@ -225,6 +225,10 @@ LOCAL_COMPONENT = {
 }
 
 
+#: the contract's answers that are refusals the product decided on, not failures
+POLICY_SITUATIONS = ("registry_role_missing", "balance_used_up", "debit_refused")
+
+
 #: the dependency each of the API's own "my dependency failed" answers names, and the fact in which that
 #: dependency speaks for itself (asked directly, or through the API's health check)
 DEPENDENCY_OF = {
@@ -355,11 +359,16 @@ def _localise_group(who: str, outcome: str, family: str, exchanges: list[Exchang
             f"({first.content_type or 'no content type'}, server '{first.server or 'unnamed'}') on {where}."
         )
         fix = "Check where the URL and these paths are routed; the answer did not come from the registry."
+    kind = Kind.DEFECT
+    if who == Who.API and view.named(first) in POLICY_SITUATIONS:
+        # the contract names this answer as a refusal the product decided on (a role, a balance)
+        kind, owner = Kind.POLICY, Owner.PRODUCT
+        fix = "Decide whether callers like this one should be refused; the API refuses them on purpose."
     evidence, curls = _present(exchanges)
     return Finding(
         id=f"{LOCALISED}:{_slug(component)}:{outcome}" + (":broken-answer" if promise else ""),
         title=title,
-        kind=Kind.DEFECT,
+        kind=kind,
         severity="high" if who != Who.MLFLOW or (status or 500) >= 500 else "medium",
         confidence=confidence,
         components=[component],

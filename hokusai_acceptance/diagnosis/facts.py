@@ -459,22 +459,17 @@ HEALTH_DEPENDENCIES = ("mlflow", "redis")
     "/health answers its health document without a word on any dependency the contract names (MLflow, Redis)",
 )
 def _no_dependency(v: View) -> Fact:
+    # the sweep's probe, else a scenario's read of /health (the sweep may not have run)
     probe = v.probe("health")
-    if probe is None or probe.status != 200:
+    reads = [e for e in ([probe] if probe is not None else []) + v.exchanges if e.route == "/health"]
+    documents = [e for e in reads if e.status == 200 and _services_of(json_body(e)) is not None]
+    if not documents:
         return UNKNOWN
-    data = json_body(probe)
-    if not _is_health_document(data) or not isinstance(data.get("services"), dict):
-        return UNKNOWN
-    services = {str(k).lower() for k in data["services"]}
+    services = _services_of(json_body(documents[0])) or set()
     if services & set(HEALTH_DEPENDENCIES):
         return _no()
-    # the scenarios that read the same document show the same thing
-    same = [
-        e
-        for e in v.exchanges
-        if e.route == "/health" and e.status == 200 and _services_of(json_body(e)) == _services_of(data)
-    ]
-    return _yes([probe, *same])
+    # every read of the same document shows the same thing
+    return _yes([e for e in documents if _services_of(json_body(e)) == services])
 
 
 def _services_of(document: object) -> set[str] | None:
