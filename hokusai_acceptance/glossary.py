@@ -21,6 +21,8 @@ TAGS = {
     "@performance": "timing and load; runs only when asked for (--tags=@performance)",
     "@fuzz": "requests generated from the contract document (Schemathesis); runs only when asked for "
     "(--tags=@fuzz, make fuzz)",
+    "@admin": "acts with a registry admin's key (HOKUSAI_ADMIN_API_KEY), not a third-party developer's; skipped "
+    "without one",
     "@tokenized": "the 2026 registration story: a registered model announced to Hokusai with its token and "
     "baseline; skipped, with the reason, on a deployment that takes no announcements",
     "@health @auth @registration @proxy @errors": "the capability a feature belongs to (its folder)",

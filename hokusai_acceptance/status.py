@@ -206,7 +206,8 @@ def build(
     if bad and blocked:
         verdict, sentence = (
             "blocked",
-            f"third-party model registration does not work (no model could be registered): {did_not_pass}",
+            f"third-party model registration does not work (no model could be registered): {did_not_pass}"
+            + ("; a registry admin's key did register and announce a model" if admin_registered(outcomes) else ""),
         )
     elif bad:
         verdict, sentence = "impaired", f"third-party model registration works in part: {did_not_pass}"
@@ -255,9 +256,16 @@ def registration_blocked(outcomes: list[ScenarioOutcome]) -> bool:
     registering = [
         o
         for o in outcomes
-        if {"registration", "writes"} <= set(o.tags) and "refusal" not in o.tags and o.status != "skipped"
+        if {"registration", "writes"} <= set(o.tags)
+        and "refusal" not in o.tags
+        and "admin" not in o.tags  # a registry admin's key is not a third-party developer's
+        and o.status != "skipped"
     ]
     return bool(registering) and not any(o.status == "passed" for o in registering)
+
+
+def admin_registered(outcomes: list[ScenarioOutcome]) -> bool:
+    return any({"registration", "admin"} <= set(o.tags) and o.status == "passed" for o in outcomes)
 
 
 def _skip_reason(outcome: ScenarioOutcome) -> str:

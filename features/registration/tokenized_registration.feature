@@ -30,7 +30,7 @@ Feature: A third-party developer announces a tokenized model to Hokusai
     When I announce the registration to Hokusai without its baseline
     Then the announcement is refused as malformed, naming the missing baseline
 
-  @writes
+  @writes @admin
   Scenario: Where developers' keys are kept out of the registry, a registry admin registers and announces the model
     Given a registry admin's Hokusai API key
     And a scikit-learn classifier trained on a sample data set

@@ -121,6 +121,14 @@ def _exchanges_of(facts: Facts, names: list[str]) -> list[Exchange]:
     return found
 
 
+def _with_whose_key(e: Exchange) -> str:
+    """The call's summary, naming whose key it carried when it was not the run's own."""
+    line = e.summary()
+    if e.keyed and e.actor not in ("valid", "none", ""):
+        line = line.replace(" (with key)", f" (with the {e.actor} key)", 1)
+    return line
+
+
 def _present(exchanges: list[Exchange]) -> tuple[list[str], list[str]]:
     """Evidence lines and reproductions, one per distinct call shape, probes first."""
     shown: list[str] = []
@@ -131,7 +139,7 @@ def _present(exchanges: list[Exchange]) -> tuple[list[str], list[str]]:
         if shape in shapes:
             continue
         shapes.add(shape)
-        shown.append(redact(e.summary()))
+        shown.append(redact(_with_whose_key(e)))
         if len(curls) < 3 and e.error_kind != "not-attempted" and e.url.startswith("http"):
             curls.append(redact(e.curl()))
     return shown[:SHOWN_EVIDENCE], curls

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..exchange import Exchange
+from ..exchange import Exchange, json_body
 from ..redaction import redact, redact_data
 from ..status import RunStatus, registration_blocked
 from .catalog import COMPONENTS, DIFFERS, ENTRIES, NATURE, UNRECOGNISED, Kind
@@ -121,7 +121,11 @@ def assess_components(report: Report) -> dict[str, dict[str, Any]]:
         # a finding blames one component (its first); the others it names are where it shows
         blamed = [f for f in report.findings if f.components[:1] == [component] and f.kind != Kind.POLICY]
         decided = [f for f in report.findings if f.components[:1] == [component] and f.kind == Kind.POLICY]
-        answered = [probes[n] for n in COMPONENT_PROBES[component] if n in probes and probes[n].status is not None]
+        answered = [
+            probes[n]
+            for n in COMPONENT_PROBES[component]
+            if n in probes and probes[n].status is not None and _speaks_for(probes[n], component)
+        ]
         counts: Counter[str] = Counter()
         for capability in COMPONENT_CAPABILITIES[component]:
             counts.update(by_capability.get(capability, Counter()))
@@ -183,6 +187,24 @@ def assess_components(report: Report) -> dict[str, dict[str, Any]]:
             why = "; ".join(parts) or "probes answered as expected"
         table[component] = {"state": state, "evidence": redact(why)}
     return table
+
+
+#: the words a health document uses for the components only it speaks for
+HEALTH_NAMES = {
+    "validation cache": ("redis", "cache"),
+    "API database": ("postgres", "database", "db"),
+    "message queue": ("queue",),
+}
+
+
+def _speaks_for(probe: Exchange, component: str) -> bool:
+    """Whether a probe's answer says anything of the component: a health document only of what it names."""
+    names = HEALTH_NAMES.get(component)
+    if names is None or probe.route != "/health":
+        return True
+    data = json_body(probe)
+    services = data.get("services") if isinstance(data, dict) else None
+    return isinstance(services, dict) and any(n in str(k).lower() for k in services for n in names)
 
 
 def _probe_words(probe: Exchange) -> str:
@@ -268,6 +290,18 @@ def follow_up(report: Report) -> list[str]:
     return plan
 
 
+#: the settings' note on a key of an unusual shape: moot once the target accepted the key
+KEY_SHAPE_NOTE = "HOKUSAI_API_KEY does not look like"
+
+
+def _key_accepted(evidence: RunEvidence) -> bool:
+    """The target accepted the run's own key: some call with it got past the key check (not a 401)."""
+    return any(
+        e.keyed and e.actor == "valid" and e.status is not None and e.status != 401 and e.status < 500
+        for e in evidence.all_exchanges()
+    )
+
+
 def build(
     evidence: RunEvidence,
     diagnosis: Diagnosis,
@@ -286,7 +320,7 @@ def build(
         scenarios=evidence.scenarios,
         diagnosis=diagnosis,
         evidence=evidence,
-        notes=notes or [],
+        notes=[n for n in notes or [] if not (n.startswith(KEY_SHAPE_NOTE) and _key_accepted(evidence))],
         status=status,
     )
     report.components = assess_components(report)
@@ -484,7 +518,7 @@ def to_markdown(report: Report, performance: dict[str, Any] | None = None) -> st
         lines += [
             f"| {'failed' if s.status == 'failed' else 'not exercised'} | {capability_of(s)} | {_cell(s.name)} |"
             for s in failing[:40]
-        ] + [""]
+        ] + ([f"(the first 40 of {len(failing)})", ""] if len(failing) > 40 else [""])
     if report.evidence.leftovers:
         lines += [
             "## Left in the registry",
