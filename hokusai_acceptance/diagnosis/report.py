@@ -155,13 +155,14 @@ def assess_components(report: Report) -> dict[str, dict[str, Any]]:
                 if s.status in ("failed", "broken") and capability_of(s) in COMPONENT_CAPABILITIES[component]
             ]
             # a cause elsewhere: a finding that blames another component (not the catch-alls, which blame none)
+            # (an answer that only differs from the suite's contract blames no component)
             elsewhere = [
                 f
                 for f in report.findings
-                if f.components[:1]
-                and f.components[0] != component
-                and f.id not in (UNRECOGNISED, DIFFERS)
-                and f.confidence != "low"
+                if f.id == DIFFERS
+                or (
+                    f.components[:1] and f.components[0] != component and f.id != UNRECOGNISED and f.confidence != "low"
+                )
             ]
             explained = {name for f in elsewhere for name in f.explains}
             causes = sorted({f.title for f in report.findings for s in mine if s.name in f.explains})
