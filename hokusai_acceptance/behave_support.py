@@ -175,7 +175,7 @@ def before_scenario(context, scenario) -> None:
     if EMBEDDED_ONLY in scenario.effective_tags and run.stack is None:
         scenario.skip(
             reason="needs the embedded reference stack (fault injection or stack inspection); "
-            "the configured target is remote"
+            "the configured target is not the embedded stack"
         )
         return
     tags = {str(t) for t in scenario.effective_tags}

@@ -583,8 +583,9 @@ CATALOG: list[Entry] = [
         "registry-closed-to-developer-keys",
         "The model registry admits only admin keys: developers' keys cannot register",
         "The API accepts developers' keys (no 401) but refuses their registry calls with 403, reads included: this "
-        "API admits to /api/mlflow only keys with an admin role or scope, which these keys do not have. It works as "
-        "the product decided; while that decision stands, a third-party developer's key cannot register a model",
+        "API admits to /api/mlflow only keys with an admin role or scope, which these keys do not have. The refusal "
+        "names the missing role, so it looks deliberate, not broken; while it stands, a third-party developer's key "
+        "cannot register a model",
         "Decide whether third-party developers may register models: if yes, grant their keys the registry role "
         "(or let keys with write scope into /api/mlflow); if no, tell developers which key registers for them",
         Owner.PRODUCT,

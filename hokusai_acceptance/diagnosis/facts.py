@@ -816,8 +816,7 @@ OTHER_DEVELOPERS = ("read-only", "second developer", "rotated", "no balance")
 
 @fact(
     "other_keys_refused_registry_role",
-    "another key the run was given (read-only, rotated, second developer or no balance) is refused a registry read "
-    "for want of a registry role",
+    "another developer's key the run was given besides its own is refused a registry read for want of a registry role",
 )
 def _others_role(v: View) -> Fact:
     return _either(
