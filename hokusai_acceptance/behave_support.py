@@ -334,9 +334,12 @@ def after_all(context) -> None:
         if run.stack is not None:
             run.stack.stop()
         if run.interrupted:
-            # behave's own abort: it prints the reason and the run exits 1
-            context.abort(
+            print(
                 f"hokusai-acceptance: interrupted by {signal.Signals(run.interrupted).name}; the run's entries "
-                f"were cleaned up"
+                f"were cleaned up",
+                file=sys.stderr,
+                flush=True,
             )
+            # behave's own abort (the run exits 1); it prints nothing when behave has already aborted the run
+            context.abort("interrupted")
         run.phase = "done"

@@ -97,6 +97,7 @@ def test_whole_suite_against_a_url_and_key(tmp_path):
                 "set HOKUSAI_SECOND_API_KEY",
                 "set HOKUSAI_ROTATED_API_KEY",
                 "set HOKUSAI_NOBALANCE_API_KEY",
+                "set HOKUSAI_ADMIN_API_KEY",
             )
         ), (result["name"], why)
     written = proc.stdout + proc.stderr + finish.stdout + finish.stderr + everything_written(tmp_path)
