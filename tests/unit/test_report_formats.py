@@ -15,7 +15,7 @@ from hokusai_acceptance.redaction import forget_secrets, register_secret
 
 from .test_diagnosis_rules import SEARCH, evidence, ex, healthy_probes
 
-KEY = "hk_live_Hostile0Key1With2Digits3456789"
+KEY = "hk_live_" + "Hostile0Key1With2Digits" + "3456789"  # built here: a key-shaped literal is not committed whole
 HOSTILE = 'he said "no" \\ back\nslash | pipe `tick` ``two`` <script>alert(1)</script> 東京 ümlaut'
 SCENARIO = 'A scenario | named "badly"\nwith a break'
 
@@ -39,19 +39,8 @@ def written(tmp_path):
             [ScenarioOutcome("Feature | x", SCENARIO, "failed", f"AssertionError: {HOSTILE} {KEY}")],
             leftovers=[f"model {HOSTILE} {KEY}"],
         )
-        diagnosis = diagnose(run)
-        assert diagnosis.findings, "the hostile answer is trouble a finding shows"
-        run_status = status.build(
-            target=f'https://registry.example/?api_key={KEY}\\"',
-            embedded=False,
-            identity=diagnosis.identity,
-            findings=diagnosis.findings,
-            outcomes=run.scenarios,
-            not_selected=[],
-        )
-        report = reports.build(
-            run, diagnosis, target="https://registry.example", target_kind="remote", run_id="r1", status=run_status
-        )
+        report, run_status = _report_of(run, target=f'https://registry.example/?api_key={KEY}\\"')
+        assert report.diagnosis.findings, "the hostile answer is trouble a finding shows"
         paths = reports.write(report, tmp_path)
         paths["status"] = run_status.write(tmp_path)
         yield {name: path.read_text() for name, path in paths.items()}
@@ -93,10 +82,10 @@ def test_html_escapes_markup_and_parses(written):
     parser.close()
 
 
-def _components_of(run):
+def _report_of(run, target="https://registry.example"):
     diagnosis = diagnose(run)
     run_status = status.build(
-        target="https://registry.example",
+        target=target,
         embedded=False,
         identity=diagnosis.identity,
         findings=diagnosis.findings,
@@ -106,7 +95,11 @@ def _components_of(run):
     report = reports.build(
         run, diagnosis, target="https://registry.example", target_kind="remote", run_id="r1", status=run_status
     )
-    return report.components
+    return report, run_status
+
+
+def _components_of(run):
+    return _report_of(run)[0].components
 
 
 def test_a_component_is_not_blamed_only_when_another_components_finding_explains_its_failures():
